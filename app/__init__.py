@@ -1,0 +1,32 @@
+"""Frontdesk: a studio's front desk by text message.
+
+``create_app`` builds the Flask application; nothing is built at import time.
+"""
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from app.config import Settings
+from app.db import Database, default_app_role
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Flask:
+    settings = settings or Settings()
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(SECRET_KEY=settings.secret_key, FRONTDESK=settings)
+    if database is None:
+        if settings.database_url.startswith("sqlite:///"):
+            from pathlib import Path
+
+            Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        database = Database(settings.database_url, app_role=default_app_role(settings.database_url))
+    app.extensions["frontdesk.db"] = database
+
+    from app.web.health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+    return app
+
+
+def get_db() -> Database:
+    return current_app.extensions["frontdesk.db"]

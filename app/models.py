@@ -1,0 +1,582 @@
+"""The data model. Every studio-owned table inherits ``StudioScoped``.
+
+References between studio-owned tables are composite foreign keys
+``(studio_id, x_id) -> x(studio_id, id)``: the database itself refuses a row of
+studio A that points at a row of studio B, whatever the code did.
+Instants are ``UTCDateTime``; wall-clock times (a schedule's 18:00) are ``Time`` and
+are read in the location's timezone.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app import clock
+from app.db import Base, UTCDateTime
+from app.tenancy import StudioScoped
+
+CATEGORIES = (
+    "Yoga", "Pilates", "HIIT", "Strength", "Barre", "Cycling", "Dance", "Meditation",
+    "Personal Training", "Other",
+)
+STAFF_ROLES = ("owner", "manager", "instructor", "front_desk")
+CLASS_KINDS = ("class", "appointment")
+PACKAGE_KINDS = ("drop_in", "class_pack", "membership")
+LATE_CANCEL_RULES = ("forfeit_credit", "fee", "none")
+WAITLIST_MODES = ("offer", "auto", "broadcast")
+CHANNELS = ("sms", "whatsapp")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+ACTIVE_BOOKING = ("confirmed", "attended", "no_show")
+OPEN_WAITLIST = ("waiting", "offered")
+
+
+def _now() -> datetime:
+    return clock.now()
+
+
+def same_studio(column: str, table: str) -> ForeignKeyConstraint:
+    """``(studio_id, column) -> table(studio_id, id)``: a reference that cannot cross studios."""
+    return ForeignKeyConstraint(["studio_id", column], [f"{table}.studio_id", f"{table}.id"])
+
+
+# --------------------------------------------------------------------------- global
+
+
+class Studio(Base):
+    __tablename__ = "studios"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3), default="GBP")
+    date_order: Mapped[str] = mapped_column(String(3), default="DMY")
+    sms_number: Mapped[Optional[str]] = mapped_column(String(32))
+    whatsapp_number: Mapped[Optional[str]] = mapped_column(String(32))
+    contact_phone: Mapped[Optional[str]] = mapped_column(String(32))
+    contact_email: Mapped[Optional[str]] = mapped_column(String(254))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class InboundAddress(Base):
+    """Which studio a message sent to ``address`` on ``channel`` belongs to."""
+
+    __tablename__ = "inbound_addresses"
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(32))
+    studio_id: Mapped[int] = mapped_column(ForeignKey("studios.id"), index=True)
+
+    studio: Mapped[Studio] = relationship()
+
+
+class PlatformUser(Base):
+    """Operators of the platform itself (not studio staff)."""
+
+    __tablename__ = "platform_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+# --------------------------------------------------------------------- studio setup
+
+
+class Policy(StudioScoped, Base):
+    """The studio's rules; exactly one row per studio."""
+
+    __tablename__ = "policies"
+    __table_args__ = (UniqueConstraint("studio_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_window_days: Mapped[int] = mapped_column(default=14)
+    cancel_window_hours: Mapped[int] = mapped_column(default=12)
+    late_cancel: Mapped[str] = mapped_column(String(20), default="forfeit_credit")
+    late_cancel_fee: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
+    no_show: Mapped[str] = mapped_column(String(20), default="forfeit_credit")
+    no_show_fee: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
+    waitlist_mode: Mapped[str] = mapped_column(String(20), default="offer")
+    waitlist_offer_minutes: Mapped[int] = mapped_column(default=30)
+    fill_to_forgive: Mapped[bool] = mapped_column(Boolean, default=False)
+    reminder_hours: Mapped[list[int]] = mapped_column(JSON, default=lambda: [24, 2])
+    quiet_start: Mapped[Optional[time]] = mapped_column(Time)
+    quiet_end: Mapped[Optional[time]] = mapped_column(Time)
+
+
+class Location(StudioScoped, Base):
+    __tablename__ = "locations"
+    __table_args__ = (UniqueConstraint("studio_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[Optional[str]] = mapped_column(String(300))
+    timezone: Mapped[str] = mapped_column(String(64))
+
+
+class Staff(StudioScoped, Base):
+    __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("studio_id", "key"), Index("ix_staff_phone", "studio_id", "phone"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[Optional[str]] = mapped_column(String(32))
+    email: Mapped[Optional[str]] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20))
+    specialties: Mapped[list[str]] = mapped_column(JSON, default=list)
+    password_hash: Mapped[Optional[str]] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Client(StudioScoped, Base):
+    __tablename__ = "clients"
+    __table_args__ = (UniqueConstraint("studio_id", "phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32))
+    name: Mapped[Optional[str]] = mapped_column(String(200))
+    email: Mapped[Optional[str]] = mapped_column(String(254))
+    sms_opted_out_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    whatsapp_opted_out_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    last_whatsapp_inbound_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    notes: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+    def opted_out(self, channel: str) -> bool:
+        return (self.whatsapp_opted_out_at if channel == "whatsapp" else self.sms_opted_out_at) is not None
+
+
+class ClassType(StudioScoped, Base):
+    __tablename__ = "class_types"
+    __table_args__ = (UniqueConstraint("studio_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(20), default="class")
+    duration_min: Mapped[int] = mapped_column(default=60)
+    capacity: Mapped[int] = mapped_column(default=10)
+    credits: Mapped[int] = mapped_column(default=1)
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    description: Mapped[Optional[str]] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Schedule(StudioScoped, Base):
+    """A weekly timetable line: ``class_type`` at ``start_time`` local on ``weekdays``."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (
+        same_studio("class_type_id", "class_types"),
+        same_studio("location_id", "locations"),
+        same_studio("instructor_id", "staff"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[Optional[str]] = mapped_column(String(200))
+    class_type_id: Mapped[int] = mapped_column(index=True)
+    location_id: Mapped[int] = mapped_column()
+    instructor_id: Mapped[Optional[int]] = mapped_column()
+    weekdays: Mapped[str] = mapped_column(String(40))  # "mon,wed,fri"
+    start_time: Mapped[time] = mapped_column(Time)
+    duration_min: Mapped[Optional[int]] = mapped_column()
+    capacity: Mapped[Optional[int]] = mapped_column()
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[Optional[date]] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    class_type: Mapped[ClassType] = relationship(foreign_keys=[class_type_id])
+    location: Mapped[Location] = relationship(foreign_keys=[location_id])
+    instructor: Mapped[Optional[Staff]] = relationship(foreign_keys=[instructor_id])
+
+    @property
+    def days(self) -> list[str]:
+        return [d for d in self.weekdays.split(",") if d]
+
+
+class Availability(StudioScoped, Base):
+    """Hours an instructor takes 1:1 appointments at a location, weekly."""
+
+    __tablename__ = "availability"
+    __table_args__ = (same_studio("staff_id", "staff"), same_studio("location_id", "locations"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(index=True)
+    location_id: Mapped[int] = mapped_column()
+    weekday: Mapped[int] = mapped_column()  # 0 = Monday
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+    valid_from: Mapped[Optional[date]] = mapped_column(Date)
+    valid_to: Mapped[Optional[date]] = mapped_column(Date)
+
+    staff: Mapped[Staff] = relationship(foreign_keys=[staff_id])
+    location: Mapped[Location] = relationship(foreign_keys=[location_id])
+
+
+class ClassSession(StudioScoped, Base):
+    """One dated occurrence of a class, or one 1:1 appointment."""
+
+    __tablename__ = "class_sessions"
+    __table_args__ = (
+        same_studio("class_type_id", "class_types"),
+        same_studio("location_id", "locations"),
+        same_studio("instructor_id", "staff"),
+        same_studio("schedule_id", "schedules"),
+        UniqueConstraint("schedule_id", "occurs_on"),
+        Index("ix_class_sessions_start", "studio_id", "starts_at"),
+        Index("ix_class_sessions_instructor", "instructor_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    class_type_id: Mapped[int] = mapped_column()
+    location_id: Mapped[int] = mapped_column()
+    instructor_id: Mapped[Optional[int]] = mapped_column()
+    schedule_id: Mapped[Optional[int]] = mapped_column()
+    occurs_on: Mapped[Optional[date]] = mapped_column(Date)  # the schedule's local date
+    kind: Mapped[str] = mapped_column(String(20), default="class")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int] = mapped_column()
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled | cancelled
+    cancel_reason: Mapped[Optional[str]] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+    class_type: Mapped[ClassType] = relationship(foreign_keys=[class_type_id])
+    location: Mapped[Location] = relationship(foreign_keys=[location_id])
+    instructor: Mapped[Optional[Staff]] = relationship(foreign_keys=[instructor_id])
+    schedule: Mapped[Optional[Schedule]] = relationship(foreign_keys=[schedule_id])
+
+
+class Package(StudioScoped, Base):
+    __tablename__ = "packages"
+    __table_args__ = (UniqueConstraint("studio_id", "key"), same_studio("class_type_id", "class_types"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    credits: Mapped[Optional[int]] = mapped_column()  # None: unlimited while valid
+    price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    valid_days: Mapped[Optional[int]] = mapped_column()
+    class_type_id: Mapped[Optional[int]] = mapped_column()  # None: any class
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ClientPackage(StudioScoped, Base):
+    """A package a client holds: a pack of credits or a membership, valid for a while."""
+
+    __tablename__ = "client_packages"
+    __table_args__ = (
+        same_studio("client_id", "clients"),
+        same_studio("package_id", "packages"),
+        same_studio("class_type_id", "class_types"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(index=True)
+    package_id: Mapped[Optional[int]] = mapped_column()
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    unlimited: Mapped[bool] = mapped_column(Boolean, default=False)
+    class_type_id: Mapped[Optional[int]] = mapped_column()
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(40), default="admin")
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active | refunded
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+    client: Mapped[Client] = relationship(foreign_keys=[client_id])
+    package: Mapped[Optional[Package]] = relationship(foreign_keys=[package_id])
+
+
+class Booking(StudioScoped, Base):
+    __tablename__ = "bookings"
+    __table_args__ = (
+        same_studio("client_id", "clients"),
+        same_studio("session_id", "class_sessions"),
+        same_studio("client_package_id", "client_packages"),
+        Index(
+            "uq_bookings_active",
+            "session_id",
+            "client_id",
+            unique=True,
+            sqlite_where=text("status IN ('confirmed', 'attended', 'no_show')"),
+            postgresql_where=text("status IN ('confirmed', 'attended', 'no_show')"),
+        ),
+        Index("ix_bookings_session_status", "session_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(index=True)
+    session_id: Mapped[int] = mapped_column()
+    client_package_id: Mapped[Optional[int]] = mapped_column()
+    # confirmed | cancelled | late_cancelled | attended | no_show
+    status: Mapped[str] = mapped_column(String(20), default="confirmed")
+    credits_spent: Mapped[int] = mapped_column(default=0)
+    source: Mapped[str] = mapped_column(String(20), default="sms")
+    booked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    penalty_waived: Mapped[bool] = mapped_column(Boolean, default=False)
+    checked_in_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    client: Mapped[Client] = relationship(foreign_keys=[client_id])
+    session: Mapped[ClassSession] = relationship(foreign_keys=[session_id])
+    client_package: Mapped[Optional[ClientPackage]] = relationship(foreign_keys=[client_package_id])
+
+
+class WaitlistEntry(StudioScoped, Base):
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        same_studio("client_id", "clients"),
+        same_studio("session_id", "class_sessions"),
+        same_studio("booking_id", "bookings"),
+        Index(
+            "uq_waitlist_open",
+            "session_id",
+            "client_id",
+            unique=True,
+            sqlite_where=text("status IN ('waiting', 'offered')"),
+            postgresql_where=text("status IN ('waiting', 'offered')"),
+        ),
+        Index("ix_waitlist_session_status", "session_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column()
+    client_id: Mapped[int] = mapped_column(index=True)
+    # waiting | offered | claimed | expired | left | skipped | closed
+    status: Mapped[str] = mapped_column(String(20), default="waiting")
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    offered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    offer_expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
+    resolved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    booking_id: Mapped[Optional[int]] = mapped_column()
+    note: Mapped[Optional[str]] = mapped_column(String(300))
+
+    client: Mapped[Client] = relationship(foreign_keys=[client_id])
+    session: Mapped[ClassSession] = relationship(foreign_keys=[session_id])
+
+
+class CreditEntry(StudioScoped, Base):
+    """One line of the append-only credits ledger; balances are sums of these.
+
+    ``credits`` is signed (grant +10, spend -1, refund +1). ``amount`` is money owed
+    (a fee) or waived (negative), in the studio's currency.
+    kinds: grant | spend | refund | expire | forfeit | fee | fee_waived | adjust
+    """
+
+    __tablename__ = "credit_ledger"
+    __table_args__ = (
+        same_studio("client_id", "clients"),
+        same_studio("client_package_id", "client_packages"),
+        same_studio("booking_id", "bookings"),
+        Index("ix_credit_ledger_client", "client_id", "client_package_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column()
+    client_package_id: Mapped[Optional[int]] = mapped_column()
+    booking_id: Mapped[Optional[int]] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(20))
+    credits: Mapped[int] = mapped_column(default=0)
+    amount: Mapped[Optional[Decimal]] = mapped_column(Numeric(10, 2))
+    note: Mapped[Optional[str]] = mapped_column(String(300))
+    actor: Mapped[Optional[str]] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class BookingRequest(StudioScoped, Base):
+    """A request for an instructor-led or 1:1 session, with preferred times."""
+
+    __tablename__ = "booking_requests"
+    __table_args__ = (
+        same_studio("client_id", "clients"),
+        same_studio("class_type_id", "class_types"),
+        same_studio("staff_id", "staff"),
+        same_studio("location_id", "locations"),
+        same_studio("session_id", "class_sessions"),
+        same_studio("lead_id", "leads"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(index=True)
+    class_type_id: Mapped[int] = mapped_column()
+    staff_id: Mapped[Optional[int]] = mapped_column()
+    location_id: Mapped[Optional[int]] = mapped_column()
+    lead_id: Mapped[Optional[int]] = mapped_column()
+    preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    proposed_start: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # open | proposed | accepted | declined | booked | cancelled
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    session_id: Mapped[Optional[int]] = mapped_column()
+    notes: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class IntroOffer(StudioScoped, Base):
+    __tablename__ = "intro_offers"
+    __table_args__ = (UniqueConstraint("studio_id", "key"), same_studio("class_type_id", "class_types"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    class_type_id: Mapped[int] = mapped_column()
+    sessions: Mapped[int] = mapped_column(default=1)
+    description: Mapped[Optional[str]] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Lead(StudioScoped, Base):
+    __tablename__ = "leads"
+    __table_args__ = (
+        same_studio("intro_offer_id", "intro_offers"),
+        same_studio("client_id", "clients"),
+        same_studio("staff_id", "staff"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    email: Mapped[Optional[str]] = mapped_column(String(254))
+    goals: Mapped[Optional[str]] = mapped_column(Text)
+    intro_offer_id: Mapped[Optional[int]] = mapped_column()
+    client_id: Mapped[Optional[int]] = mapped_column()
+    staff_id: Mapped[Optional[int]] = mapped_column()
+    # new | paid | preferences | matched | booked | attended | converted | lost
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    paid_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    matched_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+
+# ------------------------------------------------------------------------ messaging
+
+
+class Conversation(StudioScoped, Base):
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("studio_id", "phone", "channel"), same_studio("client_id", "clients"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    client_id: Mapped[Optional[int]] = mapped_column()
+    state: Mapped[str] = mapped_column(String(40), default="idle")
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class Message(StudioScoped, Base):
+    """The message log: every text in or out, per studio."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("studio_id", "provider_sid"),
+        same_studio("conversation_id", "conversations"),
+        same_studio("client_id", "clients"),
+        Index("ix_messages_thread", "studio_id", "phone", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[Optional[int]] = mapped_column()
+    client_id: Mapped[Optional[int]] = mapped_column()
+    direction: Mapped[str] = mapped_column(String(8))  # in | out
+    channel: Mapped[str] = mapped_column(String(16))
+    phone: Mapped[str] = mapped_column(String(32))  # the other party
+    from_addr: Mapped[str] = mapped_column(String(48))
+    to_addr: Mapped[str] = mapped_column(String(48))
+    body: Mapped[str] = mapped_column(Text)
+    provider_sid: Mapped[Optional[str]] = mapped_column(String(64))
+    reply: Mapped[Optional[str]] = mapped_column(Text)  # the answer given to an inbound, for replays
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class OutboxMessage(StudioScoped, Base):
+    """A message to send later or to someone else: a row first, then a job sends it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("studio_id", "dedupe_key"),
+        same_studio("client_id", "clients"),
+        same_studio("staff_id", "staff"),
+        Index("ix_outbox_due", "status", "send_after"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(16), default="sms")
+    to_addr: Mapped[str] = mapped_column(String(48))
+    from_addr: Mapped[Optional[str]] = mapped_column(String(48))
+    body: Mapped[str] = mapped_column(Text)
+    content_sid: Mapped[Optional[str]] = mapped_column(String(64))
+    content_variables: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    client_id: Mapped[Optional[int]] = mapped_column()
+    staff_id: Mapped[Optional[int]] = mapped_column()
+    # pending | sending | sent | delivered | undelivered | failed | skipped | expired
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    send_after: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    valid_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    provider_sid: Mapped[Optional[str]] = mapped_column(String(64), index=True)
+    error_code: Mapped[Optional[str]] = mapped_column(String(20))
+    error_message: Mapped[Optional[str]] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+
+class AuditLog(StudioScoped, Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(60))
+    entity_id: Mapped[Optional[str]] = mapped_column(String(60))
+    before: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+def _add_studio_id_keys() -> None:
+    """Every scoped table gets UNIQUE (studio_id, id), the target of ``same_studio`` keys."""
+    for mapper in Base.registry.mappers:
+        if issubclass(mapper.class_, StudioScoped):
+            table = mapper.local_table
+            table.append_constraint(UniqueConstraint("studio_id", "id", name=f"uq_{table.name}_studio_id_id"))
+
+
+_add_studio_id_keys()
+
+SCOPED_MODELS: tuple[type, ...] = tuple(
+    sorted((m.class_ for m in Base.registry.mappers if issubclass(m.class_, StudioScoped)), key=lambda c: c.__name__)
+)
