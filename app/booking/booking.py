@@ -1,0 +1,185 @@
+"""Booking and cancelling: the use cases that change who is in a class."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.booking import credits, spots, waitlist
+from app.booking.errors import (
+    AlreadyBooked,
+    ClassFull,
+    NotCancellable,
+    NotFound,
+    OutsideBookingWindow,
+    SessionNotBookable,
+)
+from app.booking.events import Event, SessionCancelled
+from app.booking.policies import CancelTerms, cancel_terms, free_cancel_deadline, load_policy
+from app.models import ACTIVE_BOOKING, Booking, ClassSession, Client, WaitlistEntry
+
+
+@dataclass
+class BookingResult:
+    booking: Booking
+    balance: credits.Balance
+    free_cancel_until: datetime
+    events: list[Event] = field(default_factory=list)
+
+
+@dataclass
+class CancelResult:
+    booking: Booking
+    terms: CancelTerms
+    balance: credits.Balance
+    events: list[Event] = field(default_factory=list)
+
+
+class LateCancelNeedsConsent(NotCancellable):
+    """A late cancel has a cost; the client must agree to it first (``accept_late=True``)."""
+
+    def __init__(self, booking_id: int, terms: CancelTerms) -> None:
+        super().__init__(booking_id, "late cancel: the client must agree to the penalty")
+        self.terms = terms
+
+
+def book(session: Session, client_id: int, session_id: int, *, source: str = "sms",
+         actor: str | None = None) -> BookingResult:
+    """Use case: book a client into a class. Commit once.
+
+    Checks, in order: the session exists and is on, the booking window, the client,
+    an existing booking, capacity (spots held for waitlist offers count as taken,
+    unless the offer is this client's: then booking claims it), and payment.
+    Raises ``ClassFull`` (with the waitlist size, so the caller can offer it),
+    ``OutsideBookingWindow``, ``SessionNotBookable``, ``AlreadyBooked``, ``NoCredits``.
+    """
+    now = clock.now()
+    class_session = spots.lock_session(session, session_id)
+    policy = load_policy(session)
+    if class_session.status != "scheduled":
+        raise SessionNotBookable(session_id, "the class has been cancelled")
+    if class_session.starts_at <= now:
+        raise SessionNotBookable(session_id, "the class has already started")
+    opens_at = class_session.starts_at - timedelta(days=policy.booking_window_days)
+    if now < opens_at:
+        raise OutsideBookingWindow(opens_at, f"booking opens {policy.booking_window_days} days before the class")
+    if session.get(Client, client_id) is None:
+        raise NotFound("client", client_id)
+    existing = spots.active_booking(session, client_id, session_id)
+    if existing is not None:
+        raise AlreadyBooked(existing.id)
+    entry = waitlist.open_entry(session, client_id, session_id)
+    if entry is not None and entry.status == "offered" and entry.offer_expires_at > now:
+        claimed = waitlist.claim(session, client_id, session_id, source=source, actor=actor)
+        return BookingResult(claimed.booking, credits.balance(session, client_id),
+                             free_cancel_deadline(policy, class_session), claimed.events)
+    taken = spots.booked_count(session, session_id)
+    if policy.waitlist_mode != "broadcast":
+        taken += spots.held_offers(session, session_id, now)
+    if taken >= class_session.capacity:
+        raise ClassFull(session_id, spots.waiting_count(session, session_id))
+    booking = spots.enrol(session, client_id, class_session, source=source, actor=actor)
+    if entry is not None:  # they were waiting and a spot is simply free: booking ends the wait
+        entry.status, entry.booking_id, entry.resolved_at = "claimed", booking.id, now
+    session.commit()
+    return BookingResult(booking, credits.balance(session, client_id), free_cancel_deadline(policy, class_session))
+
+
+def _cancellable(session: Session, booking_id: int) -> tuple[Booking, ClassSession]:
+    booking = session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound("booking", booking_id)
+    class_session = spots.lock_session(session, booking.session_id)
+    session.refresh(booking)
+    if booking.status != "confirmed":
+        raise NotCancellable(booking_id, f"the booking is {booking.status.replace('_', ' ')}")
+    if class_session.starts_at <= clock.now():
+        raise NotCancellable(booking_id, "the class has already started")
+    return booking, class_session
+
+
+def preview_cancel(session: Session, booking_id: int) -> CancelTerms:
+    """What cancelling now would cost, without cancelling (for the bot to ask YES)."""
+    booking, class_session = _cancellable(session, booking_id)
+    terms = cancel_terms(load_policy(session), class_session, booking.credits_spent, clock.now())
+    session.rollback()
+    return terms
+
+
+def cancel(session: Session, booking_id: int, *, accept_late: bool = False, actor: str | None = None) -> CancelResult:
+    """Use case: the client cancels. Commit once.
+
+    In the window: refunded. Late: the studio's rule (forfeit the credit, a fee with the
+    credit back, or nothing) applies, and only with ``accept_late=True``; otherwise
+    ``LateCancelNeedsConsent`` carries the terms to put to the client.
+    The freed spot goes to the waitlist in the same transaction.
+    """
+    booking, class_session = _cancellable(session, booking_id)
+    policy = load_policy(session)
+    now = clock.now()
+    terms = cancel_terms(policy, class_session, booking.credits_spent, now)
+    if terms.late and not accept_late:
+        raise LateCancelNeedsConsent(booking_id, terms)
+    booking.cancelled_at = now
+    if not terms.late:
+        booking.status = "cancelled"
+        credits.record_refund(session, booking, "cancelled in time", actor)
+    else:
+        booking.status = "late_cancelled"
+        if terms.consequence == "forfeit_credit":
+            credits.record_forfeit(session, booking, "late cancel: credit kept", actor)
+        else:
+            credits.record_refund(session, booking, f"late cancel ({terms.consequence})", actor)
+        if terms.consequence == "fee" and terms.fee > 0:
+            credits.record_fee(session, booking, terms.fee, "late cancel fee", actor)
+    session.flush()
+    events = waitlist.spot_freed(session, class_session, policy)
+    session.commit()
+    return CancelResult(booking, terms, credits.balance(session, booking.client_id), events)
+
+
+def cancel_session(session: Session, session_id: int, *, reason: str, actor: str | None = None) -> SessionCancelled:
+    """Use case: the studio cancels a class. Everyone booked is refunded in full, the
+    waitlist is closed; the event names who must be told. Commit once."""
+    class_session = spots.lock_session(session, session_id)
+    if class_session.status == "cancelled":
+        raise SessionNotBookable(session_id, "the class is already cancelled")
+    now = clock.now()
+    class_session.status, class_session.cancel_reason = "cancelled", reason
+    bookings = session.scalars(
+        select(Booking).where(Booking.session_id == session_id, Booking.status == "confirmed")
+    ).all()
+    for booking in bookings:
+        booking.status, booking.cancelled_at = "cancelled", now
+        credits.record_refund(session, booking, f"class cancelled by the studio: {reason}", actor)
+    entries = session.scalars(
+        select(WaitlistEntry).where(WaitlistEntry.session_id == session_id,
+                                    WaitlistEntry.status.in_(("waiting", "offered")))
+    ).all()
+    for entry in entries:
+        entry.status, entry.resolved_at, entry.note = "closed", now, "class cancelled"
+    event = SessionCancelled(session_id, tuple(b.id for b in bookings), tuple(e.id for e in entries))
+    session.commit()
+    return event
+
+
+def upcoming_bookings(session: Session, client_id: int) -> list[Booking]:
+    """The client's confirmed bookings that have not started, soonest first."""
+    return list(
+        session.scalars(
+            select(Booking)
+            .join(ClassSession, ClassSession.id == Booking.session_id)
+            .where(Booking.client_id == client_id, Booking.status == "confirmed",
+                   ClassSession.starts_at > clock.now())
+            .order_by(ClassSession.starts_at)
+        )
+    )
+
+
+__all__ = [
+    "ACTIVE_BOOKING", "BookingResult", "CancelResult", "LateCancelNeedsConsent", "book", "cancel",
+    "cancel_session", "preview_cancel", "upcoming_bookings",
+]

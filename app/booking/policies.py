@@ -1,0 +1,48 @@
+"""The studio's rules, and the arithmetic that applies them to one booking."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import ClassSession, Policy
+
+
+def load_policy(session: Session) -> Policy:
+    """The studio's policy row; the defaults (not saved) when the studio has none yet."""
+    policy = session.scalars(select(Policy)).first()
+    if policy is not None:
+        return policy
+    return Policy(
+        booking_window_days=14, cancel_window_hours=12, late_cancel="forfeit_credit",
+        late_cancel_fee=Decimal("0"), no_show="forfeit_credit", no_show_fee=Decimal("0"),
+        waitlist_mode="offer", waitlist_offer_minutes=30, fill_to_forgive=False, reminder_hours=[24, 2],
+    )
+
+
+@dataclass(frozen=True)
+class CancelTerms:
+    """What cancelling a booking now would cost, for the client to agree to."""
+
+    late: bool
+    free_until: datetime  # the last moment a cancel is free
+    consequence: str  # refund | forfeit_credit | fee | none
+    credits_back: int  # credits returned to the client
+    fee: Decimal  # money owed when consequence is "fee"
+
+
+def free_cancel_deadline(policy: Policy, class_session: ClassSession) -> datetime:
+    return class_session.starts_at - timedelta(hours=policy.cancel_window_hours)
+
+
+def cancel_terms(policy: Policy, class_session: ClassSession, credits_spent: int, now: datetime) -> CancelTerms:
+    deadline = free_cancel_deadline(policy, class_session)
+    if now <= deadline:
+        return CancelTerms(False, deadline, "refund", credits_spent, Decimal("0"))
+    rule = policy.late_cancel
+    fee = Decimal(policy.late_cancel_fee or 0) if rule == "fee" else Decimal("0")
+    credits_back = 0 if rule == "forfeit_credit" else credits_spent
+    return CancelTerms(True, deadline, rule, credits_back, fee)
