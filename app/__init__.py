@@ -23,8 +23,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.extensions["frontdesk.db"] = database
 
     from app.web.health import bp as health_bp
+    from app.web.twilio_inbound import bp as inbound_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(inbound_bp)
     return app
 
 

@@ -68,5 +68,54 @@ def sessions_generate(days: int | None, studio_key: str | None) -> None:
         click.echo(f"{key}: {created} sessions created")
 
 
+@cli.command("nlu")
+@click.option("--now", default=None, help="ISO time with offset; per-line 'now' overrides.")
+@click.option("--tz", default=None, help="Timezone (default: the studio's, else UTC).")
+@click.option("--date-order", type=click.Choice(["DMY", "MDY"]), default=None)
+@click.option("--fixture", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--studio", "studio_key", default=None)
+def nlu_command(now, tz, date_order, fixture, studio_key) -> None:
+    """Parse JSON lines {"text", "now", "tz"} from stdin; write one JSON parse per line."""
+    import json
+
+    from app.nlu_cli import run
+
+    if (fixture is None) != (studio_key is None):
+        raise click.UsageError("--fixture and --studio go together")
+    run(sys.stdin, lambda obj: click.echo(json.dumps(obj, ensure_ascii=False)), now=now, tz=tz,
+        date_order=date_order, fixture=fixture, studio_key=studio_key)
+
+
+@cli.command("simulate")
+@click.option("--fixture", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--now", required=True, help="Start time, ISO with offset.")
+@click.option("--script", type=click.File("r"), default="-", help="JSON-lines script (default stdin).")
+def simulate_command(fixture: Path, now: str, script) -> None:
+    """Run a scripted conversation on a throwaway database; print every message and the end state."""
+    import json
+
+    from app.fixtures import FixtureError
+    from app.simulate import ScriptError, parse_instant, run
+
+    try:
+        run(fixture, parse_instant(now, "--now"), script,
+            lambda obj: click.echo(json.dumps(obj, ensure_ascii=False)))
+    except (ScriptError, FixtureError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+@cli.command("chat")
+@click.option("--studio", "studio_key", required=True)
+@click.option("--phone", required=True)
+@click.option("--channel", type=click.Choice(["sms", "whatsapp"]), default="sms")
+@with_appcontext
+def chat_command(studio_key: str, phone: str, channel: str) -> None:
+    """Talk to the bot in the terminal as a client or staff member (embedded default)."""
+    from app.chat import run_chat
+
+    run_chat(get_db(), studio_key, phone, channel)
+
+
 def main() -> None:
     cli(prog_name="frontdesk")

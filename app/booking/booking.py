@@ -17,7 +17,7 @@ from app.booking.errors import (
     OutsideBookingWindow,
     SessionNotBookable,
 )
-from app.booking.events import Event, SessionCancelled
+from app.booking.events import Event, SessionCancelled, publish
 from app.booking.policies import CancelTerms, cancel_terms, free_cancel_deadline, load_policy
 from app.models import ACTIVE_BOOKING, Booking, ClassSession, Client, WaitlistEntry
 
@@ -137,6 +137,7 @@ def cancel(session: Session, booking_id: int, *, accept_late: bool = False, acto
             credits.record_fee(session, booking, terms.fee, "late cancel fee", actor)
     session.flush()
     events = waitlist.spot_freed(session, class_session, policy)
+    publish(session, events)
     session.commit()
     return CancelResult(booking, terms, credits.balance(session, booking.client_id), events)
 
@@ -162,6 +163,7 @@ def cancel_session(session: Session, session_id: int, *, reason: str, actor: str
     for entry in entries:
         entry.status, entry.resolved_at, entry.note = "closed", now, "class cancelled"
     event = SessionCancelled(session_id, tuple(b.id for b in bookings), tuple(e.id for e in entries))
+    publish(session, [event])
     session.commit()
     return event
 

@@ -73,3 +73,13 @@ class SessionCancelled:
 Event = (
     WaitlistOffered | WaitlistEnrolled | WaitlistSkipped | OfferExpired | SpotGone | PenaltyWaived | SessionCancelled
 )
+
+
+def publish(session, events: list) -> None:
+    """Hand events to messaging inside the caller's transaction (the transactional outbox):
+    the texts are rows committed together with the change that caused them."""
+    if not events:
+        return
+    from app.conversation.notify import outbox_for
+
+    outbox_for(session, events)

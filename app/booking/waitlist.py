@@ -29,6 +29,7 @@ from app.booking.errors import (
 )
 from app.booking.events import (
     Event,
+    publish,
     OfferExpired as OfferExpiredEvent,
     PenaltyWaived,
     SpotGone,
@@ -111,7 +112,7 @@ def leave(session: Session, client_id: int, session_id: int) -> WaitlistEntry:
     entry.status = "left"
     entry.resolved_at = clock.now()
     if was_offered:
-        spot_freed(session, session.get(ClassSession, session_id), load_policy(session))
+        publish(session, spot_freed(session, session.get(ClassSession, session_id), load_policy(session)))
     session.commit()
     return entry
 
@@ -158,6 +159,7 @@ def claim(session: Session, client_id: int, session_id: int | None = None, *, so
     if policy.waitlist_mode == "broadcast" and free - 1 <= 0:
         events += _close_broadcast(session, class_session.id)
     events += forgive_late_cancel(session, class_session, policy)
+    publish(session, events)
     session.commit()
     return ClaimResult(booking, events)
 
@@ -171,6 +173,7 @@ def decline(session: Session, client_id: int, session_id: int | None = None) -> 
     offer.status = "declined"
     offer.resolved_at = clock.now()
     events = spot_freed(session, class_session, load_policy(session))
+    publish(session, events)
     session.commit()
     return events
 
@@ -311,5 +314,6 @@ def expire_offers(session: Session) -> list[Event]:
         if policy.waitlist_mode != "broadcast":
             session.flush()
             events += spot_freed(session, class_session, policy)
+    publish(session, events)
     session.commit()
     return events

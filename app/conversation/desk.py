@@ -1,0 +1,310 @@
+"""``SqlDesk``: the bot's ``Desk`` port implemented over the booking core.
+
+Each action is one booking use case (one transaction, committed by the service);
+domain errors come back as ``Outcome`` kinds for the dialogue to put into words.
+Anything to tell someone else (waitlist offers, a forwarded question) goes into the
+outbox in the same transaction as the change that caused it.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.booking import booking as booking_svc
+from app.booking import credits, waitlist
+from app.booking import errors as e
+from app.booking.policies import load_policy
+from app.conversation import notify
+from app.models import (
+    ACTIVE_BOOKING,
+    Booking,
+    ClassSession,
+    ClassType,
+    Client,
+    Location,
+    Package,
+    Staff,
+    Studio,
+    WaitlistEntry,
+)
+from bot.desk import (
+    BalanceView,
+    BookingView,
+    Outcome,
+    PackageView,
+    Person,
+    SessionQuery,
+    SessionView,
+    StudioView,
+)
+from bot.nlu.catalog import Catalog, ClassEntry, NamedEntry
+
+
+def studio_view(studio: Studio) -> StudioView:
+    return StudioView(studio.name, studio.timezone, studio.currency, studio.date_order, studio.contact_phone,
+                      studio.contact_email)
+
+
+class SqlDesk:
+    def __init__(self, session: Session, studio: Studio, phone: str, channel: str) -> None:
+        self.db = session
+        self.studio_row = studio
+        self.studio = studio_view(studio)
+        self.tz = ZoneInfo(studio.timezone)
+        self.phone = phone
+        self.channel = channel
+        self.person = self._who()
+        self._catalog: Catalog | None = None
+
+    # ------------------------------------------------------------------ identity
+    def _who(self) -> Person:
+        client = self.db.scalars(select(Client).where(Client.phone == self.phone)).first()
+        staff = self.db.scalars(select(Staff).where(Staff.phone == self.phone, Staff.active.is_(True))).first()
+        return Person(
+            client_id=client.id if client else None,
+            client_name=(client.name or "").split(" ")[0] or None if client else None,
+            staff_id=staff.id if staff else None,
+            staff_name=staff.name if staff else None,
+            staff_role=staff.role if staff else None,
+            opted_out=bool(client and client.opted_out(self.channel)),
+        )
+
+    def client(self) -> Client | None:
+        return self.db.scalars(select(Client).where(Client.phone == self.phone)).first()
+
+    def now(self) -> datetime:
+        return clock.now().astimezone(self.tz)
+
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = build_catalog(self.db)
+        return self._catalog
+
+    # ------------------------------------------------------------------ reading
+    def _view(self, s: ClassSession, booked: int | None = None, waiting: int | None = None) -> SessionView:
+        class_type = self.db.get(ClassType, s.class_type_id)
+        location = self.db.get(Location, s.location_id)
+        instructor = self.db.get(Staff, s.instructor_id) if s.instructor_id else None
+        if booked is None:
+            booked = self.db.scalar(select(func.count(Booking.id)).where(
+                Booking.session_id == s.id, Booking.status.in_(ACTIVE_BOOKING))) or 0
+        if waiting is None:
+            waiting = self.db.scalar(select(func.count(WaitlistEntry.id)).where(
+                WaitlistEntry.session_id == s.id, WaitlistEntry.status.in_(("waiting", "offered")))) or 0
+        return SessionView(s.id, class_type.name, s.class_type_id, s.starts_at.astimezone(self.tz), location.name,
+                           instructor.name if instructor else None, s.capacity, booked, waiting, s.status)
+
+    def session(self, session_id: int) -> SessionView | None:
+        s = self.db.get(ClassSession, session_id)
+        return self._view(s) if s is not None else None
+
+    def find_sessions(self, query: SessionQuery) -> list[SessionView]:
+        now = clock.now()
+        stmt = select(ClassSession).where(ClassSession.status == "scheduled", ClassSession.starts_at > now,
+                                          ClassSession.kind == "class")
+        if query.class_type_ids:
+            stmt = stmt.where(ClassSession.class_type_id.in_(query.class_type_ids))
+        if query.instructor_ids:
+            stmt = stmt.where(ClassSession.instructor_id.in_(query.instructor_ids))
+        if query.staff_id is not None:
+            stmt = stmt.where(ClassSession.instructor_id == query.staff_id)
+        if query.location_ids:
+            stmt = stmt.where(ClassSession.location_id.in_(query.location_ids))
+        if query.exact:
+            stmt = stmt.where(ClassSession.starts_at.in_([t.astimezone(ZoneInfo("UTC")) for t in query.exact]))
+        if query.start is not None:
+            stmt = stmt.where(ClassSession.starts_at >= query.start)
+        if query.end is not None:
+            stmt = stmt.where(ClassSession.starts_at < query.end)
+        rows = self.db.scalars(stmt.order_by(ClassSession.starts_at, ClassSession.id).limit(query.limit)).all()
+        return [self._view(s) for s in rows]
+
+    def upcoming_bookings(self) -> list[BookingView]:
+        if self.person.client_id is None:
+            return []
+        return [BookingView(b.id, self._view(self.db.get(ClassSession, b.session_id)), b.status)
+                for b in booking_svc.upcoming_bookings(self.db, self.person.client_id)]
+
+    def balance(self) -> BalanceView:
+        b = credits.balance(self.db, self.person.client_id)
+        return BalanceView(b.credits, b.unlimited, b.expires_at.astimezone(self.tz) if b.expires_at else None, b.owed)
+
+    def packages(self) -> list[PackageView]:
+        rows = self.db.scalars(select(Package).where(Package.active.is_(True)).order_by(Package.price))
+        return [PackageView(p.name, p.price, None if p.kind == "membership" else p.credits, p.valid_days)
+                for p in rows]
+
+    def roster(self, session_id: int) -> list[str]:
+        rows = self.db.execute(
+            select(Client.name, Client.phone).join(Booking, Booking.client_id == Client.id)
+            .where(Booking.session_id == session_id, Booking.status.in_(ACTIVE_BOOKING)).order_by(Booking.id))
+        return [name or phone for name, phone in rows]
+
+    # ------------------------------------------------------------------ acting
+    def _balance_view(self, b: credits.Balance) -> BalanceView:
+        return BalanceView(b.credits, b.unlimited, b.expires_at.astimezone(self.tz) if b.expires_at else None, b.owed)
+
+    def book(self, session_id: int) -> Outcome:
+        view = self.session(session_id)
+        try:
+            result = booking_svc.book(self.db, self.person.client_id, session_id, source=self.channel,
+                                      actor=f"client:{self.phone}")
+        except e.ClassFull:
+            self.db.rollback()
+            return Outcome(False, "full", {"session": self.session(session_id)})
+        except e.NoCredits as exc:
+            self.db.rollback()
+            return Outcome(False, "no_credits", {"expired": exc.expired})
+        except e.AlreadyBooked:
+            self.db.rollback()
+            return Outcome(False, "already_booked", {"session": view})
+        except e.OutsideBookingWindow as exc:
+            self.db.rollback()
+            return Outcome(False, "window", {"opens_at": exc.opens_at})
+        except (e.SessionNotBookable, e.NotFound) as exc:
+            self.db.rollback()
+            return Outcome(False, "not_bookable", {"reason": getattr(exc, "reason", "it isn't on the timetable")})
+        return Outcome(True, "booked", {"session": self.session(session_id),
+                                        "balance": self._balance_view(result.balance),
+                                        "free_until": result.free_cancel_until.astimezone(self.tz)})
+
+    def _terms(self, booking: Booking, terms) -> dict:
+        policy = load_policy(self.db)
+        return {"session": self.session(booking.session_id), "late": terms.late, "consequence": terms.consequence,
+                "fee": terms.fee, "hours": policy.cancel_window_hours, "credits_back": terms.credits_back}
+
+    def _mine(self, booking_id: int) -> Booking | None:
+        b = self.db.get(Booking, booking_id)
+        return b if b is not None and b.client_id == self.person.client_id else None
+
+    def preview_cancel(self, booking_id: int) -> Outcome:
+        booking = self._mine(booking_id)
+        if booking is None:
+            return Outcome(False, "not_cancellable", {"reason": "that booking isn't yours"})
+        try:
+            terms = booking_svc.preview_cancel(self.db, booking_id)
+        except e.NotCancellable as exc:
+            self.db.rollback()
+            return Outcome(False, "not_cancellable", {"reason": exc.reason})
+        return Outcome(True, "terms", self._terms(booking, terms))
+
+    def cancel(self, booking_id: int, accept_late: bool) -> Outcome:
+        booking = self._mine(booking_id)
+        if booking is None:
+            return Outcome(False, "not_cancellable", {"reason": "that booking isn't yours"})
+        try:
+            result = booking_svc.cancel(self.db, booking_id, accept_late=accept_late, actor=f"client:{self.phone}")
+        except booking_svc.LateCancelNeedsConsent as exc:
+            self.db.rollback()
+            return Outcome(False, "late", self._terms(booking, exc.terms))
+        except e.NotCancellable as exc:
+            self.db.rollback()
+            return Outcome(False, "not_cancellable", {"reason": exc.reason})
+        data = self._terms(result.booking, result.terms)
+        data["balance"] = self._balance_view(result.balance)
+        return Outcome(True, "cancelled", data)
+
+    def join_waitlist(self, session_id: int) -> Outcome:
+        try:
+            result = waitlist.join(self.db, self.person.client_id, session_id)
+        except e.AlreadyWaitlisted as exc:
+            self.db.rollback()
+            return Outcome(False, "already_waitlisted", {"position": exc.position})
+        except e.WaitlistNotNeeded:
+            self.db.rollback()
+            return Outcome(False, "not_needed", {"session": self.session(session_id)})
+        except e.AlreadyBooked:
+            self.db.rollback()
+            return Outcome(False, "already_booked", {"session": self.session(session_id)})
+        except (e.SessionNotBookable, e.NotFound) as exc:
+            self.db.rollback()
+            return Outcome(False, "not_bookable", {"reason": getattr(exc, "reason", "it isn't on the timetable")})
+        return Outcome(True, "waitlisted", {"session": self.session(session_id), "position": result.position})
+
+    def live_offer(self) -> Outcome:
+        if self.person.client_id is None:
+            return Outcome(False, "none")
+        offer = waitlist.current_offer(self.db, self.person.client_id)
+        if offer is None:
+            return Outcome(False, "none")
+        view = self.session(offer.session_id)
+        if offer.status == "offered" and offer.offer_expires_at > clock.now():
+            return Outcome(True, "offer", {"session": view, "expires_at": offer.offer_expires_at})
+        if offer.resolved_at and clock.now() - offer.resolved_at > timedelta(hours=12):
+            return Outcome(False, "none")
+        return Outcome(False, "expired", {"session": view})
+
+    def claim_offer(self, session_id: int | None = None) -> Outcome:
+        offer = waitlist.current_offer(self.db, self.person.client_id, session_id)
+        view = self.session(offer.session_id) if offer else None
+        try:
+            result = waitlist.claim(self.db, self.person.client_id, session_id, source=self.channel,
+                                    actor=f"client:{self.phone}")
+        except e.NoOffer:
+            self.db.rollback()
+            return Outcome(False, "none")
+        except e.OfferExpired:
+            self.db.rollback()
+            return Outcome(False, "expired", {"session": view})
+        except e.SpotTaken:
+            self.db.rollback()
+            return Outcome(False, "taken", {"session": view})
+        except e.NoCredits as exc:
+            self.db.rollback()
+            return Outcome(False, "no_credits", {"expired": exc.expired})
+        policy = load_policy(self.db)
+        s = self.db.get(ClassSession, result.booking.session_id)
+        return Outcome(True, "booked", {
+            "session": self.session(s.id),
+            "balance": self._balance_view(credits.balance(self.db, self.person.client_id)),
+            "free_until": (s.starts_at - timedelta(hours=policy.cancel_window_hours)).astimezone(self.tz)})
+
+    def decline_offer(self) -> Outcome:
+        try:
+            events = waitlist.decline(self.db, self.person.client_id)
+        except e.NoOffer:
+            self.db.rollback()
+            return Outcome(False, "none")
+        return Outcome(True, "declined")
+
+    def register(self, name: str) -> None:
+        client = self.client()
+        if client is None:
+            client = Client(phone=self.phone, name=name)
+            self.db.add(client)
+        else:
+            client.name = name
+        self.db.commit()
+        self.person = self._who()
+
+    def set_opt_out(self, opted_out: bool) -> None:
+        client = self.client()
+        if client is None:
+            client = Client(phone=self.phone, name=None)
+            self.db.add(client)
+        stamp = clock.now() if opted_out else None
+        if self.channel == "whatsapp":
+            client.whatsapp_opted_out_at = stamp
+        else:
+            client.sms_opted_out_at = stamp
+        self.db.commit()
+        self.person = self._who()
+
+    def ask_staff(self, text: str) -> bool:
+        sent = notify.forward_to_staff(self.db, self.studio_row, self.person, self.phone, text)
+        self.db.commit()
+        return sent
+
+
+def build_catalog(session: Session) -> Catalog:
+    classes = [ClassEntry(ct.id, ct.name, ct.category, tuple(ct.aliases or ()), ct.kind)
+               for ct in session.scalars(select(ClassType).where(ClassType.active.is_(True)))]
+    instructors = [NamedEntry(s.id, s.name) for s in session.scalars(
+        select(Staff).where(Staff.active.is_(True), or_(Staff.role == "instructor", Staff.role == "owner",
+                                                        Staff.role == "manager")))]
+    locations = [NamedEntry(loc.id, loc.name) for loc in session.scalars(select(Location))]
+    return Catalog(classes, instructors, locations)

@@ -1,0 +1,151 @@
+"""One inbound text, end to end: studio, idempotency, lock, understanding, dialogue, log.
+
+``handle_inbound`` is what the Twilio webhook, the simulator, the terminal chat and the
+admin playground all call, so they all run the same engine.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.conversation.desk import SqlDesk
+from app.conversation.locks import conversation_lock
+from app.db import Database
+from app.models import Client, Conversation, InboundAddress, Message, OutboxMessage, Studio
+from app.phones import InvalidPhone, to_e164
+from bot.dialogue import State, Turn, respond
+from bot.nlu.parse import ParseContext, parse
+from bot.replies import Words
+
+SEPARATOR = "\x1e"  # between several replies stored in one Message.reply
+
+
+class UnknownStudio(LookupError):
+    """No studio receives messages at this address."""
+
+
+@dataclass(frozen=True)
+class Inbound:
+    channel: str  # sms | whatsapp
+    from_addr: str  # as Twilio sends it: "+447700900301" or "whatsapp:+447700900301"
+    to_addr: str
+    body: str
+    sid: str
+    profile_name: str | None = None
+    button_payload: str | None = None
+
+
+@dataclass
+class Handled:
+    studio_id: int
+    replies: list[str]
+    duplicate: bool = False
+    state: str = "idle"
+    outbox_ids: list[int] = field(default_factory=list)
+
+
+def studio_for(db: Database, channel: str, to_addr: str) -> Studio:
+    address = to_addr.removeprefix("whatsapp:")
+    with db.unscoped() as s:
+        row = s.scalars(
+            select(InboundAddress).where(InboundAddress.channel == channel, InboundAddress.address == address)
+        ).first()
+        if row is None and channel == "whatsapp":  # a studio may use its SMS number on WhatsApp
+            row = s.scalars(select(InboundAddress).where(InboundAddress.address == address)).first()
+        if row is None:
+            raise UnknownStudio(to_addr)
+        studio = s.get(Studio, row.studio_id)
+        s.expunge(studio)
+        return studio
+
+
+def handle_inbound(db: Database, msg: Inbound) -> Handled:
+    """Raises ``UnknownStudio`` or ``InvalidPhone`` before writing anything."""
+    studio = studio_for(db, msg.channel, msg.to_addr)
+    phone = to_e164(msg.from_addr)
+    with conversation_lock(db, studio.id, phone, msg.channel):
+        with db.studio(studio.id) as session:
+            handled = _handle(session, studio, phone, msg)
+    return handled
+
+
+def _handle(session: Session, studio: Studio, phone: str, msg: Inbound) -> Handled:
+    logged = session.scalars(
+        select(Message).where(Message.provider_sid == msg.sid, Message.direction == "in")
+    ).first()
+    if logged is not None and logged.reply is not None:
+        conv = session.get(Conversation, logged.conversation_id) if logged.conversation_id else None
+        return Handled(studio.id, [r for r in logged.reply.split(SEPARATOR) if r], duplicate=True,
+                       state=conv.state if conv else "idle")
+    now = clock.now()
+    conv = _conversation(session, phone, msg.channel)
+    if logged is None:  # a retry after a crash mid-turn finds its row and goes on
+        logged = Message(conversation_id=conv.id, direction="in", channel=msg.channel, phone=phone,
+                         from_addr=msg.from_addr, to_addr=msg.to_addr, body=msg.body, provider_sid=msg.sid,
+                         created_at=now)
+        session.add(logged)
+    _touch_client(session, phone, msg, now)
+    session.commit()
+
+    turn = _turn(session, studio, phone, msg, conv, now)
+
+    conv.state = turn.state.value
+    conv.context = turn.context
+    conv.expires_at = now + turn.expires_in if turn.expires_in else None
+    conv.version += 1
+    conv.updated_at = now
+    client = session.scalars(select(Client).where(Client.phone == phone)).first()
+    conv.client_id = client.id if client else None
+    logged.client_id = conv.client_id
+    logged.reply = SEPARATOR.join(turn.replies)
+    for reply in turn.replies:
+        session.add(Message(conversation_id=conv.id, client_id=conv.client_id, direction="out", channel=msg.channel,
+                            phone=phone, from_addr=msg.to_addr, to_addr=msg.from_addr, body=reply, created_at=now))
+    pending = session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")).all()
+    session.commit()
+    return Handled(studio.id, turn.replies, state=conv.state, outbox_ids=list(pending))
+
+
+def _conversation(session: Session, phone: str, channel: str) -> Conversation:
+    conv = session.scalars(
+        select(Conversation).where(Conversation.phone == phone, Conversation.channel == channel)
+    ).first()
+    if conv is None:
+        conv = Conversation(phone=phone, channel=channel, state="idle", context={})
+        session.add(conv)
+        session.flush()
+    return conv
+
+
+def _touch_client(session: Session, phone: str, msg: Inbound, now: datetime) -> None:
+    if msg.channel != "whatsapp":
+        return
+    client = session.scalars(select(Client).where(Client.phone == phone)).first()
+    if client is not None:
+        client.last_whatsapp_inbound_at = now
+
+
+def _turn(session: Session, studio: Studio, phone: str, msg: Inbound, conv: Conversation, now: datetime) -> Turn:
+    desk = SqlDesk(session, studio, phone, msg.channel)
+    words = Words(desk.studio, msg.channel)
+    state, context = conv.state, dict(conv.context or {})
+    if conv.expires_at is not None and conv.expires_at <= now:
+        state, context = State.IDLE.value, {}  # the question lapsed: read the message fresh
+    ctx = ParseContext(now, studio.timezone, studio.date_order, desk.catalog())
+    understood = parse(msg.body, ctx)
+    turn = respond(desk, words, state, context, understood, msg.body, button=msg.button_payload)
+    resume = turn.context.pop("resume", None)
+    if resume:
+        again = parse(resume, ctx)
+        if again.intent not in ("greeting", "unknown", "thanks"):
+            follow = respond(desk, words, State.IDLE.value, {}, again, resume)
+            return Turn(turn.replies + follow.replies, follow.state, follow.context)
+        return Turn(turn.replies + [words.greeting(desk.person.client_name)], turn.state, turn.context)
+    return turn
+
+
+__all__ = ["Handled", "Inbound", "InvalidPhone", "UnknownStudio", "handle_inbound", "studio_for"]

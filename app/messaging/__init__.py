@@ -1,0 +1,1 @@
+"""Outbound messaging: the outbox, transports, opt-outs, SMS encoding rules."""

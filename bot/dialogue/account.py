@@ -1,0 +1,42 @@
+"""Who the client is and whether they want our texts: names, opt-out, opt-in."""
+from __future__ import annotations
+
+import re
+
+from bot.dialogue.base import Ctx, State, Turn
+
+_NAME_PREFIX = re.compile(r"^(hi|hello|hey)?[ ,!]*(it'?s|i'?m|i am|this is|my name is|name'?s|call me)\s+", re.I)
+_NOT_A_NAME = re.compile(r"\d|\b(book|cancel|yoga|class|tomorrow|today|what|when|stop|help)\b", re.I)
+
+
+def extract_name(raw: str) -> str | None:
+    """"I'm jane doe" -> "Jane Doe"; None when the reply does not look like a name."""
+    text = _NAME_PREFIX.sub("", raw.strip()).strip(" .!,")
+    if not text or _NOT_A_NAME.search(text) or len(text) > 40:
+        return None
+    words = [w for w in re.split(r"\s+", text) if w]
+    if not 1 <= len(words) <= 3 or not all(re.fullmatch(r"[A-Za-z\u00C0-\u017F'\-]+", w) for w in words):
+        return None
+    return " ".join(w[:1].upper() + w[1:] for w in words)
+
+
+def ask_name(c: Ctx) -> Turn:
+    return c.say(c.words.ask_name(), state=State.AWAITING_NAME, pending=c.raw)
+
+
+def opt_out(c: Ctx) -> Turn:
+    c.desk.set_opt_out(True)
+    return Turn([c.words.opted_out()])
+
+
+def opt_in(c: Ctx) -> Turn:
+    c.desk.set_opt_out(False)
+    return Turn([c.words.opted_in()])
+
+
+def confirm_opt_out(c: Ctx) -> Turn | None:
+    if c.parse.intent == "yes":
+        return opt_out(c)
+    if c.parse.intent == "no":
+        return c.say(c.words.stay_subscribed())
+    return None

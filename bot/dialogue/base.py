@@ -1,0 +1,52 @@
+"""What every flow shares: the turn a handler returns and the states it may leave behind."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import Enum
+
+from bot.desk import Desk
+from bot.nlu.parse import Parse
+from bot.replies import Words
+
+PENDING_TTL = timedelta(minutes=30)
+
+
+class State(str, Enum):
+    IDLE = "idle"
+    AWAITING_NAME = "awaiting_name"
+    CHOOSING_SESSION = "choosing_session"  # context: options [session ids], action book|waitlist
+    CONFIRM_WAITLIST = "confirm_waitlist"  # context: session_id
+    CONFIRM_BOOK = "confirm_book"  # context: session_id
+    CHOOSING_BOOKING = "choosing_booking"  # context: options [booking ids]
+    CONFIRM_LATE_CANCEL = "confirm_late_cancel"  # context: booking_id
+    CONFIRM_OPT_OUT = "confirm_opt_out"
+
+
+@dataclass
+class Turn:
+    """The bot's answer to one message: what to say and where the conversation now stands."""
+
+    replies: list[str]
+    state: State = State.IDLE
+    context: dict = field(default_factory=dict)
+
+    @property
+    def expires_in(self) -> timedelta | None:
+        return None if self.state is State.IDLE else PENDING_TTL
+
+
+@dataclass
+class Ctx:
+    """Everything a handler needs for one message."""
+
+    desk: Desk
+    words: Words
+    parse: Parse
+    raw: str
+    context: dict
+
+    def say(self, *texts: str, state: State = State.IDLE, **context) -> Turn:
+        kept = {k: v for k, v in self.context.items() if k == "last_list"}
+        kept.update(context)
+        return Turn([t for t in texts if t], state, kept)

@@ -1,0 +1,70 @@
+"""Cancelling: find the booking, cancel in the window at once, ask before a late cancel."""
+from __future__ import annotations
+
+from bot.desk import BookingView
+from bot.dialogue.base import Ctx, State, Turn
+from bot.dialogue.finding import describe, matching_bookings, pick_by
+
+
+def start(c: Ctx) -> Turn:
+    bookings = c.desk.upcoming_bookings()
+    if not bookings:
+        return c.say(c.words.no_bookings())
+    p = c.parse
+    if p.number is not None and not (p.class_match or p.when):
+        listed = [b for b in bookings if b.id in c.context.get("last_list", [])]
+        ordered = sorted(listed, key=lambda b: c.context["last_list"].index(b.id)) if listed else bookings
+        if 1 <= p.number <= len(ordered):
+            return cancel(c, ordered[p.number - 1])
+    found = matching_bookings(bookings, p) if (p.class_match or p.when) else bookings
+    if not found:
+        return c.say(c.words.no_booking_matching(describe(p, c.words)))
+    if len(found) == 1:
+        return cancel(c, found[0])
+    options = found[:5]
+    return c.say(c.words.choose_booking(options), state=State.CHOOSING_BOOKING, options=[b.id for b in options])
+
+
+def cancel(c: Ctx, booking: BookingView) -> Turn:
+    terms = c.desk.preview_cancel(booking.id)
+    if not terms.ok:
+        return c.say(c.words.not_cancellable(terms.data["reason"]))
+    if terms.data["late"]:
+        d = terms.data
+        return c.say(c.words.late_cancel_question(booking.session, d["consequence"], d["fee"], d["hours"]),
+                     state=State.CONFIRM_LATE_CANCEL, booking_id=booking.id)
+    return _do(c, booking.id, accept_late=False)
+
+
+def _do(c: Ctx, booking_id: int, accept_late: bool) -> Turn:
+    out = c.desk.cancel(booking_id, accept_late)
+    d = out.data
+    if not out.ok:
+        if out.kind == "late":  # became late while we talked
+            return c.say(c.words.late_cancel_question(d["session"], d["consequence"], d["fee"], d["hours"]),
+                         state=State.CONFIRM_LATE_CANCEL, booking_id=booking_id)
+        return c.say(c.words.not_cancellable(d["reason"]))
+    if d["late"]:
+        return c.say(c.words.late_cancelled(d["session"], d["consequence"], d["fee"]))
+    return c.say(c.words.cancelled(d["session"], d["credits_back"], d["balance"]))
+
+
+def choosing(c: Ctx) -> Turn | None:
+    bookings = {b.id: b for b in c.desk.upcoming_bookings()}
+    options = [bookings[i] for i in c.context.get("options", []) if i in bookings]
+    if not options:
+        return None
+    chosen = pick_by(options, c.parse, lambda b: b.session.starts_at)
+    if chosen is None and c.parse.intent == "yes" and len(options) == 1:
+        chosen = options[0]
+    if chosen is None:
+        return c.say("OK, nothing cancelled.") if c.parse.intent == "no" else None
+    return cancel(c, chosen)
+
+
+def confirm_late(c: Ctx) -> Turn | None:
+    if c.parse.intent == "yes":
+        return _do(c, c.context["booking_id"], accept_late=True)
+    if c.parse.intent == "no":
+        return c.say(c.words.kept())
+    return None

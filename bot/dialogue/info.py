@@ -1,0 +1,58 @@
+"""Questions: what's on, my bookings, my credits, prices."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.desk import SessionQuery
+from bot.dialogue.base import Ctx, State, Turn
+from bot.dialogue.finding import session_query
+
+
+def schedule(c: Ctx) -> Turn:
+    p = c.parse
+    now = c.desk.now()
+    query = session_query(c.desk, p)
+    if p.when is None:  # the rest of today, or tomorrow once today is done
+        end_of_today = now.astimezone(c.words.tz).replace(hour=0, minute=0, second=0, microsecond=0)
+        end_of_today += timedelta(days=1)
+        sessions = c.desk.find_sessions(_between(query, now, end_of_today))
+        title = "today"
+        if not sessions:
+            sessions = c.desk.find_sessions(_between(query, end_of_today, end_of_today + timedelta(days=1)))
+            title = "tomorrow"
+        if not sessions and query.class_type_ids:
+            sessions = c.desk.find_sessions(_between(query, now, now + timedelta(days=7)))
+            title = "coming up"
+    else:
+        if p.when.grain == "minute":  # "any spots at 6pm tomorrow?": show that day
+            day = p.when.start.replace(hour=0, minute=0, second=0, microsecond=0)
+            query = _between(query, max(now, day), day + timedelta(days=1))
+        sessions = c.desk.find_sessions(query)
+        title = c.words.title_for(p.when.start, p.when.grain)
+    sessions = sessions[:8]
+    if not sessions:
+        return c.say(c.words.schedule(title, []))
+    return c.say(c.words.schedule(title, sessions), state=State.CHOOSING_SESSION,
+                 options=[s.id for s in sessions], action="book")
+
+
+def _between(query: SessionQuery, start, end) -> SessionQuery:
+    return SessionQuery(query.class_type_ids, query.instructor_ids, query.location_ids, start, end, limit=8)
+
+
+def bookings(c: Ctx) -> Turn:
+    upcoming = c.desk.upcoming_bookings()
+    if not upcoming:
+        return c.say(c.words.no_bookings())
+    shown = upcoming[:6]
+    turn = c.say(c.words.bookings(shown))
+    turn.context["last_list"] = [b.id for b in shown]
+    return turn
+
+
+def credits(c: Ctx) -> Turn:
+    return c.say(c.words.balance(c.desk.balance()))
+
+
+def prices(c: Ctx) -> Turn:
+    return c.say(c.words.prices(c.desk.packages()))

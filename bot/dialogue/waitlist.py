@@ -1,0 +1,70 @@
+"""The waitlist: joining, and answering an offer with YES or NO."""
+from __future__ import annotations
+
+from bot.desk import SessionView
+from bot.dialogue.base import Ctx, State, Turn
+from bot.dialogue.booking import book
+from bot.dialogue.finding import candidates, describe
+
+
+def start(c: Ctx) -> Turn:
+    p = c.parse
+    if not (p.class_match or p.when):
+        return c.say(c.words.what_to_book())
+    found = candidates(c.desk, p)
+    if len(found) == 1:
+        return join(c, found[0])
+    if not found:
+        return c.say(c.words.no_match(describe(p, c.words), []))
+    options = found[:5]
+    return c.say(c.words.choose_session(options, "waitlist"), state=State.CHOOSING_SESSION,
+                 options=[s.id for s in options], action="waitlist")
+
+
+def join(c: Ctx, session: SessionView) -> Turn:
+    out = c.desk.join_waitlist(session.id)
+    d = out.data
+    if out.ok:
+        return c.say(c.words.waitlisted(d["session"], d["position"]))
+    if out.kind == "already_waitlisted":
+        return c.say(c.words.already_waitlisted(d["position"]))
+    if out.kind == "not_needed":
+        return c.say(c.words.waitlist_not_needed(d["session"]), state=State.CONFIRM_BOOK, session_id=session.id)
+    if out.kind == "already_booked":
+        return c.say(c.words.already_booked(d["session"]))
+    return c.say(c.words.not_bookable(d.get("reason", "that class isn't available")))
+
+
+def confirm(c: Ctx) -> Turn | None:
+    if c.parse.intent == "yes":
+        session = c.desk.session(c.context["session_id"])
+        return join(c, session) if session else None
+    if c.parse.intent == "no":
+        return c.say("OK, no problem.")
+    return None
+
+
+def answer_offer(c: Ctx, yes: bool, session_id: int | None = None) -> Turn | None:
+    """YES or NO with no question pending: is there an offer it answers?"""
+    live = c.desk.live_offer()
+    if live.kind == "none" and session_id is None:
+        return None
+    if not yes:
+        if not live.ok:
+            return None
+        c.desk.decline_offer()
+        return c.say(c.words.declined())
+    out = c.desk.claim_offer(session_id)
+    d = out.data
+    if out.ok:
+        return c.say(c.words.booked(d["session"], d["balance"], d["free_until"]))
+    if out.kind == "expired":
+        return c.say(c.words.offer_expired(d.get("session")))
+    if out.kind == "taken":
+        return c.say(c.words.spot_taken())
+    if out.kind == "no_credits":
+        return c.say(c.words.no_credits(d["expired"]))
+    return c.say(c.words.no_offer())
+
+
+__all__ = ["answer_offer", "book", "confirm", "join", "start"]

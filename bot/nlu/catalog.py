@@ -1,0 +1,128 @@
+"""The studio's own words: class names, aliases, categories, instructors, locations.
+
+Matching is fuzzy (rapidfuzz) over word n-grams of the message, so "pilats",
+"yogaa" and "reformr" find their classes. A category ("yoga") matches every class
+type in it; a name or alias matches that one class type.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+STOPWORDS = frozenset(
+    "a an the i me my to for in on at of and or with please can could want book cancel class classes "
+    "session sessions spot spots any is are there what whats on next this tomorrow today tonight "
+    "morning evening afternoon am pm yes no one".split()
+)
+
+
+@dataclass(frozen=True)
+class ClassEntry:
+    id: int
+    name: str
+    category: str
+    aliases: tuple[str, ...] = ()
+    kind: str = "class"
+
+
+@dataclass(frozen=True)
+class NamedEntry:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class ClassMatch:
+    label: str  # what the client meant, in the studio's words ("Yoga", "Reformer Pilates")
+    class_type_ids: tuple[int, ...]
+    score: float
+    span: tuple[int, int]  # token indices [start, end)
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    id: int
+    name: str
+    score: float
+    span: tuple[int, int]
+
+
+@dataclass
+class Catalog:
+    classes: list[ClassEntry] = field(default_factory=list)
+    instructors: list[NamedEntry] = field(default_factory=list)
+    locations: list[NamedEntry] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._terms: dict[str, tuple[str, tuple[int, ...], int]] = {}
+        by_category: dict[str, list[int]] = {}
+        for c in self.classes:
+            by_category.setdefault(c.category.lower(), []).append(c.id)
+        for category, ids in by_category.items():
+            self._terms[category] = (category.title() if category != "hiit" else "HIIT", tuple(ids), 1)
+        for c in self.classes:
+            for term in (c.name, *c.aliases):
+                self._terms[term.lower()] = (c.name, (c.id,), 2)
+        self._names: dict[str, NamedEntry] = {}
+        for person in self.instructors:
+            first = person.name.split()[0].lower()
+            self._names[person.name.lower()] = person
+            self._names.setdefault(first, person)
+
+    def match_class(self, tokens: list[str], threshold: float = 82) -> ClassMatch | None:
+        """The best class phrase in ``tokens``; longer and more specific phrases win ties."""
+        best: ClassMatch | None = None
+        best_key = (0.0, 0, 0)
+        terms = list(self._terms)
+        for size in (3, 2, 1):
+            for start in range(0, len(tokens) - size + 1):
+                words = tokens[start:start + size]
+                if size == 1 and words[0] in STOPWORDS:
+                    continue
+                phrase = " ".join(words)
+                cutoff = threshold if len(phrase) >= 4 else 100  # short words must match exactly
+                found = process.extractOne(phrase, terms, scorer=fuzz.ratio, score_cutoff=cutoff)
+                if not found:
+                    continue
+                term, score, _ = found
+                label, ids, specificity = self._terms[term]
+                key = (score + 4 * size, specificity, len(term))
+                if key > best_key:
+                    best_key = key
+                    best = ClassMatch(label, ids, score / 100, (start, start + size))
+        return best
+
+    def match_name(self, tokens: list[str], entries: list[NamedEntry], threshold: float = 85) -> NameMatch | None:
+        names = {e.name.lower(): e for e in entries}
+        for e in entries:
+            names.setdefault(e.name.split()[0].lower(), e)
+        best: NameMatch | None = None
+        for size in (2, 1):
+            for start in range(0, len(tokens) - size + 1):
+                phrase = " ".join(tokens[start:start + size])
+                if size == 1 and (phrase in STOPWORDS or len(phrase) < 3):
+                    continue
+                found = process.extractOne(phrase, list(names), scorer=fuzz.ratio, score_cutoff=threshold)
+                if found and (best is None or found[1] > best.score * 100):
+                    entry = names[found[0]]
+                    best = NameMatch(entry.id, entry.name, found[1] / 100, (start, start + size))
+        return best
+
+    def match_instructor(self, tokens: list[str]) -> NameMatch | None:
+        return self.match_name(tokens, self.instructors)
+
+    def match_location(self, tokens: list[str]) -> NameMatch | None:
+        return self.match_name(tokens, self.locations)
+
+
+def generic_catalog() -> Catalog:
+    """Used when no studio is given (``frontdesk nlu`` without a fixture)."""
+    names = [
+        ("Yoga", "Yoga", ("vinyasa", "hatha", "yin", "flow")), ("Pilates", "Pilates", ("mat pilates",)),
+        ("Reformer Pilates", "Pilates", ("reformer",)), ("HIIT", "HIIT", ("bootcamp", "circuits")),
+        ("Strength", "Strength", ("weights",)), ("Barre", "Barre", ()), ("Spin", "Cycling", ("cycling", "cycle")),
+        ("Dance", "Dance", ("zumba",)), ("Meditation", "Meditation", ("breathwork",)),
+        ("Personal Training", "Personal Training", ("pt", "personal trainer")),
+    ]
+    return Catalog([ClassEntry(i + 1, n, cat, aliases) for i, (n, cat, aliases) in enumerate(names)])

@@ -1,0 +1,36 @@
+"""Carrier keywords, read exactly as carriers read them.
+
+A message that is *only* one of these words (any case, surrounding punctuation and
+spaces ignored) is the keyword. "cancel yoga" is not; a bare "CANCEL" is an opt-out.
+"""
+from __future__ import annotations
+
+import re
+
+OPT_OUT = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
+OPT_IN = frozenset({"START", "UNSTOP"})
+HELP = frozenset({"HELP", "INFO"})
+
+_SOFT_OPT_OUT = re.compile(
+    r"\b(stop|quit|don'?t|do not|no more|never)\b.{0,20}\b(text|texting|texts|message|messages|messaging|sms|contact|contacting)\b"
+    r"|\b(unsubscribe|opt me out|opt out|remove me from (your|the) (list|texts|messages))\b",
+)
+
+
+def keyword(body: str) -> str | None:
+    """``"opt_out"``, ``"opt_in"`` or ``"help"`` when the whole message is a carrier keyword."""
+    if len(body.strip()) > 20 or re.search(r"[A-Za-z]\s+[A-Za-z]", body.strip()):
+        return None
+    word = re.sub(r"[^A-Za-z]", "", body).upper()
+    if word in OPT_OUT:
+        return "opt_out"
+    if word in OPT_IN:
+        return "opt_in"
+    if word in HELP:
+        return "help"
+    return None
+
+
+def soft_opt_out(normalised: str) -> bool:
+    """An opt-out said in other words ("please stop texting me"): honoured after one question."""
+    return bool(_SOFT_OPT_OUT.search(normalised))

@@ -1,0 +1,351 @@
+"""Every sentence the bot says, in one place.
+
+SMS copy is GSM-7 (no emoji, no curly quotes) and fits in two segments; lists are cut
+to fit rather than split. Times are shown in the studio's timezone: 24-hour clock for
+day-month studios ("Wed 25 Nov 18:00"), 12-hour for month-day ones ("Wed Nov 25 6pm").
+Never ask anyone to reply a bare CANCEL: carriers treat it as an opt-out.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Sequence
+from zoneinfo import ZoneInfo
+
+from bot.desk import BalanceView, BookingView, PackageView, SessionView, StudioView
+
+GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENDED = set("^{}\\[~]|€")
+SMS_LIMIT = 306  # two concatenated GSM-7 segments of 153
+_ASCII = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u2026": "...",
+          "\u00a0": " "}
+
+
+def gsm7(text: str) -> str:
+    """Map typographic characters to GSM-7 and drop anything else outside it."""
+    text = "".join(_ASCII.get(ch, ch) for ch in text)
+    return "".join(ch for ch in text if ch in GSM7_BASIC or ch in GSM7_EXTENDED)
+
+
+def gsm7_length(text: str) -> int:
+    return sum(2 if ch in GSM7_EXTENDED else 1 for ch in text)
+
+
+def fit_sms(text: str) -> str:
+    text = gsm7(text)
+    if gsm7_length(text) <= SMS_LIMIT:
+        return text
+    lines = text.split("\n")
+    while len(lines) > 1 and gsm7_length("\n".join(lines)) > SMS_LIMIT:
+        lines.pop(-2 if len(lines) > 2 else -1)
+    text = "\n".join(lines)
+    return text if gsm7_length(text) <= SMS_LIMIT else text[: SMS_LIMIT - 3] + "..."
+
+
+class Words:
+    """The studio's voice for one conversation: its name, timezone and date style."""
+
+    def __init__(self, studio: StudioView, channel: str = "sms") -> None:
+        self.studio = studio
+        self.channel = channel
+        self.tz = ZoneInfo(studio.timezone)
+        self.us = studio.date_order == "MDY"
+
+    # ---------------------------------------------------------------- formatting
+    def time(self, at: datetime) -> str:
+        at = at.astimezone(self.tz)
+        if self.us:
+            return at.strftime("%I:%M%p").lstrip("0").replace(":00", "").lower()
+        return at.strftime("%H:%M")
+
+    def day(self, at: datetime) -> str:
+        at = at.astimezone(self.tz)
+        return at.strftime("%a %b ") + str(at.day) if self.us else at.strftime("%a ") + f"{at.day} " + at.strftime("%b")
+
+    def when(self, at: datetime) -> str:
+        return f"{self.day(at)} {self.time(at)}"
+
+    def short_when(self, at: datetime) -> str:
+        return f"{self.tz_day_name(at)} {self.time(at)}"
+
+    def tz_day_name(self, at: datetime) -> str:
+        return at.astimezone(self.tz).strftime("%a")
+
+    def money(self, amount: Decimal) -> str:
+        symbol = {"GBP": "£", "USD": "$", "EUR": "€", "AUD": "$", "CAD": "$"}.get(self.studio.currency, "")
+        value = f"{amount:.2f}".removesuffix(".00")
+        return f"{symbol}{value}" if symbol else f"{value} {self.studio.currency}"
+
+    def session(self, s: SessionView) -> str:
+        who = f" with {s.instructor.split()[0]}" if s.instructor else ""
+        return f"{s.class_name}, {self.when(s.starts_at)} at {s.location}{who}"
+
+    def credits_line(self, balance: BalanceView) -> str:
+        if balance.unlimited:
+            return "Your membership covers it."
+        return f"{balance.credits} credit{'s' if balance.credits != 1 else ''} left."
+
+    def out(self, text: str) -> str:
+        return fit_sms(text) if self.channel == "sms" else text
+
+    def numbered(self, header: str, lines: Sequence[str], footer: str) -> str:
+        body = "\n".join(f"{i}) {line}" for i, line in enumerate(lines, 1))
+        text = f"{header}\n{body}\n{footer}"
+        while len(lines) > 1 and self.channel == "sms" and gsm7_length(gsm7(text)) > SMS_LIMIT:
+            lines = lines[:-1]
+            body = "\n".join(f"{i}) {line}" for i, line in enumerate(lines, 1))
+            text = f"{header}\n{body}\n{footer}"
+        return self.out(text)
+
+    def option(self, s: SessionView) -> str:
+        spots = "full" if s.spots == 0 else f"{s.spots} left"
+        who = f" {s.instructor.split()[0]}" if s.instructor else ""
+        return f"{s.class_name} {self.when(s.starts_at)} {s.location}{who} ({spots})"
+
+    # ---------------------------------------------------------------- booking
+    def booked(self, s: SessionView, balance: BalanceView, free_until: datetime) -> str:
+        return self.out(
+            f"Booked: {self.session(s)}. {self.credits_line(balance)} "
+            f"Free to cancel until {self.short_when(free_until)}."
+        )
+
+    def choose_session(self, options: Sequence[SessionView], verb: str = "book") -> str:
+        return self.numbered(f"Which one shall I {verb}?", [self.option(s) for s in options],
+                             "Reply with the number.")
+
+    def class_full(self, s: SessionView) -> str:
+        waiting = f" ({s.waiting} on the waitlist)" if s.waiting else ""
+        return self.out(f"{s.class_name}, {self.when(s.starts_at)} is full{waiting}. "
+                        "Want me to add you to the waitlist? Reply YES or NO.")
+
+    def no_match(self, what: str, alternatives: Sequence[SessionView]) -> str:
+        if not alternatives:
+            return self.out(f"I couldn't find {what}. Text 'what's on tomorrow' to see the timetable.")
+        return self.numbered(f"I couldn't find {what}. Nearest:", [self.option(s) for s in alternatives],
+                             "Reply with a number to book.")
+
+    def what_to_book(self) -> str:
+        return self.out("Which class would you like, and when? E.g. 'yoga tomorrow 6pm'.")
+
+    def no_credits(self, expired: bool) -> str:
+        why = "Your pack has expired" if expired else "You don't have credits for that class"
+        return self.out(f"{why}. Reply PRICES to see packs and memberships.")
+
+    def already_booked(self, s: SessionView) -> str:
+        return self.out(f"You're already booked: {self.session(s)}.")
+
+    def window_closed(self, opens_at: datetime | None) -> str:
+        if opens_at is None:
+            return self.out("That class has already started, sorry.")
+        return self.out(f"Booking for that class opens {self.when(opens_at)}. Text me then!")
+
+    def not_bookable(self, reason: str) -> str:
+        return self.out(f"Sorry, you can't book that: {reason}.")
+
+    # ---------------------------------------------------------------- cancelling
+    def cancelled(self, s: SessionView, credits_back: int, balance: BalanceView) -> str:
+        back = f" {credits_back} credit{'s' if credits_back != 1 else ''} back." if credits_back else ""
+        left = "" if balance.unlimited else f" You have {balance.credits}."
+        return self.out(f"Cancelled: {s.class_name}, {self.when(s.starts_at)}.{back}{left}")
+
+    def late_cancel_question(self, s: SessionView, consequence: str, fee: Decimal, hours: int) -> str:
+        cost = {
+            "forfeit_credit": "you'll lose the credit",
+            "fee": f"there's a {self.money(fee)} late-cancel fee",
+            "none": "it's a late cancel (no charge this time)",
+        }[consequence]
+        return self.out(f"{s.class_name} {self.when(s.starts_at)} is less than {hours}h away, so {cost}. "
+                        "Reply YES to cancel anyway, or NO to keep your spot.")
+
+    def late_cancelled(self, s: SessionView, consequence: str, fee: Decimal) -> str:
+        cost = {"forfeit_credit": " The credit is kept as it was a late cancel.",
+                "fee": f" A {self.money(fee)} late-cancel fee applies.", "none": ""}[consequence]
+        return self.out(f"Cancelled: {s.class_name}, {self.when(s.starts_at)}.{cost} "
+                        "If someone takes your spot from the waitlist we'll let you know.")
+
+    def kept(self) -> str:
+        return self.out("OK, your spot is kept. See you there!")
+
+    def choose_booking(self, bookings: Sequence[BookingView]) -> str:
+        return self.numbered("Which booking should I cancel?",
+                             [f"{b.session.class_name} {self.when(b.session.starts_at)}" for b in bookings],
+                             "Reply with the number.")
+
+    def no_bookings(self) -> str:
+        return self.out("You have no upcoming bookings. Text e.g. 'book yoga tomorrow 6pm'.")
+
+    def no_booking_matching(self, what: str) -> str:
+        return self.out(f"I can't see a booking for {what}. Text 'my bookings' to see them all.")
+
+    def bookings(self, bookings: Sequence[BookingView]) -> str:
+        return self.numbered("Your bookings:",
+                             [f"{b.session.class_name} {self.when(b.session.starts_at)} {b.session.location}"
+                              for b in bookings],
+                             "To cancel one, reply e.g. 'cancel 1'.")
+
+    def not_cancellable(self, reason: str) -> str:
+        return self.out(f"I can't cancel that: {reason}.")
+
+    # ---------------------------------------------------------------- schedule
+    def schedule(self, title: str, sessions: Sequence[SessionView]) -> str:
+        if not sessions:
+            return self.out(f"Nothing on {title}. Try another day?")
+        lines = []
+        for s in sessions:
+            if s.spots:
+                state = f"{s.spots} spot{'s' if s.spots != 1 else ''} left"
+            else:
+                state = f"full - {s.waiting} on the waitlist" if s.waiting else "full"
+            lines.append(f"{self.time(s.starts_at)} {s.class_name}, {s.location}: {state}")
+        return self.numbered(f"{title[0].upper()}{title[1:]}:", lines, "Reply a number to book.")
+
+    def title_for(self, start: datetime | None, grain: str | None) -> str:
+        if start is None:
+            return "coming up"
+        if grain == "week":
+            return f"the week of {self.day(start)}"
+        return self.day(start)
+
+    # ---------------------------------------------------------------- waitlist
+    def waitlisted(self, s: SessionView, position: int) -> str:
+        return self.out(f"You're on the waitlist for {s.class_name}, {self.when(s.starts_at)}: number {position}. "
+                        "I'll text you if a spot opens.")
+
+    def already_waitlisted(self, position: int) -> str:
+        return self.out(f"You're already on that waitlist: number {position}.")
+
+    def waitlist_not_needed(self, s: SessionView) -> str:
+        return self.out(f"Good news: {s.class_name}, {self.when(s.starts_at)} has {s.spots} spots. "
+                        "Reply YES to book it.")
+
+    def offer(self, s: SessionView, expires_at: datetime) -> str:
+        return self.out(f"A spot opened in {s.class_name}, {self.when(s.starts_at)} at {s.location}! "
+                        f"Reply YES by {self.time(expires_at)} to claim it, or NO to pass.")
+
+    def broadcast_offer(self, s: SessionView, expires_at: datetime) -> str:
+        return self.out(f"A spot opened in {s.class_name}, {self.when(s.starts_at)}! First to reply YES gets it "
+                        f"(until {self.time(expires_at)}).")
+
+    def offer_expired(self, s: SessionView | None) -> str:
+        what = f" in {s.class_name}, {self.when(s.starts_at)}" if s else ""
+        return self.out(f"Sorry, that spot{what} has gone: the offer ran out. "
+                        "You can still book another class.")
+
+    def offer_lapsed_notice(self, s: SessionView) -> str:
+        return self.out(f"The spot in {s.class_name}, {self.when(s.starts_at)} has passed to the next person. "
+                        "You're off that waitlist.")
+
+    def spot_taken(self) -> str:
+        return self.out("Sorry, someone else claimed that spot first. You're still on the waitlist.")
+
+    def spot_gone(self, s: SessionView) -> str:
+        return self.out(f"The spot in {s.class_name}, {self.when(s.starts_at)} has been taken. "
+                        "You're still on the waitlist.")
+
+    def no_offer(self) -> str:
+        return self.out("There's nothing waiting for a yes right now. Text 'my bookings' or 'book ...'.")
+
+    def declined(self) -> str:
+        return self.out("No problem, I've passed the spot on.")
+
+    def waitlist_enrolled(self, s: SessionView) -> str:
+        return self.out(f"Good news! A spot opened and you're now booked: {self.session(s)}.")
+
+    def skipped(self, s: SessionView, reason: str) -> str:
+        return self.out(f"A spot opened in {s.class_name}, {self.when(s.starts_at)}, but you have {reason}, "
+                        "so it went to the next person. Reply PRICES to top up.")
+
+    def forgiven(self, s: SessionView) -> str:
+        return self.out(f"Good news: your spot in {s.class_name}, {self.when(s.starts_at)} was taken from the "
+                        "waitlist, so your late cancel is forgiven.")
+
+    def session_cancelled(self, s: SessionView) -> str:
+        return self.out(f"Sorry! {s.class_name}, {self.when(s.starts_at)} has been cancelled by the studio. "
+                        "Your credit is back on your account.")
+
+    # ---------------------------------------------------------------- account
+    def balance(self, b: BalanceView) -> str:
+        parts = []
+        if b.unlimited:
+            parts.append("Your membership is active" + (f" until {self.day(b.expires_at)}" if b.expires_at else ""))
+        if b.credits or not b.unlimited:
+            expiry = f" (first expire {self.day(b.expires_at)})" if b.expires_at and b.credits else ""
+            parts.append(f"You have {b.credits} credit{'s' if b.credits != 1 else ''}{expiry}")
+        if b.owed > 0:
+            parts.append(f"You owe {self.money(b.owed)} in fees")
+        return self.out(". ".join(parts) + ".")
+
+    def prices(self, packages: Sequence[PackageView]) -> str:
+        if not packages:
+            return self.out(f"Ask the team at {self.studio.name} about prices: reply 'talk to someone'.")
+        lines = []
+        for p in packages:
+            what = "unlimited" if p.credits is None else f"{p.credits} class{'es' if p.credits != 1 else ''}"
+            valid = f", {p.valid_days} days" if p.valid_days else ""
+            lines.append(f"{p.name}: {self.money(p.price)} ({what}{valid})")
+        return self.out("Prices:\n" + "\n".join(lines) + "\nBuy at the desk or reply 'talk to someone'.")
+
+    def ask_name(self) -> str:
+        return self.out(f"Hi! Welcome to {self.studio.name}. I don't think we've met: what's your first name?")
+
+    def nice_to_meet(self, name: str) -> str:
+        return self.out(f"Nice to meet you, {name}!")
+
+    def greeting(self, name: str | None) -> str:
+        hello = f"Hi {name}!" if name else "Hi!"
+        return self.out(f"{hello} Text me things like 'book yoga tomorrow 6pm', 'what's on thursday', "
+                        "'my bookings' or 'cancel thu reformer'.")
+
+    def unknown(self) -> str:
+        return self.out("Sorry, I didn't catch that. Try 'book yoga tomorrow 6pm', 'my bookings' or "
+                        "'cancel thu reformer'. Reply HELP for contact details.")
+
+    def help(self) -> str:
+        contact = " ".join(x for x in (self.studio.contact_phone, self.studio.contact_email) if x)
+        reach = f" Contact us: {contact}." if contact else ""
+        return self.out(f"{self.studio.name}: book, cancel and check classes by text.{reach} "
+                        "Msg&data rates may apply. Reply STOP to unsubscribe.")
+
+    def thanks(self) -> str:
+        return self.out("You're welcome!")
+
+    def opted_out(self) -> str:
+        return self.out(f"You're unsubscribed from {self.studio.name} texts and won't get any more. "
+                        "Reply START to resubscribe.")
+
+    def opted_in(self) -> str:
+        return self.out(f"Welcome back! You'll get texts from {self.studio.name} again.")
+
+    def confirm_opt_out(self) -> str:
+        return self.out(f"Do you want to stop all texts from {self.studio.name}? Reply YES to stop, or NO to keep them.")
+
+    def stay_subscribed(self) -> str:
+        return self.out("OK, you'll keep getting our texts.")
+
+    def forwarded(self, sent: bool) -> str:
+        if sent:
+            return self.out("I've passed your message to the team. Someone will get back to you soon.")
+        return self.out(self.help())
+
+    def reset(self, name: str | None) -> str:
+        return self.greeting(name)
+
+    def staff_forward(self, who: str, phone: str, text: str) -> str:
+        return self.out(f"{who} ({phone}) asked for a person: \"{text[:200]}\"")
+
+    # ---------------------------------------------------------------- staff
+    def roster(self, s: SessionView, names: Sequence[str]) -> str:
+        people = ", ".join(names) if names else "nobody yet"
+        return self.out(f"{s.class_name} {self.when(s.starts_at)} {s.location} ({s.booked}/{s.capacity}): {people}")
+
+    def staff_today(self, sessions: Sequence[SessionView]) -> str:
+        if not sessions:
+            return self.out("You have no classes today.")
+        return self.out("Today:\n" + "\n".join(
+            f"{self.time(s.starts_at)} {s.class_name}, {s.location} ({s.booked}/{s.capacity})" for s in sessions))
+
+    def staff_help(self, name: str) -> str:
+        return self.out(f"Hi {name}! Staff commands: 'today' (your classes), 'who's in 6pm' (roster).")
