@@ -22,6 +22,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         database = Database(settings.database_url, app_role=default_app_role(settings.database_url))
     app.extensions["frontdesk.db"] = database
 
+    from app.conversation.slow import make_deferrer
+    from bot.nlu.llm import LlmParser
+
+    llm = LlmParser.from_env()
+    app.extensions["frontdesk.llm"] = llm
+    app.extensions["frontdesk.defer"] = make_deferrer(database, llm, settings.redis_url, None)
+
     from app.web.health import bp as health_bp
     from app.web.twilio_inbound import bp as inbound_bp
 

@@ -97,7 +97,8 @@ def test_pick_by_time(db, lotus, client):
 
 def test_no_such_class_suggests_the_nearest(db, lotus, client):
     reply = texter(client, SAM).says("book hiit tomorrow")
-    assert reply.startswith("I couldn't find HIIT on Tue 24 Nov. Nearest:\n1) HIIT 45 Wed 25 Nov 06:30 Shoreditch")
+    assert reply == ("I couldn't find HIIT 45 on Tue 24 Nov. Nearest:\n1) HIIT 45 Wed 25 Nov 06:30 Shoreditch Tom "
+                     "(12 left)\nReply with a number to book.")
 
 
 def test_membership_and_no_credits(db, lotus, client):

@@ -136,19 +136,20 @@ def _open_pack(session: Session, client_id: int, *, name: str, kind: str, credit
         raise InvalidRequest("a grant must be at least one credit")
     if valid_days is not None and valid_days <= 0:
         raise InvalidRequest("a package must be valid for at least one day")
-    if session.get(Client, client_id) is None:
+    client = session.get(Client, client_id)
+    if client is None:
         raise NotFound("client", client_id)
     now = clock.now()
     pack = ClientPackage(
-        client_id=client_id, package_id=package_id, name=name, kind=kind, unlimited=credits is None,
+        studio_id=client.studio_id, client_id=client_id, package_id=package_id, name=name, kind=kind, unlimited=credits is None,
         class_type_id=class_type_id, starts_at=now,
         expires_at=now + timedelta(days=valid_days) if valid_days else None, source=source,
     )
     session.add(pack)
     session.flush()
     if credits is not None:
-        session.add(CreditEntry(client_id=client_id, client_package_id=pack.id, kind="grant", credits=credits,
-                                note=name, actor=actor))
+        session.add(CreditEntry(studio_id=client.studio_id, client_id=client_id, client_package_id=pack.id,
+                                kind="grant", credits=credits, note=name, actor=actor))
     return pack
 
 

@@ -15,10 +15,12 @@ from app import clock
 from app.conversation.desk import SqlDesk
 from app.conversation.locks import conversation_lock
 from app.db import Database
+from app.messaging.outbox import enqueue
 from app.models import Client, Conversation, InboundAddress, Message, OutboxMessage, Studio
 from app.phones import InvalidPhone, to_e164
 from bot.dialogue import State, Turn, respond
-from bot.nlu.parse import ParseContext, parse
+from bot.nlu.llm import LlmParser
+from bot.nlu.parse import LOW_CONFIDENCE, ParseContext, parse
 from bot.replies import Words
 
 SEPARATOR = "\x1e"  # between several replies stored in one Message.reply
@@ -46,6 +48,7 @@ class Handled:
     duplicate: bool = False
     state: str = "idle"
     outbox_ids: list[int] = field(default_factory=list)
+    deferred: bool = False  # the answer needs the LLM: it will come through the outbox
 
 
 def studio_for(db: Database, channel: str, to_addr: str) -> Studio:
@@ -63,17 +66,52 @@ def studio_for(db: Database, channel: str, to_addr: str) -> Studio:
         return studio
 
 
-def handle_inbound(db: Database, msg: Inbound) -> Handled:
-    """Raises ``UnknownStudio`` or ``InvalidPhone`` before writing anything."""
+def handle_inbound(db: Database, msg: Inbound, *, llm: LlmParser | None = None, defer: bool = False) -> Handled:
+    """Raises ``UnknownStudio`` or ``InvalidPhone`` before writing anything.
+
+    With ``llm``, a message the rules can't read is sent to the model. With ``defer``
+    (the webhook's case: Twilio waits 15 s at most) that is not done here: the message
+    is logged, ``Handled.deferred`` is set, and the caller runs ``complete_deferred``
+    in a job that answers through the outbox.
+    """
     studio = studio_for(db, msg.channel, msg.to_addr)
     phone = to_e164(msg.from_addr)
     with conversation_lock(db, studio.id, phone, msg.channel):
         with db.studio(studio.id) as session:
-            handled = _handle(session, studio, phone, msg)
+            handled = _handle(session, studio, phone, msg, llm, defer)
     return handled
 
 
-def _handle(session: Session, studio: Studio, phone: str, msg: Inbound) -> Handled:
+def complete_deferred(db: Database, studio_id: int, sid: str, llm: LlmParser | None) -> list[str]:
+    """The slow path: answer a logged message with the LLM's help, through the outbox."""
+    with db.unscoped() as s:
+        studio = s.get(Studio, studio_id)
+        s.expunge(studio)
+    with db.studio(studio_id) as session:
+        logged = session.scalars(select(Message).where(Message.provider_sid == sid, Message.direction == "in")).one()
+        msg = Inbound(logged.channel, logged.from_addr, logged.to_addr, logged.body, sid)
+    with conversation_lock(db, studio_id, logged.phone, logged.channel):
+        with db.studio(studio_id) as session:
+            logged = session.scalars(select(Message).where(Message.provider_sid == sid, Message.direction == "in")).one()
+            if logged.reply:  # done already (a retried job)
+                return []
+            conv = session.get(Conversation, logged.conversation_id)
+            now = clock.now()
+            turn = _turn(session, studio, logged.phone, msg, conv, now, llm, defer=False)
+            _finish(session, conv, logged, msg, turn, now, logged.phone)
+            for n, reply in enumerate(turn.replies):
+                enqueue(session, dedupe_key=f"reply:{sid}:{n}", kind="reply", to_addr=msg.from_addr, body=reply,
+                        channel=msg.channel, client_id=conv.client_id, from_addr=msg.to_addr)
+            session.commit()
+            return turn.replies
+
+
+class _Deferred(Exception):
+    """The rules could not read the message and the LLM may not be called in-request."""
+
+
+def _handle(session: Session, studio: Studio, phone: str, msg: Inbound, llm: LlmParser | None,
+            defer: bool) -> Handled:
     logged = session.scalars(
         select(Message).where(Message.provider_sid == msg.sid, Message.direction == "in")
     ).first()
@@ -91,8 +129,21 @@ def _handle(session: Session, studio: Studio, phone: str, msg: Inbound) -> Handl
     _touch_client(session, phone, msg, now)
     session.commit()
 
-    turn = _turn(session, studio, phone, msg, conv, now)
+    try:
+        turn = _turn(session, studio, phone, msg, conv, now, llm, defer)
+    except _Deferred:
+        logged.reply = ""  # a retried webhook gets an empty answer; the job replies
+        session.commit()
+        return Handled(studio.id, [], state=conv.state, deferred=True)
+    _finish(session, conv, logged, msg, turn, now, phone)
+    pending = session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")).all()
+    session.commit()
+    return Handled(studio.id, turn.replies, state=conv.state, outbox_ids=list(pending))
 
+
+def _finish(session: Session, conv: Conversation, logged: Message, msg: Inbound, turn: Turn, now: datetime,
+            phone: str) -> None:
+    """Persist the conversation's new state and log the replies (the caller commits)."""
     conv.state = turn.state.value
     conv.context = turn.context
     conv.expires_at = now + turn.expires_in if turn.expires_in else None
@@ -105,9 +156,6 @@ def _handle(session: Session, studio: Studio, phone: str, msg: Inbound) -> Handl
     for reply in turn.replies:
         session.add(Message(conversation_id=conv.id, client_id=conv.client_id, direction="out", channel=msg.channel,
                             phone=phone, from_addr=msg.to_addr, to_addr=msg.from_addr, body=reply, created_at=now))
-    pending = session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")).all()
-    session.commit()
-    return Handled(studio.id, turn.replies, state=conv.state, outbox_ids=list(pending))
 
 
 def _conversation(session: Session, phone: str, channel: str) -> Conversation:
@@ -129,7 +177,8 @@ def _touch_client(session: Session, phone: str, msg: Inbound, now: datetime) -> 
         client.last_whatsapp_inbound_at = now
 
 
-def _turn(session: Session, studio: Studio, phone: str, msg: Inbound, conv: Conversation, now: datetime) -> Turn:
+def _turn(session: Session, studio: Studio, phone: str, msg: Inbound, conv: Conversation, now: datetime,
+          llm: LlmParser | None = None, defer: bool = False) -> Turn:
     desk = SqlDesk(session, studio, phone, msg.channel)
     words = Words(desk.studio, msg.channel)
     state, context = conv.state, dict(conv.context or {})
@@ -137,6 +186,10 @@ def _turn(session: Session, studio: Studio, phone: str, msg: Inbound, conv: Conv
         state, context = State.IDLE.value, {}  # the question lapsed: read the message fresh
     ctx = ParseContext(now, studio.timezone, studio.date_order, desk.catalog())
     understood = parse(msg.body, ctx)
+    if llm is not None and understood.confidence < LOW_CONFIDENCE and state == State.IDLE.value:
+        if defer:
+            raise _Deferred()
+        understood = llm.parse(msg.body, ctx, understood) or understood
     turn = respond(desk, words, state, context, understood, msg.body, button=msg.button_payload)
     resume = turn.context.pop("resume", None)
     if resume:

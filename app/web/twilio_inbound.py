@@ -51,13 +51,16 @@ def inbound() -> Response:
     channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
     message = Inbound(channel=channel, from_addr=sender, to_addr=form["To"], body=body, sid=form["MessageSid"],
                       profile_name=form.get("ProfileName"), button_payload=form.get("ButtonPayload") or None)
+    llm = current_app.extensions.get("frontdesk.llm")
     try:
-        handled = handle_inbound(get_db(), message)
+        handled = handle_inbound(get_db(), message, llm=llm, defer=llm is not None)
     except UnknownStudio:
         current_app.logger.warning("inbound to unknown address %s", form["To"])
         return twiml(["Sorry, this number isn't set up to take messages yet."])
     except InvalidPhone:
         return _refuse(400, "From is not a phone number")
+    if handled.deferred:
+        current_app.extensions["frontdesk.defer"](handled.studio_id, message.sid)
     deliver = current_app.extensions.get("frontdesk.deliver")
     if deliver is not None and handled.outbox_ids:
         deliver(handled.outbox_ids)

@@ -64,6 +64,16 @@ class Catalog:
         for c in self.classes:
             for term in (c.name, *c.aliases):
                 self._terms[term.lower()] = (c.name, (c.id,), 2)
+        # a distinctive word of a class's name stands for it: "yin", "vinyasa", "reformer"
+        words: dict[str, set[int]] = {}
+        for c in self.classes:
+            for word in c.name.lower().split():
+                if len(word) >= 3 and word not in by_category and word not in STOPWORDS and not word.isdigit():
+                    words.setdefault(word, set()).add(c.id)
+        for word, ids in words.items():
+            if len(ids) == 1 and word not in self._terms:
+                (only,) = ids
+                self._terms[word] = (next(c.name for c in self.classes if c.id == only), (only,), 2)
         self._names: dict[str, NamedEntry] = {}
         for person in self.instructors:
             first = person.name.split()[0].lower()

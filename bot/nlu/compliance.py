@@ -19,9 +19,10 @@ _SOFT_OPT_OUT = re.compile(
 
 def keyword(body: str) -> str | None:
     """``"opt_out"``, ``"opt_in"`` or ``"help"`` when the whole message is a carrier keyword."""
-    if len(body.strip()) > 20 or re.search(r"[A-Za-z]\s+[A-Za-z]", body.strip()):
+    m = re.fullmatch(r"[\W_]*([A-Za-z]+)[\W_]*", body)
+    if m is None:
         return None
-    word = re.sub(r"[^A-Za-z]", "", body).upper()
+    word = m.group(1).upper()
     if word in OPT_OUT:
         return "opt_out"
     if word in OPT_IN:

@@ -1,0 +1,1 @@
+"""Understanding a text: normalise -> compliance keywords -> intent -> slots."""

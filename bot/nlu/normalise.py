@@ -1,0 +1,56 @@
+"""Text as the parser wants it: lowercase ASCII-ish words, SMS spellings expanded.
+
+Digits and the characters times and dates need (``:`` ``.`` ``/``) survive; a
+sentence-final full stop does not stick to the word before it ("6pm." -> "6pm").
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_EMOJI_WORDS = {"👍": " yes ", "👌": " yes ", "✅": " yes ", "🙏": " thanks ", "👎": " no ", "❌": " no "}
+_TYPOGRAPHY = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
+               "\u2026": "...", "\u00a0": " "}
+
+SPELLINGS = {
+    "tomorrow": ("tmrw", "tmr", "tmrow", "tmro", "tomoz", "tomoro", "tomorro", "2moro", "2morrow", "2mrw", "2morow",
+                 "tomorow", "tommorow", "tommorrow", "tomrrow", "tmorrow", "tomorrw", "tomm", "tmw"),
+    "tonight": ("tonite", "2nite", "tonigh", "tonigt"),
+    "today": ("2day", "tdy", "todya", "toady"),
+    "please": ("pls", "plz", "plss", "pleas", "pleae"),
+    "thanks": ("thx", "thnx", "thanx", "ty", "thanku", "tnx", "thks"),
+    "you": ("u", "ya"),
+    "are": ("r",),
+    "week": ("wk",),
+    "next": ("nxt",),
+    "thursday": ("thrusday", "thurday", "thursdya", "thurdsay"),
+    "wednesday": ("wednesay", "wedensday", "wendsday", "wensday", "wednsday", "wedsday"),
+    "tuesday": ("tuseday", "tuesdy", "teusday", "tusday"),
+    "saturday": ("saturdy", "satuday", "saterday"),
+    "friday": ("firday", "fridya"),
+    "monday": ("mondya", "monady"),
+    "sunday": ("sundya",),
+    "morning": ("mornin", "morn"),
+    "evening": ("evenin", "eve"),
+    "minutes": ("mins", "min"),
+    "hours": ("hrs", "hr"),
+    "o'clock": ("oclock",),
+}
+_WORDS = {variant: canonical for canonical, variants in SPELLINGS.items() for variant in variants}
+
+
+def normalise(text: str) -> str:
+    for emoji, word in _EMOJI_WORDS.items():
+        text = text.replace(emoji, word)
+    text = "".join(_TYPOGRAPHY.get(ch, ch) for ch in text)
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = "".join(ch if (ch.isalnum() or ch in " :./?'#£$&-@") else " " for ch in text)
+    text = re.sub(r"(?<!\d)[.](?!\d)", " ", text)  # keep 6.30, drop sentence stops
+    text = re.sub(r"(?<![\d])/|/(?![\d])", " ", text)  # keep 3/4
+    text = re.sub(r"(?<=\w)\?", " ?", text)
+    words = [_WORDS.get(w, w) for w in text.split()]
+    return " ".join(words)
+
+
+def tokens(text: str) -> list[str]:
+    return [w for w in text.split() if w not in ("?",)]
