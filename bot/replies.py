@@ -145,23 +145,37 @@ class Words:
     def not_bookable(self, reason: str) -> str:
         return self.out(f"Sorry, you can't book that: {reason}.")
 
+    def reminder(self, s: SessionView, now: datetime) -> str:
+        local_now = now.astimezone(self.tz)
+        start = s.starts_at.astimezone(self.tz)
+        if start.date() == local_now.date():
+            day = "today"
+        elif (start.date() - local_now.date()).days == 1:
+            day = "tomorrow"
+        else:
+            day = self.day(start)
+        who = f" with {s.instructor.split()[0]}" if s.instructor else ""
+        return self.out(f"Reminder: {s.class_name} {day} at {self.time(start)}, {s.location}{who}. "
+                        "Can't make it? Reply C to cancel.")
+
     # ---------------------------------------------------------------- cancelling
     def cancelled(self, s: SessionView, credits_back: int, balance: BalanceView) -> str:
         back = f" {credits_back} credit{'s' if credits_back != 1 else ''} back." if credits_back else ""
         left = "" if balance.unlimited else f" You have {balance.credits}."
         return self.out(f"Cancelled: {s.class_name}, {self.when(s.starts_at)}.{back}{left}")
 
-    def late_cancel_question(self, s: SessionView, consequence: str, fee: Decimal, hours: int) -> str:
+    def late_cancel_question(self, s: SessionView, consequence: str, fee: Decimal, hours: int,
+                             spent: int = 1) -> str:
         cost = {
-            "forfeit_credit": "you'll lose the credit",
+            "forfeit_credit": "you'll lose the credit" if spent else "it counts as a late cancel",
             "fee": f"there's a {self.money(fee)} late-cancel fee",
             "none": "it's a late cancel (no charge this time)",
         }[consequence]
         return self.out(f"{s.class_name} {self.when(s.starts_at)} is less than {hours}h away, so {cost}. "
                         "Reply YES to cancel anyway, or NO to keep your spot.")
 
-    def late_cancelled(self, s: SessionView, consequence: str, fee: Decimal) -> str:
-        cost = {"forfeit_credit": " The credit is kept as it was a late cancel.",
+    def late_cancelled(self, s: SessionView, consequence: str, fee: Decimal, spent: int = 1) -> str:
+        cost = {"forfeit_credit": " The credit is kept as it was a late cancel." if spent else "",
                 "fee": f" A {self.money(fee)} late-cancel fee applies.", "none": ""}[consequence]
         return self.out(f"Cancelled: {s.class_name}, {self.when(s.starts_at)}.{cost} "
                         "If someone takes your spot from the waitlist we'll let you know.")

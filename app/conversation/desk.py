@@ -175,7 +175,8 @@ class SqlDesk:
     def _terms(self, booking: Booking, terms) -> dict:
         policy = load_policy(self.db)
         return {"session": self.session(booking.session_id), "late": terms.late, "consequence": terms.consequence,
-                "fee": terms.fee, "hours": policy.cancel_window_hours, "credits_back": terms.credits_back}
+                "fee": terms.fee, "hours": policy.cancel_window_hours, "credits_back": terms.credits_back,
+                "spent": booking.credits_spent}
 
     def _mine(self, booking_id: int) -> Booking | None:
         b = self.db.get(Booking, booking_id)

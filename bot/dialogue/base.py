@@ -21,6 +21,7 @@ class State(str, Enum):
     CHOOSING_BOOKING = "choosing_booking"  # context: options [booking ids]
     CONFIRM_LATE_CANCEL = "confirm_late_cancel"  # context: booking_id
     CONFIRM_OPT_OUT = "confirm_opt_out"
+    REMINDED = "reminded"  # context: booking_id; "C" cancels it
 
 
 @dataclass

@@ -20,6 +20,7 @@ PENDING: dict[State, Callable[[Ctx], Turn | None]] = {
     State.CHOOSING_BOOKING: cancel.choosing,
     State.CONFIRM_LATE_CANCEL: cancel.confirm_late,
     State.CONFIRM_OPT_OUT: account.confirm_opt_out,
+    State.REMINDED: cancel.after_reminder,
 }
 
 FRESH: dict[str, Callable[[Ctx], Turn]] = {

@@ -1,0 +1,132 @@
+"""Outbox delivery: claim a due row, check it may go, send it once, record what happened.
+
+A row moves pending -> sending by a conditional UPDATE, so two workers (or a retried
+job) never both send it. Before sending: an opted-out client gets nothing, a text past
+its ``valid_until`` is dropped ("starts in 2 hours" is never delivered after the class),
+and quiet hours move ``send_after`` to the window's end. A row found stuck in 'sending'
+(a worker died mid-send) is not resent blindly: it is marked for staff to check.
+"""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.db import Database
+from app.messaging.transports import SendFailed, Transport
+from app.models import Client, Message, OutboxMessage, Policy, Studio
+
+RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+STUCK_AFTER = timedelta(minutes=10)
+PROACTIVE_EXEMPT = ("reply", "handoff")  # answers and staff hand-offs are not held by quiet hours
+
+
+def in_quiet_hours(local: time, start: time | None, end: time | None) -> bool:
+    if start is None or end is None or start == end:
+        return False
+    return start <= local < end if start < end else (local >= start or local < end)
+
+
+def quiet_end(now: datetime, tz: str, start: time, end: time) -> datetime:
+    local = now.astimezone(ZoneInfo(tz))
+    day = local.date() if local.time() < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, end).replace(tzinfo=ZoneInfo(tz)).astimezone(now.tzinfo)
+
+
+def _claim(session: Session, row_id: int) -> bool:
+    claimed = session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.status == "pending")
+        .values(status="sending", attempts=OutboxMessage.attempts + 1)
+    ).rowcount
+    session.commit()
+    return claimed == 1
+
+
+def deliver_studio(session: Session, transport: Transport, *, status_callback: str | None = None,
+                   limit: int = 200) -> list[int]:
+    """Send every due row of the session's studio; return the ids sent. Commits per row."""
+    now = clock.now()
+    studio = session.get(Studio, session.info["frontdesk.studio_id"])
+    policy = session.scalars(select(Policy)).first()
+    _release_stuck(session, now)
+    due = session.scalars(
+        select(OutboxMessage.id).where(OutboxMessage.status == "pending", OutboxMessage.send_after <= now)
+        .order_by(OutboxMessage.send_after, OutboxMessage.id).limit(limit)
+    ).all()
+    sent: list[int] = []
+    for row_id in due:
+        if not _claim(session, row_id):
+            continue
+        row = session.get(OutboxMessage, row_id)
+        session.refresh(row)
+        if _hold_back(session, row, studio, policy, now):
+            session.commit()
+            continue
+        row.sent_at = now
+        try:
+            row.provider_sid = transport.send(row, status_callback)
+        except SendFailed as failure:
+            _failed(row, failure, now)
+            session.commit()
+            continue
+        row.status = "sent"
+        session.add(Message(client_id=row.client_id, direction="out", channel=row.channel,
+                            phone=row.to_addr.removeprefix("whatsapp:"), from_addr=row.from_addr or "",
+                            to_addr=row.to_addr, body=row.body, provider_sid=row.provider_sid, created_at=now))
+        session.commit()
+        sent.append(row_id)
+    return sent
+
+
+def _hold_back(session: Session, row: OutboxMessage, studio: Studio, policy: Policy | None, now: datetime) -> bool:
+    """True when the row must not go now (it has been marked skipped, expired or deferred)."""
+    if row.valid_until is not None and row.valid_until <= now:
+        row.status, row.error_message = "expired", "no longer relevant when its turn came"
+        return True
+    client = session.get(Client, row.client_id) if row.client_id else None
+    if client is not None and client.opted_out(row.channel):
+        row.status, row.error_message = "skipped", "the client has opted out"
+        return True
+    if (row.kind not in PROACTIVE_EXEMPT and policy is not None
+            and in_quiet_hours(now.astimezone(ZoneInfo(studio.timezone)).time(), policy.quiet_start, policy.quiet_end)):
+        later = quiet_end(now, studio.timezone, policy.quiet_start, policy.quiet_end)
+        if row.valid_until is not None and later >= row.valid_until:
+            row.status, row.error_message = "expired", "would only arrive after it stopped mattering (quiet hours)"
+        else:
+            row.status, row.send_after = "pending", later
+        return True
+    return False
+
+
+def _failed(row: OutboxMessage, failure: SendFailed, now: datetime) -> None:
+    row.error_code, row.error_message = failure.code, failure.reason
+    if failure.retry and row.attempts <= len(RETRY_DELAYS):
+        row.status, row.send_after = "pending", now + RETRY_DELAYS[row.attempts - 1]
+    else:
+        row.status = "failed"
+
+
+def _release_stuck(session: Session, now: datetime) -> None:
+    """A worker died between claiming and recording: don't guess, flag it for staff."""
+    session.execute(
+        update(OutboxMessage).where(OutboxMessage.status == "sending", OutboxMessage.provider_sid.is_(None),
+                                    OutboxMessage.sent_at.is_not(None),
+                                    OutboxMessage.sent_at < now - STUCK_AFTER)
+        .values(status="unknown", error_message="the sender stopped mid-send; check before resending")
+    )
+    session.commit()
+
+
+def deliver_all(db: Database, transport: Transport, *, status_callback: str | None = None) -> list[int]:
+    """Deliver due rows for every studio, each in its own scope."""
+    with db.system("outbox: which studios have texts due") as s:
+        studio_ids = s.scalars(select(OutboxMessage.studio_id).where(
+            OutboxMessage.status == "pending", OutboxMessage.send_after <= clock.now()).distinct()).all()
+    sent: list[int] = []
+    for studio_id in studio_ids:
+        with db.studio(studio_id) as session:
+            sent += deliver_studio(session, transport, status_callback=status_callback)
+    return sent

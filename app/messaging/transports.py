@@ -1,0 +1,91 @@
+"""Where a text physically goes: Twilio (SMS and WhatsApp) or the console.
+
+A transport sends one outbox row and returns the provider's message id, or raises
+``SendFailed`` saying whether trying again could help.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from app.models import OutboxMessage
+
+log = logging.getLogger("frontdesk.texts")
+
+# Twilio errors that no retry can fix, with words staff can read
+PERMANENT = {
+    "21211": "not a valid phone number",
+    "21408": "texting this country is not enabled",
+    "21610": "the client has opted out (replied STOP)",
+    "21614": "not a mobile number",
+    "30003": "the phone is unreachable or switched off",
+    "30004": "the message was blocked by the recipient",
+    "30005": "unknown or inactive number",
+    "30006": "a landline or a carrier that can't receive texts",
+    "30007": "filtered by the carrier as spam",
+}
+
+
+@dataclass
+class SendFailed(Exception):
+    code: str | None
+    reason: str
+    retry: bool
+
+
+class Transport(Protocol):
+    def send(self, message: OutboxMessage, status_callback: str | None = None) -> str: ...
+
+
+class ConsoleTransport:
+    """The embedded default: the text is logged (and printed when asked), never sent."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, echo: bool = False) -> None:
+        self.echo = echo
+        self.sent: list[OutboxMessage] = []
+
+    def send(self, message: OutboxMessage, status_callback: str | None = None) -> str:
+        sid = f"CONSOLE{next(self._ids):010d}"
+        log.info("text %s -> %s: %s", message.from_addr, message.to_addr, message.body)
+        if self.echo:
+            print(f"[text to {message.to_addr}] {message.body}", flush=True)
+        self.sent.append(message)
+        return sid
+
+
+class TwilioTransport:
+    """Twilio's REST API through the official client (tests mock its HTTP with ``responses``)."""
+
+    def __init__(self, account_sid: str, auth_token: str, client=None) -> None:
+        from twilio.rest import Client
+
+        self.client = client or Client(account_sid, auth_token)
+
+    def send(self, message: OutboxMessage, status_callback: str | None = None) -> str:
+        from twilio.base.exceptions import TwilioRestException
+
+        params: dict = {"to": message.to_addr, "from_": message.from_addr}
+        if message.content_sid:
+            import json
+
+            params["content_sid"] = message.content_sid
+            params["content_variables"] = json.dumps(message.content_variables or {})
+        else:
+            params["body"] = message.body
+        if status_callback:
+            params["status_callback"] = status_callback
+        if message.valid_until is not None and message.sent_at is not None:
+            seconds = int((message.valid_until - message.sent_at).total_seconds())
+            params["validity_period"] = max(1, min(seconds, 36000))
+        try:
+            return self.client.messages.create(**params).sid
+        except TwilioRestException as exc:
+            code = str(exc.code) if exc.code else None
+            if code in PERMANENT:
+                raise SendFailed(code, PERMANENT[code], retry=False) from exc
+            retry = exc.status >= 500 or exc.status == 429
+            raise SendFailed(code, (exc.msg or "Twilio refused the message")[:300], retry=retry) from exc

@@ -1,0 +1,53 @@
+"""Everything due at ``clock.now()``, run synchronously: the simulator, the embedded
+default's timer and the cron jobs all come through here.
+
+The database is the truth for what is due, so running this late (after Redis or a worker
+was down) catches up once: every step is idempotent.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from app.booking import waitlist
+from app.db import Database
+from app.messaging.delivery import deliver_all
+from app.messaging.transports import ConsoleTransport, Transport
+from app.models import Studio, WaitlistEntry
+from app import clock
+
+_default_transport: Transport = ConsoleTransport()
+
+
+def set_transport(transport: Transport) -> None:
+    global _default_transport
+    _default_transport = transport
+
+
+@dataclass
+class DueReport:
+    waitlist_events: int = 0
+    sent: list[int] = field(default_factory=list)
+
+
+def run_due(db: Database, transport: Transport | None = None) -> DueReport:
+    report = DueReport()
+    with db.system("due work: studios with lapsed waitlist offers") as s:
+        studio_ids = s.scalars(select(WaitlistEntry.studio_id).where(
+            WaitlistEntry.status == "offered", WaitlistEntry.offer_expires_at <= clock.now()).distinct()).all()
+    for studio_id in studio_ids:
+        with db.studio(studio_id) as session:
+            report.waitlist_events += len(waitlist.expire_offers(session))
+    try:
+        from jobs.reminders import queue_reminders
+    except ImportError:
+        queue_reminders = None
+    if queue_reminders is not None:
+        with db.unscoped() as s:
+            ids = s.scalars(select(Studio.id).where(Studio.active.is_(True))).all()
+        for studio_id in ids:
+            with db.studio(studio_id) as session:
+                queue_reminders(session)
+    report.sent = deliver_all(db, transport or _default_transport)
+    return report
