@@ -4,6 +4,8 @@
 """
 from __future__ import annotations
 
+import os
+
 from flask import Flask, current_app
 
 from app.config import Settings
@@ -27,13 +29,23 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     llm = LlmParser.from_env()
     app.extensions["frontdesk.llm"] = llm
+    from jobs.queue import make_deliverer
+
+    deliver = make_deliverer(database, settings.redis_url)
+    app.extensions["frontdesk.deliver"] = deliver
     app.extensions["frontdesk.defer"] = make_deferrer(database, llm, settings.redis_url, None)
+    if not settings.redis_url and os.environ.get("FRONTDESK_EMBEDDED_JOBS") == "1":
+        from jobs.embedded import start
+
+        start(database)
 
     from app.web.health import bp as health_bp
     from app.web.twilio_inbound import bp as inbound_bp
+    from app.web.twilio_status import bp as status_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(inbound_bp)
+    app.register_blueprint(status_bp)
     return app
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from app.booking import waitlist
+from app.booking import attendance, credits, waitlist
 from app.db import Database
 from app.messaging.delivery import deliver_all
 from app.messaging.transports import ConsoleTransport, Transport
@@ -28,6 +28,8 @@ def set_transport(transport: Transport) -> None:
 @dataclass
 class DueReport:
     waitlist_events: int = 0
+    no_shows: int = 0
+    packs_expired: int = 0
     sent: list[int] = field(default_factory=list)
 
 
@@ -43,11 +45,13 @@ def run_due(db: Database, transport: Transport | None = None) -> DueReport:
         from jobs.reminders import queue_reminders
     except ImportError:
         queue_reminders = None
-    if queue_reminders is not None:
-        with db.unscoped() as s:
-            ids = s.scalars(select(Studio.id).where(Studio.active.is_(True))).all()
-        for studio_id in ids:
-            with db.studio(studio_id) as session:
+    with db.unscoped() as s:
+        ids = s.scalars(select(Studio.id).where(Studio.active.is_(True))).all()
+    for studio_id in ids:
+        with db.studio(studio_id) as session:
+            if queue_reminders is not None:
                 queue_reminders(session)
+            report.no_shows += len(attendance.sweep_no_shows(session))
+            report.packs_expired += credits.expire_packs(session)
     report.sent = deliver_all(db, transport or _default_transport)
     return report

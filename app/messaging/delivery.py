@@ -36,10 +36,11 @@ def quiet_end(now: datetime, tz: str, start: time, end: time) -> datetime:
     return datetime.combine(day, end).replace(tzinfo=ZoneInfo(tz)).astimezone(now.tzinfo)
 
 
-def _claim(session: Session, row_id: int) -> bool:
+def _claim(session: Session, row_id: int, now: datetime) -> bool:
+    """pending -> sending, for exactly one caller; ``sent_at`` records when it was claimed."""
     claimed = session.execute(
         update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.status == "pending")
-        .values(status="sending", attempts=OutboxMessage.attempts + 1)
+        .values(status="sending", attempts=OutboxMessage.attempts + 1, sent_at=now)
     ).rowcount
     session.commit()
     return claimed == 1
@@ -58,21 +59,21 @@ def deliver_studio(session: Session, transport: Transport, *, status_callback: s
     ).all()
     sent: list[int] = []
     for row_id in due:
-        if not _claim(session, row_id):
+        if not _claim(session, row_id, now):
             continue
         row = session.get(OutboxMessage, row_id)
         session.refresh(row)
         if _hold_back(session, row, studio, policy, now):
             session.commit()
             continue
-        row.sent_at = now
         try:
             row.provider_sid = transport.send(row, status_callback)
         except SendFailed as failure:
-            _failed(row, failure, now)
+            _failed(session, row, failure, now)
             session.commit()
             continue
         row.status = "sent"
+        row.error_code = row.error_message = None
         session.add(Message(client_id=row.client_id, direction="out", channel=row.channel,
                             phone=row.to_addr.removeprefix("whatsapp:"), from_addr=row.from_addr or "",
                             to_addr=row.to_addr, body=row.body, provider_sid=row.provider_sid, created_at=now))
@@ -101,8 +102,14 @@ def _hold_back(session: Session, row: OutboxMessage, studio: Studio, policy: Pol
     return False
 
 
-def _failed(row: OutboxMessage, failure: SendFailed, now: datetime) -> None:
+def _failed(session: Session, row: OutboxMessage, failure: SendFailed, now: datetime) -> None:
     row.error_code, row.error_message = failure.code, failure.reason
+    if failure.code == "21610" and row.client_id:  # Twilio says they replied STOP: honour it here too
+        client = session.get(Client, row.client_id)
+        if row.channel == "whatsapp":
+            client.whatsapp_opted_out_at = client.whatsapp_opted_out_at or now
+        else:
+            client.sms_opted_out_at = client.sms_opted_out_at or now
     if failure.retry and row.attempts <= len(RETRY_DELAYS):
         row.status, row.send_after = "pending", now + RETRY_DELAYS[row.attempts - 1]
     else:

@@ -89,3 +89,20 @@ class TwilioTransport:
                 raise SendFailed(code, PERMANENT[code], retry=False) from exc
             retry = exc.status >= 500 or exc.status == 429
             raise SendFailed(code, (exc.msg or "Twilio refused the message")[:300], retry=retry) from exc
+
+
+def transport_from_env(echo: bool = False) -> Transport:
+    """Twilio when its credentials are set, else the console (the embedded default)."""
+    from app.config import Settings
+
+    settings = Settings()
+    if settings.twilio_account_sid and settings.twilio_auth_token:
+        return TwilioTransport(settings.twilio_account_sid, settings.twilio_auth_token)
+    return ConsoleTransport(echo=echo)
+
+
+def status_callback_url() -> str | None:
+    from app.config import Settings
+
+    base = Settings().public_base_url
+    return f"{base.rstrip('/')}/twilio/status" if base else None

@@ -63,5 +63,5 @@ def inbound() -> Response:
         current_app.extensions["frontdesk.defer"](handled.studio_id, message.sid)
     deliver = current_app.extensions.get("frontdesk.deliver")
     if deliver is not None and handled.outbox_ids:
-        deliver(handled.outbox_ids)
+        deliver(handled.studio_id)
     return twiml(handled.replies)
