@@ -74,6 +74,10 @@ class Studio(Base):
     whatsapp_number: Mapped[Optional[str]] = mapped_column(String(32))
     contact_phone: Mapped[Optional[str]] = mapped_column(String(32))
     contact_email: Mapped[Optional[str]] = mapped_column(String(254))
+    # Outside WhatsApp's 24-hour window free text is refused: use this approved template
+    # (its one variable is the message), or fall back to SMS ("sms") or hold ("none").
+    whatsapp_template_sid: Mapped[Optional[str]] = mapped_column(String(64))
+    whatsapp_fallback: Mapped[str] = mapped_column(String(16), default="sms", server_default="sms")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 

@@ -254,3 +254,52 @@ def test_rq_worker_sends_once_when_the_job_is_enqueued_twice(db, world, clock, r
     tasks.database.cache_clear()
     assert len(responses.calls) == 1
     assert row(db, world, row_id).status == "sent"
+
+
+def test_whatsapp_outside_24h_uses_the_template_or_falls_back_to_sms(db, world, clock):
+    from app.models import Studio
+
+    transport = ConsoleTransport()
+    with db.studio(world.studio_id) as s:
+        s.get(Client, world.client_id).last_whatsapp_inbound_at = clock.now() - timedelta(hours=3)
+        s.commit()
+    inside = queue(db, world, key="w1", channel="whatsapp", to="whatsapp:" + SAM)
+    deliver(db, world, transport)
+    assert (row(db, world, inside).channel, row(db, world, inside).content_sid) == ("whatsapp", None)
+    clock.advance(timedelta(hours=22))
+    with db.unscoped() as s:
+        studio = s.get(Studio, world.studio_id)
+        studio.sms_number, studio.whatsapp_template_sid = "+447700900100", "HX" + "c" * 32
+        s.commit()
+    templated = queue(db, world, key="w2", channel="whatsapp", to="whatsapp:" + SAM, body="Your spot is held")
+    deliver(db, world, transport)
+    r = row(db, world, templated)
+    assert (r.channel, r.content_sid, r.content_variables) == ("whatsapp", "HX" + "c" * 32, {"1": "Your spot is held"})
+    with db.unscoped() as s:
+        s.get(Studio, world.studio_id).whatsapp_template_sid = None
+        s.commit()
+    fallback = queue(db, world, key="w3", channel="whatsapp", to="whatsapp:" + SAM)
+    deliver(db, world, transport)
+    r = row(db, world, fallback)
+    assert (r.status, r.channel, r.to_addr, r.from_addr) == ("sent", "sms", SAM, "+447700900100")
+
+
+@responses.activate
+def test_unreachable_twilio_is_retried(db, world, clock):
+    import requests
+
+    responses.post(API, body=requests.ConnectionError("connect timeout"))
+    row_id = queue(db, world)
+    deliver(db, world, TwilioTransport(ACCOUNT, "token"))
+    r = row(db, world, row_id)
+    assert (r.status, r.error_message) == ("pending", "could not reach Twilio")
+
+
+def test_sender_pace_spaces_sends_from_one_number():
+    from app.messaging.delivery import SenderPace
+
+    slept, now = [], [100.0]
+    pace = SenderPace(2, sleep=lambda s: slept.append(round(s, 3)), monotonic=lambda: now[0])
+    for sender in ("+1", "+1", "+1", "+2"):
+        pace(sender)
+    assert slept == [0.5, 1.0]  # the third send from +1 waits its turn; +2 goes at once

@@ -8,6 +8,9 @@ and quiet hours move ``send_after`` to the window's end. A row found stuck in 's
 """
 from __future__ import annotations
 
+import os
+import threading
+import time as time_module
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +25,30 @@ from app.models import Client, Message, OutboxMessage, Policy, Studio
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
 STUCK_AFTER = timedelta(minutes=10)
 PROACTIVE_EXEMPT = ("reply", "handoff")  # answers and staff hand-offs are not held by quiet hours
+
+
+class SenderPace:
+    """At most ``per_second`` sends per sender number from this process (carriers and
+    Twilio throttle long codes; queuing here keeps validity periods honest)."""
+
+    def __init__(self, per_second: float, sleep=time_module.sleep, monotonic=time_module.monotonic) -> None:
+        self.gap = 1.0 / per_second if per_second > 0 else 0.0
+        self.sleep, self.monotonic = sleep, monotonic
+        self.last: dict[str, float] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, sender: str) -> None:
+        if not self.gap:
+            return
+        with self.lock:
+            now = self.monotonic()
+            wait = self.last.get(sender, now - self.gap) + self.gap - now
+            self.last[sender] = now + max(wait, 0.0)
+        if wait > 0:
+            self.sleep(wait)
+
+
+pace = SenderPace(float(os.environ.get("FRONTDESK_SENDER_RATE", "10")))
 
 
 def in_quiet_hours(local: time, start: time | None, end: time | None) -> bool:
@@ -66,6 +93,7 @@ def deliver_studio(session: Session, transport: Transport, *, status_callback: s
         if _hold_back(session, row, studio, policy, now):
             session.commit()
             continue
+        pace(row.from_addr or "")
         try:
             row.provider_sid = transport.send(row, status_callback)
         except SendFailed as failure:
@@ -82,12 +110,40 @@ def deliver_studio(session: Session, transport: Transport, *, status_callback: s
     return sent
 
 
+WHATSAPP_WINDOW = timedelta(hours=24)
+
+
+def _whatsapp_window(row: OutboxMessage, client: Client | None, studio: Studio, now: datetime) -> bool:
+    """Outside the 24h window: switch to the approved template, or to SMS, or hold.
+    Returns True when the row must not go now."""
+    if row.channel != "whatsapp" or row.content_sid or client is None:
+        return False
+    last = client.last_whatsapp_inbound_at
+    if last is not None and now - last < WHATSAPP_WINDOW:
+        return False
+    if studio.whatsapp_template_sid:
+        row.content_sid, row.content_variables = studio.whatsapp_template_sid, {"1": row.body}
+        return False
+    if studio.whatsapp_fallback == "sms" and studio.sms_number:
+        row.channel, row.to_addr, row.from_addr = "sms", client.phone, studio.sms_number
+        return client.opted_out("sms") and _skip(row, "the client has opted out of SMS")
+    row.status, row.error_message = "skipped", "outside WhatsApp's 24-hour window and no template or SMS fallback"
+    return True
+
+
+def _skip(row: OutboxMessage, reason: str) -> bool:
+    row.status, row.error_message = "skipped", reason
+    return True
+
+
 def _hold_back(session: Session, row: OutboxMessage, studio: Studio, policy: Policy | None, now: datetime) -> bool:
     """True when the row must not go now (it has been marked skipped, expired or deferred)."""
     if row.valid_until is not None and row.valid_until <= now:
         row.status, row.error_message = "expired", "no longer relevant when its turn came"
         return True
     client = session.get(Client, row.client_id) if row.client_id else None
+    if _whatsapp_window(row, client, studio, now):
+        return True
     if client is not None and client.opted_out(row.channel):
         row.status, row.error_message = "skipped", "the client has opted out"
         return True

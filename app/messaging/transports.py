@@ -81,8 +81,12 @@ class TwilioTransport:
         if message.valid_until is not None and message.sent_at is not None:
             seconds = int((message.valid_until - message.sent_at).total_seconds())
             params["validity_period"] = max(1, min(seconds, 36000))
+        import requests
+
         try:
             return self.client.messages.create(**params).sid
+        except requests.ConnectionError as exc:  # never reached Twilio (incl. connect timeouts): safe to retry
+            raise SendFailed(None, "could not reach Twilio", retry=True) from exc
         except TwilioRestException as exc:
             code = str(exc.code) if exc.code else None
             if code in PERMANENT:
