@@ -15,6 +15,7 @@ from app.db import Database
 from app.messaging.delivery import deliver_all
 from app.messaging.transports import ConsoleTransport, Transport
 from app.models import Studio, WaitlistEntry
+from jobs.digest import queue_digest
 from app import clock
 
 _default_transport: Transport = ConsoleTransport()
@@ -30,6 +31,7 @@ class DueReport:
     waitlist_events: int = 0
     no_shows: int = 0
     packs_expired: int = 0
+    digests: int = 0
     sent: list[int] = field(default_factory=list)
 
 
@@ -52,6 +54,7 @@ def run_due(db: Database, transport: Transport | None = None) -> DueReport:
             if queue_reminders is not None:
                 queue_reminders(session)
             report.no_shows += len(attendance.sweep_no_shows(session))
+            report.digests += queue_digest(session)
             report.packs_expired += credits.expire_packs(session)
     report.sent = deliver_all(db, transport or _default_transport)
     return report

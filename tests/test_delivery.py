@@ -303,3 +303,34 @@ def test_sender_pace_spaces_sends_from_one_number():
     for sender in ("+1", "+1", "+1", "+2"):
         pace(sender)
     assert slept == [0.5, 1.0]  # the third send from +1 waits its turn; +2 goes at once
+
+
+def test_daily_digest_at_seven_once(db, clock):
+    from jobs.digest import queue_digest
+    from app.models import Staff
+
+    world = make_studio(db)
+    with db.studio(world.studio_id) as s:
+        s.add(Staff(key="owner", name="Maya Patel", phone="+447700900209", role="owner"))
+        s.commit()
+    a, b = make_client(db, world, SAM), make_client(db, world, "+447700900302", "Priya")
+    for c in (a, b):
+        grant_pack(db, world, c, 3, starts_at=clock.now() - timedelta(days=2))
+    yesterday = make_session(db, world, local(world, 2026, 11, 23, 7, 30), capacity=2)
+    today = make_session(db, world, local(world, 2026, 11, 24, 18), capacity=2)
+    clock.set(local(world, 2026, 11, 23, 7))
+    with db.studio(world.studio_id) as s:
+        svc.book(s, a, yesterday)
+    with db.studio(world.studio_id) as s:
+        svc.book(s, a, today)
+    from app.booking import attendance
+    clock.set(local(world, 2026, 11, 24, 6, 59))
+    with db.studio(world.studio_id) as s:
+        attendance.sweep_no_shows(s)
+        assert queue_digest(s) == 0
+    clock.set(local(world, 2026, 11, 24, 7, 0))
+    with db.studio(world.studio_id) as s:
+        assert queue_digest(s) == 1
+        assert queue_digest(s) == 0
+        body = s.scalars(select(OutboxMessage.body).where(OutboxMessage.kind == "daily_digest")).one()
+    assert body == "Good morning! Today: 1 classes, 1/2 booked (50%).\n18:00 Vinyasa Flow 1/2\nYesterday: 1 no-show."
