@@ -54,7 +54,10 @@ def test_scripted_day(small_lotus):
     out = run(["simulate", "--fixture", str(small_lotus), "--now", "2026-11-23T09:00:00+00:00"], "\n".join(SCRIPT))
     lines, state = out[:-1], out[-1]["state"]
     assert all(set(x) == {"at", "from", "to", "channel", "body", "kind"} for x in lines)
-    said = [(x["kind"], x["to"], x["body"]) for x in lines if x["kind"] != "inbound"]
+    said = [(x["kind"], x["to"], x["body"]) for x in lines if x["kind"] not in ("inbound", "daily_digest")]
+    digests = [x for x in lines if x["kind"] == "daily_digest"]
+    assert [(d["to"], d["at"]) for d in digests] == [("+447700900201", "2026-11-23T09:00:00+00:00"),
+                                                     ("+447700900201", "2026-11-24T07:00:00+00:00")]
     assert said[0] == ("reply", SAM, "Booked: Vinyasa Flow, Wed 25 Nov 18:00 at Shoreditch with Maya. 9 credits left. "
                                      "Free to cancel until Wed 06:00.")
     assert ("reply", PRIYA, "Yin Yoga, Tue 24 Nov 19:30 is full. Want me to add you to the waitlist? "
@@ -93,7 +96,7 @@ def test_unanswered_offer_lapses_in_time_order(small_lotus):
               msg("2026-11-23T09:05:00+00:00", SAM, "cancel yin"),
               msg("2026-11-23T10:00:00+00:00", PRIYA, "yes")]
     out = run(["simulate", "--fixture", str(small_lotus), "--now", "2026-11-23T09:00:00+00:00"], "\n".join(script))
-    kinds = [(x["kind"], x["to"], x["at"]) for x in out[:-1] if x["kind"] not in ("inbound", "reply")]
+    kinds = [(x["kind"], x["to"], x["at"]) for x in out[:-1] if x["kind"] not in ("inbound", "reply", "daily_digest")]
     assert kinds == [("waitlist_offer", PRIYA, "2026-11-23T09:05:00+00:00"),
                      ("offer_expired", PRIYA, "2026-11-23T09:35:00+00:00"),
                      ("waitlist_offer", JON, "2026-11-23T09:35:00+00:00")]
