@@ -17,6 +17,15 @@ STOPWORDS = frozenset(
 )
 
 
+# how clients name a category when the studio hasn't listed the word as an alias
+CATEGORY_WORDS = {
+    "personal training": ("pt", "personal trainer", "1:1", "one to one", "pt session"),
+    "cycling": ("spin", "spinning", "cycle"),
+    "hiit": ("high intensity",),
+    "meditation": ("breathwork",),
+}
+
+
 @dataclass(frozen=True)
 class ClassEntry:
     id: int
@@ -60,7 +69,9 @@ class Catalog:
         for c in self.classes:
             by_category.setdefault(c.category.lower(), []).append(c.id)
         for category, ids in by_category.items():
-            self._terms[category] = (category.title() if category != "hiit" else "HIIT", tuple(ids), 1)
+            label = category.title() if category != "hiit" else "HIIT"
+            for term in (category, *CATEGORY_WORDS.get(category, ())):
+                self._terms[term] = (label, tuple(ids), 1)
         for c in self.classes:
             for term in (c.name, *c.aliases):
                 self._terms[term.lower()] = (c.name, (c.id,), 2)
@@ -88,10 +99,11 @@ class Catalog:
         for size in (3, 2, 1):
             for start in range(0, len(tokens) - size + 1):
                 words = tokens[start:start + size]
-                if size == 1 and words[0] in STOPWORDS:
+                if words[0] in STOPWORDS or words[-1] in STOPWORDS:
                     continue
                 phrase = " ".join(words)
-                cutoff = threshold if len(phrase) >= 4 else 100  # short words must match exactly
+                # short words must match exactly, and near-misses of six letters or fewer closely
+                cutoff = 100 if len(phrase) < 4 else (88 if len(phrase) <= 6 else threshold)
                 found = process.extractOne(phrase, terms, scorer=fuzz.ratio, score_cutoff=cutoff)
                 if not found:
                     continue

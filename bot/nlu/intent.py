@@ -25,7 +25,8 @@ _YES = re.compile(
 )
 _NO = re.compile(
     r"^(no+|n|nope|nah|no thanks|no thank you|not now|never ?mind|nvm|don'?t|dont bother|leave it|"
-    r"keep it|keep my (spot|place|booking)|no keep it|pass|i'?ll pass|skip)( thanks| thank you)?$"
+    r"keep it|keep my (spot|place|booking)|no keep it|pass|i'?ll pass|skip|not today|no ta|nah i'?m good)"
+    r"( thanks| thank you)?$"
 )
 _RESET = re.compile(r"^(menu|start over|restart|reset|main menu|back)$")
 _GREETING = re.compile(r"^(hi+|hello|hey+|hiya|heya|yo|morning|good (morning|afternoon|evening)|hi there|hello there)( there)?$")
@@ -34,8 +35,8 @@ _PICK = re.compile(r"^(?:(?:option|number|no\.?|#)\s*)?(\d{1,2})(?:st|nd|rd|th)?
 _PICK_WORD = re.compile(r"^(?:the )?(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)(?: one)?(?: please)?$")
 
 RULES: list[tuple[str, re.Pattern[str], float]] = [
-    ("human", re.compile(r"\b(speak|talk|chat) (to|with) (a |an |the )?(human|person|someone|somebody|staff|manager|owner|real person|front desk|reception)|\b(real person|human being|call me|ring me|phone me|can someone (call|ring|contact))\b|^(human|agent|person|operator)$"), 0.95),
-    ("cancel", re.compile(r"\b(cancel+|cancle|cancl|can'?t make( it)?|cannot make( it)?|can not make|won'?t make( it)?|wont be able|not able to make|unable to (come|make|attend)|drop (out|my)|remove me from (the )?(class|session|booking)|take me off)\b"), 0.92),
+    ("human", re.compile(r"\b(speak|talk|chat) (to|with)\b|\b(real person|human being|call me|ring me|phone me|can someone (call|ring|contact))\b|^(human|agent|person|operator)$"), 0.95),
+    ("cancel", re.compile(r"\b(cancel+|cancle|cancl|can'?t make( it)?|can'?t come|cannot come|cannot make( it)?|can not make|won'?t make( it)?|wont be able|not able to make|unable to (come|make|attend)|drop (out|my)|remove me from (the )?(class|session|booking)|take me off)\b"), 0.92),
     ("join_waitlist", re.compile(r"\b(wait ?list|waiting list|put me on the list|add me to the list|join the list|on the list)\b"), 0.9),
     ("list_bookings", re.compile(r"\b(my (bookings?|classes|sessions|schedule|reservations?)|what am i booked|what have i booked|what i'?m booked|am i booked|upcoming (bookings?|classes)|when is my (next )?(class|session|booking)|booked in(to)? for|what classes do i have)\b"), 0.9),
     ("credits", re.compile(r"\b(credits?|balance|how many (classes|sessions|credits) (do i have|have i got|left)|(classes|sessions) left|left on my (pack|package|membership)|my (pack|package|membership)|when does my (pack|package|membership) (expire|run out))\b"), 0.88),
@@ -64,12 +65,12 @@ def classify(text: str) -> IntentGuess:
         return IntentGuess("pick", 0.9, int(m.group(1)))
     if (m := _PICK_WORD.match(bare)) is not None:
         return IntentGuess("pick", 0.85, ORDINALS[m.group(1)])
+    if _THANKS.match(bare):
+        return IntentGuess("thanks", 0.95)
     if _YES.match(bare):
         return IntentGuess("yes", 0.95)
     if _NO.match(bare):
         return IntentGuess("no", 0.93)
-    if _THANKS.match(bare):
-        return IntentGuess("thanks", 0.95)
     if _GREETING.match(bare):
         return IntentGuess("greeting", 0.95)
     for intent, pattern, confidence in RULES:

@@ -19,7 +19,7 @@ SPELLINGS = {
     "today": ("2day", "tdy", "todya", "toady"),
     "please": ("pls", "plz", "plss", "pleas", "pleae"),
     "thanks": ("thx", "thnx", "thanx", "ty", "thanku", "tnx", "thks"),
-    "you": ("u", "ya"),
+    "you": ("u",),
     "are": ("r",),
     "week": ("wk",),
     "next": ("nxt",),
@@ -36,6 +36,8 @@ SPELLINGS = {
     "hours": ("hrs", "hr"),
     "o'clock": ("oclock",),
 }
+_DAYS = {"today", "tomorrow", "tonight", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+         "sunday", "mon", "tue", "tues", "wed", "weds", "thu", "thur", "thurs", "fri", "sat", "sun"}
 _WORDS = {variant: canonical for canonical, variants in SPELLINGS.items() for variant in variants}
 
 
@@ -48,7 +50,8 @@ def normalise(text: str) -> str:
     text = re.sub(r"(?<!\d)[.](?!\d)", " ", text)  # keep 6.30, drop sentence stops
     text = re.sub(r"(?<![\d])/|/(?![\d])", " ", text)  # keep 3/4
     text = re.sub(r"(?<=\w)\?", " ?", text)
-    words = [_WORDS.get(w, w) for w in text.split()]
+    words = [_WORDS.get(w, _WORDS.get(w.removesuffix("'s"), w)) for w in text.split()]
+    words = [w.removesuffix("'s") if w.endswith("'s") and w[:-2] in _DAYS else w for w in words]
     return " ".join(words)
 
 

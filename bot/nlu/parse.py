@@ -69,6 +69,10 @@ def parse(raw: str, ctx: ParseContext) -> Parse:
     class_match = catalog.match_class(words)
     instructor = catalog.match_instructor(words) if catalog.instructors else None
     location = catalog.match_location(words) if catalog.locations else None
+    if guess.intent in ("greeting", "thanks", "pick") and not re.search(r"\d[:.]\d|\d\s*(am|pm)", text):
+        when = None  # "good morning", "the 2nd": not times
+    if guess.intent == "human":
+        class_match = None  # "talk to a person" is not Personal Training
     number = guess.number if guess.intent == "pick" else _number(text, when)
     result = Parse(guess.intent, guess.confidence, text, when, class_match, instructor, location, number)
     if compliance.soft_opt_out(text) and guess.intent not in ("cancel",):
