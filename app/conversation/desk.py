@@ -7,6 +7,7 @@ outbox in the same transaction as the change that caused it.
 """
 from __future__ import annotations
 
+import weakref
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -81,7 +82,7 @@ class SqlDesk:
 
     def catalog(self) -> Catalog:
         if self._catalog is None:
-            self._catalog = build_catalog(self.db)
+            self._catalog = cached_catalog(self.db, self.studio_row.id)
         return self._catalog
 
     # ------------------------------------------------------------------ reading
@@ -121,7 +122,17 @@ class SqlDesk:
         if query.end is not None:
             stmt = stmt.where(ClassSession.starts_at < query.end)
         rows = self.db.scalars(stmt.order_by(ClassSession.starts_at, ClassSession.id).limit(query.limit)).all()
-        return [self._view(s) for s in rows]
+        if not rows:
+            return []
+        ids = [s.id for s in rows]
+        booked = dict(self.db.execute(
+            select(Booking.session_id, func.count(Booking.id))
+            .where(Booking.session_id.in_(ids), Booking.status.in_(ACTIVE_BOOKING)).group_by(Booking.session_id)).all())
+        waiting = dict(self.db.execute(
+            select(WaitlistEntry.session_id, func.count(WaitlistEntry.id))
+            .where(WaitlistEntry.session_id.in_(ids), WaitlistEntry.status.in_(("waiting", "offered")))
+            .group_by(WaitlistEntry.session_id)).all())
+        return [self._view(s, booked.get(s.id, 0), waiting.get(s.id, 0)) for s in rows]
 
     def upcoming_bookings(self) -> list[BookingView]:
         if self.person.client_id is None:
@@ -299,6 +310,28 @@ class SqlDesk:
         sent = notify.forward_to_staff(self.db, self.studio_row, self.person, self.phone, text)
         self.db.commit()
         return sent
+
+
+CATALOG_TTL = timedelta(seconds=30)
+_catalogs: "weakref.WeakKeyDictionary[object, dict[int, tuple[datetime, Catalog]]]" = weakref.WeakKeyDictionary()
+
+
+def cached_catalog(session: Session, studio_id: int) -> Catalog:
+    """The studio's catalog, rebuilt at most every 30 s per database (class names rarely
+    change; ``forget_catalog`` drops it at once after an edit)."""
+    now = datetime.now(ZoneInfo("UTC"))  # wall time on purpose: a cache, not business time
+    per_engine = _catalogs.setdefault(session.get_bind(), {})
+    hit = per_engine.get(studio_id)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    catalog = build_catalog(session)
+    per_engine[studio_id] = (now + CATALOG_TTL, catalog)
+    return catalog
+
+
+def forget_catalog(studio_id: int) -> None:
+    for per_engine in list(_catalogs.values()):
+        per_engine.pop(studio_id, None)
 
 
 def build_catalog(session: Session) -> Catalog:
