@@ -5,73 +5,85 @@ downtime catches up once: only the latest reminder still ahead of the class is s
 booking made after a reminder's moment doesn't get that one, and the dedupe key
 ``reminder:<h>h:booking:<id>`` makes repeats harmless. A reminder invites "reply C to
 cancel" (a bare CANCEL would opt the client out at the carrier) and opens a short
-conversation state in which "C" cancels that booking.
+conversation state in which "C" cancels that booking. Built for a sweep over many
+studios: a handful of queries per studio, whatever the number of bookings.
 """
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app import clock
 from app.booking.policies import load_policy
-from app.conversation.notify import channel_for, sender
-from app.messaging.outbox import enqueue
-from app.models import Booking, ClassSession, Client, Conversation, OutboxMessage, Studio
+from app.conversation.desk import studio_view
+from app.conversation.notify import sender
+from app.models import (
+    Booking, ClassSession, ClassType, Client, Conversation, Location, OutboxMessage, Staff, Studio,
+)
+from bot.desk import SessionView
 from bot.dialogue.base import State
 from bot.replies import Words
 
 
 def queue_reminders(session: Session) -> int:
     """Write the outbox rows for reminders due now in this studio; commit. Returns how many."""
-    from app.conversation.desk import SqlDesk, studio_view
-
     now = clock.now()
     policy = load_policy(session)
     hours = sorted(policy.reminder_hours or [], reverse=True)
     if not hours:
         return 0
     studio = session.get(Studio, session.info["frontdesk.studio_id"])
+    instructor = aliased(Staff)
     rows = session.execute(
-        select(Booking, ClassSession, Client)
+        select(Booking.id, Booking.booked_at, Client.id, Client.phone, ClassSession.id, ClassSession.starts_at,
+               ClassSession.capacity, ClassSession.class_type_id, ClassType.name, Location.name, instructor.name)
         .join(ClassSession, ClassSession.id == Booking.session_id)
         .join(Client, Client.id == Booking.client_id)
+        .join(ClassType, ClassType.id == ClassSession.class_type_id)
+        .join(Location, Location.id == ClassSession.location_id)
+        .outerjoin(instructor, instructor.id == ClassSession.instructor_id)
         .where(Booking.status == "confirmed", ClassSession.status == "scheduled", ClassSession.starts_at > now,
                ClassSession.starts_at <= now + timedelta(hours=max(hours)))
     ).all()
-    made = 0
-    for booking, class_session, client in rows:
-        passed = [h for h in hours if class_session.starts_at - timedelta(hours=h) <= now]
-        if not passed:
-            continue
-        h = min(passed)
-        moment = class_session.starts_at - timedelta(hours=h)
-        if booking.booked_at >= moment:
-            continue
-        key = f"reminder:{h}h:booking:{booking.id}"
-        if session.scalars(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)).first():
-            continue
-        channel = channel_for(session, client.phone)
-        words = Words(studio_view(studio), channel)
-        view = SqlDesk(session, studio, client.phone, channel).session(class_session.id)
-        enqueue(session, dedupe_key=key, kind=f"reminder_{h}h", channel=channel,
-                to_addr=f"whatsapp:{client.phone}" if channel == "whatsapp" else client.phone,
-                from_addr=sender(studio, channel), body=words.reminder(view, now), client_id=client.id,
-                valid_until=class_session.starts_at)
-        _open_reply_window(session, client, channel, booking, class_session)
-        made += 1
+    due = []
+    for row in rows:
+        passed = [h for h in hours if row.starts_at - timedelta(hours=h) <= now]
+        if passed and row.booked_at < row.starts_at - timedelta(hours=min(passed)):
+            due.append((min(passed), row))
+    if not due:
+        return 0
+    keys = {f"reminder:{h}h:booking:{row[0]}": (h, row) for h, row in due}
+    done = set(session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(list(keys)))))
+    todo = {k: v for k, v in keys.items() if k not in done}
+    if not todo:
+        return 0
+    phones = {row[3] for _, row in todo.values()}
+    conversations = {(c.phone, c.channel): c for c in session.scalars(
+        select(Conversation).where(Conversation.phone.in_(phones)))}
+    latest = {}
+    for (phone, channel), conv in conversations.items():
+        if phone not in latest or conv.updated_at > latest[phone].updated_at:
+            latest[phone] = conv
+    tz = ZoneInfo(studio.timezone)
+    words = {ch: Words(studio_view(studio), ch) for ch in ("sms", "whatsapp")}
+    for key, (h, row) in todo.items():
+        booking_id, _, client_id, phone, session_id, starts_at, capacity, type_id, name, location, teacher = row
+        channel = latest[phone].channel if phone in latest else "sms"
+        view = SessionView(session_id, name, type_id, starts_at.astimezone(tz), location, teacher, capacity, 0, 0)
+        session.add(OutboxMessage(
+            studio_id=studio.id, dedupe_key=key, kind=f"reminder_{h}h", channel=channel,
+            to_addr=f"whatsapp:{phone}" if channel == "whatsapp" else phone, from_addr=sender(studio, channel),
+            body=words[channel].reminder(view, now), client_id=client_id, send_after=now, valid_until=starts_at,
+            status="pending"))
+        conv = conversations.get((phone, channel))
+        if conv is None:
+            conv = Conversation(studio_id=studio.id, phone=phone, channel=channel, client_id=client_id)
+            session.add(conv)
+            conversations[(phone, channel)] = conv
+        conv.state, conv.context = State.REMINDED.value, {"booking_id": booking_id}
+        conv.expires_at, conv.updated_at = starts_at, now
     session.commit()
-    return made
-
-
-def _open_reply_window(session: Session, client: Client, channel: str, booking: Booking, class_session) -> None:
-    conv = session.scalars(select(Conversation).where(Conversation.phone == client.phone,
-                                                      Conversation.channel == channel)).first()
-    if conv is None:
-        conv = Conversation(phone=client.phone, channel=channel, client_id=client.id)
-        session.add(conv)
-    conv.state = State.REMINDED.value
-    conv.context = {"booking_id": booking.id}
-    conv.expires_at = class_session.starts_at
-    conv.updated_at = clock.now()
+    return len(todo)
