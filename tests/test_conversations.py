@@ -365,3 +365,45 @@ def test_expired_question_is_read_fresh(db, lotus, client, clock):
     clock.advance(timedelta(hours=2))
     assert sam.says("2") == ("Sorry, I didn't catch that. Try 'book yoga tomorrow 6pm', 'my bookings' or "
                              "'cancel thu reformer'. Reply HELP for contact details.")
+
+
+def test_staff_today_lists_their_classes(db, lotus, client, clock):
+    clock.set(local(LONDON, 2026, 11, 26, 6))
+    reply = texter(client, "+447700900203").says("today")  # Sara teaches reformer on Thursdays
+    assert reply == ("Today:\n07:00 Reformer Pilates, Clapham (0/8)\n18:30 Reformer Pilates, Clapham (0/8)")
+
+
+def test_whatsapp_profile_name_spares_the_question(db, lotus, client):
+    stranger = Texter(client, "+447700900777", channel="whatsapp")
+    reply = stranger.says("what's on thursday?", ProfileName="Ines Duarte", WaId="447700900777")
+    assert reply.startswith("Thu 26 Nov:")
+    with db.studio(lotus) as s:
+        assert s.scalars(select(Client.name).where(Client.phone == "+447700900777")).one() == "Ines Duarte"
+
+
+def test_low_confidence_text_goes_to_the_llm_after_the_webhook_returns(db, lotus, client):
+    import httpx2
+    import openai
+
+    from app.conversation.engine import complete_deferred
+    from bot.nlu.llm import LlmParser
+
+    args = {"intent": "book", "class_name": "Vinyasa Flow", "instructor": None, "when_text": "wednesday 18:00",
+            "number": None}
+    completion = {"id": "c", "object": "chat.completion", "created": 0, "model": "m", "choices": [
+        {"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "t", "type": "function", "function": {"name": "record_parse", "arguments": __import__("json").dumps(args)}}]}}]}
+    llm = LlmParser(openai.OpenAI(api_key="k", base_url="https://llm.test/v1", max_retries=0, http_client=httpx2.Client(
+        transport=httpx2.MockTransport(lambda r: httpx2.Response(200, json=completion)))), model="m")
+    app = client.application
+    deferred = []
+    app.extensions["frontdesk.llm"] = llm
+    app.extensions["frontdesk.defer"] = lambda studio_id, sid: deferred.append((studio_id, sid))
+    sam = texter(client, SAM)
+    assert sam.says("sort me out with the bendy one midweek after work") == ""
+    assert deferred == [(lotus, sam.last_sid)]
+    assert sam.send("sort me out with the bendy one midweek after work", sid=sam.last_sid).data.count(b"<Message") == 0
+    replies = complete_deferred(db, lotus, sam.last_sid, llm)
+    assert replies[0].startswith("Booked: Vinyasa Flow, Wed 25 Nov 18:00")
+    assert complete_deferred(db, lotus, sam.last_sid, llm) == []  # a retried job does nothing
+    assert [o for o in outbox(db, lotus) if o[0] == "reply"] == [("reply", SAM, replies[0])]

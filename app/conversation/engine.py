@@ -190,7 +190,8 @@ def _turn(session: Session, studio: Studio, phone: str, msg: Inbound, conv: Conv
         if defer:
             raise _Deferred()
         understood = llm.parse(msg.body, ctx, understood) or understood
-    turn = respond(desk, words, state, context, understood, msg.body, button=msg.button_payload)
+    turn = respond(desk, words, state, context, understood, msg.body, button=msg.button_payload,
+                   profile_name=msg.profile_name)
     resume = turn.context.pop("resume", None)
     if resume:
         again = parse(resume, ctx)

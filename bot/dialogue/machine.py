@@ -35,7 +35,7 @@ FRESH: dict[str, Callable[[Ctx], Turn]] = {
 
 
 def respond(desk: Desk, words: Words, state: str, context: dict, parse: Parse, raw: str,
-            *, button: str | None = None) -> Turn:
+            *, button: str | None = None, profile_name: str | None = None) -> Turn:
     c = Ctx(desk, words, parse, raw, dict(context or {}))
     person = desk.person
     current = State(state) if state in State._value2member_map_ else State.IDLE
@@ -60,7 +60,7 @@ def respond(desk: Desk, words: Words, state: str, context: dict, parse: Parse, r
             return turn
 
     if person.client_id is None and person.staff_id is None:
-        return _stranger(c, current)
+        return _stranger(c, current, profile_name)
 
     if parse.intent == "reset":
         return Turn([words.reset(person.client_name)])
@@ -96,8 +96,13 @@ def respond(desk: Desk, words: Words, state: str, context: dict, parse: Parse, r
     return c.say(words.unknown())
 
 
-def _stranger(c: Ctx, current: State) -> Turn:
-    """A number we don't know: ask the name once, then carry on with what they asked."""
+def _stranger(c: Ctx, current: State, profile_name: str | None = None) -> Turn:
+    """A number we don't know: ask the name once, then carry on with what they asked.
+    On WhatsApp the profile name is known already, so nobody is asked."""
+    name = account.extract_name(profile_name) if profile_name else None
+    if name is not None and current is not State.AWAITING_NAME:
+        c.desk.register(name)
+        return Turn([], State.IDLE, {"resume": c.raw})
     if current is State.AWAITING_NAME:
         name = account.extract_name(c.raw)
         if name is None:
