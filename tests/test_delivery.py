@@ -334,3 +334,59 @@ def test_daily_digest_at_seven_once(db, clock):
         assert queue_digest(s) == 0
         body = s.scalars(select(OutboxMessage.body).where(OutboxMessage.kind == "daily_digest")).one()
     assert body == "Good morning! Today: 1 classes, 1/2 booked (50%).\n18:00 Vinyasa Flow 1/2\nYesterday: 1 no-show."
+
+
+def test_a_real_worker_killed_mid_send_then_retried_sends_nothing_twice(db, world, clock, redis_url, tmp_path,
+                                                                        monkeypatch):
+    """A real `rq worker` process is killed while the transport call is in flight; the job
+    is enqueued again and run: the text is not sent a second time, and after ten minutes
+    the row is flagged for staff instead of being guessed at."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time as wall
+
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    import jobs.tasks as tasks
+
+    sends = tmp_path / "sends.txt"
+    env = {**os.environ, "DATABASE_URL": db.url, "DB_APP_ROLE": "frontdesk_app" if db.is_postgres else "",
+           "FRONTDESK_TRANSPORT": "tests.rq_transports:HangingTransport", "FRONTDESK_TEST_SENDS": str(sends),
+           "PYTHONPATH": os.getcwd()}
+    row_id = queue(db, world)
+    redis = Redis.from_url(redis_url)
+    q = Queue("frontdesk-kill-test", connection=redis)
+    q.empty()
+    q.enqueue(tasks.deliver_outbox, world.studio_id, job_id=f"deliver-kill-{row_id}-1")
+    worker = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "rq"), "worker", "--burst", "--url",
+                               redis_url, "--worker-class", "rq.worker.SimpleWorker", "frontdesk-kill-test"],
+                              env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            if sends.exists() and sends.read_text().strip():
+                break
+            wall.sleep(0.1)
+        assert sends.read_text().split() == [str(row_id)], "the worker never reached the transport"
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+    assert row(db, world, row_id).status == "sending"
+
+    monkeypatch.setenv("DATABASE_URL", db.url)
+    monkeypatch.setenv("DB_APP_ROLE", env["DB_APP_ROLE"])
+    monkeypatch.setenv("FRONTDESK_TRANSPORT", "tests.rq_transports:CountingTransport")
+    monkeypatch.setenv("FRONTDESK_TEST_SENDS", str(sends))
+    tasks.database.cache_clear()
+    q.enqueue(tasks.deliver_outbox, world.studio_id, job_id=f"deliver-kill-{row_id}-2")  # the retry
+    SimpleWorker([q], connection=redis).work(burst=True)
+    assert sends.read_text().split() == [str(row_id)]  # still the one attempt
+    clock.set(datetime.now(timezone.utc) + timedelta(minutes=11))  # the worker process ran on the wall clock
+    q.enqueue(tasks.deliver_outbox, world.studio_id, job_id=f"deliver-kill-{row_id}-3")
+    SimpleWorker([q], connection=redis).work(burst=True)
+    tasks.database().dispose()
+    tasks.database.cache_clear()
+    r = row(db, world, row_id)
+    assert sends.read_text().split() == [str(row_id)] and r.status == "unknown"

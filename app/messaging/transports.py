@@ -96,9 +96,17 @@ class TwilioTransport:
 
 
 def transport_from_env(echo: bool = False) -> Transport:
-    """Twilio when its credentials are set, else the console (the embedded default)."""
+    """Twilio when its credentials are set, else the console (the embedded default).
+    ``FRONTDESK_TRANSPORT=module:Class`` names another (tests, a staging sink)."""
+    import importlib
+    import os
+
     from app.config import Settings
 
+    named = os.environ.get("FRONTDESK_TRANSPORT")
+    if named:
+        module, _, attr = named.partition(":")
+        return getattr(importlib.import_module(module), attr)()
     settings = Settings()
     if settings.twilio_account_sid and settings.twilio_auth_token:
         return TwilioTransport(settings.twilio_account_sid, settings.twilio_auth_token)
