@@ -46,6 +46,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.register_blueprint(health_bp)
     app.register_blueprint(inbound_bp)
     app.register_blueprint(status_bp)
+
+    import admin
+
+    admin.init_app(app)
     return app
 
 

@@ -117,5 +117,29 @@ def chat_command(studio_key: str, phone: str, channel: str) -> None:
     run_chat(get_db(), studio_key, phone, channel)
 
 
+@cli.group()
+def staff() -> None:
+    """Studio staff accounts."""
+
+
+@staff.command("add")
+@click.option("--studio", "studio_key", required=True)
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", type=click.Choice(["owner", "manager", "instructor", "front_desk"]), required=True)
+@click.option("--name", default=None)
+@with_appcontext
+def staff_add(studio_key: str, email: str, password: str, role: str, name: str | None) -> None:
+    """Add (or update) a staff member who can sign in to the admin."""
+    from admin.accounts import AccountError, add_staff
+
+    try:
+        login = add_staff(get_db(), studio_key=studio_key, email=email, password=password, role=role, name=name)
+    except AccountError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"{login.name} ({role}) can now sign in to {studio_key}")
+
+
 def main() -> None:
     cli(prog_name="frontdesk")

@@ -1,0 +1,155 @@
+"""Staff accounts: sign-up (a studio and its owner), sign-in, password reset, adding staff.
+
+Passwords are hashed with scrypt (werkzeug). Sign-in looks a staff member up by email
+across studios, the one place that must: it does so in an explicit system session and
+returns only that person's studio and id.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.db import Database
+from app.models import STAFF_ROLES, Policy, Staff, Studio
+
+MIN_PASSWORD = 10
+RESET_MAX_AGE = 3600
+
+
+class AccountError(ValueError):
+    """Bad input for an account action, in words for the form."""
+
+
+@dataclass(frozen=True)
+class StaffLogin:
+    studio_id: int
+    staff_id: int
+    name: str
+    role: str
+
+
+def _email(value: str) -> str:
+    value = (value or "").strip().lower()
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+        raise AccountError("Please enter a valid email address.")
+    return value
+
+
+def _password(value: str) -> str:
+    if len(value or "") < MIN_PASSWORD:
+        raise AccountError(f"Passwords need at least {MIN_PASSWORD} characters.")
+    return value
+
+
+def sign_up(db: Database, *, studio_name: str, studio_key: str, timezone: str, owner_name: str, email: str,
+            password: str, currency: str = "GBP", date_order: str = "DMY") -> StaffLogin:
+    """Use case: a new studio (a row, not a deployment) and its owner. Commits."""
+    studio_key = (studio_key or "").strip().lower()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,40}", studio_key):
+        raise AccountError("The studio's short name may use lowercase letters, digits and '-'.")
+    if not (studio_name or "").strip() or not (owner_name or "").strip():
+        raise AccountError("Please give the studio's name and yours.")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise AccountError("Please choose the studio's timezone.") from exc
+    email, password = _email(email), _password(password)
+    with db.system("sign-up: a new studio and its owner, in one transaction") as s:
+        if s.scalar(select(func.count(Studio.id)).where(Studio.key == studio_key)):
+            raise AccountError("That short name is taken; try another.")
+        studio = Studio(key=studio_key, name=studio_name.strip(), timezone=timezone, currency=currency,
+                        date_order=date_order)
+        s.add(studio)
+        s.flush()
+        s.add(Policy(studio_id=studio.id))
+        owner = Staff(studio_id=studio.id, key="owner", name=owner_name.strip(), email=email, role="owner",
+                      password_hash=generate_password_hash(password))
+        s.add(owner)
+        s.commit()
+        return StaffLogin(studio.id, owner.id, owner.name, owner.role)
+
+
+def add_staff(db: Database, *, studio_key: str, email: str, password: str, role: str,
+              name: str | None = None) -> StaffLogin:
+    """Use case (and ``frontdesk staff add``): a staff member who can sign in. Commits."""
+    if role not in STAFF_ROLES:
+        raise AccountError(f"Role must be one of {', '.join(STAFF_ROLES)}.")
+    email, password = _email(email), _password(password)
+    with db.unscoped() as s:
+        studio_id = s.scalars(select(Studio.id).where(Studio.key == studio_key)).first()
+    if studio_id is None:
+        raise AccountError(f"No studio {studio_key!r}.")
+    with db.studio(studio_id) as s:
+        staff = s.scalars(select(Staff).where(func.lower(Staff.email) == email)).first()
+        if staff is None:
+            key = re.sub(r"[^a-z0-9]+", "-", email.split("@")[0])[:50] or "staff"
+            while s.scalars(select(Staff.id).where(Staff.key == key)).first():
+                key += "-1"
+            staff = Staff(key=key, name=name or email.split("@")[0].title(), email=email, role=role)
+            s.add(staff)
+        staff.role, staff.password_hash = role, generate_password_hash(password)
+        if name:
+            staff.name = name
+        s.commit()
+        return StaffLogin(studio_id, staff.id, staff.name, staff.role)
+
+
+def authenticate(db: Database, email: str, password: str, studio_key: str | None = None) -> StaffLogin | None:
+    email = (email or "").strip().lower()
+    with db.system("staff sign-in: find the account by email") as s:
+        query = select(Staff, Studio.key).join(Studio, Studio.id == Staff.studio_id).where(
+            func.lower(Staff.email) == email, Staff.active.is_(True), Staff.password_hash.is_not(None))
+        if studio_key:
+            query = query.where(Studio.key == studio_key)
+        matches = s.execute(query).all()
+    for staff, _ in matches:
+        if check_password_hash(staff.password_hash, password or ""):
+            return StaffLogin(staff.studio_id, staff.id, staff.name, staff.role)
+    check_password_hash(generate_password_hash("x"), "timing")  # same cost when nobody matched
+    return None
+
+
+def load(db: Database, studio_id: int, staff_id: int) -> StaffLogin | None:
+    with db.studio(studio_id) as s:
+        staff = s.get(Staff, staff_id)
+        if staff is None or not staff.active:
+            return None
+        return StaffLogin(studio_id, staff.id, staff.name, staff.role)
+
+
+def reset_token(secret: str, login: StaffLogin, password_hash: str) -> str:
+    """A signed, hour-long token; it dies when the password changes (the hash is in it)."""
+    return URLSafeTimedSerializer(secret, salt="password-reset").dumps(
+        [login.studio_id, login.staff_id, password_hash[-16:]])
+
+
+def request_reset(db: Database, secret: str, email: str) -> str | None:
+    with db.system("password reset: find the account by email") as s:
+        staff = s.scalars(select(Staff).where(func.lower(Staff.email) == (email or "").strip().lower(),
+                                              Staff.password_hash.is_not(None))).first()
+        if staff is None:
+            return None
+        return reset_token(secret, StaffLogin(staff.studio_id, staff.id, staff.name, staff.role), staff.password_hash)
+
+
+def reset_password(db: Database, secret: str, token: str, password: str) -> StaffLogin:
+    password = _password(password)
+    try:
+        studio_id, staff_id, tail = URLSafeTimedSerializer(secret, salt="password-reset").loads(
+            token, max_age=RESET_MAX_AGE)
+    except SignatureExpired as exc:
+        raise AccountError("That reset link has expired; ask for a new one.") from exc
+    except BadSignature as exc:
+        raise AccountError("That reset link is not valid.") from exc
+    with db.studio(int(studio_id)) as s:
+        staff = s.get(Staff, int(staff_id))
+        if staff is None or not staff.password_hash or staff.password_hash[-16:] != tail:
+            raise AccountError("That reset link has already been used.")
+        staff.password_hash = generate_password_hash(password)
+        s.commit()
+        return StaffLogin(staff.studio_id, staff.id, staff.name, staff.role)

@@ -1,0 +1,131 @@
+"""Sign-up, sign-in, sign-out and password reset for studio staff."""
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+
+from admin import accounts
+from admin.security import csrf_token, sign_in_limit
+from app import get_db
+
+bp = Blueprint("admin_auth", __name__, url_prefix="/admin", template_folder="templates")
+login_manager = LoginManager()
+login_manager.login_view = "admin_auth.login"
+login_manager.login_message = "Please sign in."
+
+TIMEZONES = ("Europe/London", "Europe/Dublin", "Europe/Paris", "Europe/Berlin", "America/New_York",
+             "America/Chicago", "America/Denver", "America/Los_Angeles", "Australia/Sydney", "Pacific/Auckland")
+
+
+class StaffUser(UserMixin):
+    def __init__(self, login: accounts.StaffLogin) -> None:
+        self.login = login
+        self.id = f"{login.studio_id}:{login.staff_id}"
+
+    @property
+    def studio_id(self) -> int:
+        return self.login.studio_id
+
+    @property
+    def role(self) -> str:
+        return self.login.role
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> StaffUser | None:
+    try:
+        studio_id, staff_id = (int(x) for x in user_id.split(":"))
+    except ValueError:
+        return None
+    login = accounts.load(get_db(), studio_id, staff_id)
+    return StaffUser(login) if login else None
+
+
+@bp.app_context_processor
+def inject() -> dict:
+    return {"csrf_token": csrf_token}
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    if request.method == "POST":
+        f = request.form
+        try:
+            login = accounts.sign_up(get_db(), studio_name=f.get("studio_name", ""), studio_key=f.get("studio_key", ""),
+                                     timezone=f.get("timezone", ""), owner_name=f.get("owner_name", ""),
+                                     email=f.get("email", ""), password=f.get("password", ""),
+                                     currency=f.get("currency", "GBP"), date_order=f.get("date_order", "DMY"))
+        except accounts.AccountError as exc:
+            return render_template("admin/signup.html", error=str(exc), form=f, timezones=TIMEZONES), 400
+        login_user(StaffUser(login))
+        return redirect(url_for("admin_auth.home"))
+    return render_template("admin/signup.html", error=None, form={}, timezones=TIMEZONES)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "POST":
+        email = request.form.get("email", "").strip().lower()
+        if not sign_in_limit.allow(f"{request.remote_addr}:{email}"):
+            return render_template("admin/login.html", error="Too many attempts. Please wait a few minutes."), 429
+        found = accounts.authenticate(get_db(), email, request.form.get("password", ""),
+                                      request.form.get("studio") or None)
+        if found is None:
+            return render_template("admin/login.html", error="That email and password don't match."), 401
+        login_user(StaffUser(found))
+        return redirect(url_for("admin_auth.home"))
+    return render_template("admin/login.html", error=None)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    return redirect(url_for("admin_auth.login"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def reset_request():
+    if request.method == "POST":
+        token = accounts.request_reset(get_db(), current_app.config["SECRET_KEY"], request.form.get("email", ""))
+        if token is not None:
+            # no mail service in the embedded default: the link is logged for the operator
+            current_app.logger.warning("password reset link: %s", url_for("admin_auth.reset", token=token,
+                                                                         _external=True))
+        flash("If that email has an account, a reset link is on its way.")
+        return redirect(url_for("admin_auth.login"))
+    return render_template("admin/reset_request.html")
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    if request.method == "POST":
+        try:
+            accounts.reset_password(get_db(), current_app.config["SECRET_KEY"], token, request.form.get("password", ""))
+        except accounts.AccountError as exc:
+            return render_template("admin/reset.html", error=str(exc)), 400
+        flash("Password changed. Please sign in.")
+        return redirect(url_for("admin_auth.login"))
+    return render_template("admin/reset.html", error=None)
+
+
+@bp.get("/")
+@login_required
+def home():
+    from admin.today import today_view
+
+    return render_template("admin/home.html", **today_view(get_db(), current_user.studio_id))
+
+
+def require_role(*roles: str) -> None:
+    if current_user.role not in roles:
+        abort(403)

@@ -1,0 +1,52 @@
+"""CSRF tokens on every form, and a sign-in rate limit."""
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+
+from flask import abort, request, session
+
+CSRF_FIELD = "csrf_token"
+
+
+def csrf_token() -> str:
+    token = session.get("_csrf")
+    if token is None:
+        token = session["_csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def csrf_protect() -> None:
+    """Every state-changing request to the admin must carry the session's token."""
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE") or not request.path.startswith("/admin"):
+        return
+    sent = request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token") or ""
+    expected = session.get("_csrf") or ""
+    if not expected or not hmac.compare_digest(sent, expected):
+        abort(400, description="The form expired or was not sent from this site. Please try again.")
+
+
+class RateLimit:
+    """At most ``limit`` attempts per key in ``window`` seconds (per process)."""
+
+    def __init__(self, limit: int, window: float, clock=time.monotonic) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self.hits: defaultdict[str, deque[float]] = defaultdict(deque)
+        self.lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        now = self.clock()
+        with self.lock:
+            hits = self.hits[key]
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                return False
+            hits.append(now)
+            return True
+
+
+sign_in_limit = RateLimit(limit=5, window=300)
