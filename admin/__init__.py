@@ -1,17 +1,32 @@
 """The staff admin panel: sign-up, sign-in, roles, and the studio's own pages.
 
 Every page works in the signed-in staff member's studio scope; nothing here queries
-studio data any other way.
+studio data any other way. Each feature is one module with a blueprint ``bp``; the
+modules listed in ``PAGES`` are registered when present.
 """
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 
 from flask import Flask
 
+PAGES = (
+    "admin.dashboard",   # today's classes, fill, charts
+    "admin.calendar",    # week view, cancel / move, rosters with check-in
+    "admin.clients",     # search, profile, grant credits, book, CSV import
+    "admin.messages",    # conversations and the outbox
+    "admin.playground",  # talk to the bot as a client
+    "admin.leads",       # intro-offer leads board
+    "admin.setup",       # Flask-Admin: settings, locations, class types, staff, schedules, packages, offers
+)
+
 
 def init_app(app: Flask) -> None:
     from admin.auth import bp as auth_bp, login_manager
+    from admin.nav import nav_items
+    from admin.roles import can
     from admin.security import csrf_protect
 
     # Secure everywhere: browsers accept Secure cookies from http://localhost, so the
@@ -22,3 +37,12 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     app.before_request(csrf_protect)
     app.register_blueprint(auth_bp)
+    app.jinja_env.globals.update(nav_items=nav_items, can=can)
+    for name in PAGES:
+        if importlib.util.find_spec(name) is None:
+            continue
+        module = importlib.import_module(name)
+        if hasattr(module, "init_app"):
+            module.init_app(app)
+        else:
+            app.register_blueprint(module.bp)

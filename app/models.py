@@ -571,6 +571,21 @@ class AuditLog(StudioScoped, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
 
+# ------------------------------------------------------------- admin (issue 5)
+
+# (admin models go here)
+
+
+# ---------------------------------------------------------- payments (issue 6)
+
+# (payments models go here)
+
+
+# ------------------------------------------------------- intro leads (issue 6)
+
+# (intro lead models go here)
+
+
 def _add_studio_id_keys() -> None:
     """Every scoped table gets UNIQUE (studio_id, id), the target of ``same_studio`` keys."""
     for mapper in Base.registry.mappers:
