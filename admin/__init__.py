@@ -19,6 +19,7 @@ PAGES = (
     "admin.messages",    # conversations and the outbox
     "admin.playground",  # talk to the bot as a client
     "admin.leads",       # intro-offer leads board
+    "admin.payments",    # Stripe Connect onboarding, payments and refunds
     "admin.setup",       # Flask-Admin: settings, locations, class types, staff, schedules, packages, offers
 )
 

@@ -14,6 +14,7 @@ NAV: list[tuple[str, str, str]] = [
     ("Messages", "admin_messages.index", "messages"),
     ("Leads", "admin_leads.board", "leads"),
     ("Playground", "admin_playground.index", "playground"),
+    ("Payments", "admin_payments.index", "refunds"),
     ("Setup", "setup.index", "catalog"),
 ]
 

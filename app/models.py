@@ -571,9 +571,19 @@ class AuditLog(StudioScoped, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
 
-# ------------------------------------------------------------- admin (issue 5)
+# ------------------------------------------------------- admin setup (issue 5)
 
-# (admin models go here)
+# (admin setup models go here)
+
+
+# ----------------------------------------------------- admin clients (issue 5)
+
+# (admin clients models go here)
+
+
+# ---------------------------------------------------- admin calendar (issue 5)
+
+# (admin calendar models go here)
 
 
 # ---------------------------------------------------------- payments (issue 6)

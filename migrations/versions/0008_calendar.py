@@ -1,0 +1,22 @@
+"""admin calendar (issue 5): moving sessions
+
+Revision ID: 0008
+Revises: 0007
+"""
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+from app import rls  # noqa: F401  (a new studio-owned table calls rls.enable(op, table) here)
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
