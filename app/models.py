@@ -578,7 +578,33 @@ class AuditLog(StudioScoped, Base):
 
 # ----------------------------------------------------- admin clients (issue 5)
 
-# (admin clients models go here)
+class ClientImport(StudioScoped, Base):
+    """A CSV import of existing clients, processed in batches by a job.
+
+    ``rows`` holds the parsed file (line, name, phone, email, notes) so a worker needs
+    only the id; ``done`` advances with each committed batch, together with the clients
+    that batch created, so the progress shown is the truth and a rerun resumes.
+    ``errors`` is a list of ``{line, value, reason}`` for the rows that were skipped.
+    """
+
+    __tablename__ = "client_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    # queued | running | done | failed
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    imported: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    region: Mapped[Optional[str]] = mapped_column(String(2))  # for national numbers in the file
+    actor: Mapped[Optional[str]] = mapped_column(String(200))
+    failure: Mapped[Optional[str]] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
 
 # ---------------------------------------------------- admin calendar (issue 5)

@@ -53,6 +53,7 @@ def build(s, now, tag: str) -> dict[type, int]:
     add(m.OutboxMessage(dedupe_key=f"{tag}:1", kind="test", to_addr=client.phone, body=f"{tag} hello",
                         client_id=client.id))
     add(m.AuditLog(actor=f"{tag} maya", action="create", entity="client", entity_id=str(client.id)))
+    add(m.ClientImport(filename=f"{tag}.csv", rows=[{"line": 2, "name": f"{tag} Ann", "phone": "+447700900501"}]))
     missing = set(m.SCOPED_MODELS) - set(rows)
     assert not missing, f"no tenancy builder for {sorted(c.__name__ for c in missing)}"
     s.commit()
