@@ -20,7 +20,7 @@ ORDINALS = {
 
 _YES = re.compile(
     r"^(yes+|y|ya|yeah|yea|yep|yup|yas|ok|okay|k|sure|please|yes please|ok please|please do|go ahead|do it|"
-    r"confirm|confirmed|sounds good|perfect|great|lovely|absolutely|definitely|of course|why not|claim|"
+    r"confirm|confirmed|sounds good|perfect|great|lovely|absolutely|definitely|of course|why not|go on|go on then|claim|"
     r"claim it|i'?ll take it|take it|book it|yes book it|yes please book it|yes do it|yes claim)( please)?( thanks| thank you)?$"
 )
 _NO = re.compile(
@@ -36,9 +36,9 @@ _PICK_WORD = re.compile(r"^(?:the )?(first|second|third|fourth|fifth|last|1st|2n
 
 RULES: list[tuple[str, re.Pattern[str], float]] = [
     ("human", re.compile(r"\b(speak|talk|chat) (to|with)\b|\b(real person|human being|call me|ring me|phone me|can someone (call|ring|contact))\b|^(human|agent|person|operator)$"), 0.95),
-    ("cancel", re.compile(r"\b(cancel+|cancle|cancl|can'?t make( it)?|can'?t come|cannot come|cannot make( it)?|can not make|won'?t make( it)?|wont be able|not able to make|unable to (come|make|attend)|drop (out|my)|remove me from (the )?(class|session|booking)|take me off)\b"), 0.92),
+    ("cancel", re.compile(r"\b(cancel+|cancle|cancl|can'?t make( it)?|can'?t come|cannot come|cannot make( it)?|can not make|won'?t make( it)?|wont be able|not able to make|unable to (come|make|attend)|drop (out|my)|remove me from (the )?(class|session|booking)|take me off|scrap my)\b"), 0.92),
     ("join_waitlist", re.compile(r"\b(wait ?list|waiting list|put me on the list|add me to the list|join the list|on the list)\b"), 0.9),
-    ("list_bookings", re.compile(r"\b(my (bookings?|classes|sessions|schedule|reservations?)|what am i booked|what have i booked|what i'?m booked|am i booked|upcoming (bookings?|classes)|when is my (next )?(class|session|booking)|booked in(to)? for|what classes do i have)\b"), 0.9),
+    ("list_bookings", re.compile(r"\b(my (bookings?|classes|sessions|schedule|reservations?)|what am i booked|what have i booked|what i'?m booked|am i booked|upcoming (bookings?|classes)|when is my (next )?(class|session|booking)|when'?s my (next )?(class|session|booking)|my next (class|session|booking)|what have i got booked|what'?ve i got booked|booked in(to)? for|what classes do i have)\b"), 0.9),
     ("credits", re.compile(r"\b(credits?|balance|how many (classes|sessions|credits) (do i have|have i got|left)|(classes|sessions) left|left on my (pack|package|membership)|my (pack|package|membership)|when does my (pack|package|membership) (expire|run out))\b"), 0.88),
     ("prices", re.compile(r"\b(prices?|pricing|cost|costs|how much|packages?|class pack|packs|memberships?|drop ?in|rates|buy|purchase|top up|intro offer)\b"), 0.85),
     ("schedule", re.compile(r"(\b(what'?s on|whats on|what is on|timetable|schedule|what classes|which classes|any (spots?|space|spaces|room|places?|availability)|spots? (left|available|free)|is there (a|any)|are there (any)?|availability|available|what time is|what times|when is the|when'?s the|how full|is it full|free spaces)\b)"), 0.85),

@@ -13,7 +13,7 @@ _TYPOGRAPHY = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u20
                "\u2026": "...", "\u00a0": " "}
 
 SPELLINGS = {
-    "tomorrow": ("tmrw", "tmr", "tmrow", "tmro", "tomoz", "tomoro", "tomorro", "2moro", "2morrow", "2mrw", "2morow",
+    "tomorrow": ("tmrw", "tmr", "tmrow", "tmro", "tomoz", "tmoz", "tomoro", "tomorro", "2moro", "2morrow", "2mrw", "2morow",
                  "tomorow", "tommorow", "tommorrow", "tomrrow", "tmorrow", "tomorrw", "tomm", "tmw"),
     "tonight": ("tonite", "2nite", "tonigh", "tonigt"),
     "today": ("2day", "tdy", "todya", "toady"),
@@ -47,6 +47,7 @@ def normalise(text: str) -> str:
     text = "".join(_TYPOGRAPHY.get(ch, ch) for ch in text)
     text = unicodedata.normalize("NFKC", text).lower()
     text = "".join(ch if (ch.isalnum() or ch in " :./?'#£$&-@") else " " for ch in text)
+    text = re.sub(r"\b([ap])\.\s?m\b\.?", r"\1m", text)  # "6 p.m." -> "6 pm"
     text = re.sub(r"(?<!\d)[.](?!\d)", " ", text)  # keep 6.30, drop sentence stops
     text = re.sub(r"(?<![\d])/|/(?![\d])", " ", text)  # keep 3/4
     text = re.sub(r"(?<=\w)\?", " ?", text)

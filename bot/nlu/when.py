@@ -71,6 +71,7 @@ TIME_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("day_h", re.compile(rf"\b{_DAY_WORDS}\s+(\d{{1,2}})\b(?!\s*(?:{_ORD}|/|{_MON})|[/:.]\d)")),
     ("h_day", re.compile(rf"(?<![/\d])\b(\d{{1,2}})\s+(?:today|tonight|tomorrow)\b")),
 ]
+_DAY_ANCHORED = {p for kind, p in TIME_PATTERNS if kind in ("day_h", "h_day")}
 RELATIVE = re.compile(r"\bin\s+(an?|half an|\d{1,3})\s*(hours?|minutes?)\b")
 DATE_NUMERIC = re.compile(r"(?<![\d:.])\b(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?\b")
 DATE_DAY_MONTH = re.compile(rf"\b(\d{{1,2}}){_ORD}?\s+(?:of\s+)?({_MON})\b")
@@ -88,10 +89,10 @@ def parse_when(text: str, now: datetime, tz: str, date_order: str = "DMY") -> Wh
     spans: list[tuple[int, int]] = []
     masked = text
 
-    def take(m: re.Match) -> None:
+    def take(m: re.Match, group: int = 0) -> None:
         nonlocal masked
-        spans.append(m.span())
-        a, b = m.span()
+        a, b = m.span(group)
+        spans.append((a, b))
         masked = masked[:a] + " " * (b - a) + masked[b:]
 
     rel = RELATIVE.search(masked)
@@ -104,7 +105,7 @@ def parse_when(text: str, now: datetime, tz: str, date_order: str = "DMY") -> Wh
     clock_time = _find_time(masked)
     if clock_time is not None:
         (hours, minute, ambiguous), m = clock_time
-        take(m)
+        take(m, 1 if m.re in _DAY_ANCHORED else 0)  # "tomorrow 7": the day word is still the day's
     else:
         hours = minute = None
         ambiguous = False
