@@ -78,6 +78,8 @@ class Studio(Base):
     # (its one variable is the message), or fall back to SMS ("sms") or hold ("none").
     whatsapp_template_sid: Mapped[Optional[str]] = mapped_column(String(64))
     whatsapp_fallback: Mapped[str] = mapped_column(String(16), default="sms", server_default="sms")
+    stripe_account_id: Mapped[Optional[str]] = mapped_column(String(255))  # Stripe Connect (issue 6)
+    stripe_charges_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
@@ -129,6 +131,11 @@ class Policy(StudioScoped, Base):
     reminder_hours: Mapped[list[int]] = mapped_column(JSON, default=lambda: [24, 2])
     quiet_start: Mapped[Optional[time]] = mapped_column(Time)
     quiet_end: Mapped[Optional[time]] = mapped_column(Time)
+    # Intro leads (issue 6): working hours count the time owners and instructors have to answer.
+    lead_match_hours: Mapped[Optional[int]] = mapped_column(default=4)
+    instructor_reply_hours: Mapped[Optional[int]] = mapped_column(default=2)
+    working_start: Mapped[Optional[time]] = mapped_column(Time, default=time(7))
+    working_end: Mapped[Optional[time]] = mapped_column(Time, default=time(20))
 
 
 class Location(StudioScoped, Base):
@@ -269,6 +276,8 @@ class ClassSession(StudioScoped, Base):
     capacity: Mapped[int] = mapped_column()
     status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled | cancelled
     cancel_reason: Mapped[Optional[str]] = mapped_column(String(300))
+    moved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # last moved by the studio (issue 5)
+    move_count: Mapped[int] = mapped_column(default=0, server_default="0")  # moves so far: a text's version
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
     class_type: Mapped[ClassType] = relationship(foreign_keys=[class_type_id])
@@ -436,6 +445,7 @@ class BookingRequest(StudioScoped, Base):
     lead_id: Mapped[Optional[int]] = mapped_column()
     preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     proposed_start: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    respond_by: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # no answer by then: next options
     # open | proposed | accepted | declined | booked | cancelled
     status: Mapped[str] = mapped_column(String(20), default="open")
     session_id: Mapped[Optional[int]] = mapped_column()
@@ -614,12 +624,95 @@ class ClientImport(StudioScoped, Base):
 
 # ---------------------------------------------------------- payments (issue 6)
 
-# (payments models go here)
+PAYMENT_KINDS = ("package", "intro_offer", "fee")
+PAYMENT_STATUSES = ("open", "paid", "expired", "refunded", "partially_refunded")
+
+
+class Payment(StudioScoped, Base):
+    """Money asked of a client: a package, an intro offer or a fee, paid through Stripe Checkout.
+
+    ``checkout_url`` is the short link on this server that is texted (it redirects to the
+    Stripe Checkout page, or the demo page without Stripe keys); ``stripe_url`` is Stripe's own
+    long URL. ``item_name`` and ``amount`` are kept as sold, so a payment survives its package.
+    """
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("token"),
+        UniqueConstraint("stripe_checkout_id"),
+        same_studio("package_id", "packages"),
+        same_studio("intro_offer_id", "intro_offers"),
+        same_studio("client_id", "clients"),
+        same_studio("lead_id", "leads"),
+        same_studio("booking_id", "bookings"),
+        same_studio("client_package_id", "client_packages"),
+        Index("ix_payments_intent", "stripe_payment_intent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    package_id: Mapped[Optional[int]] = mapped_column()
+    intro_offer_id: Mapped[Optional[int]] = mapped_column()
+    client_id: Mapped[Optional[int]] = mapped_column(index=True)
+    lead_id: Mapped[Optional[int]] = mapped_column()
+    booking_id: Mapped[Optional[int]] = mapped_column()
+    client_package_id: Mapped[Optional[int]] = mapped_column()  # what a package payment granted
+    item_name: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_refunded: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
+    application_fee: Mapped[Optional[int]] = mapped_column()  # minor units, Connect only
+    status: Mapped[str] = mapped_column(String(24), default="open")
+    token: Mapped[str] = mapped_column(String(64))
+    checkout_url: Mapped[str] = mapped_column(String(500))
+    stripe_url: Mapped[Optional[str]] = mapped_column(Text)
+    stripe_checkout_id: Mapped[Optional[str]] = mapped_column(String(255))
+    stripe_payment_intent: Mapped[Optional[str]] = mapped_column(String(255))
+    stripe_account: Mapped[Optional[str]] = mapped_column(String(255))  # the connected account charged
+    attempts: Mapped[int] = mapped_column(default=0)  # Checkout Sessions made for it
+    needs_attention: Mapped[bool] = mapped_column(Boolean, default=False)
+    attention_note: Mapped[Optional[str]] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    paid_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    expired_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    refunded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    client: Mapped[Optional[Client]] = relationship(foreign_keys=[client_id])
+
+
+class StripeEvent(StudioScoped, Base):
+    """A Stripe event already handled for this studio: the guard that makes webhooks idempotent."""
+
+    __tablename__ = "stripe_events"
+    __table_args__ = (UniqueConstraint("studio_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(100))  # the event type
+    payment_id: Mapped[Optional[int]] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
 
 # ------------------------------------------------------- intro leads (issue 6)
 
-# (intro lead models go here)
+class LeadMatch(StudioScoped, Base):
+    """One question to the owners and managers: who should take this lead, and when.
+
+    ``options`` are the numbered choices texted (``[{"staff_id", "location_id",
+    "starts_at"}]``, UTC ISO); an owner's "2" picks from the newest open question.
+    status: open | answered | closed (superseded or the lead was matched elsewhere).
+    """
+
+    __tablename__ = "lead_matches"
+    __table_args__ = (same_studio("lead_id", "leads"), Index("ix_lead_matches_status", "studio_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(index=True)
+    options: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    answered_by: Mapped[Optional[str]] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    answered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
 
 def _add_studio_id_keys() -> None:

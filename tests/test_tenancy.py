@@ -47,12 +47,17 @@ def build(s, now, tag: str) -> dict[type, int]:
     lead = add(m.Lead(name=f"{tag} Jane", phone="+447700900401", intro_offer_id=offer.id, client_id=client.id))
     add(m.BookingRequest(client_id=client.id, class_type_id=ct.id, staff_id=staff.id, location_id=loc.id,
                          lead_id=lead.id, session_id=sess.id))
+    add(m.LeadMatch(lead_id=lead.id, options=[{"staff_id": staff.id}]))
     conv = add(m.Conversation(phone=client.phone, channel="sms", client_id=client.id))
     add(m.Message(conversation_id=conv.id, client_id=client.id, direction="in", channel="sms", phone=client.phone,
                   from_addr=client.phone, to_addr="+447700900100", body=f"{tag} hi", provider_sid=f"SM{tag}"))
     add(m.OutboxMessage(dedupe_key=f"{tag}:1", kind="test", to_addr=client.phone, body=f"{tag} hello",
                         client_id=client.id))
     add(m.AuditLog(actor=f"{tag} maya", action="create", entity="client", entity_id=str(client.id)))
+    pay = add(m.Payment(kind="package", package_id=pkg.id, client_id=client.id, client_package_id=cp.id,
+                        item_name=f"{tag} Ten", amount=Decimal("150"), currency="GBP", token=f"{tag}-tok",
+                        checkout_url=f"https://x/pay/{tag}-tok", stripe_checkout_id=f"cs_{tag}"))
+    add(m.StripeEvent(event_id="evt_1", kind="checkout.session.completed", payment_id=pay.id))
     add(m.ClientImport(filename=f"{tag}.csv", rows=[{"line": 2, "name": f"{tag} Ann", "phone": "+447700900501"}]))
     missing = set(m.SCOPED_MODELS) - set(rows)
     assert not missing, f"no tenancy builder for {sorted(c.__name__ for c in missing)}"
