@@ -280,6 +280,15 @@ class Words:
         return self.out(f"Sorry! {s.class_name}, {self.when(s.starts_at)} has been cancelled by the studio. "
                         "Your credit is back on your account.")
 
+    def session_moved(self, s: SessionView, old_start: datetime, waiting: bool = False) -> str:
+        """The studio moved a class: the new day and time (and place), in the location's time."""
+        who = f" with {s.instructor.split()[0]}" if s.instructor else ""
+        moved = (f"Heads up: {s.class_name} on {self.when(old_start)} has moved to {self.when(s.starts_at)} "
+                 f"at {s.location}{who}.")
+        if waiting:
+            return self.out(f"{moved} You're still on the waitlist.")
+        return self.out(f"{moved} You're still booked. Can't make it? Reply C to cancel, free of charge.")
+
     # ---------------------------------------------------------------- account
     def balance(self, b: BalanceView) -> str:
         parts = []
@@ -363,3 +372,11 @@ class Words:
 
     def staff_help(self, name: str) -> str:
         return self.out(f"Hi {name}! Staff commands: 'today' (your classes), 'who's in 6pm' (roster).")
+
+    # ---------------------------------------------------------------- intro leads (issue 6)
+    def intro_welcome(self, name: str | None, offer: str, locations: Sequence[str]) -> str:
+        hello = f"Hi {name}" if name else "Hi"
+        where = f" ({' or '.join(locations)})" if len(locations) > 1 else ""
+        return self.out(f"{hello}, thanks for buying {offer} at {self.studio.name}! To match you with the right "
+                        f"instructor: which location suits you{where}, which days and times work, and any goals "
+                        "or injuries we should know about?")
