@@ -104,7 +104,8 @@ def _cancellable(session: Session, booking_id: int) -> tuple[Booking, ClassSessi
 def preview_cancel(session: Session, booking_id: int) -> CancelTerms:
     """What cancelling now would cost, without cancelling (for the bot to ask YES)."""
     booking, class_session = _cancellable(session, booking_id)
-    terms = cancel_terms(load_policy(session), class_session, booking.credits_spent, clock.now())
+    terms = cancel_terms(load_policy(session), class_session, booking.credits_spent, clock.now(),
+                         booked_at=booking.booked_at)
     session.rollback()
     return terms
 
@@ -120,7 +121,7 @@ def cancel(session: Session, booking_id: int, *, accept_late: bool = False, acto
     booking, class_session = _cancellable(session, booking_id)
     policy = load_policy(session)
     now = clock.now()
-    terms = cancel_terms(policy, class_session, booking.credits_spent, now)
+    terms = cancel_terms(policy, class_session, booking.credits_spent, now, booked_at=booking.booked_at)
     if terms.late and not accept_late:
         raise LateCancelNeedsConsent(booking_id, terms)
     booking.cancelled_at = now

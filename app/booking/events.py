@@ -70,8 +70,24 @@ class SessionCancelled:
     waitlist_entry_ids: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class SessionMoved:
+    """The studio moved a class: everyone booked or waiting is told the new time.
+
+    ``version`` is the session's move count after this move (each move texts once).
+    """
+
+    session_id: int
+    version: int
+    old_starts_at: datetime
+    old_location_id: int
+    booking_ids: tuple[int, ...]
+    waitlist_entry_ids: tuple[int, ...]
+
+
 Event = (
     WaitlistOffered | WaitlistEnrolled | WaitlistSkipped | OfferExpired | SpotGone | PenaltyWaived | SessionCancelled
+    | SessionMoved
 )
 
 

@@ -38,8 +38,13 @@ def free_cancel_deadline(policy: Policy, class_session: ClassSession) -> datetim
     return class_session.starts_at - timedelta(hours=policy.cancel_window_hours)
 
 
-def cancel_terms(policy: Policy, class_session: ClassSession, credits_spent: int, now: datetime) -> CancelTerms:
+def cancel_terms(policy: Policy, class_session: ClassSession, credits_spent: int, now: datetime, *,
+                 booked_at: datetime | None = None) -> CancelTerms:
+    """``booked_at``: a booking made before the studio moved the class may be cancelled
+    free until it starts (the client did not choose the new time)."""
     deadline = free_cancel_deadline(policy, class_session)
+    if booked_at is not None and class_session.moved_at is not None and booked_at <= class_session.moved_at:
+        deadline = class_session.starts_at
     if now <= deadline:
         return CancelTerms(False, deadline, "refund", credits_spent, Decimal("0"))
     rule = policy.late_cancel

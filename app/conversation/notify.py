@@ -50,6 +50,9 @@ def outbox_for(session: Session, events: list) -> None:
         if isinstance(event, ev.SessionCancelled):
             _session_cancelled(session, studio, event)
             continue
+        if isinstance(event, ev.SessionMoved):
+            _session_moved(session, studio, event)
+            continue
         if client is None:
             continue
         channel = channel_for(session, client.phone)
@@ -94,6 +97,41 @@ def _session_cancelled(session: Session, studio: Studio, event: ev.SessionCancel
         enqueue(session, dedupe_key=f"session_cancelled:{class_session.id}:client:{client.id}",
                 kind="session_cancelled", to_addr=_to(channel, client.phone), body=words.session_cancelled(view),
                 channel=channel, client_id=client.id, from_addr=sender(studio, channel))
+
+
+def _session_moved(session: Session, studio: Studio, event: ev.SessionMoved) -> None:
+    """Tell each booked client (and each one waiting) the new time, in the location's
+    timezone. A booked client's conversation then expects "C": it cancels that booking,
+    free of charge because the studio moved it (see ``policies.cancel_terms``)."""
+    from dataclasses import replace
+
+    from app.conversation.desk import SqlDesk, studio_view
+    from app.models import Booking, Location, WaitlistEntry
+    from bot.dialogue.base import State
+
+    class_session = session.get(ClassSession, event.session_id)
+    location = session.get(Location, class_session.location_id)
+    local = replace(studio_view(studio), timezone=location.timezone)
+    view = SqlDesk(session, studio, "", "sms").session(class_session.id)
+    now = clock.now()
+    told = [(session.get(Booking, b), "booking") for b in event.booking_ids]
+    told += [(session.get(WaitlistEntry, w), "waitlist") for w in event.waitlist_entry_ids]
+    for row, what in told:
+        client = session.get(Client, row.client_id)
+        channel = channel_for(session, client.phone)
+        body = Words(local, channel).session_moved(view, event.old_starts_at, waiting=what == "waitlist")
+        enqueue(session, dedupe_key=f"moved:{class_session.id}:{event.version}:{what}:{row.id}",
+                kind="session_moved", to_addr=_to(channel, client.phone), body=body, channel=channel,
+                client_id=client.id, from_addr=sender(studio, channel), valid_until=class_session.starts_at)
+        if what != "booking":
+            continue
+        conv = session.scalars(select(Conversation).where(Conversation.phone == client.phone,
+                                                          Conversation.channel == channel)).first()
+        if conv is None:
+            conv = Conversation(phone=client.phone, channel=channel, client_id=client.id)
+            session.add(conv)
+        conv.state, conv.context = State.REMINDED.value, {"booking_id": row.id}
+        conv.expires_at, conv.updated_at = class_session.starts_at, now
 
 
 def forward_to_staff(session: Session, studio: Studio, person: Person, phone: str, text: str) -> bool:

@@ -1,0 +1,131 @@
+"""Changes the studio makes to a dated session: move it, or cancel it (with an audit line).
+
+Both are one transaction, committed here: the session row is locked, the change is
+made, the audit line and the texts to everyone booked (outbox rows, via the event) are
+written, then one commit. Nothing is sent here; the caller kicks delivery after commit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import audit, clock
+from app.booking import spots
+from app.booking.booking import cancel_session
+from app.booking.errors import BookingError, InvalidRequest, NotFound, SessionNotBookable, SlotUnavailable
+from app.booking.events import SessionCancelled, SessionMoved, publish
+from app.models import Booking, ClassSession, Location, OutboxMessage, Staff, WaitlistEntry
+
+REASON_MAX = 300
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a change did: the event, and how many clients the outbox will text."""
+
+    event: SessionMoved | SessionCancelled
+    texted: int
+
+
+def _texted(session: Session, prefix: str) -> int:
+    return session.scalar(
+        select(func.count(OutboxMessage.id)).where(OutboxMessage.dedupe_key.like(prefix + "%"))) or 0
+
+
+def move_session(session: Session, session_id: int, *, starts_at: datetime, location_id: int | None = None,
+                 instructor_id: int | None = None, actor: str) -> Change:
+    """Use case: the studio moves a class to ``starts_at`` (aware; any zone), and
+    optionally to another location or instructor. Commit once.
+
+    Refused, changing nothing: a cancelled or already started class (``SessionNotBookable``),
+    a new time in the past or no change at all (``InvalidRequest``), an unknown location or
+    instructor (``NotFound``), an instructor already teaching then (``SlotUnavailable``).
+    The length of the class is kept. Everyone booked is texted the new time and may cancel
+    free of charge until it starts; everyone waiting is told and stays on the list.
+    """
+    if starts_at.tzinfo is None:
+        raise InvalidRequest("the new time must carry its timezone")
+    class_session = spots.lock_session(session, session_id)
+    now = clock.now()
+    if class_session.status == "cancelled":
+        raise SessionNotBookable(session_id, "the class is cancelled")
+    if class_session.starts_at <= now:
+        raise SessionNotBookable(session_id, "the class has already started")
+    if starts_at <= now:
+        raise InvalidRequest("the new time has already passed")
+    location_id = location_id or class_session.location_id
+    if session.get(Location, location_id) is None:
+        raise NotFound("location", location_id)
+    if instructor_id is None:
+        instructor_id = class_session.instructor_id
+    length = class_session.ends_at - class_session.starts_at
+    ends_at = starts_at + length
+    if (starts_at, location_id, instructor_id) == (class_session.starts_at, class_session.location_id,
+                                                     class_session.instructor_id):
+        raise InvalidRequest("that is already when and where the class is")
+    if instructor_id is not None:
+        _check_instructor_free(session, class_session.id, instructor_id, starts_at, ends_at)
+
+    before = audit.snapshot(class_session)
+    old_start, old_location = class_session.starts_at, class_session.location_id
+    class_session.starts_at, class_session.ends_at = starts_at, ends_at
+    class_session.location_id, class_session.instructor_id = location_id, instructor_id
+    class_session.moved_at = now
+    class_session.move_count = (class_session.move_count or 0) + 1
+    booking_ids = tuple(session.scalars(
+        select(Booking.id).where(Booking.session_id == session_id, Booking.status == "confirmed")
+        .order_by(Booking.id)))
+    entry_ids = tuple(session.scalars(
+        select(WaitlistEntry.id).where(WaitlistEntry.session_id == session_id,
+                                       WaitlistEntry.status.in_(("waiting", "offered"))).order_by(WaitlistEntry.id)))
+    event = SessionMoved(session_id, class_session.move_count, old_start, old_location, booking_ids, entry_ids)
+    session.flush()
+    audit.record(session, actor=actor, action="move", entity="session", entity_id=session_id, before=before,
+                 after=audit.snapshot(class_session))
+    publish(session, [event])
+    texted = _texted(session, f"moved:{session_id}:{event.version}:")
+    session.commit()
+    return Change(event, texted)
+
+
+def _check_instructor_free(session: Session, session_id: int, instructor_id: int, start: datetime,
+                           end: datetime) -> None:
+    """Lock the instructor (as booking a 1:1 does) and refuse an overlap with any other
+    class or appointment they teach that is not cancelled."""
+    staff = session.scalars(select(Staff).where(Staff.id == instructor_id).with_for_update()).first()
+    if staff is None or not staff.active:
+        raise NotFound("instructor", instructor_id)
+    clash = session.scalars(
+        select(ClassSession).where(ClassSession.instructor_id == instructor_id, ClassSession.id != session_id,
+                                   ClassSession.status == "scheduled", ClassSession.starts_at < end,
+                                   ClassSession.ends_at > start).order_by(ClassSession.starts_at)).first()
+    if clash is not None:
+        raise SlotUnavailable(f"{staff.name} is already teaching then")
+
+
+def cancel_by_studio(session: Session, session_id: int, *, reason: str, actor: str) -> Change:
+    """Use case: the studio cancels a class (``booking.cancel_session``: everyone booked is
+    refunded and texted, the waitlist closed and told), with its audit line. Commit once."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise InvalidRequest("say why the class is cancelled: clients see the reason")
+    if len(reason) > REASON_MAX:
+        raise InvalidRequest(f"keep the reason under {REASON_MAX} characters")
+    class_session = session.get(ClassSession, session_id)
+    if class_session is None:
+        raise NotFound("session", session_id)
+    before = audit.snapshot(class_session)
+    audit.record(session, actor=actor, action="cancel", entity="session", entity_id=session_id, before=before,
+                 after={**before, "status": "cancelled", "cancel_reason": reason})
+    try:
+        event = cancel_session(session, session_id, reason=reason, actor=actor)
+    except BookingError:
+        session.rollback()  # the audit line goes with the refused change
+        raise
+    return Change(event, _texted(session, f"session_cancelled:{session_id}:"))
+
+
+__all__ = ["Change", "cancel_by_studio", "move_session"]
