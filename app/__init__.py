@@ -47,6 +47,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.register_blueprint(inbound_bp)
     app.register_blueprint(status_bp)
 
+    from app.web.demo_checkout import bp as pay_bp
+    from app.web.stripe_webhook import bp as stripe_bp
+
+    app.register_blueprint(stripe_bp)
+    app.register_blueprint(pay_bp)
+
     import admin
 
     admin.init_app(app)

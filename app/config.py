@@ -31,5 +31,8 @@ class Settings:
     twilio_auth_token: str | None = field(default_factory=lambda: os.environ.get("TWILIO_AUTH_TOKEN") or None)
     stripe_secret_key: str | None = field(default_factory=lambda: os.environ.get("STRIPE_SECRET_KEY") or None)
     stripe_webhook_secret: str | None = field(default_factory=lambda: os.environ.get("STRIPE_WEBHOOK_SECRET") or None)
+    # the platform's cut of each Connect payment, in percent (issue 6)
+    stripe_application_fee_percent: str = field(
+        default_factory=lambda: os.environ.get("STRIPE_APPLICATION_FEE_PERCENT") or "0")
     openai_api_key: str | None = field(default_factory=lambda: os.environ.get("OPENAI_API_KEY") or None)
     openai_base_url: str | None = field(default_factory=lambda: os.environ.get("OPENAI_BASE_URL") or None)

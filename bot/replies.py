@@ -380,3 +380,164 @@ class Words:
         return self.out(f"{hello}, thanks for buying {offer} at {self.studio.name}! To match you with the right "
                         f"instructor: which location suits you{where}, which days and times work, and any goals "
                         "or injuries we should know about?")
+
+    @staticmethod
+    def short_name(name: str) -> str:
+        """"Jane Doe" -> "Jane D."; a single name stays as it is."""
+        parts = (name or "").split()
+        if len(parts) < 2:
+            return name or "the client"
+        return f"{parts[0]} {parts[-1][0].upper()}."
+
+    def intro_offers(self, offers: Sequence[tuple[str, Decimal, str]]) -> str:
+        """``offers``: (name, price, checkout url)."""
+        if len(offers) == 1:
+            name, price, url = offers[0]
+            return self.out(f"Welcome! Our intro offer is {name}, {self.money(price)}. Book and pay here: {url} "
+                            "Then tell us what suits you and we'll match you with an instructor.")
+        lines = "\n".join(f"{name}, {self.money(price)}: {url}" for name, price, url in offers)
+        return self.out(f"Welcome! Our intro offers:\n{lines}\nPay for one and we'll match you with an instructor.")
+
+    def no_intro_offer(self) -> str:
+        return self.out(f"Welcome! {self.studio.name} has no intro offer right now. Text 'prices' to see our "
+                        "packs, or 'talk to someone' to ask the team.")
+
+    def intro_ask_location(self, locations: Sequence[str]) -> str:
+        return self.out(f"Which location suits you best: {' or '.join(locations)}?")
+
+    def intro_ask_when(self) -> str:
+        return self.out("Which days and times suit you? E.g. 'weekday mornings before 9' or "
+                        "'any evening except Fri'.")
+
+    def intro_ask_goals(self) -> str:
+        return self.out("Any goals or injuries your instructor should know about? Reply 'none' if not.")
+
+    def intro_prefs_confirmed(self, location: str, when: str, goals: str | None) -> str:
+        goal = f", goal: {goals[:80]}" if goals else ""
+        return self.out(f"Got it: {location}, {when}{goal}. We'll text you your instructor shortly.")
+
+    def intro_option(self, instructor: str, at: datetime, location: str) -> str:
+        return f"{instructor.split()[0]} {self.when(at)} {location}"
+
+    def intro_owner_options(self, lead: str, location: str, when: str, goals: str | None,
+                            options: Sequence[str], reason: str | None = None) -> str:
+        head = f"{reason} " if reason else "New intro client: "
+        goal = f" Goals: {goals[:60]}." if goals else ""
+        header = f"{head}{lead}. {location}, {when}.{goal}"
+        if not options:
+            return self.out(f"{header} No free 1:1 slots fit. Reply e.g. 'Tom thu 8am' to pick one.")
+        return self.numbered(f"{header} Top matches:", list(options),
+                             f"Reply 1-{len(options)}, or e.g. 'Tom thu 8am'.")
+
+    def intro_declined_reason(self, instructor: str, lead: str) -> str:
+        return f"{instructor.split()[0]} can't take {lead}:"
+
+    def intro_expired_reason(self, instructor: str, lead: str) -> str:
+        return f"{instructor.split()[0]} didn't answer about {lead}:"
+
+    def intro_taken_reason(self, lead: str) -> str:
+        return f"That time went before it was confirmed for {lead}:"
+
+    def intro_instructor_request(self, lead: str, at: datetime, location: str) -> str:
+        return self.out(f"New intro client {lead}, {self.when(at)}, {location}. Reply Y to accept, N to decline.")
+
+    def intro_asked_instructor(self, instructor: str, lead: str, at: datetime, location: str) -> str:
+        return self.out(f"Asked {instructor.split()[0]} to take {lead}, {self.when(at)}, {location}. "
+                        "I'll text you when they answer.")
+
+    def intro_owner_booked(self, instructor: str, lead: str, at: datetime, location: str) -> str:
+        return self.out(f"{instructor.split()[0]} accepted: {lead} is booked {self.when(at)}, {location}.")
+
+    def intro_instructor_booked(self, lead: str, at: datetime, location: str) -> str:
+        return self.out(f"Thanks! {lead} is booked with you {self.when(at)}, {location}.")
+
+    def intro_instructor_declined(self) -> str:
+        return self.out("No problem, I'll ask the owner to choose someone else.")
+
+    def intro_instructor_slot_gone(self) -> str:
+        return self.out("That time isn't free any more, so I've asked the owner to pick another.")
+
+    def intro_client_booked(self, instructor: str, at: datetime, location: str, address: str | None,
+                            left: int) -> str:
+        where = f"{location}, {address}" if address else location
+        more = f" You have {left} more intro session{'s' if left != 1 else ''} to book after this." if left else ""
+        return self.out(f"You're booked: your first session with {instructor}, {self.when(at)} at {where}.{more} "
+                        "See you there!")
+
+    def intro_no_open_lead(self) -> str:
+        return self.out("There's no intro client waiting for a match right now.")
+
+    def intro_pick_range(self, count: int) -> str:
+        return self.out(f"Please reply a number from 1 to {count}, or e.g. 'Tom thu 8am'.")
+
+    def intro_unknown_lead(self, name: str) -> str:
+        return self.out(f"I can't find an open intro client called {name[:30]}.")
+
+    def intro_unknown_instructor(self) -> str:
+        return self.out("Which instructor and when? E.g. 'Tom thu 8am' or 'match Jane with Sara monday 10'.")
+
+    def intro_slot_not_free(self, reason: str) -> str:
+        return self.out(f"That slot doesn't work: {reason}. Try another time, or reply 1-3.")
+
+    def intro_already_matched(self, lead: str) -> str:
+        return self.out(f"{lead} has already been matched.")
+
+    def intro_owner_reminder(self, lead: str, hours: int, options: Sequence[str]) -> str:
+        if not options:
+            return self.out(f"Reminder: {lead} paid for an intro {hours}h ago and has no instructor yet. "
+                            "Reply e.g. 'Tom thu 8am' to match them.")
+        return self.numbered(f"Reminder: {lead} paid for an intro {hours}h ago and has no instructor yet.",
+                             list(options), f"Reply 1-{len(options)}, or e.g. 'Tom thu 8am'.")
+
+    def intro_next_offer(self, instructor: str) -> str:
+        first = instructor.split()[0]
+        return self.out(f"We hope you enjoyed your first session with {first}! Want to book the next one with "
+                        f"{first}? Reply YES and I'll send some times.")
+
+    def intro_next_options(self, instructor: str, times: Sequence[datetime], location: str) -> str:
+        first = instructor.split()[0]
+        return self.numbered(f"{first}'s next free times at {location}:", [self.when(t) for t in times],
+                             "Reply with the number to book.")
+
+    def intro_next_none(self, instructor: str) -> str:
+        return self.out(f"{instructor.split()[0]} has no free times in the next two weeks. I've asked the team "
+                        "to get in touch.")
+
+    def intro_next_booked(self, instructor: str, at: datetime, location: str, left: int) -> str:
+        more = f" {left} intro session{'s' if left != 1 else ''} left." if left else ""
+        return self.out(f"Booked: your next session with {instructor.split()[0]}, {self.when(at)} at {location}.{more}")
+
+    def intro_next_gone(self) -> str:
+        return self.out("Sorry, that time has just gone. Reply YES to see the latest times.")
+
+    # ---------------------------------------------------------------- payments (issue 6)
+    def package_line(self, p: PackageView) -> str:
+        what = "unlimited" if p.credits is None else f"{p.credits} class{'es' if p.credits != 1 else ''}"
+        return f"{p.name}: {self.money(p.price)} ({what})"
+
+    def choose_package(self, packages: Sequence[PackageView], unknown: str | None = None) -> str:
+        if not packages:
+            return self.out("There's nothing to buy by text right now. Reply 'talk to someone' to ask the team.")
+        header = (f"Sorry, we don't have a '{unknown[:40]}'. We have:" if unknown
+                  else "Which would you like to buy?")
+        return self.numbered(header, [self.package_line(p) for p in packages], "Reply with the number.")
+
+    def checkout_link(self, name: str, price: Decimal, url: str) -> str:
+        return self.out(f"{name}, {self.money(price)}. Pay securely here: {url}\n"
+                        "Your credits are added as soon as it's paid.")
+
+    def payments_unavailable(self) -> str:
+        return self.out("Sorry, paying by text isn't available right now. You can pay at the desk.")
+
+    def fee_link(self, what: str, amount: Decimal, url: str) -> str:
+        return self.out(f"A {self.money(amount)} {what} is due. Pay here: {url}")
+
+    def package_paid(self, name: str, amount: Decimal, balance: BalanceView) -> str:
+        return self.out(f"Thank you! Payment received: {name}, {self.money(amount)}. {self.credits_line(balance)}")
+
+    def fee_paid(self, amount: Decimal) -> str:
+        return self.out(f"Thank you! Your {self.money(amount)} fee is paid.")
+
+    def staff_payment_attention(self, who: str, item: str, amount: Decimal, note: str) -> str:
+        return self.out(f"Payment needs a look: {who} paid {self.money(amount)} for {item}. {note} "
+                        "See Payments in the admin.")

@@ -1,0 +1,39 @@
+"""The payment settings in force: the Flask app's when there is one, else the environment."""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from app.config import Settings
+
+DEMO_BASE_URL = "http://localhost:5000"
+
+
+def current() -> Settings:
+    try:
+        from flask import current_app, has_app_context
+
+        if has_app_context() and isinstance(current_app.config.get("FRONTDESK"), Settings):
+            return current_app.config["FRONTDESK"]
+    except ImportError:  # the bot and jobs run without Flask installed in some tools
+        pass
+    return Settings()
+
+
+def base_url(settings: Settings, given: str | None = None) -> str:
+    """Where this server is reachable from a phone: ``PUBLIC_BASE_URL`` (the demo: localhost)."""
+    return (given or settings.public_base_url or DEMO_BASE_URL).rstrip("/")
+
+
+def stripe_enabled(settings: Settings) -> bool:
+    return bool(settings.stripe_secret_key)
+
+
+def application_fee_percent(settings: Settings) -> Decimal:
+    """``STRIPE_APPLICATION_FEE_PERCENT`` (0-100); a bad value is a configuration error."""
+    try:
+        percent = Decimal(str(settings.stripe_application_fee_percent or "0"))
+    except InvalidOperation as exc:
+        raise ValueError(f"STRIPE_APPLICATION_FEE_PERCENT must be a number, got {settings.stripe_application_fee_percent!r}") from exc
+    if not Decimal("0") <= percent <= Decimal("100"):
+        raise ValueError("STRIPE_APPLICATION_FEE_PERCENT must be between 0 and 100")
+    return percent

@@ -1,0 +1,40 @@
+"""``POST /stripe/webhook``: Stripe's signed events (platform and connected accounts).
+
+The signature is checked on the raw body with the library's ``construct_event``; a missing,
+tampered or stale signature is a 400 and nothing is written. Everything else is handed to
+``app.payments.events.handle_event`` and acknowledged with a 200 (replays included), so
+Stripe stops retrying; an error while handling is a 500 and Stripe retries later.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+import stripe
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from app import get_db
+from app.payments.events import handle_event
+
+bp = Blueprint("stripe_webhook", __name__)
+log = logging.getLogger(__name__)
+
+
+@bp.post("/stripe/webhook")
+def webhook() -> Response:
+    secret = current_app.config["FRONTDESK"].stripe_webhook_secret
+    if not secret:
+        return Response("STRIPE_WEBHOOK_SECRET is not set\n", status=400, mimetype="text/plain")
+    payload = request.get_data()
+    try:
+        stripe.Webhook.construct_event(payload, request.headers.get("Stripe-Signature", ""), secret)
+    except (ValueError, stripe.SignatureVerificationError) as exc:
+        log.warning("stripe webhook refused: %s", exc)
+        return Response("invalid Stripe signature\n", status=400, mimetype="text/plain")
+    outcome = handle_event(get_db(), json.loads(payload))
+    if outcome.result == "unknown_studio":
+        log.warning("stripe event for no studio we know; acknowledged and ignored")
+    deliver = current_app.extensions.get("frontdesk.deliver")
+    if deliver is not None and outcome.result == "handled" and outcome.studio_id is not None:
+        deliver(outcome.studio_id)
+    return jsonify(result=outcome.result)
