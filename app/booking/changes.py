@@ -6,14 +6,16 @@ written, then one commit. Nothing is sent here; the caller kicks delivery after 
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from app import audit, clock
-from app.booking import spots
+from app.booking import attendance, spots
 from app.booking.booking import cancel_session
 from app.booking.errors import BookingError, InvalidRequest, NotFound, SessionNotBookable, SlotUnavailable
 from app.booking.events import SessionCancelled, SessionMoved, publish
@@ -117,15 +119,42 @@ def cancel_by_studio(session: Session, session_id: int, *, reason: str, actor: s
     class_session = session.get(ClassSession, session_id)
     if class_session is None:
         raise NotFound("session", session_id)
-    before = audit.snapshot(class_session)
-    audit.record(session, actor=actor, action="cancel", entity="session", entity_id=session_id, before=before,
-                 after={**before, "status": "cancelled", "cancel_reason": reason})
-    try:
+    with _audited(session, class_session, actor=actor, action="cancel", entity="session"):
         event = cancel_session(session, session_id, reason=reason, actor=actor)
-    except BookingError:
-        session.rollback()  # the audit line goes with the refused change
-        raise
     return Change(event, _texted(session, f"session_cancelled:{session_id}:"))
 
 
-__all__ = ["Change", "cancel_by_studio", "move_session"]
+def mark_attendance(session: Session, session_id: int, booking_id: int, *, present: bool, actor: str) -> Booking:
+    """Use case: check a client in (``present``) or mark a no-show, on that session's
+    roster, with its audit line. Commit once (``attendance`` does)."""
+    booking = session.get(Booking, booking_id)
+    if booking is None or booking.session_id != session_id:
+        raise NotFound("booking", booking_id)
+    with _audited(session, booking, actor=actor, action="check_in" if present else "no_show", entity="booking"):
+        if present:
+            return attendance.check_in(session, booking_id, actor=actor)
+        return attendance.mark_no_show(session, booking_id, actor=actor)
+
+
+@contextmanager
+def _audited(session: Session, row: object, *, actor: str, action: str, entity: str) -> Iterator[None]:
+    """Audit a core use case that commits by itself: the audit line joins its
+    transaction, with ``row`` as it was before and as it is at commit. A refused change
+    rolls the line back with it."""
+    line = audit.record(session, actor=actor, action=action, entity=entity, entity_id=row.id,
+                        before=audit.snapshot(row))
+
+    def before_commit(_session: Session) -> None:
+        line.after = audit.snapshot(row)
+
+    event.listen(session, "before_commit", before_commit)
+    try:
+        yield
+    except BookingError:
+        session.rollback()
+        raise
+    finally:
+        event.remove(session, "before_commit", before_commit)
+
+
+__all__ = ["Change", "cancel_by_studio", "mark_attendance", "move_session"]
