@@ -277,7 +277,7 @@ def import_clients_job(studio_id: int, import_id: int) -> None:
     run(database(), studio_id, import_id)
 
 
-def make_runner(db: Database, redis_url: str | None) -> Callable[[int, int], None]:
+def make_runner(db: Database, redis_url: str | None, *, queue_name: str = QUEUE) -> Callable[[int, int], None]:
     """``runner(studio_id, import_id)``: process the import soon, without holding the request.
 
     Call it after the import row is committed (the job reads it by id).
@@ -286,7 +286,7 @@ def make_runner(db: Database, redis_url: str | None) -> Callable[[int, int], Non
         from redis import Redis
         from rq import Queue
 
-        queue = Queue(QUEUE, connection=Redis.from_url(redis_url))
+        queue = Queue(queue_name, connection=Redis.from_url(redis_url))
 
         def enqueue(studio_id: int, import_id: int) -> None:
             queue.enqueue(import_clients_job, studio_id, import_id, job_id=f"client-import-{import_id}",
