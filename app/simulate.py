@@ -104,6 +104,7 @@ class Simulator:
                 for h in hours.get(studio_id, [24, 2]):
                     points.append(starts_at - timedelta(hours=h))
                 points.append(ends_at + timedelta(minutes=15))
+            points += _lead_points(s, after, until)
         day = after.date()
         while datetime.combine(day, datetime.min.time(), after.tzinfo) <= until:
             for _, tz in self.studios.values():
@@ -161,9 +162,45 @@ class Simulator:
             self.emit({"at": at, "from": to, "to": sender, "channel": channel, "body": reply, "kind": "reply"})
         self.run_due()
 
+    # ------------------------------------------------------------------ intro offers (issue 6)
+    def pay(self, line: dict) -> None:
+        """``{"pay": {"studio", "phone", "name", "offer", "email"?, "goals"?}, "at"?}``: a prospect
+        fills the intro page and pays: the lead, its checkout and its completed payment."""
+        from app.booking import leads
+        from app.models import IntroOffer
+        from app.payments.checkout import start_checkout
+        from app.payments.fulfil import complete_payment
+        from app.phones import InvalidPhone, to_e164
+
+        spec = line["pay"]
+        if not isinstance(spec, dict):
+            raise ScriptError(f"pay needs an object: {line}")
+        for key in ("studio", "phone", "name", "offer"):
+            if not isinstance(spec.get(key), str) or not spec[key].strip():
+                raise ScriptError(f"pay line needs a string {key!r}: {line}")
+        studio_id = next((sid for sid, (key, _) in self.studios.items() if key == spec["studio"]), None)
+        if studio_id is None:
+            raise ScriptError(f"pay: no studio {spec['studio']!r}")
+        if "at" in line:
+            self.tick(parse_instant(line["at"], "at"))
+        with self.db.studio(studio_id) as s:
+            offer = s.scalars(select(IntroOffer).where(IntroOffer.key == spec["offer"])).first()
+            if offer is None or not offer.active:
+                raise ScriptError(f"pay: studio {spec['studio']!r} has no active offer {spec['offer']!r}")
+            try:
+                phone = to_e164(spec["phone"], leads.studio_region(s.get(Studio, studio_id)))
+            except InvalidPhone as exc:
+                raise ScriptError(f"pay: {exc}") from exc
+            lead = leads.create_lead(s, offer, leads.LeadForm(spec["name"], phone, spec.get("email"),
+                                                              spec.get("goals")))
+            payment = start_checkout(s, item=offer, lead_id=lead.id)
+            complete_payment(s, payment.id, provider_ref=f"sim_{payment.id}")
+            s.commit()
+        self.run_due()
+
     # ------------------------------------------------------------------ state
     def state(self) -> dict:
-        bookings, entries, balances = [], [], {}
+        bookings, entries, balances, leads = [], [], {}, []
         for studio_id, (key, tz_name) in self.studios.items():
             tz = ZoneInfo(tz_name)
             with self.db.studio(studio_id) as s:
@@ -190,7 +227,8 @@ class Simulator:
                                     "position": waitlist.position(s, w) if open_ else None, "status": w.status})
                 for client in s.scalars(select(Client).order_by(Client.id)):
                     balances[f"{key}:{client.phone}"] = credits.balance(s, client.id).credits
-        return {"state": {"bookings": bookings, "waitlist": entries, "credits": balances}}
+                leads += _leads_state(s, key)
+        return {"state": {"bookings": bookings, "waitlist": entries, "credits": balances, "leads": leads}}
 
 
 def run(fixture: Path, now: datetime, lines: Iterable[str], emit: Callable[[dict], None]) -> None:
@@ -206,11 +244,30 @@ def run(fixture: Path, now: datetime, lines: Iterable[str], emit: Callable[[dict
                 raise ScriptError(f"script line {number}: not JSON ({exc.msg})") from exc
             if "tick" in line:
                 sim.tick(parse_instant(line["tick"], f"line {number} tick"))
+            elif "pay" in line:
+                sim.pay(line)
             else:
                 sim.message(line)
         emit(sim.state())
     finally:
         sim.close()
+
+
+def _leads_state(session, studio_key: str) -> list[dict]:
+    """Intro leads as the script left them: status, instructor, preferences."""
+    from app.models import Lead, Staff
+
+    rows = session.execute(select(Lead, Staff.name).outerjoin(Staff, Staff.id == Lead.staff_id).order_by(Lead.id))
+    return [{"studio": studio_key, "phone": lead.phone, "name": lead.name, "status": lead.status,
+             "instructor": staff, "preferences": {k: v for k, v in (lead.preferences or {}).items()
+                                                  if k in ("location", "days", "windows", "goals")}}
+            for lead, staff in rows]
+
+
+def _lead_points(session, after: datetime, until: datetime) -> list[datetime]:
+    from jobs.leads import due_points
+
+    return due_points(session, after, until)
 
 
 def _reminder_hours(session) -> dict[int, list[int]]:

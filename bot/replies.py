@@ -309,7 +309,7 @@ class Words:
             what = "unlimited" if p.credits is None else f"{p.credits} class{'es' if p.credits != 1 else ''}"
             valid = f", {p.valid_days} days" if p.valid_days else ""
             lines.append(f"{p.name}: {self.money(p.price)} ({what}{valid})")
-        return self.out("Prices:\n" + "\n".join(lines) + "\nBuy at the desk or reply 'talk to someone'.")
+        return self.out("Prices:\n" + "\n".join(lines) + "\nReply BUY to pay by text, or buy at the desk.")
 
     def ask_name(self) -> str:
         return self.out(f"Hi! Welcome to {self.studio.name}. I don't think we've met: what's your first name?")
@@ -421,22 +421,22 @@ class Words:
 
     def intro_owner_options(self, lead: str, location: str, when: str, goals: str | None,
                             options: Sequence[str], reason: str | None = None) -> str:
-        head = f"{reason} " if reason else "New intro client: "
+        head = reason or f"New intro client: {lead}."
         goal = f" Goals: {goals[:60]}." if goals else ""
-        header = f"{head}{lead}. {location}, {when}.{goal}"
+        header = f"{head} {location}, {when}.{goal}"
         if not options:
             return self.out(f"{header} No free 1:1 slots fit. Reply e.g. 'Tom thu 8am' to pick one.")
-        return self.numbered(f"{header} Top matches:", list(options),
+        return self.numbered(f"{header} {'Next best' if reason else 'Top matches'}:", list(options),
                              f"Reply 1-{len(options)}, or e.g. 'Tom thu 8am'.")
 
     def intro_declined_reason(self, instructor: str, lead: str) -> str:
-        return f"{instructor.split()[0]} can't take {lead}:"
+        return f"{instructor.split()[0]} can't take {lead}."
 
     def intro_expired_reason(self, instructor: str, lead: str) -> str:
-        return f"{instructor.split()[0]} didn't answer about {lead}:"
+        return f"{instructor.split()[0]} didn't answer in time about {lead}."
 
     def intro_taken_reason(self, lead: str) -> str:
-        return f"That time went before it was confirmed for {lead}:"
+        return f"That time went before it was confirmed for {lead}."
 
     def intro_instructor_request(self, lead: str, at: datetime, location: str) -> str:
         return self.out(f"New intro client {lead}, {self.when(at)}, {location}. Reply Y to accept, N to decline.")

@@ -16,6 +16,7 @@ from app.messaging.delivery import deliver_all
 from app.messaging.transports import ConsoleTransport, Transport
 from app.models import Studio, WaitlistEntry
 from jobs.digest import queue_digest
+from jobs.leads import run_leads
 from app import clock
 
 _default_transport: Transport = ConsoleTransport()
@@ -56,5 +57,6 @@ def run_due(db: Database, transport: Transport | None = None) -> DueReport:
             report.no_shows += len(attendance.sweep_no_shows(session))
             report.digests += queue_digest(session)
             report.packs_expired += credits.expire_packs(session)
+            run_leads(session)
     report.sent = deliver_all(db, transport or _default_transport)
     return report

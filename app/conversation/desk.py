@@ -146,8 +146,14 @@ class SqlDesk:
 
     def packages(self) -> list[PackageView]:
         rows = self.db.scalars(select(Package).where(Package.active.is_(True)).order_by(Package.price))
-        return [PackageView(p.name, p.price, None if p.kind == "membership" else p.credits, p.valid_days)
+        return [PackageView(p.name, p.price, None if p.kind == "membership" else p.credits, p.valid_days, p.id)
                 for p in rows]
+
+    def buy(self, package_id: int) -> Outcome:
+        """A payment link for one of the studio's packages (``app.payments.texting``)."""
+        from app.payments.texting import checkout_for_client
+
+        return checkout_for_client(self.db, self.person.client_id, package_id)
 
     def roster(self, session_id: int) -> list[str]:
         rows = self.db.execute(
@@ -305,6 +311,14 @@ class SqlDesk:
             client.sms_opted_out_at = stamp
         self.db.commit()
         self.person = self._who()
+
+    def leads(self):
+        """The intro-lead port (``app.conversation.lead_desk``), made on first use."""
+        from app.conversation.lead_desk import SqlLeadDesk
+
+        if getattr(self, "_leads", None) is None:
+            self._leads = SqlLeadDesk(self)
+        return self._leads
 
     def ask_staff(self, text: str) -> bool:
         sent = notify.forward_to_staff(self.db, self.studio_row, self.person, self.phone, text)

@@ -9,9 +9,10 @@ from datetime import timedelta
 from typing import Callable
 
 from bot.desk import SessionQuery
+from bot.dialogue import matching
 from bot.dialogue.base import Ctx, Turn
 
-LEAD_HOOKS: list[Callable[[Ctx], Turn | None]] = []
+LEAD_HOOKS: list[Callable[[Ctx], Turn | None]] = [matching.instructor_reply, matching.owner_reply]
 
 _ROSTER = re.compile(r"\b(who'?s|who is|whos|who are|roster|register|list for|booked (in|for))\b")
 _TODAY = re.compile(r"^(today|my classes|my day|schedule|classes today|today'?s classes)\b")

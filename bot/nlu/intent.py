@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 INTENTS = (
     "book", "cancel", "list_bookings", "schedule", "join_waitlist", "yes", "no", "pick", "credits", "prices",
-    "help", "human", "greeting", "thanks", "opt_out", "opt_in", "reset", "unknown",
+    "help", "human", "greeting", "thanks", "opt_out", "opt_in", "reset", "unknown", "intro",
 )
 
 ORDINALS = {
@@ -32,6 +32,11 @@ _RESET = re.compile(r"^(menu|start over|restart|reset|main menu|back)$")
 _GREETING = re.compile(r"^(hi+|hello|hey+|hiya|heya|yo|morning|good (morning|afternoon|evening)|hi there|hello there)( there)?$")
 _THANKS = re.compile(r"^(thanks|thank you|thank you so much|thanks so much|many thanks|ta|cheers|great thanks|perfect thanks|lovely thanks|brilliant|awesome|amazing)( (a lot|so much|again))?$")
 _PICK = re.compile(r"^(?:(?:option|number|no\.?|#)\s*)?(\d{1,2})(?:st|nd|rd|th)?(?: one| please| pls)?$")
+# A prospect asking how to begin (issue 6); a question about price stays "prices".
+_INTRO = re.compile(r"\b(intro|intro offer|how (do|can|should) i (start|get started|begin|join|sign up)|first time|"
+                    r"first timer|new here|i'?m new|im new|new client|new to (this|the studio|you)|getting started|"
+                    r"trial (session|class|offer))\b")
+_NOT_INTRO = re.compile(r"\b(how much|price|prices|cost|costs)\b")
 _PICK_WORD = re.compile(r"^(?:the )?(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)(?: one)?(?: please)?$")
 
 RULES: list[tuple[str, re.Pattern[str], float]] = [
@@ -73,6 +78,8 @@ def classify(text: str) -> IntentGuess:
         return IntentGuess("no", 0.93)
     if _GREETING.match(bare):
         return IntentGuess("greeting", 0.95)
+    if _INTRO.search(bare) and not _NOT_INTRO.search(bare):
+        return IntentGuess("intro", 0.9)
     for intent, pattern, confidence in RULES:
         if pattern.search(bare):
             if intent == "book" and RULES[6][1].search(bare) and bare.endswith("?"):

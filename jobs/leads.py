@@ -1,0 +1,36 @@
+"""Intro leads, swept: unanswered instructor requests, owner reminders, next-session offers,
+conversions. The database says what is due; every step is idempotent (outbox dedupe keys,
+status changes), so running it late or twice sends nothing twice."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.booking import leads
+from app.models import BookingRequest, Lead, Policy, Studio
+
+
+def run_leads(session: Session) -> int:
+    """Everything due for one studio (a studio session). Returns how many things happened."""
+    return (leads.expire_requests(session) + leads.escalate(session) + leads.offer_next_sessions(session)
+            + leads.mark_converted(session))
+
+
+def due_points(session: Session, after: datetime, until: datetime) -> list[datetime]:
+    """Moments in (after, until] when lead work falls due, across studios (a system session):
+    the simulator stops its clock there so texts go out when a real deployment sends them."""
+    points = list(session.scalars(select(BookingRequest.respond_by).where(
+        BookingRequest.status == "proposed", BookingRequest.respond_by > after, BookingRequest.respond_by <= until)))
+    policies = {p.studio_id: p for p in session.scalars(select(Policy))}
+    zones = dict(session.execute(select(Studio.id, Studio.timezone)).all())
+    for lead in session.scalars(select(Lead).where(Lead.status.in_(leads.OPEN_FOR_MATCHING),
+                                                   Lead.paid_at.is_not(None))):
+        policy = policies.get(lead.studio_id)
+        hours = (policy.lead_match_hours if policy else None) or leads.DEFAULT_MATCH_HOURS
+        day = ((policy.working_start if policy else None) or leads.DEFAULT_WORKING[0],
+               (policy.working_end if policy else None) or leads.DEFAULT_WORKING[1])
+        points.append(leads.add_working_hours(lead.paid_at, hours, zones[lead.studio_id], day))
+        points.append(lead.paid_at + timedelta(hours=24))
+    return [p for p in points if p is not None and after < p <= until]
