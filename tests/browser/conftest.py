@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 import traceback
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -151,8 +152,15 @@ class Page:
 
     @property
     def text(self) -> str:
+        """The visible text of the page (waiting out a navigation still in flight)."""
+        from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
         from selenium.webdriver.common.by import By
 
+        for _ in range(20):
+            try:
+                return self.driver.find_element(By.TAG_NAME, "body").text
+            except (NoSuchElementException, StaleElementReferenceException):
+                time.sleep(0.1)
         return self.driver.find_element(By.TAG_NAME, "body").text
 
     def field(self, label: str):
@@ -172,19 +180,57 @@ class Page:
                     return inner[0]
         raise AssertionError(f"no visible field labelled {label!r} on {self.path}")
 
-    def fill(self, values: dict[str, str]) -> None:
+    def fill(self, values: dict[str, str | bool]) -> None:
+        """Type into / choose / tick each field found by its label, as a person would.
+
+        Widgets that JavaScript replaces (Select2 selects, date and time pickers) get their
+        value set on the underlying control, with the events the widget listens for.
+        """
         from selenium.webdriver.support.select import Select
 
         for label, value in values.items():
             element = self.field(label)
+            kind = (element.get_attribute("type") or "").lower()
+            role = element.get_attribute("data-role") or ""
             if element.tag_name == "select":
-                Select(element).select_by_visible_text(value)
-            elif element.get_attribute("type") == "checkbox":
+                if element.is_displayed() and not role.startswith("select2"):
+                    Select(element).select_by_visible_text(str(value))
+                else:
+                    self._choose_hidden(element, str(value))
+            elif kind in ("checkbox", "radio"):
                 if element.is_selected() != bool(value):
+                    self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
                     element.click()
+            elif kind in ("date", "time", "datetime-local") or "picker" in role:
+                self.driver.execute_script(
+                    "const e = arguments[0]; e.value = arguments[1];"
+                    "e.dispatchEvent(new Event('input', {bubbles: true}));"
+                    "e.dispatchEvent(new Event('change', {bubbles: true}));", element, str(value))
             else:
                 element.clear()
-                element.send_keys(value)
+                element.send_keys(str(value))
+
+    def _choose_hidden(self, element, text: str) -> None:
+        chosen = self.driver.execute_script("""
+            const select = arguments[0], text = arguments[1].trim();
+            const option = Array.from(select.options).find(o => o.text.trim() === text);
+            if (!option) return Array.from(select.options).map(o => o.text.trim());
+            select.value = option.value;
+            select.dispatchEvent(new Event('change', {bubbles: true}));
+            if (window.jQuery) window.jQuery(select).trigger('change');
+            return null;""", element, text)
+        if chosen is not None:
+            raise AssertionError(f"no option {text!r} in {element.get_attribute('name')}: {chosen}")
+
+    def row(self, *texts: str):
+        """The visible table row (or calendar slot, or list item) that shows every one of ``texts``."""
+        from selenium.webdriver.common.by import By
+
+        condition = " and ".join(f"contains(normalize-space(), {_xpath_literal(t)})" for t in texts)
+        for element in self.driver.find_elements(By.XPATH, f"//tr[{condition}] | //a[{condition}] | //li[{condition}]"):
+            if element.is_displayed():
+                return element
+        raise AssertionError(f"no row showing {texts} on {self.path}")
 
     def click(self, text: str, within=None) -> None:
         """Click the visible button or link whose text (or value) is ``text``."""
