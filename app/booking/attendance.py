@@ -41,6 +41,9 @@ def _apply_no_show(session: Session, booking: Booking, actor: str | None) -> Non
         credits.record_forfeit(session, booking, "no-show: credit kept", actor)
     elif policy.no_show == "fee" and policy.no_show_fee:
         credits.record_fee(session, booking, policy.no_show_fee, "no-show fee", actor)
+        from app.payments.fees import ask_for_fee  # the fee's payment link (issue 6)
+
+        ask_for_fee(session, booking, policy.no_show_fee, "no_show")
 
 
 def _undo_no_show(session: Session, booking: Booking, actor: str | None) -> None:

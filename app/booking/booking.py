@@ -136,6 +136,9 @@ def cancel(session: Session, booking_id: int, *, accept_late: bool = False, acto
             credits.record_refund(session, booking, f"late cancel ({terms.consequence})", actor)
         if terms.consequence == "fee" and terms.fee > 0:
             credits.record_fee(session, booking, terms.fee, "late cancel fee", actor)
+            from app.payments.fees import ask_for_fee  # the fee's payment link (issue 6)
+
+            ask_for_fee(session, booking, terms.fee, "late_cancel")
     session.flush()
     events = waitlist.spot_freed(session, class_session, policy)
     publish(session, events)

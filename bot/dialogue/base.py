@@ -22,6 +22,7 @@ class State(str, Enum):
     CONFIRM_LATE_CANCEL = "confirm_late_cancel"  # context: booking_id
     CONFIRM_OPT_OUT = "confirm_opt_out"
     REMINDED = "reminded"  # context: booking_id; "C" cancels it
+    CHOOSING_PACKAGE = "choosing_package"  # context: options [package ids] (issue 6: buying)
 
 
 @dataclass

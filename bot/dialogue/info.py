@@ -55,4 +55,8 @@ def credits(c: Ctx) -> Turn:
 
 
 def prices(c: Ctx) -> Turn:
+    from bot.dialogue import buying
+
+    if buying.wants_to_buy(c.raw):
+        return buying.start(c)
     return c.say(c.words.prices(c.desk.packages()))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable
 
 from bot.desk import Desk
-from bot.dialogue import account, booking, cancel, info, staff, waitlist
+from bot.dialogue import account, booking, buying, cancel, info, intro, staff, waitlist
 from bot.dialogue.base import Ctx, State, Turn
 from bot.nlu.parse import Parse
 from bot.replies import Words
@@ -21,6 +21,7 @@ PENDING: dict[State, Callable[[Ctx], Turn | None]] = {
     State.CONFIRM_LATE_CANCEL: cancel.confirm_late,
     State.CONFIRM_OPT_OUT: account.confirm_opt_out,
     State.REMINDED: cancel.after_reminder,
+    State.CHOOSING_PACKAGE: buying.choosing,
 }
 
 FRESH: dict[str, Callable[[Ctx], Turn]] = {
@@ -31,6 +32,7 @@ FRESH: dict[str, Callable[[Ctx], Turn]] = {
     "list_bookings": info.bookings,
     "credits": info.credits,
     "prices": info.prices,
+    "intro": intro.start,
 }
 
 
@@ -73,6 +75,10 @@ def respond(desk: Desk, words: Words, state: str, context: dict, parse: Parse, r
         turn = PENDING[current](c)
         if turn is not None:
             return turn
+
+    turn = intro.respond(c)  # a paid intro lead's preferences, or booking their next session
+    if turn is not None:
+        return turn
 
     if person.staff_id is not None:
         turn = staff.respond(c)

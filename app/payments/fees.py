@@ -1,0 +1,50 @@
+"""A late-cancel or no-show fee: the amount owed is in the ledger already; this asks for it.
+
+``ask_for_fee`` runs inside the use case that recorded the fee (cancel, no-show): it adds a
+``fee`` Payment and a text with its link (dedupe key ``fee:booking:<id>``), in the same
+transaction. No network call happens here; the Checkout Session is made when the link is
+opened (``GET /pay/<token>``), so a booking's row locks are never held while Stripe answers.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.messaging.outbox import enqueue
+from app.models import Booking, ClassSession, ClassType, Client, Payment, Studio
+from app.payments.checkout import new_payment
+
+WHAT = {"late_cancel": "late-cancel fee", "no_show": "no-show fee"}
+
+
+def ask_for_fee(session: Session, booking: Booking, amount: Decimal, reason: str) -> Payment | None:
+    """Open a fee payment for ``booking`` and text the client its link. Joins the caller's
+    transaction; a second call for the same booking returns the open one."""
+    if amount is None or Decimal(amount) <= 0:
+        return None
+    existing = session.scalars(select(Payment).where(Payment.kind == "fee", Payment.booking_id == booking.id,
+                                                     Payment.status == "open")).first()
+    if existing is not None:
+        return existing
+    from app.conversation.desk import studio_view
+    from app.conversation.notify import channel_for, sender
+    from bot.replies import Words
+
+    studio = session.get(Studio, booking.studio_id)
+    client = session.get(Client, booking.client_id)
+    class_session = session.get(ClassSession, booking.session_id)
+    class_type = session.get(ClassType, class_session.class_type_id)
+    channel = channel_for(session, client.phone)
+    words = Words(studio_view(studio), channel)
+    what = WHAT.get(reason, "fee")
+    item = f"{what[0].upper()}{what[1:]}: {class_type.name}, {words.when(class_session.starts_at)}"
+    payment = new_payment(session, kind="fee", item_name=item, amount=amount, client_id=client.id,
+                          booking_id=booking.id)
+    to = f"whatsapp:{client.phone}" if channel == "whatsapp" else client.phone
+    enqueue(session, dedupe_key=f"fee:booking:{booking.id}", kind="fee_link", to_addr=to,
+            body=words.fee_link(f"{what} for {class_type.name}, {words.when(class_session.starts_at)}", amount,
+                                payment.checkout_url),
+            channel=channel, client_id=client.id, from_addr=sender(studio, channel))
+    return payment
