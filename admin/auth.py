@@ -121,9 +121,19 @@ def reset(token: str):
 @bp.get("/")
 @login_required
 def home():
-    from admin.today import today_view
+    """The panel's front page: the dashboard, or for instructors their week.
 
-    return render_template("admin/home.html", **today_view(get_db(), current_user.studio_id))
+    Served in place rather than redirected, so ``/admin/`` itself is the landing page
+    (bookmarks, the sign-in redirect and form pages that read a CSRF token from it)."""
+    from admin.roles import can
+
+    if can(current_user.role, "dashboard"):
+        from admin.dashboard import render_dashboard
+
+        return render_dashboard()
+    from admin.calendar import week
+
+    return week()
 
 
 def require_role(*roles: str) -> None:

@@ -1,33 +1,43 @@
-"""The dashboard's first panel: today's classes with fill, in the studio's scope."""
+"""Today's classes with fill, in the studio's scope: the dashboard's first panel."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app import clock
 from app.db import Database
-from app.models import ACTIVE_BOOKING, Booking, ClassSession, ClassType, Location, Studio, WaitlistEntry
+from app.models import ACTIVE_BOOKING, OPEN_WAITLIST, Booking, ClassSession, ClassType, Location, Staff, Studio, WaitlistEntry
+
+
+def today_classes(s: Session, zone: ZoneInfo, day: date, *, instructor_id: int | None = None) -> list[dict]:
+    """The classes of ``day`` (a date in ``zone``), with booked and waiting counts: one query.
+    Times are shown in each class's location timezone."""
+    start = datetime.combine(day, time(0), zone)
+    booked = (select(func.count(Booking.id)).where(Booking.session_id == ClassSession.id,
+                                                   Booking.status.in_(ACTIVE_BOOKING)).scalar_subquery())
+    waiting = (select(func.count(WaitlistEntry.id)).where(
+        WaitlistEntry.session_id == ClassSession.id, WaitlistEntry.status.in_(OPEN_WAITLIST)).scalar_subquery())
+    query = (select(ClassSession.id, ClassSession.starts_at, ClassType.name, Location.name, Location.timezone,
+                    Staff.name, ClassSession.capacity, booked, waiting, ClassSession.status)
+             .join(ClassType, ClassType.id == ClassSession.class_type_id)
+             .join(Location, Location.id == ClassSession.location_id)
+             .outerjoin(Staff, Staff.id == ClassSession.instructor_id)
+             .where(ClassSession.starts_at >= start, ClassSession.starts_at < start + timedelta(days=1))
+             .order_by(ClassSession.starts_at, ClassSession.id))
+    if instructor_id is not None:
+        query = query.where(ClassSession.instructor_id == instructor_id)
+    return [{"id": r[0], "time": r[1].astimezone(ZoneInfo(r[4])).strftime("%H:%M"), "name": r[2], "location": r[3],
+             "instructor": r[5], "capacity": r[6], "booked": r[7] or 0, "waiting": r[8] or 0, "status": r[9],
+             "fill": min(100, round(100 * (r[7] or 0) / r[6])) if r[6] else 0}
+            for r in s.execute(query)]
 
 
 def today_view(db: Database, studio_id: int) -> dict:
     with db.studio(studio_id) as s:
         studio = s.get(Studio, studio_id)
         zone = ZoneInfo(studio.timezone)
-        day = datetime.combine(clock.now().astimezone(zone).date(), time(0), zone)
-        booked = (select(func.count(Booking.id)).where(Booking.session_id == ClassSession.id,
-                                                       Booking.status.in_(ACTIVE_BOOKING)).scalar_subquery())
-        waiting = (select(func.count(WaitlistEntry.id)).where(
-            WaitlistEntry.session_id == ClassSession.id, WaitlistEntry.status.in_(("waiting", "offered")))
-            .scalar_subquery())
-        rows = s.execute(
-            select(ClassSession.starts_at, ClassType.name, Location.name, ClassSession.capacity, booked, waiting,
-                   ClassSession.status)
-            .join(ClassType, ClassType.id == ClassSession.class_type_id)
-            .join(Location, Location.id == ClassSession.location_id)
-            .where(ClassSession.starts_at >= day, ClassSession.starts_at < day + timedelta(days=1))
-            .order_by(ClassSession.starts_at)).all()
-        classes = [{"time": r[0].astimezone(zone).strftime("%H:%M"), "name": r[1], "location": r[2],
-                    "capacity": r[3], "booked": r[4], "waiting": r[5], "status": r[6]} for r in rows]
-        return {"studio": studio.name, "day": day.strftime("%A %d %B"), "classes": classes}
+        day = clock.now().astimezone(zone).date()
+        return {"studio": studio.name, "day": day.strftime("%A %d %B"), "classes": today_classes(s, zone, day)}
