@@ -432,7 +432,7 @@ def answer_request(session: Session, request_id: int, accept: bool, *, actor: st
     at = request.proposed_start
     if not accept:
         request.status = "declined"
-        _back_to_owners(session, lead, words_for(session).intro_declined_reason(staff.name, short(lead)))
+        _back_to_owners(session, lead, words_for(session).intro_declined_reason(staff.name, lead.name))
         session.commit()
         return Answered("declined", short(lead), at, location.name)
     client = session.get(Client, request.client_id)
@@ -454,7 +454,7 @@ def answer_request(session: Session, request_id: int, accept: bool, *, actor: st
         request = session.get(BookingRequest, request_id)
         lead = session.get(Lead, request.lead_id)
         request.status, request.notes = "cancelled", f"could not book: {exc}"[:1000]
-        _back_to_owners(session, lead, words_for(session).intro_taken_reason(short(lead)))
+        _back_to_owners(session, lead, words_for(session).intro_taken_reason(lead.name))
         session.commit()
         return Answered("slot_gone", short(lead), at, location.name)
     request.session_id = booking.session_id
@@ -481,7 +481,7 @@ def expire_requests(session: Session) -> int:
         request.status = "expired"
         lead = session.get(Lead, request.lead_id)
         staff = session.get(Staff, request.staff_id)
-        _back_to_owners(session, lead, words_for(session).intro_expired_reason(staff.name, short(lead)))
+        _back_to_owners(session, lead, words_for(session).intro_expired_reason(staff.name, lead.name))
     session.commit()
     return len(due)
 
