@@ -103,7 +103,8 @@ class Page:
 def search(session: Session, query: str, *, region: str | None, page: int = 1, per_page: int = PER_PAGE) -> Page:
     """Clients whose name contains ``query`` or whose phone contains its digits (or
     equals it read as a local number), most recent activity first."""
-    last_message = (select(func.max(Message.created_at)).where(Message.client_id == Client.id)
+    # by phone: the thread index (studio_id, phone, created_at) answers it
+    last_message = (select(func.max(Message.created_at)).where(Message.phone == Client.phone)
                     .correlate(Client).scalar_subquery())
     last_booking = (select(func.max(Booking.booked_at)).where(Booking.client_id == Client.id)
                     .correlate(Client).scalar_subquery())
@@ -151,6 +152,7 @@ class Profile:
     ledger: list[CreditEntry]
     messages: list[Message]
     message_count: int
+    ledger_bookings: dict[int, Booking]  # the bookings ledger lines are about, by id
 
 
 def get_client(session: Session, client_id: int) -> Client:
@@ -178,8 +180,10 @@ def profile(session: Session, client_id: int, *, past_limit: int = 20, ledger_li
     thread = thread_query(client)
     messages = session.scalars(thread.order_by(Message.created_at.desc(), Message.id.desc()).limit(5)).all()
     count = session.scalar(select(func.count()).select_from(thread.subquery())) or 0
+    booking_ids = {e.booking_id for e in ledger if e.booking_id}
+    about = {b.id: b for b in session.scalars(select(Booking).where(Booking.id.in_(booking_ids)))} if booking_ids else {}
     return Profile(client, credits.balance(session, client_id), credits.packs(session, client_id), list(upcoming),
-                   list(past), list(waiting), list(ledger), list(messages), count)
+                   list(past), list(waiting), list(ledger), list(messages), count, about)
 
 
 def thread_query(client: Client):
