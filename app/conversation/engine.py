@@ -66,15 +66,27 @@ def studio_for(db: Database, channel: str, to_addr: str) -> Studio:
         return studio
 
 
-def handle_inbound(db: Database, msg: Inbound, *, llm: LlmParser | None = None, defer: bool = False) -> Handled:
+def studio_by_id(db: Database, studio_id: int) -> Studio:
+    with db.unscoped() as s:
+        studio = s.get(Studio, studio_id)
+        if studio is None:
+            raise UnknownStudio(f"studio {studio_id}")
+        s.expunge(studio)
+        return studio
+
+
+def handle_inbound(db: Database, msg: Inbound, *, llm: LlmParser | None = None, defer: bool = False,
+                   studio_id: int | None = None) -> Handled:
     """Raises ``UnknownStudio`` or ``InvalidPhone`` before writing anything.
 
     With ``llm``, a message the rules can't read is sent to the model. With ``defer``
     (the webhook's case: Twilio waits 15 s at most) that is not done here: the message
     is logged, ``Handled.deferred`` is set, and the caller runs ``complete_deferred``
     in a job that answers through the outbox.
+    ``studio_id`` names the studio directly instead of finding it from ``to_addr``
+    (the admin playground: a studio may not have a number yet).
     """
-    studio = studio_for(db, msg.channel, msg.to_addr)
+    studio = studio_for(db, msg.channel, msg.to_addr) if studio_id is None else studio_by_id(db, studio_id)
     phone = to_e164(msg.from_addr)
     with conversation_lock(db, studio.id, phone, msg.channel):
         with db.studio(studio.id) as session:

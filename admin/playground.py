@@ -1,0 +1,124 @@
+"""The bot playground: staff text the studio's bot as a client, without a phone.
+
+Each message runs the very engine the Twilio webhook runs (``handle_inbound``), on the
+studio's real data: a booking made here is a real booking, and texts it causes for other
+people (a waitlist offer, a hand-off to staff) are real outbox rows, delivered like any.
+Only the bot's replies to the typed phone are not sent: they are shown here, as the
+webhook would have returned them to Twilio.
+
+Messages are logged like any other, on the SMS channel, with a provider sid of
+``PG<32 hex>`` (Twilio's are ``SM…``/``MM…``): the log stays one thread per phone, and a
+playground turn is always recognisable by its sid.
+"""
+from __future__ import annotations
+
+import uuid
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from admin.roles import require
+from app import get_db
+from app.conversation.engine import Inbound, handle_inbound
+from app.models import Client, Conversation, Message, OutboxMessage, Staff, Studio
+from app.phones import InvalidPhone, to_e164
+
+bp = Blueprint("admin_playground", __name__, url_prefix="/admin/playground", template_folder="templates")
+
+SID_PREFIX = "PG"
+CHANNEL = "sms"
+MAX_BODY = 1600
+NO_NUMBER = "playground"  # the studio end of the thread when the studio has no SMS number yet
+THREAD_LIMIT = 40
+
+
+def _region(studio: Studio) -> str | None:
+    """National numbers are read in the studio's own country (from its number), if known."""
+    for number in (studio.sms_number, studio.contact_phone):
+        if number:
+            try:
+                return phonenumbers.region_code_for_number(phonenumbers.parse(number))
+            except phonenumbers.NumberParseException:
+                continue
+    return None
+
+
+def _page(s: Session, studio: Studio, phone: str | None, *, after: int | None = None, error: str | None = None,
+          body: str = "", typed: str | None = None) -> dict:
+    zone = ZoneInfo(studio.timezone)
+    people = [(c.phone, c.name or c.phone, "client") for c in
+              s.scalars(select(Client).order_by(Client.name, Client.id).limit(200))]
+    people += [(m.phone, m.name, "staff") for m in
+               s.scalars(select(Staff).where(Staff.phone.is_not(None), Staff.active.is_(True)).order_by(Staff.name))]
+    thread, conv, produced, who = [], None, [], None
+    if phone:
+        rows = s.scalars(select(Message).where(Message.phone == phone, Message.channel == CHANNEL)
+                         .order_by(Message.created_at.desc(), Message.id.desc()).limit(THREAD_LIMIT)).all()
+        thread = [{"direction": m.direction, "body": m.body, "at": m.created_at.astimezone(zone).strftime("%a %H:%M"),
+                   "playground": (m.provider_sid or "").startswith(SID_PREFIX) or m.from_addr == NO_NUMBER}
+                  for m in reversed(rows)]
+        conv = s.scalars(select(Conversation).where(Conversation.phone == phone,
+                                                    Conversation.channel == CHANNEL)).first()
+        client = s.scalars(select(Client).where(Client.phone == phone)).first()
+        staff = s.scalars(select(Staff).where(Staff.phone == phone)).first()
+        who = (f"{client.name or 'Client'} (client)" if client else
+               f"{staff.name} ({staff.role.replace('_', ' ')})" if staff else "A new number: the bot will ask their name")
+    if after is not None:
+        produced = s.scalars(select(OutboxMessage).where(OutboxMessage.id > after).order_by(OutboxMessage.id)
+                             .limit(20)).all()
+    return {
+        "studio": studio, "phone": typed if typed is not None else phone or "", "who": who, "people": people,
+        "thread": thread, "conv": conv, "produced": produced, "error": error, "body": body,
+        "expires": conv.expires_at.astimezone(zone).strftime("%a %d %b %H:%M") if conv and conv.expires_at else None,
+        "number": studio.sms_number,
+    }
+
+
+@bp.get("/")
+@require("playground")
+def index():
+    with get_db().studio(current_user.studio_id) as s:
+        studio = s.get(Studio, current_user.studio_id)
+        phone = None
+        if request.args.get("phone"):
+            try:
+                phone = to_e164(request.args["phone"], _region(studio))
+            except InvalidPhone:
+                phone = None
+        return render_template("admin/playground.html",
+                               **_page(s, studio, phone, after=request.args.get("after", type=int)))
+
+
+@bp.post("/")
+@require("playground")
+def send():
+    db = get_db()
+    raw_phone, body = request.form.get("phone", ""), request.form.get("body", "").strip()
+    with db.studio(current_user.studio_id) as s:
+        studio = s.get(Studio, current_user.studio_id)
+        s.expunge(studio)
+        error, phone = None, None
+        try:
+            phone = to_e164(raw_phone, _region(studio))
+        except InvalidPhone:
+            error = "Type the phone as an international number, e.g. +44 7700 900301."
+        if error is None and not body:
+            error = "Type a message for the bot."
+        if error is None and len(body) > MAX_BODY:
+            error = f"Keep it under {MAX_BODY} characters, as a text would be."
+        if error is not None:
+            return render_template("admin/playground.html",
+                                   **_page(s, studio, phone, error=error, body=body, typed=raw_phone)), 400
+        before = s.scalar(select(func.max(OutboxMessage.id))) or 0
+    message = Inbound(channel=CHANNEL, from_addr=phone, to_addr=studio.sms_number or NO_NUMBER, body=body,
+                      sid=f"{SID_PREFIX}{uuid.uuid4().hex}")
+    handled = handle_inbound(db, message, llm=current_app.extensions.get("frontdesk.llm"),
+                             studio_id=current_user.studio_id)
+    deliver = current_app.extensions.get("frontdesk.deliver")
+    if deliver is not None and handled.outbox_ids:
+        deliver(current_user.studio_id)
+    return redirect(url_for("admin_playground.index", phone=phone, after=before))
