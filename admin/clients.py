@@ -215,7 +215,8 @@ def _book_page(s: Session, studio: Studio, client, *, error: str | None = None, 
                status: int = 200):
     sessions = svc.bookable_sessions(s)
     counts = svc.session_counts(s, [cs.id for cs in sessions])
-    page = render_template("admin/client_book.html", client=client, sessions=sessions, counts=counts,
+    mine = svc.client_session_states(s, client.id, [cs.id for cs in sessions])
+    page = render_template("admin/client_book.html", client=client, sessions=sessions, counts=counts, mine=mine,
                            fmt=Formatter(studio), error=error, full_session=full_session,
                            balance=svc.credits.balance(s, client.id))
     return page, status

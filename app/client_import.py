@@ -86,12 +86,19 @@ def parse(data: bytes) -> ParsedFile:
         raise ImportFileError("The file is empty.")
     if "\x00" in text:
         raise ImportFileError("That doesn't look like a CSV file. Please export your clients as CSV.")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096].split("\n", 1)[0], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
+    first_line = text[:4096].split("\n", 1)[0].strip()
+    excel_hint = re.fullmatch(r"sep=(.)", first_line)  # Excel's "sep=;" line before the header
+    if excel_hint:
+        dialect = type("hinted", (csv.excel,), {"delimiter": excel_hint.group(1)})
+    else:
+        try:
+            dialect = csv.Sniffer().sniff(first_line, delimiters=",;\t|")
+        except csv.Error:
+            dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
+        if excel_hint:
+            next(reader)
         header = next(reader)
     except (StopIteration, csv.Error) as exc:
         raise ImportFileError("The file has no header row.") from exc

@@ -211,6 +211,20 @@ def session_counts(session: Session, session_ids: list[int]) -> dict[int, int]:
     return {sid: n for sid, n in rows}
 
 
+def client_session_states(session: Session, client_id: int, session_ids: list[int]) -> dict[int, str]:
+    """session id -> "booked" or "waiting" for this client, among ``session_ids``."""
+    if not session_ids:
+        return {}
+    states = {sid: "waiting" for sid in session.scalars(
+        select(WaitlistEntry.session_id).where(WaitlistEntry.client_id == client_id,
+                                               WaitlistEntry.session_id.in_(session_ids),
+                                               WaitlistEntry.status.in_(("waiting", "offered"))))}
+    states.update({sid: "booked" for sid in session.scalars(
+        select(Booking.session_id).where(Booking.client_id == client_id, Booking.session_id.in_(session_ids),
+                                         Booking.status.in_(ACTIVE_BOOKING)))})
+    return states
+
+
 # ---------------------------------------------------------------------- audit
 
 
@@ -336,12 +350,6 @@ def cancel(session: Session, client_id: int, booking_id: int, *, accept_late: bo
 # ---------------------------------------------------------------------- display
 
 
-def describe_session(class_session: ClassSession) -> tuple[str, str, str | None]:
-    """(class name, location name, instructor name) for a session."""
-    return (class_session.class_type.name, class_session.location.name,
-            class_session.instructor.name if class_session.instructor else None)
-
-
 def active_packages(session: Session) -> list[Package]:
     return list(session.scalars(select(Package).where(Package.active.is_(True)).order_by(Package.name)))
 
@@ -354,6 +362,6 @@ def money(studio: Studio, amount: Decimal) -> str:
 
 __all__ = [
     "ClientError", "ClientRow", "Page", "Profile", "active_packages", "add_client", "book", "bookable_sessions",
-    "cancel", "client_booking", "describe_session", "get_client", "grant", "join_waitlist", "money",
+    "cancel", "client_booking", "client_session_states", "get_client", "grant", "join_waitlist", "money",
     "normalise_phone", "preview_cancel", "profile", "search", "session_counts", "studio_region", "thread_query",
 ]

@@ -171,7 +171,7 @@ def test_booking_through_the_page_uses_the_booking_service(db, app, studios, clo
     session_id = make_session(db, lotus, local(lotus, 2026, 11, 25, 18))
     desk = signed_in(app, db, "lotus", "front_desk")
     form = desk.get(f"/admin/clients/{client_id}/book").get_data(as_text=True)
-    assert f'name="session_id" value="{session_id}"' in form and "Wed 25 Nov 18:00" in form
+    assert f'name="session_id" value="{session_id}"' in form and "Wed 25 Nov</th>" in form and "<td>18:00</td>" in form
 
     response = post(desk, f"/admin/clients/{client_id}/book", {"session_id": session_id})
     assert response.status_code == 302
@@ -183,6 +183,7 @@ def test_booking_through_the_page_uses_the_booking_service(db, app, studios, clo
         client_id, session_id, "confirmed", "admin")
     assert spend.credits == -1 and audit.entity_id == str(booking.id) and audit.after["status"] == "confirmed"
     assert 'data-credits="1"' in desk.get(f"/admin/clients/{client_id}").get_data(as_text=True)
+    assert '<span class="pill ok">booked</span>' in desk.get(f"/admin/clients/{client_id}/book").get_data(as_text=True)
 
     again = post(desk, f"/admin/clients/{client_id}/book", {"session_id": session_id})
     assert again.status_code == 409 and "already booked" in again.get_data(as_text=True)

@@ -63,6 +63,13 @@ def test_headers_are_matched_loosely():
         (3, "Ruiz, Ana", "likes\nthe back row"), (4, "Bo", "")]
 
 
+def test_excel_separator_line_and_tabs():
+    parsed = parse(b"sep=;\r\nName;Phone\r\nAna;+447700900301\r\n")
+    assert [(r["line"], r["name"], r["phone"]) for r in parsed.rows] == [(3, "Ana", "+447700900301")]
+    parsed = parse(b"Full Name\tTelephone\nBo Chen\t07700 900302\n")
+    assert [(r["line"], r["name"], r["phone"]) for r in parsed.rows] == [(2, "Bo Chen", "07700 900302")]
+
+
 @pytest.mark.parametrize("data, words", [
     (b"", "empty"),
     (b"name,email\nAna,a@x.example\n", "needs a phone column"),
