@@ -53,6 +53,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.register_blueprint(stripe_bp)
     app.register_blueprint(pay_bp)
 
+    from app.web.intro_page import bp as intro_page_bp
+
+    app.register_blueprint(intro_page_bp)
+
     import admin
 
     admin.init_app(app)

@@ -1,0 +1,94 @@
+"""The public intro-offer page: ``/s/<studio>/intro/<offer>``.
+
+GET shows the offer (name, price, what's included) and a short form; POST checks it,
+records the lead and sends the phone to the checkout. Bad input shows the form again with
+the reasons and writes nothing; an unknown studio or offer, or one no longer offered, is a
+404. Plain, mobile-first HTML with the CSS inline: one request, nothing else to load.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request
+from sqlalchemy import select
+
+from app import get_db
+from app.booking import leads
+from app.models import ClassType, IntroOffer, Studio
+from app.phones import InvalidPhone, to_e164
+
+bp = Blueprint("intro_page", __name__)
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LIMITS = {"name": 100, "email": 254, "goals": 1000}
+
+
+def _studio(key: str) -> Studio:
+    with get_db().unscoped() as s:
+        studio = s.scalars(select(Studio).where(Studio.key == key, Studio.active.is_(True))).first()
+        if studio is None:
+            abort(404)
+        s.expunge(studio)
+        return studio
+
+
+def _offer(s, key: str) -> IntroOffer:
+    offer = s.scalars(select(IntroOffer).where(IntroOffer.key == key, IntroOffer.active.is_(True))).first()
+    if offer is None:
+        abort(404)
+    return offer
+
+
+def check(form, region: str | None) -> tuple[leads.LeadForm | None, dict[str, str]]:
+    """The lead form, or the reasons it can't be accepted (field -> sentence)."""
+    errors: dict[str, str] = {}
+    values = {k: (form.get(k) or "").strip() for k in ("name", "phone", "email", "goals")}
+    if not values["name"]:
+        errors["name"] = "Please tell us your name."
+    for field, limit in LIMITS.items():
+        if len(values[field]) > limit:
+            errors[field] = f"Please keep this under {limit} characters."
+    phone = None
+    if not values["phone"]:
+        errors["phone"] = "Please give a mobile number so we can text you."
+    else:
+        try:
+            phone = to_e164(values["phone"], region)
+        except InvalidPhone:
+            errors["phone"] = "That doesn't look like a phone number. Try e.g. 07700 900123."
+    if values["email"] and not EMAIL.match(values["email"]):
+        errors["email"] = "That doesn't look like an email address."
+    if errors:
+        return None, errors
+    return leads.LeadForm(values["name"], phone, values["email"] or None, values["goals"] or None), {}
+
+
+@bp.route("/s/<studio_key>/intro/<offer_key>", methods=["GET", "POST"])
+def intro_offer(studio_key: str, offer_key: str):
+    from app.payments.checkout import start_checkout
+    from app.payments.errors import PaymentError
+
+    studio = _studio(studio_key)
+    with get_db().studio(studio.id) as s:
+        offer = _offer(s, offer_key)
+        class_type = s.get(ClassType, offer.class_type_id)
+        page = {"studio": studio, "offer": offer, "class_type": class_type, "errors": {}, "values": {},
+                "money": leads.words_for(s).money(offer.price), "problem": None}
+        if request.method == "GET":
+            return render_template("intro/offer.html", **page)
+        form, errors = check(request.form, leads.studio_region(studio))
+        if form is None:
+            page.update(errors=errors, values=request.form)
+            return render_template("intro/offer.html", **page), 400
+        settings = current_app.config["FRONTDESK"]
+        base = None if settings.public_base_url else request.url_root.rstrip("/")
+        try:
+            lead = leads.create_lead(s, offer, form)
+            payment = start_checkout(s, item=offer, client_id=lead.client_id, lead_id=lead.id, base_url=base)
+        except PaymentError:
+            s.rollback()
+            page.update(values=request.form, problem="Online payment isn't available right now. "
+                                                      "Please try again later or contact the studio.")
+            return render_template("intro/offer.html", **page), 503
+        s.commit()
+        return redirect(payment.checkout_url, code=303)
