@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from app import audit, clock
 from app.clients import EMAIL, normalise_phone
 from app.db import Database
-from app.models import Client, ClientImport
+from app.models import AuditLog, Client, ClientImport
 from app.phones import InvalidPhone
 
 log = logging.getLogger(__name__)
@@ -180,7 +180,8 @@ def _run_batch(session: Session, job: ClientImport, rows: list[dict], seen: dict
         checked.append((row, phone, reason, value))
     phones = [p for _, p, reason, _ in checked if reason is None]
     existing = set(session.scalars(select(Client.phone).where(Client.phone.in_(phones)))) if phones else set()
-    imported, errors = 0, []
+    errors: list[dict] = []
+    added: list[tuple[Client, dict]] = []
     for row, phone, reason, value in checked:
         if reason is None and phone in existing:
             reason = "already a client"
@@ -198,11 +199,14 @@ def _run_batch(session: Session, job: ClientImport, rows: list[dict], seen: dict
                 continue
         else:
             session.add(client)
-        session.flush()
-        audit.record(session, actor=job.actor or "import", action="create", entity="client", entity_id=client.id,
-                     after={**audit.snapshot(client), "import_id": job.id, "line": row["line"]})
-        imported += 1
-    return imported, errors
+        added.append((client, row))
+    session.flush()  # one multi-row INSERT for the batch
+    session.add_all([AuditLog(actor=job.actor or "import", action="create", entity="client",
+                              entity_id=str(client.id),
+                              after={**audit.snapshot(client), "import_id": job.id, "line": row["line"]})
+                     for client, row in added])
+    errors.sort(key=lambda e: e["line"])
+    return len(added), errors
 
 
 def process(session: Session, import_id: int, *, batch: int = BATCH) -> ClientImport:
@@ -225,8 +229,9 @@ def process(session: Session, import_id: int, *, batch: int = BATCH) -> ClientIm
             seen.setdefault(normalise_phone(row["phone"], job.region), row["line"])
         except InvalidPhone:
             pass
+    report = list(job.errors or [])
     while True:
-        session.refresh(job, ["done", "status", "errors", "imported", "skipped"])
+        session.refresh(job, ["done", "status"])
         start = job.done
         if start >= job.total or job.status != "running":
             break
@@ -235,18 +240,19 @@ def process(session: Session, import_id: int, *, batch: int = BATCH) -> ClientIm
             marks = dict(seen)
             try:
                 imported, errors = _run_batch(session, job, rows, marks, one_by_one=one_by_one)
+                counters = {"done": start + len(rows), "imported": ClientImport.imported + imported,
+                            "skipped": ClientImport.skipped + len(errors), "updated_at": clock.now()}
+                if errors:
+                    counters["errors"] = report + errors
                 moved = session.execute(
                     update(ClientImport).where(ClientImport.id == job.id, ClientImport.done == start)
-                    .values(done=start + len(rows), imported=ClientImport.imported + imported,
-                            skipped=ClientImport.skipped + len(errors), errors=list(job.errors) + errors,
-                            updated_at=clock.now())
-                    .execution_options(synchronize_session=False)
+                    .values(**counters).execution_options(synchronize_session=False)
                 ).rowcount
                 if moved != 1:
                     session.rollback()
                     return job  # another runner has this import
                 session.commit()
-                seen = marks
+                seen, report = marks, report + errors
                 break
             except IntegrityError:
                 session.rollback()
