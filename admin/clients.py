@@ -251,7 +251,8 @@ def book(client_id: int):
             s.rollback()
             return _book_page(s, studio, client, error=booking_error_words(exc, fmt, name), status=409)
         cs = s.get(ClassSession, result.booking.session_id)
-        left = "membership" if result.balance.unlimited else f"{result.balance.credits} credits left"
+        n = result.balance.credits
+        left = "membership" if result.balance.unlimited else f"{n} credit{'' if n == 1 else 's'} left"
         flash(f"Booked {name} into {cs.class_type.name}, {fmt.session(cs)} ({left}).")
         return redirect(url_for(".profile", client_id=client_id))
 
@@ -301,9 +302,8 @@ def cancel(client_id: int, booking_id: int):
             else:
                 if result.events:
                     _deliver(current_user.studio_id)
-                flash(f"Cancelled {client.name or client.phone} from {cs.class_type.name}, {fmt.session(cs)}."
-                      + (" Late cancel: " + _terms_words(result.terms, fmt) if result.terms.late else
-                         " Credit returned."))
+                flash(f"Cancelled {client.name or client.phone} from {cs.class_type.name}, {fmt.session(cs)}. "
+                      + _terms_words(result.terms, fmt, done=True))
                 return redirect(url_for(".profile", client_id=client_id))
         try:
             terms = svc.preview_cancel(s, client_id, booking_id)
@@ -315,15 +315,19 @@ def cancel(client_id: int, booking_id: int):
                                error=error), (409 if error else 200)
 
 
-def _terms_words(terms, fmt: Formatter) -> str:
+def _terms_words(terms, fmt: Formatter, *, done: bool = False) -> str:
+    """What cancelling costs (``done``: what it cost), from the core's ``CancelTerms``."""
+    back = terms.credits_back
+    returned = (f"{back} credit{'' if back == 1 else 's'} {'went' if done else ('goes' if back == 1 else 'go')} back" if back
+                else "no credit to return (a membership or a free booking)")
     if not terms.late:
-        return f"Free cancel (until {fmt.when(terms.free_until)}): the credit goes back."
+        return f"Free cancel (until {fmt.when(terms.free_until)}): {returned}."
+    passed = f"Late cancel: the free-cancel time passed at {fmt.when(terms.free_until)}"
     if terms.consequence == "forfeit_credit":
-        return f"The free-cancel time passed at {fmt.when(terms.free_until)}: the credit is kept by the studio."
+        return f"{passed}, so the credit is kept by the studio."
     if terms.consequence == "fee":
-        return (f"The free-cancel time passed at {fmt.when(terms.free_until)}: the credit goes back and a "
-                f"late-cancel fee of {fmt.money(terms.fee)} is owed.")
-    return f"The free-cancel time passed at {fmt.when(terms.free_until)}, but the studio charges nothing."
+        return f"{passed}: {returned}, and a late-cancel fee of {fmt.money(terms.fee)} is owed."
+    return f"{passed}, but the studio charges nothing: {returned}."
 
 
 # ----------------------------------------------------------------- CSV import

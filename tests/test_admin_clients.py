@@ -269,8 +269,10 @@ def test_cancel_previews_the_late_terms_and_needs_confirmation(db, app, studios,
     assert audit.after["status"] == "late_cancelled"
 
     path = f"/admin/clients/{client_id}/bookings/{free_id}/cancel"
-    assert "the credit goes back" in desk.get(path).get_data(as_text=True)
-    assert post(desk, path, {}, form_page=path).status_code == 302
+    assert "Free cancel (until Fri 27 Nov 06:00): 1 credit goes back." in desk.get(path).get_data(as_text=True)
+    done = post(desk, path, {}, form_page=path, follow_redirects=True)
+    assert "Vinyasa Flow, Fri 27 Nov 18:00. Free cancel" in done.get_data(as_text=True)
+    assert "1 credit went back" in done.get_data(as_text=True)
     with db.studio(lotus.studio_id) as s:
         assert s.get(Booking, free_id).status == "cancelled"
     assert 'data-credits="4"' in desk.get(f"/admin/clients/{client_id}").get_data(as_text=True)
