@@ -152,6 +152,39 @@ def test_grant_credits_writes_the_ledger_and_the_audit_log(db, app, studios, clo
     assert 'data-credits="3"' in manager.get(path).get_data(as_text=True)
 
 
+def test_grant_one_of_the_studios_packages(db, app, studios, clock):
+    from decimal import Decimal
+
+    from app.models import ClientPackage, Package
+
+    lotus, harbour = studios
+    client_id = make_client(db, lotus, "+447700900301", "Ana Ruiz")
+    with db.studio(lotus.studio_id) as s:
+        ten = Package(key="ten", name="Ten classes", kind="class_pack", credits=10, price=Decimal("120"),
+                      valid_days=90)
+        s.add(ten)
+        s.commit()
+    with db.studio(harbour.studio_id) as s:
+        theirs = Package(key="ten", name="Harbour ten", kind="class_pack", credits=10, price=Decimal("1"))
+        s.add(theirs)
+        s.commit()
+    owner = signed_in(app, db, "lotus", "owner")
+    path = f"/admin/clients/{client_id}"
+    assert "Ten classes" in owner.get(path).get_data(as_text=True)
+    refused = post(owner, f"{path}/grant", {"package_id": theirs.id, "reason": "paid cash"}, form_page=path)
+    assert refused.status_code == 400 and "choose one of the studio" in refused.get_data(as_text=True)
+    zero = post(owner, f"{path}/grant", {"credits": "0", "reason": "paid cash"}, form_page=path)
+    assert zero.status_code == 400 and "at least one credit" in zero.get_data(as_text=True)
+    assert post(owner, f"{path}/grant", {"package_id": ten.id, "reason": "paid cash"}, form_page=path).status_code == 302
+    with db.studio(lotus.studio_id) as s:
+        pack = s.scalars(select(ClientPackage)).one()
+        entry = s.scalars(select(CreditEntry)).one()
+        audit = s.scalars(select(AuditLog)).one()
+    assert (pack.package_id, pack.name, entry.credits) == (ten.id, "Ten classes", 10)
+    assert pack.expires_at == clock.now() + timedelta(days=90)
+    assert (audit.entity_id, audit.after["reason"]) == (str(pack.id), "paid cash")
+
+
 def test_front_desk_cannot_grant_credits(db, app, studios, clock):
     lotus, _ = studios
     client_id = make_client(db, lotus, "+447700900301", "Ana Ruiz")
