@@ -527,3 +527,43 @@ def test_setup_pages_use_their_own_layout_and_the_panels_header(db, app, studios
     html = sign_in(app, lotus).get(f"{SETUP}/class-types/").get_data(as_text=True)
     assert "Frontdesk" in html and "Sign out" in html and "Lotus Owner" in html
     assert "Class types" in html and "Schedules" in html
+
+
+def test_every_query_flask_admin_makes_runs_in_the_studio_scope(db, app, studios):
+    """Not just get_query: the count, get_one, the pickers' queries and the list itself."""
+    from flask_login import login_user
+
+    from admin.accounts import StaffLogin
+    from admin.auth import StaffUser
+
+    lotus, harbour = studios
+    with db.studio(lotus.world.studio_id) as s:
+        owner = s.scalars(select(Staff).where(Staff.role == "owner")).one()
+    views = {v.endpoint: v for v in app.extensions["admin"][0]._views}
+    own_rows = {model: count(db, lotus, model) for _, model, _, _ in VIEWS}  # before the request's transaction
+    with app.test_request_context("/admin/setup/"):
+        login_user(StaffUser(StaffLogin(lotus.world.studio_id, owner.id, owner.name, owner.role)))
+        for url, model, kind, _ in VIEWS:
+            view = next(v for v in views.values() if getattr(v, "model", None) is model)
+            own = own_rows[model]
+            assert view.get_count_query().scalar() == own, url
+            total, rows = view.get_list(0, None, False, None, [])
+            assert total == own and {r.studio_id for r in rows} == {lotus.world.studio_id}, url
+            assert view.session.get(model, harbour.ids[kind]) is None
+        form = views["setup_schedules"].create_form()
+        for field in ("class_type", "location", "instructor"):
+            assert {obj.studio_id for _, obj in form[field]._get_object_list()} == {lotus.world.studio_id}
+
+
+def test_mass_delete_takes_own_rows_only_each_with_its_audit_line(db, app, studios):
+    lotus, harbour = studios
+    desk = sign_in(app, lotus)
+    with db.studio(lotus.world.studio_id) as s:
+        extra = Package(key="five", name="Lotus Five Pack", kind="class_pack", credits=5, price=Decimal("50"))
+        s.add(extra)
+        s.commit()
+        mine = [lotus.ids["package"], extra.id]
+    rowids = [str(i) for i in (*mine, harbour.ids["package"])]
+    assert desk.post(f"{SETUP}/packages/action/", {"action": "delete", "rowid": rowids}).status_code == 302
+    assert count(db, lotus, Package) == 0 and count(db, harbour, Package) == 1
+    assert sorted(int(line.entity_id) for line in audit_lines(db, lotus, action="delete")) == sorted(mine)

@@ -17,6 +17,7 @@ import warnings
 from typing import Any, ClassVar
 
 from flask import abort, flash, redirect, request, url_for
+from flask_admin.actions import action
 from flask_admin.base import BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
@@ -91,6 +92,13 @@ class SetupModelView(Guarded, ModelView):
         if model is None:
             abort(404)
         return model
+
+    @action("delete", "Delete", "Delete the selected rows?")
+    def action_delete(self, ids: Any) -> Any:
+        """Flask-Admin's mass delete, with the ids as integers: it passes the raw strings to
+        ``IN (...)``, which PostgreSQL refuses for an integer key. Each row goes through
+        ``delete_model`` (``fast_mass_delete`` is off), so each gets its audit line."""
+        return super().action_delete(tuple(int(i) for i in ids if str(i).isdigit()))
 
     # ---- audit
 
