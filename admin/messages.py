@@ -6,12 +6,14 @@ phone's: bubbles in and out, newest first, times in the studio's timezone.
 from __future__ import annotations
 
 import math
+import re
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from admin.clients import Formatter, studio_scope
 from admin.roles import require
+from app import clock
 from app.clients import get_client, thread_query
 from app.booking.errors import NotFound
 from app.messaging.transports import PERMANENT
@@ -44,8 +46,15 @@ def _page_no() -> int:
 def index():
     """One line per phone: the latest message, who it is, on which channel, when."""
     page = _page_no()
+    query = request.args.get("q", "").strip()
     with studio_scope() as (s, studio):
-        latest = select(func.max(Message.id).label("id")).group_by(Message.phone).subquery()
+        latest = select(func.max(Message.id).label("id")).group_by(Message.phone)
+        if query:
+            digits = re.sub(r"\D", "", query)
+            named = select(Client.phone).where(func.lower(Client.name).contains(query.lower(), autoescape=True))
+            latest = latest.where(or_(Message.phone.in_(named),
+                                      *([Message.phone.contains(digits, autoescape=True)] if len(digits) >= 3 else [])))
+        latest = latest.subquery()
         total = s.scalar(select(func.count()).select_from(latest)) or 0
         pages = max(1, math.ceil(total / PER_PAGE))
         page = min(page, pages)
@@ -57,7 +66,7 @@ def index():
             .limit(PER_PAGE).offset((page - 1) * PER_PAGE)
         ).all()
         return render_template("admin/messages.html", rows=rows, fmt=Formatter(studio), page=page, pages=pages,
-                               total=total)
+                               total=total, q=query)
 
 
 def _thread(s, studio, *, title: str, phone: str, client: Client | None, query):
@@ -67,8 +76,11 @@ def _thread(s, studio, *, title: str, phone: str, client: Client | None, query):
     page = min(page, pages)
     messages = s.scalars(query.order_by(Message.created_at.desc(), Message.id.desc())
                          .limit(THREAD_PAGE).offset((page - 1) * THREAD_PAGE)).all()
+    conversations = s.scalars(select(Conversation).where(Conversation.phone == phone, Conversation.state != "idle",
+                                                         Conversation.expires_at > clock.now())).all()
     return render_template("admin/messages_thread.html", title=title, phone=phone, client=client,
-                           messages=messages, fmt=Formatter(studio), page=page, pages=pages, total=total)
+                           messages=messages, fmt=Formatter(studio), page=page, pages=pages, total=total,
+                           conversations=conversations)
 
 
 @bp.get("/client/<int:client_id>")

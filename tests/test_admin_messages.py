@@ -38,6 +38,24 @@ def test_conversations_list_the_latest_message_per_phone_newest_first(db, app, s
     assert "WhatsApp" in page and "harbour secret" not in page
 
 
+def test_conversations_can_be_searched_by_name_or_phone_digits(db, app, studios, clock):
+    lotus, harbour = studios
+    ana = make_client(db, lotus, "+447700900301", "Ana Ruiz")
+    add_messages(db, lotus, "+447700900301", [("in", "hello from ana")], clock, client_id=ana)
+    add_messages(db, lotus, "+447700900555", [("in", "hello from a stranger")], clock)
+    make_client(db, harbour, "+447700900777", "Ana Harbour")
+    add_messages(db, harbour, "+447700900777", [("in", "harbour ana")], clock)
+    desk = signed_in(app, db, "lotus", "front_desk")
+
+    def found(q):
+        page = desk.get(f"/admin/messages?q={q}").get_data(as_text=True)
+        return re.findall(r'class="row-link" href="[^"]+">([^<]+)</a>', page)
+
+    assert found("ana") == ["Ana Ruiz"]
+    assert found("0555") == ["+44 7700 900555"]
+    assert found("0777") == []
+
+
 def test_a_thread_reads_newest_first_in_the_studios_timezone(db, app, studios, clock):
     _, harbour = studios  # New York; the clock is 09:00 UTC = 04:00 in New York
     hal = make_client(db, harbour, "+12125550100", "Hal Harbour")
@@ -48,10 +66,14 @@ def test_a_thread_reads_newest_first_in_the_studios_timezone(db, app, studios, c
     bubbles = re.findall(r'<div class="bubble (in|out)" data-direction="\w+">([^<]+)</div>', page)
     assert bubbles == [("in", "third text"), ("out", "the reply"), ("in", "first text")]
     assert "Mon 23 Nov 04:03" in page and "3 messages" in page and "America/New York" in page
+    assert "The bot is waiting" not in page
     with db.studio(harbour.studio_id) as s:
-        conversation = Conversation(phone="+12125550100", channel="sms", client_id=hal)
+        conversation = Conversation(phone="+12125550100", channel="sms", client_id=hal, state="confirm_cancel",
+                                    expires_at=clock.now() + timedelta(minutes=10))
         s.add(conversation)
         s.commit()
+    waiting = desk.get(f"/admin/messages/client/{hal}").get_data(as_text=True)
+    assert "The bot is waiting for an answer on SMS" in waiting and "(confirm cancel, until Mon 23 Nov 04:13)" in waiting
     by_conversation = desk.get(f"/admin/messages/conversation/{conversation.id}")
     assert by_conversation.status_code == 302
     assert desk.get(by_conversation.headers["Location"]).headers["Location"].endswith(f"/admin/messages/client/{hal}")
