@@ -111,7 +111,7 @@ def chromium() -> Iterator[object]:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in ("--headless=new", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run",
-                     "--disable-extensions", "--disable-background-networking", "--hide-scrollbars",
+                     "--disable-extensions", "--disable-background-networking", "--hide-scrollbars", "--lang=en-GB",
                      f"--window-size={DESKTOP[0]},{DESKTOP[1]}"):
         options.add_argument(argument)
     if hasattr(os, "geteuid") and os.geteuid() == 0:

@@ -48,6 +48,11 @@ def set_up_the_studio(page: Page) -> None:
     assert "new sessions added" in page.text, page.text
 
 
+def day_column(page: Page, day: str):
+    """The calendar's column for ``day`` (e.g. "Wed 25"), found by its heading."""
+    return page.driver.find_element(By.XPATH, f"//section[.//h2[starts-with(normalize-space(), '{day}')]]")
+
+
 def see_the_week(page: Page) -> None:
     page.click("Calendar")
     assert page.path.startswith("/admin/calendar")
@@ -56,53 +61,97 @@ def see_the_week(page: Page) -> None:
     slots = [s for s in page.driver.find_elements(By.CSS_SELECTOR, "a[href*='/session/']") if "Vinyasa Flow" in s.text]
     assert len(slots) == 3, [s.text for s in slots]  # Mon, Wed, Fri at 18:30
     for day in ("Mon 23", "Wed 25", "Fri 27"):
-        column = page.driver.find_element(By.XPATH, f"//section[.//h2[starts-with(normalize-space(), '{day}')]]")
+        column = day_column(page, day)
         assert "18:30" in column.text and "Vinyasa Flow" in column.text and "0/12 booked" in column.text
 
 
-def add_and_book_a_client(page: Page) -> None:
+def add_and_book_a_client(page: Page) -> str:
+    """Returns the client's profile path."""
     page.click("Clients")
     page.click("Add a client")
     page.fill({"Name": "Maya Chen", "Mobile number": CLIENT_PHONE})
     page.click("Add client")
     assert "Added Maya Chen" in page.text
 
+    profile = page.path
     page.fill({"Credits": "5", "Reason": "Welcome pack"})
     page.click("Grant")
     assert "Granted" in page.text
     assert page.driver.find_element(By.CSS_SELECTOR, "[data-credits]").text == "5"
 
-    page.click("Book into a class")
-    row = page.row("Vinyasa Flow", "Wed")
-    page.click("Book", within=row)
-    assert "Booked Maya Chen into Vinyasa Flow" in page.text, page.text
-    assert page.driver.find_element(By.CSS_SELECTOR, "[data-credits]").text == "4"
+    for day, credits_left in (("Mon 23 Nov", "4"), ("Wed 25 Nov", "3")):
+        page.click("Book into a class")
+        # the list is grouped under a heading row per day; the class is the row after it
+        row = page.driver.find_element(
+            By.XPATH, f"//tr[th[normalize-space()='{day}']]/following-sibling::tr[contains(., 'Vinyasa Flow')][1]")
+        page.click("Book", within=row)
+        assert "Booked Maya Chen into Vinyasa Flow" in page.text, page.text
+        assert page.driver.find_element(By.CSS_SELECTOR, "[data-credits]").text == credits_left
+    return profile
 
 
-def cancel_the_class_and_read_the_outbox(page: Page) -> None:
+def cancel_the_class_and_read_the_outbox(page: Page) -> str:
+    """Returns the roster path of the class that stays on (Monday's)."""
     page.click("Calendar")
-    slot = page.row("Vinyasa Flow", "1/12 booked")
-    slot.click()
+    day_column(page, "Wed 25").find_element(By.PARTIAL_LINK_TEXT, "Vinyasa Flow").click()
     assert "Maya Chen" in page.text and "Wednesday 25 November, 18:30" in page.text, page.text
     page.fill({"Reason": "Instructor ill", "Yes, cancel it": True})
     page.click("Cancel class")
     assert "Class cancelled" in page.text, page.text
     page.open("/admin/calendar/")
-    wednesday = page.driver.find_element(By.XPATH, "//section[.//h2[starts-with(normalize-space(), 'Wed 25')]]")
-    assert "cancelled" in wednesday.text
+    assert "cancelled" in day_column(page, "Wed 25").text
+    monday = day_column(page, "Mon 23").find_element(By.PARTIAL_LINK_TEXT, "Vinyasa Flow")
+    assert "1/12 booked" in monday.text
+    roster = monday.get_attribute("href").removeprefix(page.server.url)
 
     page.click("Messages")
     page.click("Outbox")
     text = page.row("Maya Chen", "Vinyasa Flow").text
     assert "Vinyasa Flow, Wed 25 Nov 18:30 has been cancelled" in text, text
+    return roster
 
 
-def test_a_new_owner_sets_up_the_week_books_a_client_and_cancels_a_class(page):
+def read_the_dashboard(page: Page) -> None:
+    page.click("Dashboard")
+    today = page.driver.find_element(By.ID, "today")
+    assert "Vinyasa Flow" in today.text and "1/12" in today.text, today.text
+
+
+def talk_to_the_bot(page: Page) -> None:
+    page.click("Playground")
+    page.fill({"Text as": CLIENT_PHONE, "Message": "book vinyasa friday"})
+    page.click("Send")
+    bubbles = [b.text for b in page.driver.find_elements(By.CSS_SELECTOR, "#thread .bubble")]
+    assert bubbles[-2].startswith("book vinyasa friday"), bubbles
+    assert bubbles[-1].startswith("Booked: Vinyasa Flow, Fri 27 Nov 18:30 at Main studio"), bubbles
+    assert "3 credits left" in bubbles[-1]
+    page.click("Calendar")  # the bot's booking is a real one
+    assert "1/12 booked" in day_column(page, "Fri 27").text
+
+
+SCREENS = {  # name: how to get there
+    "dashboard": "/admin/dashboard",
+    "calendar": "/admin/calendar/",
+    "clients": "/admin/clients",
+    "outbox": "/admin/messages/outbox",
+    "setup-schedules": "/admin/setup/schedules/",
+    "playground": f"/admin/playground/?phone={CLIENT_PHONE.replace(' ', '').replace('+', '%2B')}",
+}
+
+
+def test_a_new_owner_sets_up_the_week_books_cancels_and_tries_the_bot(page):
     sign_up(page, "Lotus Flow Yoga", "lotus-flow")
     set_up_the_studio(page)
     see_the_week(page)
-    add_and_book_a_client(page)
-    cancel_the_class_and_read_the_outbox(page)
-    page.open("/admin/calendar/")
-    for size in (DESKTOP, PHONE):
-        page.screenshot("calendar", size)
+    profile = add_and_book_a_client(page)
+    roster = cancel_the_class_and_read_the_outbox(page)
+    read_the_dashboard(page)
+    talk_to_the_bot(page)
+    overflowing = {}
+    for name, path in {**SCREENS, "client": profile, "roster": roster}.items():
+        page.open(path)
+        for size in (DESKTOP, PHONE):
+            page.screenshot(name, size)
+        overflowing[name] = page.overflow(PHONE[0])  # the page itself must not scroll sideways
+    wider = {name: px for name, px in overflowing.items() if px > 0}
+    assert not wider, f"pages wider than a {PHONE[0]}px phone (CSS px too wide): {wider}"
