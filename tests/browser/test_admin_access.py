@@ -3,25 +3,9 @@ from __future__ import annotations
 
 import itertools
 
-from tests.browser.conftest import Page
+from tests.browser.pages import sign_in, sign_up
 
-PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
-
-
-def sign_up(page: Page, name: str, key: str, owner: str = "Ana Reyes", email: str | None = None) -> str:
-    email = email or f"{key}@studio.example"
-    page.open("/admin/signup")
-    page.fill({"Studio name": name, "Short name": key, "Timezone": "Europe/London",
-               "Your name": owner, "Email": email, "Password": PASSWORD})
-    page.click("Create studio")
-    return email
-
-
-def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
-    page.open("/admin/login")
-    page.fill({"Email": email, "Password": password})
-    page.click("Sign in")
 
 
 def test_a_new_owner_signs_up_and_lands_in_their_studio(page):

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from selenium.webdriver.common.by import By
 
-from tests.browser.conftest import DESKTOP, PHONE, Page
-from tests.browser.test_admin_access import sign_up
+from tests.browser.pages import DESKTOP, PHONE, Page, sign_up
 
 CLIENT_PHONE = "+44 7700 900123"
 
