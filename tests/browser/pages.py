@@ -106,8 +106,27 @@ class Page:
                 return element
         raise AssertionError(f"no row showing {texts} on {self.path}")
 
+    def follow(self, element) -> None:
+        """Click a link or submit button and wait for the page it loads (every click here
+        loads one: links and plain HTML forms), so the next look is at the new page."""
+        from selenium.common.exceptions import TimeoutException
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        before = self.driver.find_element(By.TAG_NAME, "html")
+        label = element.text or element.get_attribute("value")
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        element.click()
+        try:
+            WebDriverWait(self.driver, 15).until(expected_conditions.staleness_of(before))
+        except TimeoutException:
+            raise AssertionError(f"clicking {label!r} on {self.path} loaded no new page "
+                                 "(did the browser refuse the form?)") from None
+        WebDriverWait(self.driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
     def click(self, text: str, within=None) -> None:
-        """Click the visible button or link whose text (or value) is ``text``."""
+        """Click the visible button or link whose text (or value) is ``text``, and wait for the page it loads."""
         from selenium.webdriver.common.by import By
 
         literal = _xpath_literal(text)
@@ -116,8 +135,7 @@ class Page:
         scope = within or self.driver
         for element in scope.find_elements(By.XPATH, xpath):
             if element.is_displayed():
-                self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-                element.click()
+                self.follow(element)
                 return
         raise AssertionError(f"no visible button or link {text!r} on {self.path}")
 
