@@ -464,3 +464,72 @@ def test_account_updated_switches_charges_on_for_its_studio_only(db, shop, strip
     unknown = post_event(client, event("account.updated", {"id": "acct_nobody", "charges_enabled": True}, "evt_b",
                                        account="acct_nobody"))
     assert unknown.status_code == 200 and unknown.json["result"] == "unknown_studio"
+
+
+@responses.activate
+def test_the_connect_endpoint_secret_is_accepted_beside_the_platform_one(db, shop, monkeypatch, stripe_env):
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", f"{WHSEC}, whsec_connect_endpoint")
+    mock_session(responses)
+    payment = buy(db, shop)
+    client = app_for(db).test_client()
+    assert post_event(client, completed(payment), secret="whsec_connect_endpoint").json["result"] == "handled"
+    assert post_event(client, completed(payment, "evt_9"), secret="whsec_other").status_code == 400
+
+
+def test_two_deliveries_at_once_fulfil_once(pg_db, clock, demo_env):
+    """The demo page and the webhook racing on PostgreSQL: the row lock lets one fulfil."""
+    import threading
+
+    from app.payments.events import handle_event
+    from app.web.demo_checkout import demo_completed_event
+
+    world = make_studio(pg_db)
+    with pg_db.studio(world.studio_id) as s:
+        pack = Package(key="ten", name="10 Class Pack", kind="class_pack", credits=10, price=Decimal("120"))
+        s.add(pack)
+        s.commit()
+        world.package_id = pack.id
+    world.client_id = make_client(pg_db, world, "+447700900301")
+    payment = buy(pg_db, world)
+    events = [demo_completed_event(payment), completed(payment, "evt_webhook")]
+    barrier, results = threading.Barrier(len(events)), []
+
+    def deliver(evt):
+        barrier.wait()
+        results.append(handle_event(pg_db, evt).result)
+
+    threads = [threading.Thread(target=deliver, args=(e,)) for e in events]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["handled", "handled"]
+    assert ledger(pg_db, world) == [("grant", 10, None)]
+
+
+def test_a_waived_fee_link_asks_for_nothing(db, shop, demo_env, clock):
+    from app.booking import attendance
+
+    with db.studio(shop.studio_id) as s:
+        from app.models import Policy
+
+        s.scalars(select(Policy)).one().no_show, s.scalars(select(Policy)).one().no_show_fee = "fee", Decimal("10")
+        s.commit()
+    class_id = make_session(db, shop, local(shop, 2026, 11, 23, 10))
+    from tests.factories import grant_pack
+
+    grant_pack(db, shop, shop.client_id, 5, starts_at=clock.now())
+    with db.studio(shop.studio_id) as s:
+        booking = booking_svc.book(s, shop.client_id, class_id).booking
+        booking_id = booking.id
+    clock.set(local(shop, 2026, 11, 23, 12))
+    with db.studio(shop.studio_id) as s:
+        attendance.mark_no_show(s, booking_id)
+        fee = s.scalars(select(Payment).where(Payment.kind == "fee")).one()
+        token = fee.token
+    client = app_for(db).test_client()
+    assert client.get(f"/pay/{token}").status_code == 303  # owed: on to the checkout
+    with db.studio(shop.studio_id) as s:
+        attendance.check_in(s, booking_id)
+    page = client.get(f"/pay/{token}")
+    assert page.status_code == 200 and "Nothing to pay" in page.get_data(as_text=True)

@@ -128,7 +128,7 @@ def create_stripe_session(session: Session, payment: Payment, settings: Settings
 class Destination:
     """Where the short link sends the phone: Stripe, the demo page, or a page saying why not."""
 
-    kind: str  # stripe | demo | paid | closed
+    kind: str  # stripe | demo | paid | closed | nothing_owed
     url: str | None = None
 
 
@@ -146,6 +146,11 @@ def destination(session: Session, token: str) -> Destination:
         return Destination("paid")
     if payment.status in ("refunded", "partially_refunded"):
         return Destination("closed")
+    if payment.kind == "fee":
+        from app.payments.fulfil import fee_outstanding
+
+        if fee_outstanding(session, payment) <= 0:
+            return Destination("nothing_owed")
     settings = current()
     if not stripe_enabled(settings):
         return Destination("demo")

@@ -19,7 +19,9 @@ from app.models import Client, ClientPackage, CreditEntry, IntroOffer, Package, 
 
 
 def locked(session: Session, payment_id: int) -> Payment:
-    payment = session.scalars(select(Payment).where(Payment.id == payment_id).with_for_update()).first()
+    """The payment, row-locked and re-read (a copy loaded earlier in the session may be stale)."""
+    payment = session.scalars(select(Payment).where(Payment.id == payment_id).with_for_update()
+                              .execution_options(populate_existing=True)).first()
     if payment is None:
         raise NotFound("payment", payment_id)
     return payment

@@ -82,10 +82,7 @@ def refund_payment(session: Session, payment_id: int, *, actor: str) -> Payment:
         stripe_api.create_refund(settings, params, idempotency_key=f"refund:payment:{payment.id}",
                                  account=payment.stripe_account)
         payment = locked(session, payment_id)
-        if payment.status not in REFUNDABLE:  # the webhook got here first
-            session.rollback()
-            return payment
-    apply_refund(session, payment, payment.amount, actor=actor)
+    apply_refund(session, payment, payment.amount, actor=actor)  # no-op if the webhook got here first
     record(session, actor=actor, action="refund", entity="payment", entity_id=payment.id, before=before,
            after=snapshot(payment))
     session.commit()

@@ -79,6 +79,8 @@ def pay(token: str) -> Response:
             return redirect(url_for("pay.demo", token=token), code=303)
         if where.kind == "paid":
             return _page(s, payment, message="This is paid. Thank you!")
+        if where.kind == "nothing_owed":
+            return _page(s, payment, message="Nothing to pay: this fee has been waived or paid already.")
         return _page(s, payment, message="This payment was refunded.")
 
 
