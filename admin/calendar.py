@@ -185,6 +185,7 @@ def roster_data(s: Session, cs: ClassSession) -> dict:
                      for e, name, phone in waitlist],
         "waiting": sum(1 for e, *_ in waitlist if e.status in OPEN_WAITLIST),
         "past": cs.starts_at <= clock.now(),
+        "attendance_open": clock.now() >= cs.starts_at - changes.CHECK_IN_OPENS,
         "locations": s.scalars(select(Location).order_by(Location.name)).all(),
         "instructors": s.scalars(select(Staff).where(Staff.active.is_(True)).order_by(Staff.name)).all(),
         "move_date": starts.date().isoformat(), "move_time": starts.strftime("%H:%M"),

@@ -161,12 +161,24 @@ def test_roster_shows_booked_and_waitlist_and_another_studios_ids_are_not_found(
 def test_check_in_and_no_show_from_the_roster(db, app, two, clock):
     browser = sign_in(app, "lotus", "front_desk")
     base = f"/admin/calendar/session/{two.lotus_sid}/booking/{two.lotus_booking}"
+    assert "Check-in opens an hour before the class." in browser.get(
+        f"/admin/calendar/session/{two.lotus_sid}").get_data(as_text=True)
+    early = post(browser, f"{base}/check-in")
+    assert early.status_code == 409 and "check-in opens an hour before the class" in early.get_data(as_text=True)
+    clock.set(local(two.lotus, 2026, 11, 25, 17, 30))
+    too_soon = post(browser, f"{base}/no-show")
+    assert too_soon.status_code == 409 and "hasn&#39;t started yet" in too_soon.get_data(as_text=True)
+    with db.studio(two.lotus.studio_id) as s:
+        assert s.get(Booking, two.lotus_booking).status == "confirmed"
+        assert s.scalar(select(func.count(AuditLog.id))) == 0
+
+    clock.set(local(two.lotus, 2026, 11, 25, 18, 10))
     assert post(browser, f"{base}/no-show").status_code == 302
     with db.studio(two.lotus.studio_id) as s:
         assert s.get(Booking, two.lotus_booking).status == "no_show"
     assert post(browser, f"{base}/check-in").status_code == 302  # corrects the no-show
     page = browser.get(f"/admin/calendar/session/{two.lotus_sid}").get_data(as_text=True)
-    assert "Sam Lee checked in." in page and "checked in 09:00" in page
+    assert "Sam Lee checked in." in page and "checked in 18:10" in page
     again = post(browser, f"{base}/no-show")
     assert again.status_code == 409 and "Not changed" in again.get_data(as_text=True)
     with db.studio(two.lotus.studio_id) as s:
@@ -232,6 +244,7 @@ def test_instructors_see_and_work_only_their_own_classes_and_cannot_cancel_or_mo
     page = browser.get(f"/admin/calendar/session/{mine}").get_data(as_text=True)
     assert "Ali Khan" in page and "Move this class" not in page and "Cancel this class" not in page
     assert post(browser, f"/admin/calendar/session/{two.lotus_sid}/booking/{two.lotus_booking}/check-in").status_code == 404
+    clock.set(local(two.lotus, 2026, 11, 24, 6, 50))
     assert post(browser, f"/admin/calendar/session/{mine}/booking/{booking}/check-in").status_code == 302
 
     before = _state(db, two.lotus, mine)

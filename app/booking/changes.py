@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Iterator
 
 from sqlalchemy import event, func, select
@@ -22,6 +22,7 @@ from app.booking.events import SessionCancelled, SessionMoved, publish
 from app.models import Booking, ClassSession, Location, OutboxMessage, Staff, WaitlistEntry
 
 REASON_MAX = 300
+CHECK_IN_OPENS = timedelta(hours=1)  # before the start; a no-show only once the class has begun
 
 
 @dataclass(frozen=True)
@@ -125,11 +126,18 @@ def cancel_by_studio(session: Session, session_id: int, *, reason: str, actor: s
 
 
 def mark_attendance(session: Session, session_id: int, booking_id: int, *, present: bool, actor: str) -> Booking:
-    """Use case: check a client in (``present``) or mark a no-show, on that session's
-    roster, with its audit line. Commit once (``attendance`` does)."""
+    """Use case: check a client in (``present``, from an hour before the start) or mark a
+    no-show (once it has started), on that session's roster, with its audit line.
+    Commit once (``attendance`` does)."""
     booking = session.get(Booking, booking_id)
     if booking is None or booking.session_id != session_id:
         raise NotFound("booking", booking_id)
+    starts_at = session.get(ClassSession, session_id).starts_at
+    now = clock.now()
+    if present and now < starts_at - CHECK_IN_OPENS:
+        raise InvalidRequest("check-in opens an hour before the class")
+    if not present and now < starts_at:
+        raise InvalidRequest("the class hasn't started yet")
     with _audited(session, booking, actor=actor, action="check_in" if present else "no_show", entity="booking"):
         if present:
             return attendance.check_in(session, booking_id, actor=actor)
