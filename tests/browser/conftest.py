@@ -120,6 +120,7 @@ def chromium() -> Iterator[object]:
 @pytest.fixture
 def browser(chromium, live_server) -> Iterator[object]:
     """The shared Chromium, signed out, at desktop size, with the server's clock installed."""
+    live_server.clock.set(START)
     previous = clock_module.install(live_server.clock)
     sign_in_limit.hits.clear()
     chromium.execute_cdp_cmd("Network.clearBrowserCookies", {})

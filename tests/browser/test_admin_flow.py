@@ -2,13 +2,16 @@
 
 sign up, set up a location, a class type and a weekly schedule, generate sessions, see
 them on the calendar, add and book a client, cancel the class from its roster and read
-the texts in the outbox, then talk to the bot in the playground. Screenshots of the
-calendar, dashboard and playground at desktop and phone widths go to
+the texts in the outbox, talk to the bot in the playground, and check the client in at
+the door that evening. Screenshots of the
+calendar, dashboard, playground (and a few more pages) at desktop and phone widths go to
 ``tests/browser/screenshots/`` (git-ignored).
 
 The server's clock is frozen at Monday 23 Nov 2026 09:00 UTC (09:00 in London).
 """
 from __future__ import annotations
+
+from datetime import datetime, timezone
 
 from selenium.webdriver.common.by import By
 
@@ -128,6 +131,16 @@ def talk_to_the_bot(page: Page) -> None:
     assert "1/12 booked" in day_column(page, "Fri 27").text
 
 
+def check_in_at_the_door(page: Page, roster: str) -> None:
+    """At 17:45 (check-in opens an hour before) Maya is checked in on Monday's roster."""
+    page.server.clock.set(datetime(2026, 11, 23, 17, 45, tzinfo=timezone.utc))  # 17:45 in London
+    page.open(roster)
+    row = page.row("Maya Chen")
+    page.click("Check in", within=row)
+    assert "Maya Chen checked in." in page.text, page.text
+    assert "checked in" in page.row("Maya Chen").text
+
+
 SCREENS = {  # name: how to get there
     "dashboard": "/admin/dashboard",
     "calendar": "/admin/calendar/",
@@ -146,6 +159,7 @@ def test_a_new_owner_sets_up_the_week_books_cancels_and_tries_the_bot(page):
     roster = cancel_the_class_and_read_the_outbox(page)
     read_the_dashboard(page)
     talk_to_the_bot(page)
+    check_in_at_the_door(page, roster)
     overflowing = {}
     for name, path in {**SCREENS, "client": profile, "roster": roster}.items():
         page.open(path)
