@@ -124,9 +124,9 @@ def talk_to_the_bot(page: Page) -> None:
     page.fill({"Text as": CLIENT_PHONE, "Message": "book vinyasa friday"})
     page.click("Send")
     bubbles = [b.text for b in page.driver.find_elements(By.CSS_SELECTOR, "#thread .bubble")]
-    assert bubbles[-2].startswith("book vinyasa friday"), bubbles
-    assert bubbles[-1].startswith("Booked: Vinyasa Flow, Fri 27 Nov 18:30 at Main studio"), bubbles
-    assert "3 credits left" in bubbles[-1]
+    assert any(b.startswith("book vinyasa friday") for b in bubbles), bubbles
+    replies = [b for b in bubbles if b.startswith("Booked: Vinyasa Flow, Fri 27 Nov 18:30 at Main studio")]
+    assert len(replies) == 1 and "3 credits left" in replies[0], bubbles
     page.click("Calendar")  # the bot's booking is a real one
     assert "1/12 booked" in day_column(page, "Fri 27").text
 
