@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from admin.roles import require
+from admin.roles import can, require
 from admin.today import today_classes
 from app import clock, get_db
 from app.models import (
@@ -40,6 +40,7 @@ class Bar:
     label: str
     value: int
     total: int = 0  # for rates: value of total
+    hint: str = ""  # the full label, where the bar shows a short one
 
     @property
     def percent(self) -> int:
@@ -108,7 +109,7 @@ def figures(s: Session, studio_id: int) -> Figures:
         day = at.astimezone(zone).date()
         if day in per_day:
             per_day[day] += 1
-    bookings_per_day = [Bar(f"{d:%a} {d.day}", n) for d, n in per_day.items()]
+    bookings_per_day = [Bar(str(d.day), n, hint=f"{d:%a} {d.day}") for d, n in per_day.items()]
 
     # no-shows (and attendance) of classes that started in the last 7 / 30 days
     def count_status(status: str, days: int) -> int:
@@ -155,7 +156,9 @@ def money(amount: Decimal, currency: str) -> str:
 def render_dashboard():
     with get_db().studio(current_user.studio_id) as s:
         data = figures(s, current_user.studio_id)
-    return render_template("admin/dashboard.html", f=data, money=money)
+    # front desk runs the day; what the studio takes in is for managers and the owner
+    return render_template("admin/dashboard.html", f=data, money=money,
+                           show_money=can(current_user.role, "refunds"))
 
 
 @bp.get("/")

@@ -58,9 +58,16 @@ def _page(s: Session, studio: Studio, phone: str | None, *, after: int | None = 
     if phone:
         rows = s.scalars(select(Message).where(Message.phone == phone, Message.channel == CHANNEL)
                          .order_by(Message.created_at.desc(), Message.id.desc()).limit(THREAD_LIMIT)).all()
-        thread = [{"direction": m.direction, "body": m.body, "at": m.created_at.astimezone(zone).strftime("%a %H:%M"),
-                   "playground": (m.provider_sid or "").startswith(SID_PREFIX) or m.from_addr == NO_NUMBER}
-                  for m in reversed(rows)]
+        playground = False
+        for m in reversed(rows):
+            if m.direction == "in":
+                playground, sender = (m.provider_sid or "").startswith(SID_PREFIX), "Client"
+            elif m.provider_sid is None:  # the bot's answer, logged with the text before it
+                sender = "Bot"
+            else:  # sent through the outbox: a reminder, an offer, a notice
+                playground, sender = False, "Studio text"
+            thread.append({"direction": m.direction, "body": m.body, "playground": playground, "sender": sender,
+                           "at": m.created_at.astimezone(zone).strftime("%a %H:%M")})
         conv = s.scalars(select(Conversation).where(Conversation.phone == phone,
                                                     Conversation.channel == CHANNEL)).first()
         client = s.scalars(select(Client).where(Client.phone == phone)).first()

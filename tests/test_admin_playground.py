@@ -32,7 +32,9 @@ def say(browser, phone: str, body: str):
 
 
 def bubbles(page: str) -> list[str]:
-    return [html.unescape(b) for b in re.findall(r'<div class="bubble (?:in|out)">(.*?)<small>', page, re.S)]
+    """The thread, oldest first (the page lists it newest first and shows it bottom-up)."""
+    found = re.findall(r'<div class="bubble (?:in|out)">(.*?)<small>', page, re.S)
+    return [html.unescape(b) for b in reversed(found)]
 
 
 def test_the_playground_books_a_real_booking_through_the_engine(db, app, lotus):  # noqa: F811
