@@ -2,8 +2,6 @@
 Stripe Connect onboarding (owner only), and other studios' payments not found."""
 from __future__ import annotations
 
-import re
-from decimal import Decimal
 from urllib.parse import parse_qs
 
 import pytest
@@ -15,7 +13,7 @@ from admin.security import sign_in_limit
 from app import create_app
 from app.booking import credits
 from app.config import Settings
-from app.models import AuditLog, Package, Payment, Studio
+from app.models import AuditLog, Package, Studio
 from tests.test_admin_auth import PASSWORD, HttpsClient, token
 from tests.test_payments import (  # noqa: F401  (fixtures)
     STRIPE,
@@ -29,7 +27,7 @@ from tests.test_payments import (  # noqa: F401  (fixtures)
     state,
     stripe_env,
 )
-from tests.factories import make_client, make_studio
+from tests.factories import make_studio
 
 PAGE = "/admin/payments/"
 

@@ -3,19 +3,17 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from flask import current_app, has_app_context
+
 from app.config import Settings
 
 DEMO_BASE_URL = "http://localhost:5000"
 
 
 def current() -> Settings:
-    try:
-        from flask import current_app, has_app_context
-
-        if has_app_context() and isinstance(current_app.config.get("FRONTDESK"), Settings):
-            return current_app.config["FRONTDESK"]
-    except ImportError:  # the bot and jobs run without Flask installed in some tools
-        pass
+    """Inside a request, the app's settings; in jobs, the CLI and the simulator, the environment."""
+    if has_app_context() and isinstance(current_app.config.get("FRONTDESK"), Settings):
+        return current_app.config["FRONTDESK"]
     return Settings()
 
 
@@ -33,7 +31,8 @@ def application_fee_percent(settings: Settings) -> Decimal:
     try:
         percent = Decimal(str(settings.stripe_application_fee_percent or "0"))
     except InvalidOperation as exc:
-        raise ValueError(f"STRIPE_APPLICATION_FEE_PERCENT must be a number, got {settings.stripe_application_fee_percent!r}") from exc
+        raise ValueError("STRIPE_APPLICATION_FEE_PERCENT must be a number, "
+                         f"got {settings.stripe_application_fee_percent!r}") from exc
     if not Decimal("0") <= percent <= Decimal("100"):
         raise ValueError("STRIPE_APPLICATION_FEE_PERCENT must be between 0 and 100")
     return percent
