@@ -278,7 +278,7 @@ class ScheduleView(SetupModelView):
     form_args = {
         "class_type": {"label": "Class", "get_label": "name", "validators": [DataRequired()]},
         "location": {"get_label": "name", "validators": [DataRequired()]},
-        "instructor": {"get_label": "name"},
+        "instructor": {"get_label": "name", "blank_text": "No instructor"},
         "start_time": {"label": "Starts at (local time)", "validators": [DataRequired(
             message="Give the start time as HH:MM, e.g. 18:30.")], "formats": ("%H:%M", "%H:%M:%S", "%I:%M %p"),
                        "default_format": "%H:%M"},
@@ -316,6 +316,12 @@ def _when(view: Any, context: Any, model: Any, name: str) -> str:
     return model.created_at.astimezone(studio_timezone(view.session)).strftime("%a %d %b %Y %H:%M")
 
 
+ENTITY_LABELS = {"studio_settings": "Studio settings", "location": "Location", "class_type": "Class type",
+                 "staff": "Staff", "schedule": "Schedule", "package": "Package", "intro_offer": "Intro offer",
+                 "session": "Session", "client": "Client", "booking": "Booking", "credits": "Credits"}
+ACTION_LABELS = {"create": "Added", "edit": "Changed", "delete": "Deleted", "generate_sessions": "Generated sessions"}
+
+
 def _changes(view: Any, context: Any, model: Any, name: str) -> str:
     before, after = model.before or {}, model.after or {}
     if model.action == "edit":
@@ -344,8 +350,11 @@ class AuditLogView(SetupModelView):
     column_list = ("created_at", "actor", "action", "entity", "entity_id", "changes")
     column_labels = {"created_at": "When", "actor": "Who", "entity": "What", "entity_id": "Id",
                      "changes": "Changed"}
-    column_formatters = {"created_at": _when, "changes": _changes}
-    column_formatters_detail = {"created_at": _when, "before": _json, "after": _json}
+    column_formatters = {"created_at": _when, "changes": _changes,
+                         "entity": lambda v, c, m, n: ENTITY_LABELS.get(m.entity, m.entity),
+                         "action": lambda v, c, m, n: ACTION_LABELS.get(m.action, m.action)}
+    column_formatters_detail = {"created_at": _when, "before": _json, "after": _json,
+                                "entity": lambda v, c, m, n: ENTITY_LABELS.get(m.entity, m.entity)}
     column_filters = ("action", "entity", "actor")
     column_searchable_list = ("actor", "entity", "entity_id")
     column_default_sort = [("created_at", True), ("id", True)]
