@@ -253,3 +253,32 @@ def test_instructors_see_and_work_only_their_own_classes_and_cannot_cancel_or_mo
     assert _state(db, two.lotus, mine) == before
     with db.studio(two.lotus.studio_id) as s:
         assert s.get(Booking, booking).status == "attended"
+
+
+def test_the_week_is_a_few_queries_however_many_classes(db, app, two, clock):
+    from sqlalchemy import event
+
+    browser = sign_in(app, "lotus", "front_desk")
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    def queries_for_week() -> int:
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert browser.get("/admin/calendar/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    few = queries_for_week()
+    for day in range(23, 30):
+        for hour in (7, 9, 12, 17, 19):
+            sid = make_session(db, two.lotus, local(two.lotus, 2026, 11, day, hour, 30), capacity=3)
+            if (day, hour) > (23, 7):  # the ones still ahead get a booking each
+                book(db, two.lotus, sid, f"+4477009{day:02d}{hour:03d}", "Client", clock)
+    page = browser.get("/admin/calendar/").get_data(as_text=True)
+    assert page.count('class="slot') == 36
+    assert queries_for_week() == few <= 8

@@ -195,3 +195,24 @@ def test_cancel_by_the_studio_needs_a_reason_then_refunds_texts_and_clears_the_w
     assert (audit.action, audit.after["status"], audit.after["cancel_reason"]) == ("cancel", "cancelled",
                                                                                   "Maya is ill")
     assert [to for _, to, _ in _outbox(db, world, "session_cancelled")] == ["+447700900301", "+447700900303"]
+
+
+def test_reply_c_to_the_moved_text_cancels_free_through_the_bot(db, clock):
+    from app.booking.schedules import generate_for_studios
+    from app.fixtures import load_fixture
+    from app.models import ClassType, Studio
+    from tests.conversation import LOTUS, Texter, make_app
+
+    load_fixture(db, LOTUS)
+    generate_for_studios(db)
+    with db.unscoped() as s:
+        studio_id = s.scalars(select(Studio.id).where(Studio.key == "lotus")).one()
+    sam = Texter(make_app(db).test_client(), "+447700900301")
+    assert sam.says("book yoga wed 6pm").startswith("Booked: Vinyasa Flow, Wed 25 Nov 18:00")
+    clock.set(local("Europe/London", 2026, 11, 25, 10))  # inside the 12-hour window: normally a late cancel
+    with db.studio(studio_id) as s:
+        sid = s.scalars(select(ClassSession.id).join(ClassType, ClassType.id == ClassSession.class_type_id)
+                        .where(ClassType.name == "Vinyasa Flow",
+                               ClassSession.starts_at == local("Europe/London", 2026, 11, 25, 18))).one()
+        move_session(s, sid, starts_at=local("Europe/London", 2026, 11, 25, 20), actor="owner")
+    assert sam.says("C") == "Cancelled: Vinyasa Flow, Wed 25 Nov 20:00. 1 credit back. You have 10."
