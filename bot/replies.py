@@ -524,7 +524,7 @@ class Words:
 
     def checkout_link(self, name: str, price: Decimal, url: str) -> str:
         return self.out(f"{name}, {self.money(price)}. Pay securely here: {url}\n"
-                        "Your credits are added as soon as it's paid.")
+                        "It's added to your account as soon as it's paid.")
 
     def payments_unavailable(self) -> str:
         return self.out("Sorry, paying by text isn't available right now. You can pay at the desk.")

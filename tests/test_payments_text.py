@@ -82,7 +82,7 @@ def test_buy_ten_pack_texts_a_short_link_that_pays_once(db, lotus, web):
     reply = Texter(web, SAM).says("buy 10 pack")
     token = LINK.search(reply).group(1)
     assert reply == (f"10 Class Pack, £150. Pay securely here: {BASE}/pay/{token}\n"
-                     "Your credits are added as soon as it's paid.")
+                     "It's added to your account as soon as it's paid.")
     assert sms_ok(reply)
     [payment] = payments(db, lotus)
     assert (payment.kind, payment.status, payment.amount, payment.currency) == ("package", "open", Decimal("150.00"), "GBP")

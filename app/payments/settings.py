@@ -1,13 +1,13 @@
 """The payment settings in force: the Flask app's when there is one, else the environment."""
 from __future__ import annotations
 
+import os
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app, has_app_context
 
 from app.config import Settings
 
-DEMO_BASE_URL = "http://localhost:5000"
 
 
 def current() -> Settings:
@@ -19,7 +19,8 @@ def current() -> Settings:
 
 def base_url(settings: Settings, given: str | None = None) -> str:
     """Where this server is reachable from a phone: ``PUBLIC_BASE_URL`` (the demo: localhost)."""
-    return (given or settings.public_base_url or DEMO_BASE_URL).rstrip("/")
+    demo = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"  # where ./scripts/demo serves
+    return (given or settings.public_base_url or demo).rstrip("/")
 
 
 def stripe_enabled(settings: Settings) -> bool:
