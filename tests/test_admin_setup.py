@@ -186,6 +186,7 @@ def test_export_holds_only_the_signed_in_studios_rows(db, app, studios, url):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     body = response.get_data(as_text=True)
     assert "Lotus" in body and "Harbour" not in body
+    assert "scrypt" not in body and "password" not in body.lower()
 
 
 def test_pickers_list_only_the_signed_in_studios_rows(db, app, studios):
@@ -364,6 +365,14 @@ def test_signed_out_visitors_are_sent_to_sign_in_for_pages_and_posts(db, app, st
         assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
     # a POST without a session has no CSRF token: refused before it reaches the view
     assert client.post(f"{SETUP}/class-types/new/", data={"name": "X"}).status_code == 400
+    # with a visitor's token it reaches the guard, which sends it to sign-in and writes nothing
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/admin/login").get_data(as_text=True)).group(1)
+    for path in ("class-types/new/", "class-types/action/", "schedules/generate/", "studio/"):
+        response = client.post(f"{SETUP}/{path}", data={"name": "X", "action": "delete", "rowid": ["1"],
+                                                           "csrf_token": csrf})
+        assert response.status_code == 302 and "/admin/login" in response.headers["Location"], path
+    lotus, _ = studios
+    assert count(db, lotus, ClassType) == 2 and count(db, lotus, ClassSession) == 0
 
 
 def test_managers_cannot_touch_owners_or_make_one(db, app, studios):
