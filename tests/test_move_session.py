@@ -216,3 +216,21 @@ def test_reply_c_to_the_moved_text_cancels_free_through_the_bot(db, clock):
                                ClassSession.starts_at == local("Europe/London", 2026, 11, 25, 18))).one()
         move_session(s, sid, starts_at=local("Europe/London", 2026, 11, 25, 20), actor="owner")
     assert sam.says("C") == "Cancelled: Vinyasa Flow, Wed 25 Nov 20:00. 1 credit back. You have 10."
+
+
+def test_a_reminder_still_waiting_with_the_old_time_is_held_back(db, world, clock):
+    from app.messaging.outbox import enqueue
+
+    sid = make_session(db, world, local(world, 2026, 11, 24, 8))
+    [booking] = _book(db, world, sid, ["+447700900301"], clock)
+    other = make_session(db, world, local(world, 2026, 11, 24, 12))
+    [kept] = _book(db, world, other, ["+447700900302"], clock)
+    with db.studio(world.studio_id) as s:
+        for b in (booking, kept):  # queued during quiet hours, due at 08:00
+            enqueue(s, dedupe_key=f"reminder:24h:booking:{b}", kind="reminder_24h", to_addr="+447700900301",
+                    body="Reminder: Vinyasa Flow tomorrow at 08:00", send_after=local(world, 2026, 11, 24, 8))
+        s.commit()
+        move_session(s, sid, starts_at=local(world, 2026, 11, 24, 18), actor="owner")
+        rows = {o.dedupe_key: o.status for o in s.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == "reminder_24h"))}
+    assert rows == {f"reminder:24h:booking:{booking}": "skipped", f"reminder:24h:booking:{kept}": "pending"}

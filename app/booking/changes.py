@@ -85,6 +85,7 @@ def move_session(session: Session, session_id: int, *, starts_at: datetime, loca
         select(WaitlistEntry.id).where(WaitlistEntry.session_id == session_id,
                                        WaitlistEntry.status.in_(("waiting", "offered"))).order_by(WaitlistEntry.id)))
     event = SessionMoved(session_id, class_session.move_count, old_start, old_location, booking_ids, entry_ids)
+    _hold_stale_reminders(session, booking_ids)
     session.flush()
     audit.record(session, actor=actor, action="move", entity="session", entity_id=session_id, before=before,
                  after=audit.snapshot(class_session))
@@ -92,6 +93,18 @@ def move_session(session: Session, session_id: int, *, starts_at: datetime, loca
     texted = _texted(session, f"moved:{session_id}:{event.version}:")
     session.commit()
     return Change(event, texted)
+
+
+def _hold_stale_reminders(session: Session, booking_ids: tuple[int, ...]) -> None:
+    """A reminder still waiting to go (quiet hours, say) names the old time: it must not go."""
+    if not booking_ids:
+        return
+    suffixes = tuple(f":booking:{b}" for b in booking_ids)
+    waiting = session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending",
+                                                          OutboxMessage.dedupe_key.like("reminder:%"))).all()
+    for row in waiting:
+        if row.dedupe_key.endswith(suffixes):
+            row.status, row.error_message = "skipped", "the class was moved: the move text went instead"
 
 
 def _check_instructor_free(session: Session, session_id: int, instructor_id: int, start: datetime,
