@@ -187,7 +187,8 @@ def roster_data(s: Session, cs: ClassSession) -> dict:
         "past": cs.starts_at <= clock.now(),
         "attendance_open": clock.now() >= cs.starts_at - changes.CHECK_IN_OPENS,
         "locations": s.scalars(select(Location).order_by(Location.name)).all(),
-        "instructors": s.scalars(select(Staff).where(Staff.active.is_(True)).order_by(Staff.name)).all(),
+        "instructors": s.scalars(select(Staff).where(Staff.active.is_(True), Staff.role != "front_desk")
+                                 .order_by(Staff.name)).all(),
         "move_date": starts.date().isoformat(), "move_time": starts.strftime("%H:%M"),
         "week": week_of(starts.date().isoformat(), starts.date()).isoformat(),
     }
