@@ -1,8 +1,9 @@
-"""Changes the studio makes to a dated session: move it, or cancel it (with an audit line).
+"""Changes the studio's staff make to a dated session: move it, cancel it, take its
+attendance, each with its audit line.
 
-Both are one transaction, committed here: the session row is locked, the change is
-made, the audit line and the texts to everyone booked (outbox rows, via the event) are
-written, then one commit. Nothing is sent here; the caller kicks delivery after commit.
+Each is one transaction: the session row is locked, the change is made, the audit line
+and the texts to everyone booked (outbox rows, via the event) are written, then one
+commit. Nothing is sent here; the caller kicks delivery after the commit.
 """
 from __future__ import annotations
 
