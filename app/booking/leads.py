@@ -221,7 +221,7 @@ class MatchRefused(BookingError):
 
     def __init__(self, kind: str, reason: str = "") -> None:
         super().__init__(reason or kind)
-        self.kind = kind  # no_open | range | already_matched | slot | unknown_lead | no_request
+        self.kind = kind  # no_open | range | already_matched | unpaid | slot | unknown_lead | no_request
         self.reason = reason
 
 
@@ -364,6 +364,8 @@ def propose(session: Session, lead: Lead, staff_id: int, location_id: int | None
     Raises ``MatchRefused``: ``already_matched`` when the lead is not waiting for a match,
     ``slot`` when the instructor isn't free then (or isn't there)."""
     lead = session.scalars(select(Lead).where(Lead.id == lead.id).with_for_update()).one()
+    if lead.paid_at is None:
+        raise MatchRefused("unpaid", short(lead))
     if lead.status not in OPEN_FOR_MATCHING:
         raise MatchRefused("already_matched", short(lead))
     staff = session.get(Staff, staff_id)
@@ -571,3 +573,56 @@ def studio_region(studio: Studio) -> str | None:
             except phonenumbers.NumberParseException:
                 continue
     return {"Europe/London": "GB"}.get(studio.timezone) or ("US" if studio.timezone.startswith("America/") else None)
+
+
+# --------------------------------------------------------------------------- the leads board
+
+STAGE_LABELS = {"new": "New", "paid": "Paid", "preferences": "Preferences in", "matched": "Matched",
+                "booked": "Booked", "attended": "First session attended", "converted": "Converted"}
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    stage: str
+    label: str
+    reached: int  # leads at this stage or further
+    rate: float | None  # percent of the previous stage's leads that got here
+
+
+def funnel(statuses: Sequence[str]) -> list[FunnelStep]:
+    """Counts per stage reached and the conversion from each stage to the next (pure)."""
+    order = {stage: i for i, stage in enumerate(STAGES)}
+    ranks = [order[s] for s in statuses if s in order]
+    steps: list[FunnelStep] = []
+    previous = None
+    for i, stage in enumerate(STAGES):
+        reached = sum(1 for r in ranks if r >= i)
+        rate = None if previous is None else (round(100 * reached / previous, 1) if previous else None)
+        steps.append(FunnelStep(stage, STAGE_LABELS[stage], reached, rate))
+        previous = reached
+    return steps
+
+
+def board(session: Session) -> tuple[dict[str, list[Lead]], list[FunnelStep]]:
+    """Leads by stage (newest first) and the funnel figures, for the studio in scope."""
+    rows = session.scalars(select(Lead).order_by(Lead.created_at.desc(), Lead.id.desc())).all()
+    columns: dict[str, list[Lead]] = {stage: [] for stage in STAGES}
+    for lead in rows:
+        if lead.status in columns:
+            columns[lead.status].append(lead)
+    return columns, funnel([lead.status for lead in rows])
+
+
+def options_for(session: Session, lead: Lead) -> list[dict[str, Any]]:
+    """The owner's current choices for a lead: the open question's, else freshly ranked."""
+    question = session.scalars(select(LeadMatch).where(LeadMatch.lead_id == lead.id, LeadMatch.status == "open")
+                               .order_by(LeadMatch.id.desc())).first()
+    if question is not None:
+        return list(question.options)
+    offer = session.get(IntroOffer, lead.intro_offer_id) if lead.intro_offer_id else None
+    if offer is None:
+        return []
+    found = matching.top_matches(session, offer.class_type_id, lead.preferences or {}, lead.goals,
+                                 exclude_staff=_excluded_staff(session, lead))
+    return [{"staff_id": c.staff_id, "location_id": c.location_id, "starts_at": c.starts_at.isoformat()}
+            for c in found]
