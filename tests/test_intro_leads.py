@@ -81,3 +81,94 @@ def test_lead_of_another_studio_is_not_found(db, clock, studio):
             leads.lead_paid(s, lead_id, paid_at=clock.now())
     with db.studio(studio) as s:
         assert s.get(Lead, lead_id).status == "new"
+
+
+def test_a_lead_whose_client_buys_a_package_is_converted(db, clock, studio):
+    from app.booking.credits import grant_package
+    from app.models import Package
+
+    lead_id = new_lead(db, studio)
+    with db.studio(studio) as s:
+        leads.lead_paid(s, lead_id, paid_at=clock.now())
+        s.commit()
+        lead = s.get(Lead, lead_id)
+        lead.status = "attended"
+        s.commit()
+        assert leads.mark_converted(s) == 0  # the intro pack itself is no conversion
+        pack = s.scalars(select(Package).where(Package.key == "ten-pack")).one()
+        grant_package(s, lead.client_id, pack.id, source="payment")
+        assert leads.mark_converted(s) == 1
+        assert leads.mark_converted(s) == 0
+        assert s.get(Lead, lead_id).status == "converted"
+
+
+def test_the_lead_services_end_to_end_on_each_backend(db, clock, studio):
+    """The SMS flow's services without the bot: match, decline, time-out, accept, remind, next offer."""
+    from datetime import datetime, timezone
+
+    from app.booking import attendance
+    from app.models import Booking, BookingRequest, Location, Staff
+    from jobs.leads import run_leads
+
+    lead_id = new_lead(db, studio)
+    with db.studio(studio) as s:
+        leads.lead_paid(s, lead_id, paid_at=clock.now())
+        s.commit()
+        clapham = s.scalars(select(Location).where(Location.key == "clapham")).one()
+        staff = {m.key: m.id for m in s.scalars(select(Staff))}
+        match = leads.preferences_in(s, lead_id, {"location_id": clapham.id, "location": "Clapham",
+                                                  "days": [0, 1, 2, 3, 4], "windows": [[360, 540]],
+                                                  "days_label": "weekday", "times_label": "mornings before 9"})
+        assert [o["staff_id"] for o in match.options] == [staff["jess"], staff["tom"], staff["jess"]]
+        tom_request = leads.choose_option(s, match.id, 2, actor="test")
+        leads.answer_request(s, tom_request.id, False, actor="test")
+        second = leads.open_question(s)
+        assert staff["tom"] not in [o["staff_id"] for o in second.options]
+        jess_request = leads.choose_option(s, second.id, 1, actor="test")
+        with pytest.raises(leads.MatchRefused):
+            leads.choose_option(s, second.id, 2, actor="test")  # answered already
+    clock.set(clock.now() + timedelta(hours=3))  # Jess had 2 working hours
+    with db.studio(studio) as s:
+        run_leads(s)
+        assert s.get(BookingRequest, jess_request.id).status == "expired"
+        third = leads.open_question(s)
+        assert {o["staff_id"] for o in third.options} == {staff["sara"]}  # nobody else fits: nearest at Clapham
+        at = datetime(2026, 11, 26, 8, 0, tzinfo=timezone.utc)
+        request = leads.choose_slot(s, lead_id, staff["jess"], [at], actor="test")
+        assert request.location_id == clapham.id
+        answered = leads.answer_request(s, request.id, True, actor="test")
+        assert answered.kind == "booked"
+        lead = s.get(Lead, lead_id)
+        booking = s.scalars(select(Booking).where(Booking.client_id == lead.client_id)).one()
+        assert (lead.status, booking.credits_spent, credits.balance(s, lead.client_id).credits) == ("booked", 1, 2)
+        run_leads(s)
+        assert s.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.kind == "intro_reminder")) == 0
+    clock.set(datetime(2026, 11, 26, 8, 30, tzinfo=timezone.utc))
+    with db.studio(studio) as s:
+        attendance.check_in(s, booking.id, actor="test")
+    clock.set(datetime(2026, 11, 26, 9, 1, tzinfo=timezone.utc))
+    with db.studio(studio) as s:
+        assert run_leads(s) == 1 and run_leads(s) == 0
+        assert s.get(Lead, lead_id).status == "attended"
+        assert s.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.kind == "intro_next")).all() == [
+            f"intro:next:lead:{lead_id}"]
+
+
+def test_owners_are_reminded_once_per_stage_on_each_backend(db, clock, studio):
+    from datetime import datetime, timezone
+
+    lead_id = new_lead(db, studio)
+    with db.studio(studio) as s:
+        leads.lead_paid(s, lead_id, paid_at=clock.now())  # Monday 09:00 London
+        s.commit()
+    clock.set(datetime(2026, 11, 23, 12, 59, tzinfo=timezone.utc))
+    with db.studio(studio) as s:
+        assert leads.escalate(s) == 0
+    clock.set(datetime(2026, 11, 23, 13, 0, tzinfo=timezone.utc))
+    with db.studio(studio) as s:
+        assert leads.escalate(s) == 2 and leads.escalate(s) == 0  # owner and manager, once
+    clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc))
+    with db.studio(studio) as s:
+        assert leads.escalate(s) == 2 and leads.escalate(s) == 0
+        keys = sorted(s.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.kind == "intro_reminder")))
+        assert [k.split(":")[2] for k in keys] == ["24h", "24h", "4h", "4h"]

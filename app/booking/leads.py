@@ -552,10 +552,9 @@ def offer_next_sessions(session: Session) -> int:
 
 def mark_converted(session: Session) -> int:
     """Leads whose client has since taken a package or membership (anything but the intro). Commit."""
-    rows = session.execute(
-        select(Lead).join(ClientPackage, ClientPackage.client_id == Lead.client_id)
-        .where(Lead.status.in_(("booked", "attended")), ClientPackage.kind != "intro",
-               ClientPackage.created_at >= Lead.paid_at).distinct()).scalars().all()
+    bought = select(ClientPackage.id).where(ClientPackage.client_id == Lead.client_id, ClientPackage.kind != "intro",
+                                            ClientPackage.created_at >= Lead.paid_at).exists()
+    rows = session.scalars(select(Lead).where(Lead.status.in_(("booked", "attended")), bought)).all()
     for lead in rows:
         lead.status = "converted"
     session.commit()
