@@ -5,7 +5,6 @@ owner reminders at N working hours and 24h, and the next-session offer."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 
 import pytest

@@ -19,14 +19,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.booking import credits, matching
 from app.booking.appointments import book_appointment, free_slots
-from app.booking.errors import (
-    BookingError,
-    InvalidRequest,
-    NoCredits,
-    NotFound,
-    OutsideBookingWindow,
-    SlotUnavailable,
-)
+from app.booking.errors import BookingError, InvalidRequest, NotFound
 from app.booking.policies import load_policy
 from app.messaging.outbox import enqueue
 from app.models import (
@@ -451,7 +444,7 @@ def answer_request(session: Session, request_id: int, accept: bool, *, actor: st
     try:  # commits the request, the lead and the texts with the booking, or nothing
         booking = book_appointment(session, client.id, request.class_type_id, staff.id, location.id, at,
                                    source="intro", actor=actor)
-    except (SlotUnavailable, OutsideBookingWindow, NoCredits) as exc:
+    except BookingError as exc:  # taken meanwhile, outside the window, no credit left
         session.rollback()
         request = session.get(BookingRequest, request_id)
         lead = session.get(Lead, request.lead_id)
