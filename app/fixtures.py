@@ -178,6 +178,15 @@ def _hours(v: Any) -> list[int]:
     return sorted(set(v), reverse=True)
 
 
+def _working(v: Any) -> tuple[time, time]:
+    if not isinstance(v, list) or len(v) != 2:
+        raise ValueError('must be ["07:00", "20:00"]')
+    start, end = _time(v[0]), _time(v[1])
+    if start >= end:
+        raise ValueError("must start before it ends")
+    return start, end
+
+
 def _quiet(v: Any) -> tuple[time, time]:
     if not isinstance(v, list) or len(v) != 2:
         raise ValueError('must be ["21:00", "08:00"]')
@@ -200,7 +209,11 @@ SECTIONS: dict[str, dict[str, tuple[bool, Check]]] = {
                "late_cancel": (OPT, _choice(LATE_CANCEL_RULES)), "late_cancel_fee": (OPT, _money),
                "no_show": (OPT, _choice(LATE_CANCEL_RULES)), "no_show_fee": (OPT, _money),
                "waitlist_mode": (OPT, _choice(WAITLIST_MODES)), "waitlist_offer_minutes": (OPT, _int(1)),
-               "fill_to_forgive": (OPT, _bool), "reminder_hours": (OPT, _hours), "quiet_hours": (OPT, _quiet)},
+               "fill_to_forgive": (OPT, _bool), "reminder_hours": (OPT, _hours), "quiet_hours": (OPT, _quiet),
+               # intro leads (issue 6): hours to match a paid lead, to answer as an instructor, counted
+               # inside the working day
+               "lead_match_hours": (OPT, _int(1)), "instructor_reply_hours": (OPT, _int(1)),
+               "working_hours": (OPT, _working)},
     "location": {"key": (REQ, _key), "name": (REQ, _str), "address": (OPT, _str), "timezone": (OPT, _tz)},
     "staff": {"key": (REQ, _key), "name": (REQ, _str), "phone": (OPT, _phone), "email": (OPT, _email),
               "role": (REQ, _choice(STAFF_ROLES)), "specialties": (OPT, _strings)},
@@ -428,6 +441,8 @@ def _write_studio(session: Session, spec: StudioSpec, report: LoadReport) -> Non
 
     policy = dict(spec.policy)
     quiet = policy.pop("quiet_hours", (None, None))
+    if "working_hours" in policy:
+        policy["working_start"], policy["working_end"] = policy.pop("working_hours")
     _upsert(session, report, studio, "policies", Policy, {}, {**policy, "quiet_start": quiet[0], "quiet_end": quiet[1]})
     ids: dict[str, dict[str, int]] = {}
     ids["location"] = {x["key"]: _upsert(session, report, studio, "locations", Location, {"key": x["key"]}, {

@@ -172,3 +172,23 @@ def test_owners_are_reminded_once_per_stage_on_each_backend(db, clock, studio):
         assert leads.escalate(s) == 2 and leads.escalate(s) == 0
         keys = sorted(s.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.kind == "intro_reminder")))
         assert [k.split(":")[2] for k in keys] == ["24h", "24h", "4h", "4h"]
+
+
+def test_fixture_sets_the_lead_hours(db, clock, studio):
+    from datetime import time
+
+    from app.booking.policies import load_policy
+
+    with db.studio(studio) as s:
+        policy = load_policy(s)
+        assert (policy.lead_match_hours, policy.instructor_reply_hours, policy.working_start, policy.working_end) == (
+            4, 2, time(7), time(20))
+
+
+def test_fixture_refuses_bad_working_hours(tmp_path):
+    from app.fixtures import FixtureError, validate
+    import tomllib
+
+    data = tomllib.loads(INTRO.read_text().replace('working_hours = ["07:00", "20:00"]', 'working_hours = ["20:00", "07:00"]'))
+    with pytest.raises(FixtureError, match="working_hours"):
+        validate(data, "intro.toml")
