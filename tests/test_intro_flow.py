@@ -296,3 +296,14 @@ def test_a_stranger_texting_intro_gets_the_offer_and_a_link(runs):
     run.feed([text("23T09:02:00", ALEX, "intro")])  # asking again reuses the lead
     with run.studio() as s:
         assert len(s.scalars(select(Lead)).all()) == 1
+
+
+def test_a_waitlist_yes_is_not_taken_for_the_next_session(runs):
+    run = runs(PREFERENCES + [text("23T09:20:00", MAYA, "1"), text("23T09:25:00", JESS, "Y"),
+                              json.dumps({"tick": "2026-11-24T07:30:00+00:00"})])
+    with run.studio() as s:
+        booking = s.scalars(select(Booking).where(Booking.source == "intro")).one()
+        attendance.check_in(s, booking.id, actor="test")
+    run.feed([json.dumps({"tick": "2026-11-28T09:00:00+00:00"})])  # the offer went Tue; it's Sat now
+    run.feed([text("28T09:00:30", JANE, "yes")])
+    assert run.said(JANE)[-1] == "There's nothing waiting for a yes right now. Text 'my bookings' or 'book ...'."

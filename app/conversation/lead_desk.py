@@ -16,11 +16,12 @@ from app import clock
 from app.booking import leads
 from app.booking.appointments import book_appointment, free_slots
 from app.booking.errors import BookingError
-from app.models import BookingRequest, ClassSession, IntroOffer, Lead, Location, OutboxMessage, Staff
+from app.models import Booking, BookingRequest, ClassSession, IntroOffer, Lead, Location, OutboxMessage, Staff
 from bot.desk import Outcome
 from bot.nlu.catalog import NamedEntry
 
 NEXT_CHOICES = 3
+NEXT_OFFER_OPEN = timedelta(days=3)  # a YES after that is read as anything else
 
 
 class SqlLeadDesk:
@@ -134,8 +135,15 @@ class SqlLeadDesk:
         if lead is None or lead.staff_id is None:
             return None
         sent = self.db.scalars(select(OutboxMessage.id).where(
-            OutboxMessage.dedupe_key == f"intro:next:lead:{lead.id}")).first()
+            OutboxMessage.dedupe_key == f"intro:next:lead:{lead.id}",
+            OutboxMessage.created_at >= clock.now() - NEXT_OFFER_OPEN)).first()
         if sent is None:
+            return None
+        booked_again = self.db.scalars(
+            select(ClassSession.id).join(Booking, Booking.session_id == ClassSession.id).where(
+                Booking.client_id == lead.client_id, Booking.status == "confirmed",
+                ClassSession.instructor_id == lead.staff_id, ClassSession.starts_at > clock.now())).first()
+        if booked_again is not None:
             return None
         return {"lead_id": lead.id, "staff_id": lead.staff_id, "instructor": self.db.get(Staff, lead.staff_id).name}
 

@@ -54,8 +54,8 @@ def respond(c: Ctx) -> Turn | None:
     lead = leads.awaiting_preferences()
     if lead is not None and c.parse.intent not in ELSEWHERE and not (c.parse.intent == "book" and c.parse.class_match):
         return _preferences(c, leads, lead)
-    if c.parse.intent == "yes" and not c.parse.has_slots:
-        offer = leads.next_session_offer()
+    if c.parse.intent == "yes" and not c.parse.has_slots and c.desk.live_offer().kind != "offer":
+        offer = leads.next_session_offer()  # a waitlist spot waiting for this YES comes first
         if offer is not None:
             return _next_times(c, leads, offer)
     return None
