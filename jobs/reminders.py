@@ -3,7 +3,8 @@
 What is due is read from the database every time (never from a queue), so a run after
 downtime catches up once: only the latest reminder still ahead of the class is sent, a
 booking made after a reminder's moment doesn't get that one, and the dedupe key
-``reminder:<h>h:booking:<id>`` makes repeats harmless. A reminder invites "reply C to
+``reminder:<h>h:booking:<id>`` makes repeats harmless (``…:move:<n>`` once the studio
+has moved the class n times, so the new time gets its own reminders). A reminder invites "reply C to
 cancel" (a bare CANCEL would opt the client out at the carrier) and opens a short
 conversation state in which "C" cancels that booking. Built for a sweep over many
 studios: a handful of queries per studio, whatever the number of bookings.
@@ -28,6 +29,11 @@ from bot.dialogue.base import State
 from bot.replies import Words
 
 
+def reminder_key(hours: int, booking_id: int, move_count: int | None) -> str:
+    key = f"reminder:{hours}h:booking:{booking_id}"
+    return f"{key}:move:{move_count}" if move_count else key
+
+
 def queue_reminders(session: Session) -> int:
     """Write the outbox rows for reminders due now in this studio; commit. Returns how many."""
     now = clock.now()
@@ -39,7 +45,8 @@ def queue_reminders(session: Session) -> int:
     instructor = aliased(Staff)
     rows = session.execute(
         select(Booking.id, Booking.booked_at, Client.id, Client.phone, ClassSession.id, ClassSession.starts_at,
-               ClassSession.capacity, ClassSession.class_type_id, ClassType.name, Location.name, instructor.name)
+               ClassSession.capacity, ClassSession.class_type_id, ClassType.name, Location.name, instructor.name,
+               ClassSession.move_count)
         .join(ClassSession, ClassSession.id == Booking.session_id)
         .join(Client, Client.id == Booking.client_id)
         .join(ClassType, ClassType.id == ClassSession.class_type_id)
@@ -55,7 +62,7 @@ def queue_reminders(session: Session) -> int:
             due.append((min(passed), row))
     if not due:
         return 0
-    keys = {f"reminder:{h}h:booking:{row[0]}": (h, row) for h, row in due}
+    keys = {reminder_key(h, row[0], row.move_count): (h, row) for h, row in due}
     done = set(session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(list(keys)))))
     todo = {k: v for k, v in keys.items() if k not in done}
     if not todo:
@@ -70,7 +77,7 @@ def queue_reminders(session: Session) -> int:
     tz = ZoneInfo(studio.timezone)
     words = {ch: Words(studio_view(studio), ch) for ch in ("sms", "whatsapp")}
     for key, (h, row) in todo.items():
-        booking_id, _, client_id, phone, session_id, starts_at, capacity, type_id, name, location, teacher = row
+        booking_id, _, client_id, phone, session_id, starts_at, capacity, type_id, name, location, teacher, _ = row
         channel = latest[phone].channel if phone in latest else "sms"
         view = SessionView(session_id, name, type_id, starts_at.astimezone(tz), location, teacher, capacity, 0, 0)
         session.add(OutboxMessage(

@@ -234,3 +234,23 @@ def test_a_reminder_still_waiting_with_the_old_time_is_held_back(db, world, cloc
         rows = {o.dedupe_key: o.status for o in s.scalars(select(OutboxMessage).where(
             OutboxMessage.kind == "reminder_24h"))}
     assert rows == {f"reminder:24h:booking:{booking}": "skipped", f"reminder:24h:booking:{kept}": "pending"}
+
+
+def test_the_new_time_gets_its_own_reminder_after_the_old_one_was_sent(db, world, clock):
+    from jobs.reminders import queue_reminders
+
+    sid = make_session(db, world, local(world, 2026, 11, 24, 10))  # reminder_hours 24 and 2 by default
+    [booking] = _book(db, world, sid, ["+447700900301"], clock)
+    clock.set(local(world, 2026, 11, 23, 10, 30))
+    with db.studio(world.studio_id) as s:
+        assert queue_reminders(s) == 1
+    with db.studio(world.studio_id) as s:
+        move_session(s, sid, starts_at=local(world, 2026, 11, 25, 11), actor="owner")
+    clock.set(local(world, 2026, 11, 24, 11, 30))
+    with db.studio(world.studio_id) as s:
+        assert queue_reminders(s) == 1
+        assert queue_reminders(s) == 0
+        rows = [(o.dedupe_key, o.body) for o in s.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "reminder_24h").order_by(OutboxMessage.id))]
+    assert [k for k, _ in rows] == [f"reminder:24h:booking:{booking}", f"reminder:24h:booking:{booking}:move:1"]
+    assert "11:00" in rows[1][1]

@@ -100,11 +100,11 @@ def _hold_stale_reminders(session: Session, booking_ids: tuple[int, ...]) -> Non
     """A reminder still waiting to go (quiet hours, say) names the old time: it must not go."""
     if not booking_ids:
         return
-    suffixes = tuple(f":booking:{b}" for b in booking_ids)
+    ids = {str(b) for b in booking_ids}
     waiting = session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending",
                                                           OutboxMessage.dedupe_key.like("reminder:%"))).all()
     for row in waiting:
-        if row.dedupe_key.endswith(suffixes):
+        if row.dedupe_key.split(":")[3] in ids:  # reminder:<h>h:booking:<id>[:move:<n>]
             row.status, row.error_message = "skipped", "the class was moved: the move text went instead"
 
 
