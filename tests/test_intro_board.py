@@ -87,6 +87,7 @@ def test_board_shows_leads_by_stage_with_the_funnel(app, db, clock):
     assert "Jane Doe" not in lane["new"]
     assert 'data-stage="paid">\n    <div class="muted small">Paid</div>\n    <div class="n">1</div>' in html
     assert "50.0% of previous" in html
+    assert 'href="/admin/leads"' in owner.get("/admin/").get_data(as_text=True)  # in the panel's navigation
 
 
 @pytest.mark.parametrize("role", ["instructor", "front_desk"])
