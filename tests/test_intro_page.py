@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app.booking import credits
 from app.fixtures import load_fixture
-from app.models import ClassType, IntroOffer, Lead, Payment, Studio
+from app.models import ClassType, IntroOffer, Lead, OutboxMessage, Payment, Studio
 from tests.conversation import make_app
 
 INTRO = Path(__file__).parent / "data" / "intro.toml"
@@ -95,3 +96,24 @@ def test_another_studios_offer_is_not_found_here(web, db):
         s.commit()
     assert web.get("/s/other/intro/other-only").status_code == 200
     assert web.get("/s/lotus/intro/other-only").status_code == 404
+
+
+def test_page_to_payment_to_the_first_text(web, db):
+    """The whole web path without Stripe keys: form, checkout link, demo pay, the lead's first text."""
+    delivered = []
+    web.application.extensions["frontdesk.deliver"] = delivered.append  # no background thread in a test
+    response = web.post(URL, data={"name": "Jane Doe", "phone": "07700 900401", "goals": "bad knee"})
+    link = response.headers["Location"]
+    path = link.split("://", 1)[-1].split("/", 1)[1]
+    demo = web.get("/" + path)
+    assert demo.status_code == 303
+    demo_path = "/" + demo.headers["Location"].split("://", 1)[-1].split("/", 1)[1]
+    assert web.post(demo_path).status_code == 303
+    assert web.post(demo_path).status_code == 303  # a double tap pays once
+    assert delivered and delivered[0] == studio_id(db)
+    with db.studio(studio_id(db)) as s:
+        lead = s.scalars(select(Lead)).one()
+        assert (lead.status, lead.goals) == ("paid", "bad knee")
+        welcome = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "intro_welcome")).all()
+        assert [w.to_addr for w in welcome] == ["+447700900401"]
+        assert credits.balance(s, lead.client_id).credits == 3
