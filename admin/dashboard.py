@@ -41,6 +41,7 @@ class Bar:
     value: int
     total: int = 0  # for rates: value of total
     hint: str = ""  # the full label, where the bar shows a short one
+    mark: str = ""  # a one-letter tag above a short label (the weekday's initial over the day number)
 
     @property
     def percent(self) -> int:
@@ -109,7 +110,8 @@ def figures(s: Session, studio_id: int) -> Figures:
         day = at.astimezone(zone).date()
         if day in per_day:
             per_day[day] += 1
-    bookings_per_day = [Bar(str(d.day), n, hint=f"{d:%a} {d.day}") for d, n in per_day.items()]
+    # two short lines (weekday initial over the day number) fit a bar even 14 abreast on a phone
+    bookings_per_day = [Bar(str(d.day), n, hint=f"{d:%a} {d.day}", mark=f"{d:%a}"[0]) for d, n in per_day.items()]
 
     # no-shows (and attendance) of classes that started in the last 7 / 30 days
     def count_status(status: str, days: int) -> int:

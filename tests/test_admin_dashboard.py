@@ -102,6 +102,13 @@ def test_dashboard_figures_from_real_rows(db, app, lotus, clock):  # noqa: F811
     assert "09:00" not in today and "18:00 Vinyasa Flow Maya Patel Main 2/4" in today
     bars = dict(re.findall(r'<div title="(\w+ \d+): (\d+)"', page))
     assert len(bars) == 14 and bars["Mon 23"] == "3" and bars["Wed 18"] == "2" and bars["Tue 10"] == "0"
+    # each bar is labelled in two short lines that fit 14 abreast on a phone: weekday initial over the date
+    labels = re.findall(r'<span><abbr title="(\w+ (\d+))">(\w)</abbr>(\d+)</span>', page)
+    assert len(labels) == 14 and labels[-1] == ("Mon 23", "23", "M", "23") and labels[0] == ("Tue 10", "10", "T", "10")
+    assert all(initial == hint[0] and number == day for hint, day, initial, number in labels)
+    assert ".vbars span { font-size:.7rem; line-height:1.15; color:var(--muted); white-space:nowrap; text-align:center; }" in page
+    # on a phone the instructor and location columns step aside, so the table doesn't scroll sideways
+    assert page.count('class="wide-only"') == 4 and ".wide-only { display:none; }" in page
 
 
 def test_home_is_the_dashboard_for_the_desk_and_the_week_for_instructors(db, app, lotus):  # noqa: F811
