@@ -100,3 +100,19 @@ def test_bad_input_and_forbidden_roles_change_nothing(db, app, lotus):  # noqa: 
         assert s.scalar(select(func.count(Message.id))) == 0
         assert s.scalar(select(func.count(Booking.id))) == 0
         assert s.scalar(select(func.count(OutboxMessage.id))) == 0
+
+
+def test_messages_at_the_same_moment_show_in_sending_order(db, app, lotus, clock):  # noqa: F811
+    """The clock is frozen: every message has the same timestamp, so the id breaks the tie."""
+    browser = sign_in(app, "lotus", "front_desk")
+    for body in ("book yoga wed 6pm", "what do I have booked", "thanks"):
+        say(browser, SAM, body)
+    with db.studio(lotus) as s:
+        stamps = set(s.scalars(select(Message.created_at)).all())
+    assert len(stamps) == 1  # all at one instant: only (created_at, id) keeps them in order
+    page = browser.get("/admin/playground/", query_string={"phone": SAM}).get_data(as_text=True)
+    said = [b for b in bubbles(page) if b in ("book yoga wed 6pm", "what do I have booked", "thanks")]
+    assert said == ["book yoga wed 6pm", "what do I have booked", "thanks"]
+    thread = bubbles(page)
+    assert len(thread) == 6 and thread[0] == "book yoga wed 6pm" and thread[1].startswith("Booked: Vinyasa Flow")
+    assert thread[2] == "what do I have booked" and thread[4] == "thanks"
