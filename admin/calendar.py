@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from admin.roles import can, own_only, require
 from app import audit, clock, get_db
+from app.phones import display as display_phone
 from app.booking import changes
 from app.booking.errors import BookingError, InvalidRequest, NotFound
 from app.booking.schedules import local_instant
@@ -176,11 +177,13 @@ def roster_data(s: Session, cs: ClassSession) -> dict:
         "cs": cs, "class_name": s.get(ClassType, cs.class_type_id).name, "location": location,
         "instructor": s.get(Staff, cs.instructor_id) if cs.instructor_id else None,
         "starts": starts, "ends": cs.ends_at.astimezone(zone), "zone": location.timezone,
-        "booked": [{"booking": b, "name": name or phone, "phone": phone,
+        "booked": [{"booking": b, "name": name or display_phone(phone), "phone": phone,
+                    "shown_phone": display_phone(phone),
                     "checked_in": b.checked_in_at.astimezone(zone).strftime("%H:%M") if b.checked_in_at else None}
                    for b, name, phone in bookings],
         "active": sum(1 for b, *_ in bookings if b.status in ACTIVE_BOOKING),
-        "waitlist": [{"entry": e, "name": name or phone, "phone": phone,
+        "waitlist": [{"entry": e, "name": name or display_phone(phone), "phone": phone,
+                      "shown_phone": display_phone(phone),
                       "expires": e.offer_expires_at.astimezone(zone).strftime("%a %H:%M") if e.offer_expires_at else None}
                      for e, name, phone in waitlist],
         "waiting": sum(1 for e, *_ in waitlist if e.status in OPEN_WAITLIST),

@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from flask import Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from admin.roles import can, require
 from app import clients as svc
-from app import client_import, clock, get_db
+from app import client_import, clock, get_db, phones
 from app.booking.booking import LateCancelNeedsConsent
 from app.booking.errors import (
     AlreadyBooked,
@@ -82,12 +81,7 @@ class Formatter:
     def money(self, amount: Decimal | None) -> str:
         return svc.money(self.studio, Decimal(amount or 0))
 
-    @staticmethod
-    def phone(e164: str) -> str:
-        try:
-            return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-        except phonenumbers.NumberParseException:
-            return e164
+    phone = staticmethod(phones.display)
 
 
 def actor() -> str:

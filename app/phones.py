@@ -21,3 +21,11 @@ def to_e164(raw: str, region: str | None = None) -> str:
     if not phonenumbers.is_possible_number(number):
         raise InvalidPhone(f"{raw!r} is not a possible phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display(e164: str) -> str:
+    """``"+447700900123"`` -> ``"+44 7700 900123"`` (international format); unreadable text is shown as it is."""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return e164

@@ -141,6 +141,8 @@ def test_roster_shows_booked_and_waitlist_and_another_studios_ids_are_not_found(
     assert roster.status_code == 200
     assert "Sam Lee" in page and "+447700900301" in page and "Jo Park" in page and "Move this class" in page
     assert "Wednesday 25 November, 18:00–19:00" in page
+    # phones read as on the clients pages, and dial from a phone
+    assert '<a href="tel:+447700900301">+44 7700 900301</a>' in page and ">+447700900301<" not in page
 
     before = _state(db, two.harbour, two.harbour_sid)
     theirs = f"/admin/calendar/session/{two.harbour_sid}"
