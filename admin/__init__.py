@@ -10,7 +10,9 @@ import importlib
 import importlib.util
 import os
 
-from flask import Flask
+from flask import Flask, render_template, request
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 PAGES = (
     "admin.dashboard",   # today's classes, fill, charts
@@ -39,6 +41,8 @@ def init_app(app: Flask) -> None:
     app.before_request(csrf_protect)
     app.register_blueprint(auth_bp)
     app.jinja_env.globals.update(nav_items=nav_items, can=can)
+    app.register_error_handler(403, panel_error)
+    app.register_error_handler(404, panel_error)
     for name in PAGES:
         if importlib.util.find_spec(name) is None:
             continue
@@ -47,3 +51,19 @@ def init_app(app: Flask) -> None:
             module.init_app(app)
         else:
             app.register_blueprint(module.bp)
+
+
+ERROR_HEADINGS = {403: "You don't have access to this page", 404: "We couldn't find that"}
+
+
+def panel_error(error: HTTPException):
+    """A refused or missing page under /admin, in the panel's layout with the same status.
+
+    Other paths (the Twilio and Stripe webhooks, the intro page) keep Werkzeug's plain
+    response: returning the exception lets Flask send it as it would have.
+    """
+    if not (request.path == "/admin" or request.path.startswith("/admin/")):
+        return error
+    role = current_user.role.replace("_", " ") if current_user.is_authenticated else None
+    page = render_template("admin/error.html", status=error.code, heading=ERROR_HEADINGS[error.code], role=role)
+    return page, error.code

@@ -65,6 +65,8 @@ class SetupModelView(Guarded, ModelView):
     has_key: ClassVar[bool] = True  # the model has a per-studio ``key``: made from the name
 
     can_view_details = True
+    create_template = "setup/create.html"  # the form in a card, one Save button
+    edit_template = "setup/edit.html"
     can_set_page_size = False
     page_size = 50
     form_excluded_columns = ("studio_id", "key")
