@@ -12,7 +12,7 @@ import importlib.resources
 import math
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -36,6 +36,7 @@ from app.models import (
     CreditEntry,
     Message,
     Package,
+    Staff,
     Studio,
     WaitlistEntry,
 )
@@ -153,6 +154,7 @@ class Profile:
     messages: list[Message]
     message_count: int
     ledger_bookings: dict[int, Booking]  # the bookings ledger lines are about, by id
+    ledger_by: dict[int, str] = field(default_factory=dict)  # who made each ledger line, in people's words, by id
 
 
 def get_client(session: Session, client_id: int) -> Client:
@@ -182,8 +184,37 @@ def profile(session: Session, client_id: int, *, past_limit: int = 20, ledger_li
     count = session.scalar(select(func.count()).select_from(thread.subquery())) or 0
     booking_ids = {e.booking_id for e in ledger if e.booking_id}
     about = {b.id: b for b in session.scalars(select(Booking).where(Booking.id.in_(booking_ids)))} if booking_ids else {}
+    staff_ids = {int(m["id"]) for m in (STAFF_ID.match(e.actor or "") for e in ledger) if m}
+    staff_names = dict(session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(staff_ids))).tuples().all()
+                       ) if staff_ids else {}
+    by = {e.id: actor_label(e.actor, client, staff_names) for e in ledger}
     return Profile(client, credits.balance(session, client_id), credits.packs(session, client_id), list(upcoming),
-                   list(past), list(waiting), list(ledger), list(messages), count, about)
+                   list(past), list(waiting), list(ledger), list(messages), count, about, by)
+
+
+STAFF_NAMED = re.compile(r"^(?P<name>.+) \(staff \d+(?:, [\w ]+)?\)$")  # audit.staff_actor and the admin's own
+STAFF_ID = re.compile(r"^staff:(?P<id>\d+)$")  # the lead desk's
+SERVICE_ACTORS = {"payment": "Online payment", "import": "Client import"}
+
+
+def actor_label(actor: str | None, client: Client, staff_names: dict[int, str]) -> str:
+    """Who made a ledger line, in people's words instead of the log's strings.
+
+    ``client:+44…`` is the client (by name, or "Client (by text)"); ``Ana Reyes (staff 1, owner)``
+    is "Ana Reyes"; ``staff:3`` is that staff member's name (``staff_names``); a payment is
+    "Online payment" and jobs, sweeps and anything else unattributed are "System".
+    """
+    text = (actor or "").strip()
+    if not text:
+        return ""
+    if text.startswith("client:"):
+        own = text.removeprefix("client:").removeprefix("whatsapp:") == client.phone
+        return client.name if own and client.name else "Client (by text)"
+    if named := STAFF_NAMED.match(text):
+        return named["name"]
+    if by_id := STAFF_ID.match(text):
+        return staff_names.get(int(by_id["id"]), "Staff")
+    return SERVICE_ACTORS.get(text.split(":", 1)[0], "System")
 
 
 def thread_query(client: Client):
@@ -361,7 +392,7 @@ def money(studio: Studio, amount: Decimal) -> str:
 
 
 __all__ = [
-    "ClientError", "ClientRow", "Page", "Profile", "active_packages", "add_client", "book", "bookable_sessions",
+    "ClientError", "ClientRow", "Page", "Profile", "active_packages", "actor_label", "add_client", "book", "bookable_sessions",
     "cancel", "client_booking", "client_session_states", "get_client", "grant", "join_waitlist", "money",
     "normalise_phone", "preview_cancel", "profile", "search", "session_counts", "studio_region", "thread_query",
 ]

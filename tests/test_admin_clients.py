@@ -121,10 +121,35 @@ def test_profile_shows_balance_packs_ledger_bookings_and_messages_from_real_rows
     assert 'data-credits="4"' in page and "5 pack" in page
     ledger = page[page.index('id="ledger"'):]
     assert ledger.index("spend") < ledger.index("grant")  # newest first
+    # "By" in people's words, and a "When" that doesn't wrap
+    by = re.findall(r'<td class="hide-sm muted">(.*?)</td>', ledger[:ledger.index("</table>")])
+    assert by[0] == "Ana Ruiz" and "client:" not in ledger
+    assert '<td class="nowrap">Mon 23 Nov 09:00</td>' in ledger
     upcoming = page[page.index('id="upcoming"'):page.index('id="past"')]
     assert "Vinyasa Flow" in upcoming and "Wed 25 Nov 18:00" in upcoming
     assert "book flow wed 6pm" in page and "receiving texts" in page
     assert 'id="grant"' not in page  # front desk may not grant credits
+
+
+def test_ledger_actors_read_as_people_not_log_strings():
+    from app.clients import actor_label
+
+    ana, nameless = Client(phone="+447700900301", name="Ana Ruiz"), Client(phone="+447700900302", name=None)
+    staff = {3: "Maya Patel"}
+    assert actor_label("client:+447700900301", ana, staff) == "Ana Ruiz"
+    assert actor_label("client:whatsapp:+447700900301", ana, staff) == "Ana Ruiz"
+    assert actor_label("client:+447700900302", nameless, staff) == "Client (by text)"
+    assert actor_label("client:+447700900999", ana, staff) == "Client (by text)"  # another number
+    assert actor_label("Ana Reyes (staff 1, owner)", ana, staff) == "Ana Reyes"
+    assert actor_label("Ana Reyes (staff 1, front_desk)", ana, staff) == "Ana Reyes"
+    assert actor_label("Manager Person (staff 2)", ana, staff) == "Manager Person"
+    assert actor_label("staff:3", ana, staff) == "Maya Patel"
+    assert actor_label("staff:9", ana, staff) == "Staff"
+    assert actor_label("payment:12", ana, staff) == "Online payment"
+    assert actor_label("import", ana, staff) == "Client import"
+    for job in ("system", "waitlist", "fixture"):
+        assert actor_label(job, ana, staff) == "System"
+    assert actor_label(None, ana, staff) == "" and actor_label("", ana, staff) == ""
 
 
 # ----------------------------------------------------------------------- grant
@@ -149,7 +174,10 @@ def test_grant_credits_writes_the_ledger_and_the_audit_log(db, app, studios, clo
     assert entry.actor.startswith("Manager Person")
     assert audit.entity == "client_package" and audit.entity_id == str(entry.client_package_id)
     assert audit.after["reason"] == "sorry about Tuesday" and audit.after["client_id"] == client_id
-    assert 'data-credits="3"' in manager.get(path).get_data(as_text=True)
+    shown = manager.get(path).get_data(as_text=True)
+    assert 'data-credits="3"' in shown
+    ledger = shown[shown.index('id="ledger"'):shown.index('id="messages"')]
+    assert '<td class="hide-sm muted">Manager Person</td>' in ledger and "(staff" not in ledger
 
 
 def test_grant_one_of_the_studios_packages(db, app, studios, clock):
