@@ -1,6 +1,7 @@
 """Conversations and the outbox pages: what they show, in whose scope, to whom."""
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -117,6 +118,27 @@ def test_the_outbox_shows_status_attempts_and_a_readable_reason_and_filters(db, 
     assert "Ana Ruiz" in page and "harbour" not in page
     failed = desk.get("/admin/messages/outbox?status=failed").get_data(as_text=True)
     assert re.findall(r'data-status="(\w+)"', failed) == ["failed"] and "Failed (1)" in failed
+
+
+def test_the_outbox_shows_a_long_text_up_to_160_characters_and_the_rest_on_a_toggle(db, app, studios, clock):
+    lotus, _ = studios
+    long_text = ("Good news: a spot opened in Vinyasa Flow, Wed 25 Nov 18:00 at Shoreditch with Maya. "
+                 "Reply YES within 30 minutes to take it, or NO to pass it on to the next person waiting.")
+    short_text = "See you tomorrow at 18:00"
+    assert len(long_text) > 160
+    with db.studio(lotus.studio_id) as s:
+        s.add_all([OutboxMessage(dedupe_key="long", kind="waitlist_offer", to_addr="+447700900302", body=long_text,
+                                 status="delivered", attempts=1),
+                   OutboxMessage(dedupe_key="short", kind="reminder_24h", to_addr="+447700900303", body=short_text,
+                                 status="delivered", attempts=1)])
+        s.commit()
+    page = signed_in(app, db, "lotus", "front_desk").get("/admin/messages/outbox").get_data(as_text=True)
+    shown = dict((html.unescape(full), html.unescape(cut)) for full, cut in
+                 re.findall(r'<span class="muted" title="([^"]*)">([^<]*)</span>', page))
+    assert shown[short_text] == short_text
+    cut = shown[long_text]
+    assert cut.endswith("...") and long_text.startswith(cut[:-3]) and 100 < len(cut) <= 160
+    assert page.count("<summary") == 1 and html.escape(long_text, quote=False) in page.split("<summary")[1]
 
 
 def test_another_studios_threads_are_not_found_and_instructors_are_refused(db, app, studios, clock):
