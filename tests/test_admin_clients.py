@@ -233,6 +233,8 @@ def test_booking_through_the_page_uses_the_booking_service(db, app, studios, clo
     desk = signed_in(app, db, "lotus", "front_desk")
     form = desk.get(f"/admin/clients/{client_id}/book").get_data(as_text=True)
     assert f'name="session_id" value="{session_id}"' in form and "Wed 25 Nov</th>" in form and "<td>18:00</td>" in form
+    # each bookable class row carries a stable selector: its session id, once
+    assert re.findall(r'<tr data-session="(\d+)">', form) == [str(session_id)]
 
     response = post(desk, f"/admin/clients/{client_id}/book", {"session_id": session_id})
     assert response.status_code == 302
