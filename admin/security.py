@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 
 from flask import abort, request, session
+
+from app.ratelimit import RateLimit
 
 CSRF_FIELD = "csrf_token"
 
@@ -27,26 +26,6 @@ def csrf_protect() -> None:
     expected = session.get("_csrf") or ""
     if not expected or not hmac.compare_digest(sent, expected):
         abort(400, description="The form expired or was not sent from this site. Please try again.")
-
-
-class RateLimit:
-    """At most ``limit`` attempts per key in ``window`` seconds (per process)."""
-
-    def __init__(self, limit: int, window: float, clock=time.monotonic) -> None:
-        self.limit, self.window, self.clock = limit, window, clock
-        self.hits: defaultdict[str, deque[float]] = defaultdict(deque)
-        self.lock = threading.Lock()
-
-    def allow(self, key: str) -> bool:
-        now = self.clock()
-        with self.lock:
-            hits = self.hits[key]
-            while hits and hits[0] <= now - self.window:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                return False
-            hits.append(now)
-            return True
 
 
 sign_in_limit = RateLimit(limit=5, window=300)

@@ -117,3 +117,12 @@ def test_page_to_payment_to_the_first_text(web, db):
         welcome = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "intro_welcome")).all()
         assert [w.to_addr for w in welcome] == ["+447700900401"]
         assert credits.balance(s, lead.client_id).credits == 3
+
+
+def test_a_flood_of_submits_is_slowed_down_and_writes_nothing(web, db):
+    for _ in range(5):
+        assert web.post(URL, data={"name": "", "phone": "07700 900401"}).status_code == 400
+    response = web.post(URL, data={"name": "Jane Doe", "phone": "07700 900401"})
+    assert response.status_code == 429
+    assert "Too many tries from here" in response.get_data(as_text=True)
+    assert counts(db) == (0, 0)

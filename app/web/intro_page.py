@@ -16,6 +16,7 @@ from app import get_db
 from app.booking import leads
 from app.models import ClassType, IntroOffer, Studio
 from app.phones import InvalidPhone, to_e164
+from app.ratelimit import RateLimit
 
 bp = Blueprint("intro_page", __name__)
 
@@ -63,6 +64,14 @@ def check(form, region: str | None) -> tuple[leads.LeadForm | None, dict[str, st
     return leads.LeadForm(values["name"], phone, values["email"] or None, values["goals"] or None), {}
 
 
+SUBMITS_PER_WINDOW, WINDOW_SECONDS = 5, 600
+
+
+def _submit_limit() -> RateLimit:
+    """Form spam guard: a few submits per address and studio every ten minutes, per app."""
+    return current_app.extensions.setdefault("frontdesk.intro_limit", RateLimit(SUBMITS_PER_WINDOW, WINDOW_SECONDS))
+
+
 @bp.route("/s/<studio_key>/intro/<offer_key>", methods=["GET", "POST"])
 def intro_offer(studio_key: str, offer_key: str):
     from app.payments.checkout import start_checkout
@@ -76,6 +85,10 @@ def intro_offer(studio_key: str, offer_key: str):
                 "money": leads.words_for(s).money(offer.price), "problem": None}
         if request.method == "GET":
             return render_template("intro/offer.html", **page)
+        if not _submit_limit().allow(f"{request.remote_addr}:{studio.id}"):
+            page.update(values=request.form, problem="Too many tries from here. Please wait a few minutes, "
+                                                      "or text the studio.")
+            return render_template("intro/offer.html", **page), 429
         form, errors = check(request.form, leads.studio_region(studio))
         if form is None:
             page.update(errors=errors, values=request.form)
