@@ -27,13 +27,22 @@ class HttpsClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-@pytest.fixture
-def app(db, clock):
+def admin_app(db):
+    """The app as the admin tests drive it: https client, fresh sign-in limit, no Redis, and
+    outbox delivery recorded in ``extensions["delivered"]`` instead of run on a thread (a
+    thread still sending when the test's database is emptied is a race, not a test)."""
     sign_in_limit.hits.clear()
-    application = create_app(Settings(database_url=db.url, secret_key="test-secret"), database=db)
+    application = create_app(Settings(database_url=db.url, secret_key="test-secret", redis_url=None), database=db)
     application.config["TESTING"] = True
     application.test_client_class = HttpsClient
+    application.extensions["delivered"] = []
+    application.extensions["frontdesk.deliver"] = application.extensions["delivered"].append
     return application
+
+
+@pytest.fixture
+def app(db, clock):
+    return admin_app(db)
 
 
 @pytest.fixture

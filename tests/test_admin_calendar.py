@@ -8,25 +8,17 @@ import pytest
 from sqlalchemy import func, select
 
 from admin.accounts import add_staff
-from admin.security import sign_in_limit
-from app import create_app
 from app.booking import booking as svc
 from app.booking import waitlist
-from app.config import Settings
 from app.models import AuditLog, Booking, ClassSession, OutboxMessage
 from tests.factories import grant_pack, local, make_client, make_session, make_studio
-from tests.test_admin_auth import PASSWORD, HttpsClient, token
+from tests.test_admin_auth import PASSWORD, admin_app, token
 
 
 @pytest.fixture
 def app(db, clock):
-    sign_in_limit.hits.clear()
-    application = create_app(Settings(database_url=db.url, secret_key="test-secret"), database=db)
-    application.config["TESTING"] = True
-    application.test_client_class = HttpsClient
-    kicked: list[int] = []
-    application.extensions["frontdesk.deliver"] = kicked.append  # delivery is the jobs' business; record the kick
-    application.extensions["kicked"] = kicked
+    application = admin_app(db)
+    application.extensions["kicked"] = application.extensions["delivered"]  # delivery is the jobs' business
     return application
 
 

@@ -8,23 +8,16 @@ import pytest
 from sqlalchemy import func, select
 
 from admin.accounts import add_staff
-from admin.security import sign_in_limit
-from app import create_app
-from app.config import Settings
 from app.models import AuditLog, Booking, Client, CreditEntry, WaitlistEntry
 from tests.factories import grant_pack, local, make_client, make_session, make_studio
-from tests.test_admin_auth import HttpsClient
+from tests.test_admin_auth import admin_app
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
 def app(db, clock):
-    sign_in_limit.hits.clear()
-    application = create_app(Settings(database_url=db.url, secret_key="test-secret", redis_url=None), database=db)
-    application.config["TESTING"] = True
-    application.test_client_class = HttpsClient
-    return application
+    return admin_app(db)
 
 
 @pytest.fixture

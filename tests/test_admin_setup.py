@@ -13,9 +13,6 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from admin.security import sign_in_limit
-from app import create_app
-from app.config import Settings
 from app.models import (
     AuditLog,
     ClassSession,
@@ -29,7 +26,7 @@ from app.models import (
     Studio,
 )
 from tests.factories import World, make_studio
-from tests.test_admin_auth import PASSWORD, HttpsClient
+from tests.test_admin_auth import PASSWORD, admin_app
 
 SETUP = "/admin/setup"
 
@@ -78,11 +75,7 @@ def password_hash() -> str:
 
 @pytest.fixture
 def app(db, clock):
-    sign_in_limit.hits.clear()
-    application = create_app(Settings(database_url=db.url, secret_key="test-secret"), database=db)
-    application.config["TESTING"] = True
-    application.test_client_class = HttpsClient
-    return application
+    return admin_app(db)
 
 
 @pytest.fixture

@@ -9,13 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from admin.accounts import add_staff
-from admin.security import sign_in_limit
-from app import create_app
 from app.booking import leads
-from app.config import Settings
 from app.fixtures import load_fixture
 from app.models import AuditLog, BookingRequest, ClassType, IntroOffer, Lead, OutboxMessage, Staff, Studio
-from tests.test_admin_auth import HttpsClient, token
+from tests.test_admin_auth import admin_app, token
 
 INTRO = Path(__file__).parent / "data" / "intro.toml"
 PASSWORD = "correct horse battery"
@@ -25,14 +22,8 @@ PREFS = {"location_id": None, "location": "Clapham", "days": [0, 1, 2, 3, 4], "d
 
 @pytest.fixture
 def app(db, clock):
-    sign_in_limit.hits.clear()
     load_fixture(db, INTRO)
-    application = create_app(Settings(database_url=db.url, secret_key="test-secret"), database=db)
-    application.config["TESTING"] = True
-    application.test_client_class = HttpsClient
-    application.extensions["delivered"] = []
-    application.extensions["frontdesk.deliver"] = application.extensions["delivered"].append  # no thread
-    return application
+    return admin_app(db)
 
 
 def lotus(db) -> int:

@@ -9,12 +9,9 @@ import responses
 from sqlalchemy import select
 
 from admin.accounts import add_staff
-from admin.security import sign_in_limit
-from app import create_app
 from app.booking import credits
-from app.config import Settings
 from app.models import AuditLog, Package, Studio
-from tests.test_admin_auth import PASSWORD, HttpsClient, token
+from tests.test_admin_auth import PASSWORD, admin_app, token
 from tests.test_payments import (  # noqa: F401  (fixtures)
     STRIPE,
     buy,
@@ -34,12 +31,7 @@ PAGE = "/admin/payments/"
 
 @pytest.fixture
 def app(db, clock):
-    sign_in_limit.hits.clear()
-    application = create_app(Settings(database_url=db.url, secret_key="test-secret"), database=db)
-    application.config["TESTING"] = True
-    application.test_client_class = HttpsClient
-    application.extensions["frontdesk.deliver"] = lambda studio_id: None
-    return application
+    return admin_app(db)
 
 
 def sign_in(app, key: str, role: str):
