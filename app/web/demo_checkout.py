@@ -49,6 +49,13 @@ def _open(token: str):
     return get_db().studio(studio_id)
 
 
+def _payment_or_404(s, token: str) -> Payment:
+    try:
+        return by_token(s, token)
+    except NotFound:
+        abort(404)
+
+
 def _price(payment: Payment) -> str:
     symbol = {"GBP": "£", "USD": "$", "EUR": "€", "AUD": "$", "CAD": "$"}.get(payment.currency, "")
     value = f"{payment.amount:.2f}"
@@ -89,10 +96,7 @@ def demo(token: str) -> Response:
     if stripe_enabled(_settings()):
         abort(404)
     with _open(token) as s:
-        try:
-            payment = by_token(s, token)
-        except NotFound:
-            abort(404)
+        payment = _payment_or_404(s, token)
         if payment.paid_at is not None:
             return _page(s, payment, demo=True, message="This is paid. Thank you!")
         return _page(s, payment, demo=True, price=_price(payment), pay_url=url_for("pay.demo_pay", token=token))
@@ -103,10 +107,7 @@ def demo_pay(token: str) -> Response:
     if stripe_enabled(_settings()):
         abort(404)
     with _open(token) as s:
-        try:
-            payment = by_token(s, token)
-        except NotFound:
-            abort(404)
+        payment = _payment_or_404(s, token)
         event = demo_completed_event(payment)
     outcome = handle_event(get_db(), event)
     deliver = current_app.extensions.get("frontdesk.deliver")
@@ -134,10 +135,7 @@ def demo_completed_event(payment: Payment) -> dict:
 @bp.get("/pay/<token>/done")
 def done(token: str) -> Response:
     with _open(token) as s:
-        try:
-            payment = by_token(s, token)
-        except NotFound:
-            abort(404)
+        payment = _payment_or_404(s, token)
         if payment.paid_at is not None:
             return _page(s, payment, message="Payment received. Thank you! We'll text you a confirmation.")
         return _page(s, payment, message="Thank you! Your payment is being confirmed; we'll text you when it is.")
@@ -146,9 +144,6 @@ def done(token: str) -> Response:
 @bp.get("/pay/<token>/cancelled")
 def cancelled(token: str) -> Response:
     with _open(token) as s:
-        try:
-            payment = by_token(s, token)
-        except NotFound:
-            abort(404)
+        payment = _payment_or_404(s, token)
         return _page(s, payment, message="No payment was taken. Your link still works whenever you're ready.",
                      link=url_for("pay.pay", token=token))
