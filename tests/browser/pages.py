@@ -109,9 +109,8 @@ class Page:
     def follow(self, element) -> None:
         """Click a link or submit button and wait for the page it loads (every click here
         loads one: links and plain HTML forms), so the next look is at the new page."""
-        from selenium.common.exceptions import TimeoutException
+        from selenium.common.exceptions import TimeoutException, WebDriverException
         from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.ui import WebDriverWait
 
         before = self.driver.find_element(By.TAG_NAME, "html")
@@ -119,7 +118,7 @@ class Page:
         self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
         element.click()
         try:
-            WebDriverWait(self.driver, 15).until(expected_conditions.staleness_of(before))
+            WebDriverWait(self.driver, 15).until(lambda d: _gone(before, WebDriverException))
         except TimeoutException:
             raise AssertionError(f"clicking {label!r} on {self.path} loaded no new page "
                                  "(did the browser refuse the form?)") from None
@@ -186,3 +185,14 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.open("/admin/login")
     page.fill({"Email": email, "Password": password})
     page.click("Sign in")
+
+
+def _gone(element, error: type[Exception]) -> bool:
+    """The old page's root is gone. Selenium's ``staleness_of`` expects a stale-element
+    error, but mid-navigation Chromium may instead answer "Node with given id does not
+    belong to the document" (a plain WebDriverException): that means gone too."""
+    try:
+        element.is_enabled()
+    except error:
+        return True
+    return False
