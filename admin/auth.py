@@ -15,7 +15,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_required, l
 
 from admin import accounts
 from admin.security import csrf_token, sign_in_limit
-from app import get_db
+from app.db import get_db
 
 bp = Blueprint("admin_auth", __name__, url_prefix="/admin", template_folder="templates")
 login_manager = LoginManager()

@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from admin.roles import can, own_only, require
-from app import audit, clock, get_db
+from app import audit, clock
+from app.db import get_db
 from app.phones import display as display_phone
 from app.booking import changes
 from app.booking.errors import BookingError, InvalidRequest, NotFound

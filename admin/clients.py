@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from admin.roles import can, require
 from app import clients as svc
-from app import client_import, clock, get_db, phones
+from app import client_import, clock, phones
+from app.db import get_db
 from app.booking.booking import LateCancelNeedsConsent
 from app.booking.errors import (
     AlreadyBooked,

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from admin.roles import can, require
 from admin.today import today_classes
-from app import clock, get_db
+from app import clock
+from app.db import get_db
 from app.models import (
     ACTIVE_BOOKING,
     Booking,

@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import case, select
 
 from admin.roles import can, require
-from app import get_db
+from app.db import get_db
 from app.audit import record, snapshot, staff_actor
 from app.booking.errors import NotFound
 from app.models import Client, Lead, Payment, Studio

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from admin.roles import require
-from app import get_db
+from app.db import get_db
 from app.conversation.engine import Inbound, handle_inbound
 from app.models import Client, Conversation, Message, OutboxMessage, Staff, Studio
 from app.phones import InvalidPhone, to_e164

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, current_app
+from flask import Flask
 
+from app.bootstrap import bootstrap
 from app.config import Settings
 from app.db import Database, default_app_role
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Flask:
+    bootstrap()
     settings = settings or Settings()
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(SECRET_KEY=settings.secret_key, FRONTDESK=settings)
@@ -61,7 +63,3 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     admin.init_app(app)
     return app
-
-
-def get_db() -> Database:
-    return current_app.extensions["frontdesk.db"]

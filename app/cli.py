@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from app import create_app, get_db
+from app import create_app
+from app.db import get_db
 from app.config import migration_database_url
 
 

@@ -262,26 +262,23 @@ def client_session_states(session: Session, client_id: int, session_ids: list[in
 @contextmanager
 def _audited(session: Session, *, actor: str, action: str, entity: str, watch: type,
              before: dict | None = None, note: dict | None = None) -> Iterator[None]:
-    """Audit a core use case that commits by itself: the audit row joins its
-    transaction, and at commit names the ``watch`` row the use case wrote."""
+    """Audit the core use case run inside the block: the audit row joins the caller's
+    transaction and names the first ``watch`` row the use case wrote, as it is after."""
     row = audit.record(session, actor=actor, action=action, entity=entity, before=before)
     touched: list = []
 
     def after_flush(sess, _context) -> None:
         touched.extend(o for o in (*sess.new, *sess.dirty) if isinstance(o, watch) and o not in touched)
 
-    def before_commit(_sess) -> None:
-        if touched:
-            row.entity_id = str(touched[0].id)
-            row.after = {**audit.snapshot(touched[0]), **(note or {})}
-
     event.listen(session, "after_flush", after_flush)
-    event.listen(session, "before_commit", before_commit)
     try:
         yield
+        session.flush()
     finally:
         event.remove(session, "after_flush", after_flush)
-        event.remove(session, "before_commit", before_commit)
+    if touched:
+        row.entity_id = str(touched[0].id)
+        row.after = {**audit.snapshot(touched[0]), **(note or {})}
 
 
 # ---------------------------------------------------------------------- actions
@@ -289,7 +286,7 @@ def _audited(session: Session, *, actor: str, action: str, entity: str, watch: t
 
 def add_client(session: Session, *, name: str, phone: str, email: str = "", notes: str = "", region: str | None,
                actor: str) -> Client:
-    """Use case: add a client by hand. Commits the client and its audit line."""
+    """Use case: add a client by hand, with its audit line. The caller commits."""
     name, email, notes = (name or "").strip(), (email or "").strip(), (notes or "").strip()
     if not name:
         raise ClientError("Please give the client's name.")
@@ -309,7 +306,6 @@ def add_client(session: Session, *, name: str, phone: str, email: str = "", note
     session.flush()
     audit.record(session, actor=actor, action="create", entity="client", entity_id=client.id,
                  after=audit.snapshot(client))
-    session.commit()
     return client
 
 

@@ -5,14 +5,22 @@ session factory whose sessions carry the studio scope (see ``app.tenancy``).
 """
 from __future__ import annotations
 
+import logging
 import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Iterator
+from typing import Callable, Iterator
 
+from flask import current_app
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from app.tenancy import ScopedSession, open_studio_session, open_system_session
+
+log = logging.getLogger(__name__)
+ON_COMMIT = "frontdesk.on_commit"
+WROTE = "frontdesk.wrote"  # set when a session flushed or executed a write since its last commit
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -107,15 +115,57 @@ def default_app_role(url: str) -> str | None:
     return os.environ.get("DB_APP_ROLE", "frontdesk_app") or None
 
 
+def on_commit(session: Session, work: Callable[[], None]) -> None:
+    """Run ``work`` once ``session``'s transaction has committed; never for a rolled-back one.
+
+    For what must follow durability (kick delivery, enqueue a job). ``work`` runs after
+    the commit returns to nobody: an exception is logged, never raised, because the
+    change is already saved and the caller's answer must not fail (the due-work tick
+    picks up whatever a failed kick left behind).
+    """
+    session.info.setdefault(ON_COMMIT, []).append(work)
+
+
+def _run_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # SQLAlchemy fires after_commit for a released SAVEPOINT too
+        return
+    session.info.pop(WROTE, None)
+    for work in session.info.pop(ON_COMMIT, []):
+        try:
+            work()
+        except Exception:  # after commit is a process boundary: the data is saved, log and go on
+            log.exception("after-commit work %r failed", work)
+
+
+def _drop_after_rollback(session: Session) -> None:
+    session.info.pop(ON_COMMIT, None)
+    session.info.pop(WROTE, None)
+
+
+def _note_write(session: Session, *_args) -> None:
+    session.info[WROTE] = True
+
+
+def _note_statement(state) -> None:
+    if not state.is_select:  # ORM update/delete/insert, or raw SQL: treat as a write
+        state.session.info[WROTE] = True
+
+
 class Database:
-    """One engine and the factory of studio-scoped sessions."""
+    """One engine and the factory of studio-scoped sessions.
+
+    Sessions are plain SQLAlchemy sessions bound to a scope; the outermost caller (an
+    inbound turn, a web view, a job, a CLI command) commits once. Use cases never commit.
+    """
 
     def __init__(self, url: str, *, app_role: str | None = None) -> None:
-        from app.tenancy import ScopedSession
-
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, app_role=app_role)
         self.sessions = sessionmaker(self.engine, class_=ScopedSession, expire_on_commit=False)
+        event.listen(self.sessions, "after_commit", _run_after_commit)
+        event.listen(self.sessions, "after_rollback", _drop_after_rollback)
+        event.listen(self.sessions, "after_flush", _note_write)
+        event.listen(self.sessions, "do_orm_execute", _note_statement)
 
     @property
     def is_postgres(self) -> bool:
@@ -123,34 +173,45 @@ class Database:
 
     @contextmanager
     def studio(self, studio_id: int) -> Iterator[Session]:
-        """A session that sees and writes only ``studio_id``'s rows."""
-        from app.tenancy import open_studio_session
+        """One unit of work that sees and writes only ``studio_id``'s rows.
 
-        session = open_studio_session(self.sessions, studio_id)
-        try:
+        Commits when the block ends normally (once: this block is the outermost caller),
+        rolls back when it raises; after-commit work (``on_commit``) runs after that.
+        """
+        with self._unit(open_studio_session(self.sessions, studio_id)) as session:
             yield session
-        finally:
-            session.close()
 
     @contextmanager
     def system(self, reason: str) -> Iterator[Session]:
-        """A session that spans studios: for sweeps and platform tasks, never for requests."""
-        from app.tenancy import open_system_session
-
-        session = open_system_session(self.sessions, reason)
-        try:
+        """A unit of work that spans studios: for sweeps and platform tasks, never for requests."""
+        with self._unit(open_system_session(self.sessions, reason)) as session:
             yield session
-        finally:
-            session.close()
 
     @contextmanager
     def unscoped(self) -> Iterator[Session]:
-        """A session with no studio: it can read global tables (studios, addresses) only."""
-        session = self.sessions()
+        """A unit of work with no studio: it can reach the global tables (studios, addresses) only."""
+        with self._unit(self.sessions()) as session:
+            yield session
+
+    @staticmethod
+    @contextmanager
+    def _unit(session: Session) -> Iterator[Session]:
         try:
             yield session
+            if session.new or session.dirty or session.deleted or session.info.get(WROTE):
+                session.commit()
+            else:  # read only: nothing to make durable; close() ends the transaction
+                _run_after_commit(session)
+        except BaseException:
+            session.rollback()
+            raise
         finally:
             session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def get_db() -> Database:
+    """The application's ``Database`` (made once by ``create_app``)."""
+    return current_app.extensions["frontdesk.db"]

@@ -15,7 +15,7 @@ On PostgreSQL the scope is also written to the transaction (``app.studio_id`` /
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, Iterator
 
 from sqlalchemy import ForeignKey, Integer, event, inspect, text
 from sqlalchemy.orm import (
@@ -82,14 +82,15 @@ def open_system_session(factory, reason: str) -> ScopedSession:
     return session
 
 
-def scoped_tables() -> frozenset:
-    from app.db import Base
+def _subclasses(cls: type) -> Iterator[type]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
 
-    return frozenset(
-        mapper.local_table
-        for mapper in Base.registry.mappers
-        if issubclass(mapper.class_, StudioScoped)
-    )
+
+def scoped_tables() -> frozenset:
+    """Every mapped table that inherits ``StudioScoped``."""
+    return frozenset(table for sub in _subclasses(StudioScoped) if (table := getattr(sub, "__table__", None)) is not None)
 
 
 def _touches_scoped(statement) -> bool:

@@ -14,6 +14,7 @@ from app.messaging.outbox import enqueue
 from app.models import (
     ACTIVE_BOOKING, Booking, ClassSession, ClassType, OutboxMessage, Staff, Studio, WaitlistEntry,
 )
+from app.notify.staff import OWNERS, reachable_staff
 from bot.replies import fit_sms
 
 SEND_AT, STALE_AFTER = time(7), time(12)
@@ -25,8 +26,7 @@ def queue_digest(session: Session) -> int:
     local_now = clock.now().astimezone(zone)
     if not (SEND_AT <= local_now.time() < STALE_AFTER):
         return 0
-    owners = session.scalars(select(Staff).where(Staff.role.in_(("owner", "manager")), Staff.active.is_(True),
-                                                 Staff.phone.is_not(None))).all()
+    owners = reachable_staff(session, OWNERS)
     if not owners:
         return 0
     body = digest_text(session, studio, local_now)
@@ -39,7 +39,6 @@ def queue_digest(session: Session) -> int:
                       staff_id=person.id, from_addr=studio.sms_number,
                       valid_until=datetime.combine(local_now.date(), STALE_AFTER, zone))
         made += 1
-    session.commit()
     return made
 
 

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, aliased
 
 from app import clock
 from app.booking.policies import load_policy
-from app.conversation.desk import studio_view
-from app.conversation.notify import sender
+from app.notify.addressing import address, sender
+from app.notify.views import studio_view
 from app.models import (
     Booking, ClassSession, ClassType, Client, Conversation, Location, OutboxMessage, Staff, Studio,
 )
@@ -82,7 +82,7 @@ def queue_reminders(session: Session) -> int:
         view = SessionView(session_id, name, type_id, starts_at.astimezone(tz), location, teacher, capacity, 0, 0)
         session.add(OutboxMessage(
             studio_id=studio.id, dedupe_key=key, kind=f"reminder_{h}h", channel=channel,
-            to_addr=f"whatsapp:{phone}" if channel == "whatsapp" else phone, from_addr=sender(studio, channel),
+            to_addr=address(channel, phone), from_addr=sender(studio, channel),
             body=words[channel].reminder(view, now), client_id=client_id, send_after=now, valid_until=starts_at,
             status="pending"))
         conv = conversations.get((phone, channel))
@@ -92,5 +92,4 @@ def queue_reminders(session: Session) -> int:
             conversations[(phone, channel)] = conv
         conv.state, conv.context = State.REMINDED.value, {"booking_id": booking_id}
         conv.expires_at, conv.updated_at = starts_at, now
-    session.commit()
     return len(todo)

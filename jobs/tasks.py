@@ -8,8 +8,10 @@ from app.db import Database, default_app_role
 
 @lru_cache(maxsize=1)
 def database() -> Database:
+    from app.bootstrap import bootstrap
     from app.config import Settings
 
+    bootstrap()  # the worker's composition root: event handlers before any use case runs
     url = Settings().database_url
     return Database(url, app_role=default_app_role(url))
 

@@ -23,11 +23,18 @@ from app import clock as clock_module
 from app.clock import FrozenClock
 from app.db import Base, Database
 from app.migrate import upgrade
+from app.bootstrap import bootstrap
 
 PG_URL = os.environ.get("FRONTDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("FRONTDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE_SERVICES = os.environ.get("FRONTDESK_REQUIRE_SERVICES") == "1"
 START = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)  # Monday 23 Nov 2026, 09:00 London
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _bootstrapped() -> None:
+    """The composition root, as create_app and the worker run it."""
+    bootstrap()
 
 
 def _missing(what: str, how: str) -> None:

@@ -10,7 +10,7 @@ from app.booking import booking as svc
 from app.booking import waitlist
 from app.booking.changes import cancel_by_studio, move_session
 from app.booking.errors import InvalidRequest, SessionNotBookable, SlotUnavailable
-from app.booking.events import publish
+from app.booking.events import record
 from app.models import AuditLog, Booking, ClassSession, Conversation, Location, OutboxMessage, WaitlistEntry
 from bot.replies import SMS_LIMIT, gsm7
 from tests.factories import grant_pack, local, make_client, make_session, make_studio
@@ -70,7 +70,7 @@ def test_moving_texts_every_booked_client_once_with_the_new_local_time(db, world
 
     # a replayed event adds nothing; the booked clients' next "C" cancels that booking
     with db.studio(world.studio_id) as s:
-        publish(s, [change.event])
+        record(s, [change.event])
         s.commit()
         convs = {c.phone: (c.state, c.context) for c in s.scalars(select(Conversation))}
         audit = s.scalars(select(AuditLog)).one()

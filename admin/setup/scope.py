@@ -16,7 +16,7 @@ from flask.globals import app_ctx
 from flask_login import current_user
 from sqlalchemy.orm import scoped_session
 
-from app import get_db
+from app.db import get_db
 from app.tenancy import NoStudioScope, ScopedSession, open_studio_session
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.booking.atomic import use_case
 from app.booking import credits
 from app.booking.errors import NotFound, OutsideBookingWindow, SlotUnavailable
 from app.booking.policies import load_policy
@@ -82,9 +83,10 @@ def free_slots(session: Session, class_type_id: int, *, start: datetime, end: da
     return sorted(set(slots), key=lambda s: (s.starts_at, s.staff_id, s.location_id))
 
 
+@use_case
 def book_appointment(session: Session, client_id: int, class_type_id: int, staff_id: int, location_id: int,
                      starts_at: datetime, *, source: str = "sms", actor: str | None = None) -> Booking:
-    """Use case: book a 1:1 with ``staff_id`` at ``starts_at``. Commit once.
+    """Use case: book a 1:1 with ``staff_id`` at ``starts_at``. The caller commits.
 
     Raises ``SlotUnavailable`` (outside their hours, or they are busy),
     ``OutsideBookingWindow``, ``NoCredits`` or ``NotFound``; nothing is written then.
@@ -118,5 +120,4 @@ def book_appointment(session: Session, client_id: int, class_type_id: int, staff
     session.add(booking)
     session.flush()
     credits.record_spend(session, booking, pack, class_type.credits, actor)
-    session.commit()
     return booking

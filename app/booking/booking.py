@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.booking.atomic import use_case
 from app.booking import credits, spots, waitlist
 from app.booking.errors import (
     AlreadyBooked,
@@ -17,7 +18,7 @@ from app.booking.errors import (
     OutsideBookingWindow,
     SessionNotBookable,
 )
-from app.booking.events import Event, SessionCancelled, publish
+from app.booking.events import Event, FeeCharged, SessionCancelled, record
 from app.booking.policies import CancelTerms, cancel_terms, free_cancel_deadline, load_policy
 from app.models import ACTIVE_BOOKING, Booking, ClassSession, Client, WaitlistEntry
 
@@ -46,9 +47,10 @@ class LateCancelNeedsConsent(NotCancellable):
         self.terms = terms
 
 
+@use_case
 def book(session: Session, client_id: int, session_id: int, *, source: str = "sms",
          actor: str | None = None) -> BookingResult:
-    """Use case: book a client into a class. Commit once.
+    """Use case: book a client into a class. The caller commits.
 
     Checks, in order: the session exists and is on, the booking window, the client,
     an existing booking, capacity (spots held for waitlist offers count as taken,
@@ -84,7 +86,6 @@ def book(session: Session, client_id: int, session_id: int, *, source: str = "sm
     booking = spots.enrol(session, client_id, class_session, source=source, actor=actor)
     if entry is not None:  # they were waiting and a spot is simply free: booking ends the wait
         entry.status, entry.booking_id, entry.resolved_at = "claimed", booking.id, now
-    session.commit()
     return BookingResult(booking, credits.balance(session, client_id), free_cancel_deadline(policy, class_session))
 
 
@@ -102,16 +103,16 @@ def _cancellable(session: Session, booking_id: int) -> tuple[Booking, ClassSessi
 
 
 def preview_cancel(session: Session, booking_id: int) -> CancelTerms:
-    """What cancelling now would cost, without cancelling (for the bot to ask YES)."""
+    """What cancelling now would cost, without cancelling (for the bot to ask YES).
+    Changes nothing; the class stays locked until the caller's transaction ends."""
     booking, class_session = _cancellable(session, booking_id)
-    terms = cancel_terms(load_policy(session), class_session, booking.credits_spent, clock.now(),
-                         booked_at=booking.booked_at)
-    session.rollback()
-    return terms
+    return cancel_terms(load_policy(session), class_session, booking.credits_spent, clock.now(),
+                        booked_at=booking.booked_at)
 
 
+@use_case
 def cancel(session: Session, booking_id: int, *, accept_late: bool = False, actor: str | None = None) -> CancelResult:
-    """Use case: the client cancels. Commit once.
+    """Use case: the client cancels. The caller commits.
 
     In the window: refunded. Late: the studio's rule (forfeit the credit, a fee with the
     credit back, or nothing) applies, and only with ``accept_late=True``; otherwise
@@ -136,19 +137,17 @@ def cancel(session: Session, booking_id: int, *, accept_late: bool = False, acto
             credits.record_refund(session, booking, f"late cancel ({terms.consequence})", actor)
         if terms.consequence == "fee" and terms.fee > 0:
             credits.record_fee(session, booking, terms.fee, "late cancel fee", actor)
-            from app.payments.fees import ask_for_fee  # the fee's payment link (issue 6)
-
-            ask_for_fee(session, booking, terms.fee, "late_cancel")
+            record(session, [FeeCharged(booking.id, booking.client_id, terms.fee, "late_cancel")])
     session.flush()
     events = waitlist.spot_freed(session, class_session, policy)
-    publish(session, events)
-    session.commit()
+    record(session, events)
     return CancelResult(booking, terms, credits.balance(session, booking.client_id), events)
 
 
+@use_case
 def cancel_session(session: Session, session_id: int, *, reason: str, actor: str | None = None) -> SessionCancelled:
     """Use case: the studio cancels a class. Everyone booked is refunded in full, the
-    waitlist is closed; the event names who must be told. Commit once."""
+    waitlist is closed; the event names who must be told. The caller commits."""
     class_session = spots.lock_session(session, session_id)
     if class_session.status == "cancelled":
         raise SessionNotBookable(session_id, "the class is already cancelled")
@@ -167,8 +166,7 @@ def cancel_session(session: Session, session_id: int, *, reason: str, actor: str
     for entry in entries:
         entry.status, entry.resolved_at, entry.note = "closed", now, "class cancelled"
     event = SessionCancelled(session_id, tuple(b.id for b in bookings), tuple(e.id for e in entries))
-    publish(session, [event])
-    session.commit()
+    record(session, [event])
     return event
 
 

@@ -1,25 +1,26 @@
 """Changes the studio's staff make to a dated session: move it, cancel it, take its
 attendance, each with its audit line.
 
-Each is one transaction: the session row is locked, the change is made, the audit line
-and the texts to everyone booked (outbox rows, via the event) are written, then one
-commit. Nothing is sent here; the caller kicks delivery after the commit.
+Each is one use case in the caller's transaction: the session row is locked, the change
+is made, the audit line and the texts to everyone booked (outbox rows, via the event)
+are written; the caller commits once and kicks delivery after the commit.
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterator
+from typing import Any, Iterator
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import audit, clock
+from app.booking.atomic import use_case
 from app.booking import attendance, spots
 from app.booking.booking import cancel_session
-from app.booking.errors import BookingError, InvalidRequest, NotFound, SessionNotBookable, SlotUnavailable
-from app.booking.events import SessionCancelled, SessionMoved, publish
+from app.booking.errors import InvalidRequest, NotFound, SessionNotBookable, SlotUnavailable
+from app.booking.events import SessionCancelled, SessionMoved, record
 from app.models import Booking, ClassSession, Location, OutboxMessage, Staff, WaitlistEntry
 
 REASON_MAX = 300
@@ -39,10 +40,11 @@ def _texted(session: Session, prefix: str) -> int:
         select(func.count(OutboxMessage.id)).where(OutboxMessage.dedupe_key.like(prefix + "%"))) or 0
 
 
+@use_case
 def move_session(session: Session, session_id: int, *, starts_at: datetime, location_id: int | None = None,
                  instructor_id: int | None = None, actor: str) -> Change:
     """Use case: the studio moves a class to ``starts_at`` (aware; any zone), and
-    optionally to another location or instructor. Commit once.
+    optionally to another location or instructor. The caller commits.
 
     Refused, changing nothing: a cancelled or already started class (``SessionNotBookable``),
     a new time in the past or no change at all (``InvalidRequest``), an unknown location or
@@ -90,9 +92,8 @@ def move_session(session: Session, session_id: int, *, starts_at: datetime, loca
     session.flush()
     audit.record(session, actor=actor, action="move", entity="session", entity_id=session_id, before=before,
                  after=audit.snapshot(class_session))
-    publish(session, [event])
+    record(session, [event])
     texted = _texted(session, f"moved:{session_id}:{event.version}:")
-    session.commit()
     return Change(event, texted)
 
 
@@ -123,9 +124,10 @@ def _check_instructor_free(session: Session, session_id: int, instructor_id: int
         raise SlotUnavailable(f"{staff.name} is already teaching then")
 
 
+@use_case
 def cancel_by_studio(session: Session, session_id: int, *, reason: str, actor: str) -> Change:
     """Use case: the studio cancels a class (``booking.cancel_session``: everyone booked is
-    refunded and texted, the waitlist closed and told), with its audit line. Commit once."""
+    refunded and texted, the waitlist closed and told), with its audit line. The caller commits."""
     reason = " ".join((reason or "").split())
     if not reason:
         raise InvalidRequest("say why the class is cancelled: clients see the reason")
@@ -139,10 +141,11 @@ def cancel_by_studio(session: Session, session_id: int, *, reason: str, actor: s
     return Change(event, _texted(session, f"session_cancelled:{session_id}:"))
 
 
+@use_case
 def mark_attendance(session: Session, session_id: int, booking_id: int, *, present: bool, actor: str) -> Booking:
     """Use case: check a client in (``present``, from an hour before the start) or mark a
     no-show (once it has started), on that session's roster, with its audit line.
-    Commit once (``attendance`` does)."""
+    The caller commits."""
     booking = session.get(Booking, booking_id)
     if booking is None or booking.session_id != session_id:
         raise NotFound("booking", booking_id)
@@ -159,24 +162,14 @@ def mark_attendance(session: Session, session_id: int, booking_id: int, *, prese
 
 
 @contextmanager
-def _audited(session: Session, row: object, *, actor: str, action: str, entity: str) -> Iterator[None]:
-    """Audit a core use case that commits by itself: the audit line joins its
-    transaction, with ``row`` as it was before and as it is at commit. A refused change
-    rolls the line back with it."""
+def _audited(session: Session, row: Any, *, actor: str, action: str, entity: str) -> Iterator[None]:
+    """Audit the change made inside the block: ``row`` as it was before and after. The
+    line joins the use case's savepoint, so a refused change takes its line with it."""
     line = audit.record(session, actor=actor, action=action, entity=entity, entity_id=row.id,
                         before=audit.snapshot(row))
-
-    def before_commit(_session: Session) -> None:
-        line.after = audit.snapshot(row)
-
-    event.listen(session, "before_commit", before_commit)
-    try:
-        yield
-    except BookingError:
-        session.rollback()
-        raise
-    finally:
-        event.remove(session, "before_commit", before_commit)
+    yield
+    session.flush()
+    line.after = audit.snapshot(row)
 
 
 __all__ = ["Change", "cancel_by_studio", "mark_attendance", "move_session"]

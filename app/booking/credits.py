@@ -1,7 +1,7 @@
 """The credits ledger: append-only rows, balances derived by summing them.
 
 Ledger primitives (``record_*``, ``pay_for``) join the caller's transaction and never
-commit; the use cases that call them (book, cancel, grant) commit once.
+commit, and neither do the use cases that call them (book, cancel, grant): the caller does.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.booking.atomic import use_case
 from app.booking.errors import InvalidRequest, NoCredits, NotFound
 from app.models import Booking, Client, ClientPackage, CreditEntry, Package
 
@@ -161,28 +162,29 @@ def add_package(session: Session, client_id: int, package: Package, *, source: s
                       package_id=package.id, source=source, actor=actor)
 
 
+@use_case
 def grant_package(session: Session, client_id: int, package_id: int, *, source: str = "admin",
                   actor: str | None = None) -> ClientPackage:
-    """Use case: grant a studio package to a client, and commit."""
+    """Use case: grant a studio package to a client; the caller commits."""
     package = session.get(Package, package_id)
     if package is None:
         raise NotFound("package", package_id)
     pack = add_package(session, client_id, package, source=source, actor=actor)
-    session.commit()
     return pack
 
 
+@use_case
 def grant_credits(session: Session, client_id: int, credits: int, *, reason: str, valid_days: int | None = None,
                   class_type_id: int | None = None, actor: str | None = None, source: str = "admin") -> ClientPackage:
-    """Use case: grant loose credits (goodwill, an intro offer's sessions), and commit."""
+    """Use case: grant loose credits (goodwill, an intro offer's sessions); the caller commits."""
     pack = _open_pack(session, client_id, name=reason, kind="grant", credits=credits, valid_days=valid_days,
                       class_type_id=class_type_id, package_id=None, source=source, actor=actor)
-    session.commit()
     return pack
 
 
+@use_case
 def expire_packs(session: Session, at: datetime | None = None) -> int:
-    """Write an ``expire`` row for each pack past its expiry with credits left; commit.
+    """Write an ``expire`` row for each pack past its expiry with credits left; the caller commits.
 
     Idempotent: after the row the pack holds nothing, so a second sweep writes nothing.
     Works in a studio session or, for the nightly sweep, a system session.
@@ -203,5 +205,4 @@ def expire_packs(session: Session, at: datetime | None = None) -> int:
     for pack, left in rows:
         session.add(CreditEntry(studio_id=pack.studio_id, client_id=pack.client_id, client_package_id=pack.id,
                                 kind="expire", credits=-int(left), note=f"{pack.name} expired", actor="system"))
-    session.commit()
     return len(rows)

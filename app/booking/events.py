@@ -1,12 +1,17 @@
-"""What happened, for someone to be told: returned by the use cases that cause it.
+"""Domain events: what happened, for someone to be told, and the registry of handlers.
 
-The booking core decides; messaging (the outbox) turns these into texts. Events name
-rows by id so a job can load them in its own transaction.
+The booking core decides and ``record``s events; handlers subscribed in the composition
+root (``app.bootstrap``) turn them into outbox rows, conversation expectations and fee
+links inside the same transaction. Events are frozen dataclasses naming rows by id.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from typing import Any, Callable, Iterable
+
+from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
@@ -85,17 +90,47 @@ class SessionMoved:
     waitlist_entry_ids: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class FeeCharged:
+    """A fee was recorded on the ledger (late cancel or no-show): the client is asked to pay.
+
+    ``kind`` is ``late_cancel`` or ``no_show``; ``amount`` in the studio's currency.
+    """
+
+    booking_id: int
+    client_id: int
+    amount: Decimal
+    kind: str
+
+
 Event = (
     WaitlistOffered | WaitlistEnrolled | WaitlistSkipped | OfferExpired | SpotGone | PenaltyWaived | SessionCancelled
-    | SessionMoved
+    | SessionMoved | FeeCharged
 )
 
+Handler = Callable[[Session, Any], None]
+_HANDLERS: dict[type, list[Handler]] = {}
 
-def publish(session, events: list) -> None:
-    """Hand events to messaging inside the caller's transaction (the transactional outbox):
-    the texts are rows committed together with the change that caused them."""
-    if not events:
-        return
-    from app.conversation.notify import outbox_for
 
-    outbox_for(session, events)
+def subscribe(event_type: type, handler: Handler) -> None:
+    """Run ``handler(session, event)`` for every recorded event of ``event_type``.
+
+    Called from the composition root (``app.bootstrap``) only; subscribing the same
+    handler twice is a no-op, so bootstrapping is idempotent.
+    """
+    handlers = _HANDLERS.setdefault(event_type, [])
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def subscribed(event_type: type) -> tuple[Handler, ...]:
+    return tuple(_HANDLERS.get(event_type, ()))
+
+
+def record(session: Session, events: Iterable[Any]) -> None:
+    """Hand events to their handlers inside the caller's transaction (the transactional
+    outbox): whatever they write commits together with the change that caused it, or
+    not at all. An event type nobody subscribed to is simply not acted on."""
+    for event in events:
+        for handler in _HANDLERS.get(type(event), ()):
+            handler(session, event)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.booking.atomic import use_case
 from app.booking.policies import load_policy
 from app.db import Database
 from app.models import WEEKDAYS, ClassSession, ClassType, Location, Schedule, Studio
@@ -25,9 +26,10 @@ def local_instant(day: date, wall, tz: str) -> datetime:
     return local.astimezone(timezone.utc)
 
 
+@use_case
 def generate_sessions(session: Session, *, days: int | None = None) -> int:
     """Use case: create the sessions the studio's schedules call for, from today up to
-    ``days`` ahead (default: the booking window). Idempotent; commits once."""
+    ``days`` ahead (default: the booking window). Idempotent; the caller commits."""
     horizon = days if days is not None else load_policy(session).booking_window_days
     now = clock.now()
     created = 0
@@ -58,7 +60,6 @@ def generate_sessions(session: Session, *, days: int | None = None) -> int:
                 ends_at=starts_at + duration, capacity=schedule.capacity or class_type.capacity,
             ))
             created += 1
-    session.commit()
     return created
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.booking.atomic import use_case
 from app.booking import credits, spots
 from app.booking.errors import (
     AlreadyBooked,
@@ -29,7 +30,7 @@ from app.booking.errors import (
 )
 from app.booking.events import (
     Event,
-    publish,
+    record,
     OfferExpired as OfferExpiredEvent,
     PenaltyWaived,
     SpotGone,
@@ -75,8 +76,9 @@ def open_entry(session: Session, client_id: int, session_id: int) -> WaitlistEnt
     ).first()
 
 
+@use_case
 def join(session: Session, client_id: int, session_id: int) -> JoinResult:
-    """Use case: put the client on a full session's waitlist; commit."""
+    """Use case: put the client on a full session's waitlist; the caller commits."""
     now = clock.now()
     class_session = spots.lock_session(session, session_id)
     if class_session.status != "scheduled":
@@ -98,12 +100,12 @@ def join(session: Session, client_id: int, session_id: int) -> JoinResult:
     session.add(entry)
     session.flush()
     result = JoinResult(entry, position(session, entry))
-    session.commit()
     return result
 
 
+@use_case
 def leave(session: Session, client_id: int, session_id: int) -> WaitlistEntry:
-    """Use case: take the client off the waitlist; an offer they held passes on. Commit."""
+    """Use case: take the client off the waitlist; an offer they held passes on. The caller commits."""
     spots.lock_session(session, session_id)
     entry = open_entry(session, client_id, session_id)
     if entry is None:
@@ -112,8 +114,7 @@ def leave(session: Session, client_id: int, session_id: int) -> WaitlistEntry:
     entry.status = "left"
     entry.resolved_at = clock.now()
     if was_offered:
-        publish(session, spot_freed(session, session.get(ClassSession, session_id), load_policy(session)))
-    session.commit()
+        record(session, spot_freed(session, session.get(ClassSession, session_id), load_policy(session)))
     return entry
 
 
@@ -128,9 +129,10 @@ def current_offer(session: Session, client_id: int, session_id: int | None = Non
     return session.scalars(query.order_by(WaitlistEntry.offered_at.desc(), WaitlistEntry.id.desc())).first()
 
 
+@use_case
 def claim(session: Session, client_id: int, session_id: int | None = None, *, source: str = "sms",
           actor: str | None = None) -> ClaimResult:
-    """Use case: the client says YES to an offer. Books them, or says why not. Commit.
+    """Use case: the client says YES to an offer. Books them, or says why not. The caller commits.
 
     Raises ``NoOffer``, ``OfferExpired`` (the spot has gone) or, in broadcast mode,
     ``SpotTaken`` when someone else claimed first.
@@ -159,13 +161,13 @@ def claim(session: Session, client_id: int, session_id: int | None = None, *, so
     if policy.waitlist_mode == "broadcast" and free - 1 <= 0:
         events += _close_broadcast(session, class_session.id)
     events += forgive_late_cancel(session, class_session, policy)
-    publish(session, events)
-    session.commit()
+    record(session, events)
     return ClaimResult(booking, events)
 
 
+@use_case
 def decline(session: Session, client_id: int, session_id: int | None = None) -> list[Event]:
-    """Use case: the client says NO to an offer; it passes on at once. Commit."""
+    """Use case: the client says NO to an offer; it passes on at once. The caller commits."""
     offer = current_offer(session, client_id, session_id)
     if offer is None or offer.status != "offered":
         raise NoOffer()
@@ -173,8 +175,7 @@ def decline(session: Session, client_id: int, session_id: int | None = None) -> 
     offer.status = "declined"
     offer.resolved_at = clock.now()
     events = spot_freed(session, class_session, load_policy(session))
-    publish(session, events)
-    session.commit()
+    record(session, events)
     return events
 
 
@@ -288,8 +289,9 @@ def forgive_late_cancel(session: Session, class_session: ClassSession, policy: P
     return [PenaltyWaived(late.id, late.client_id, class_session.id)]
 
 
+@use_case
 def expire_offers(session: Session) -> list[Event]:
-    """Use case for the sweep: lapse offers past their time and pass each spot on. Commit.
+    """Use case for the sweep: lapse offers past their time and pass each spot on. The caller commits.
 
     Runs in one studio's session (the policy is the studio's).
     """
@@ -314,6 +316,5 @@ def expire_offers(session: Session) -> list[Event]:
         if policy.waitlist_mode != "broadcast":
             session.flush()
             events += spot_freed(session, class_session, policy)
-    publish(session, events)
-    session.commit()
+    record(session, events)
     return events

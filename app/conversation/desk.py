@@ -1,7 +1,8 @@
 """``SqlDesk``: the bot's ``Desk`` port implemented over the booking core.
 
-Each action is one booking use case (one transaction, committed by the service);
-domain errors come back as ``Outcome`` kinds for the dialogue to put into words.
+Each action is one booking use case inside the turn's one transaction (the engine
+commits); a refused use case has undone its own writes (``use_case``), and its domain
+error comes back as an ``Outcome`` kind for the dialogue to put into words.
 Anything to tell someone else (waitlist offers, a forwarded question) goes into the
 outbox in the same transaction as the change that caused it.
 """
@@ -19,7 +20,8 @@ from app.booking import booking as booking_svc
 from app.booking import credits, waitlist
 from app.booking import errors as e
 from app.booking.policies import load_policy
-from app.conversation import notify
+from app.notify.staff import forward_to_staff
+from app.notify.views import session_view, studio_view
 from app.models import (
     ACTIVE_BOOKING,
     Booking,
@@ -43,11 +45,6 @@ from bot.desk import (
     StudioView,
 )
 from bot.nlu.catalog import Catalog, ClassEntry, NamedEntry
-
-
-def studio_view(studio: Studio) -> StudioView:
-    return StudioView(studio.name, studio.timezone, studio.currency, studio.date_order, studio.contact_phone,
-                      studio.contact_email)
 
 
 class SqlDesk:
@@ -87,17 +84,7 @@ class SqlDesk:
 
     # ------------------------------------------------------------------ reading
     def _view(self, s: ClassSession, booked: int | None = None, waiting: int | None = None) -> SessionView:
-        class_type = self.db.get(ClassType, s.class_type_id)
-        location = self.db.get(Location, s.location_id)
-        instructor = self.db.get(Staff, s.instructor_id) if s.instructor_id else None
-        if booked is None:
-            booked = self.db.scalar(select(func.count(Booking.id)).where(
-                Booking.session_id == s.id, Booking.status.in_(ACTIVE_BOOKING))) or 0
-        if waiting is None:
-            waiting = self.db.scalar(select(func.count(WaitlistEntry.id)).where(
-                WaitlistEntry.session_id == s.id, WaitlistEntry.status.in_(("waiting", "offered")))) or 0
-        return SessionView(s.id, class_type.name, s.class_type_id, s.starts_at.astimezone(self.tz), location.name,
-                           instructor.name if instructor else None, s.capacity, booked, waiting, s.status)
+        return session_view(self.db, s, self.tz, booked=booked, waiting=waiting)
 
     def session(self, session_id: int) -> SessionView | None:
         s = self.db.get(ClassSession, session_id)
@@ -171,19 +158,14 @@ class SqlDesk:
             result = booking_svc.book(self.db, self.person.client_id, session_id, source=self.channel,
                                       actor=f"client:{self.phone}")
         except e.ClassFull:
-            self.db.rollback()
             return Outcome(False, "full", {"session": self.session(session_id)})
         except e.NoCredits as exc:
-            self.db.rollback()
             return Outcome(False, "no_credits", {"expired": exc.expired})
         except e.AlreadyBooked:
-            self.db.rollback()
             return Outcome(False, "already_booked", {"session": view})
         except e.OutsideBookingWindow as exc:
-            self.db.rollback()
             return Outcome(False, "window", {"opens_at": exc.opens_at})
         except (e.SessionNotBookable, e.NotFound) as exc:
-            self.db.rollback()
             return Outcome(False, "not_bookable", {"reason": getattr(exc, "reason", "it isn't on the timetable")})
         return Outcome(True, "booked", {"session": self.session(session_id),
                                         "balance": self._balance_view(result.balance),
@@ -206,7 +188,6 @@ class SqlDesk:
         try:
             terms = booking_svc.preview_cancel(self.db, booking_id)
         except e.NotCancellable as exc:
-            self.db.rollback()
             return Outcome(False, "not_cancellable", {"reason": exc.reason})
         return Outcome(True, "terms", self._terms(booking, terms))
 
@@ -217,10 +198,8 @@ class SqlDesk:
         try:
             result = booking_svc.cancel(self.db, booking_id, accept_late=accept_late, actor=f"client:{self.phone}")
         except booking_svc.LateCancelNeedsConsent as exc:
-            self.db.rollback()
             return Outcome(False, "late", self._terms(booking, exc.terms))
         except e.NotCancellable as exc:
-            self.db.rollback()
             return Outcome(False, "not_cancellable", {"reason": exc.reason})
         data = self._terms(result.booking, result.terms)
         data["balance"] = self._balance_view(result.balance)
@@ -230,16 +209,12 @@ class SqlDesk:
         try:
             result = waitlist.join(self.db, self.person.client_id, session_id)
         except e.AlreadyWaitlisted as exc:
-            self.db.rollback()
             return Outcome(False, "already_waitlisted", {"position": exc.position})
         except e.WaitlistNotNeeded:
-            self.db.rollback()
             return Outcome(False, "not_needed", {"session": self.session(session_id)})
         except e.AlreadyBooked:
-            self.db.rollback()
             return Outcome(False, "already_booked", {"session": self.session(session_id)})
         except (e.SessionNotBookable, e.NotFound) as exc:
-            self.db.rollback()
             return Outcome(False, "not_bookable", {"reason": getattr(exc, "reason", "it isn't on the timetable")})
         return Outcome(True, "waitlisted", {"session": self.session(session_id), "position": result.position})
 
@@ -263,16 +238,12 @@ class SqlDesk:
             result = waitlist.claim(self.db, self.person.client_id, session_id, source=self.channel,
                                     actor=f"client:{self.phone}")
         except e.NoOffer:
-            self.db.rollback()
             return Outcome(False, "none")
         except e.OfferExpired:
-            self.db.rollback()
             return Outcome(False, "expired", {"session": view})
         except e.SpotTaken:
-            self.db.rollback()
             return Outcome(False, "taken", {"session": view})
         except e.NoCredits as exc:
-            self.db.rollback()
             return Outcome(False, "no_credits", {"expired": exc.expired})
         policy = load_policy(self.db)
         s = self.db.get(ClassSession, result.booking.session_id)
@@ -285,7 +256,6 @@ class SqlDesk:
         try:
             events = waitlist.decline(self.db, self.person.client_id)
         except e.NoOffer:
-            self.db.rollback()
             return Outcome(False, "none")
         return Outcome(True, "declined")
 
@@ -296,7 +266,7 @@ class SqlDesk:
             self.db.add(client)
         else:
             client.name = name
-        self.db.commit()
+        self.db.flush()
         self.person = self._who()
 
     def set_opt_out(self, opted_out: bool) -> None:
@@ -309,7 +279,7 @@ class SqlDesk:
             client.whatsapp_opted_out_at = stamp
         else:
             client.sms_opted_out_at = stamp
-        self.db.commit()
+        self.db.flush()
         self.person = self._who()
 
     def leads(self):
@@ -321,9 +291,7 @@ class SqlDesk:
         return self._leads
 
     def ask_staff(self, text: str) -> bool:
-        sent = notify.forward_to_staff(self.db, self.studio_row, self.person, self.phone, text)
-        self.db.commit()
-        return sent
+        return forward_to_staff(self.db, self.studio_row, self.person, self.phone, text)
 
 
 CATALOG_TTL = timedelta(seconds=30)

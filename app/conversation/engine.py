@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.conversation.desk import SqlDesk
-from app.conversation.locks import conversation_lock
+from app.conversation.locks import lock_conversation
 from app.db import Database
-from app.messaging.outbox import enqueue
-from app.models import Client, Conversation, InboundAddress, Message, OutboxMessage, Studio
+from app.messaging.outbox import WRITTEN, enqueue
+from app.models import Client, Conversation, InboundAddress, Message, Studio
 from app.phones import InvalidPhone, to_e164
 from bot.dialogue import State, Turn, respond
 from bot.nlu.llm import LlmParser
@@ -53,15 +53,14 @@ class Handled:
 
 def studio_for(db: Database, channel: str, to_addr: str) -> Studio:
     address = to_addr.removeprefix("whatsapp:")
+    by_address = select(Studio).join(InboundAddress, InboundAddress.studio_id == Studio.id).where(
+        InboundAddress.address == address)
     with db.unscoped() as s:
-        row = s.scalars(
-            select(InboundAddress).where(InboundAddress.channel == channel, InboundAddress.address == address)
-        ).first()
-        if row is None and channel == "whatsapp":  # a studio may use its SMS number on WhatsApp
-            row = s.scalars(select(InboundAddress).where(InboundAddress.address == address)).first()
-        if row is None:
+        studio = s.scalars(by_address.where(InboundAddress.channel == channel)).first()
+        if studio is None and channel == "whatsapp":  # a studio may use its SMS number on WhatsApp
+            studio = s.scalars(by_address).first()
+        if studio is None:
             raise UnknownStudio(to_addr)
-        studio = s.get(Studio, row.studio_id)
         s.expunge(studio)
         return studio
 
@@ -88,34 +87,35 @@ def handle_inbound(db: Database, msg: Inbound, *, llm: LlmParser | None = None, 
     """
     studio = studio_for(db, msg.channel, msg.to_addr) if studio_id is None else studio_by_id(db, studio_id)
     phone = to_e164(msg.from_addr)
-    with conversation_lock(db, studio.id, phone, msg.channel):
-        with db.studio(studio.id) as session:
-            handled = _handle(session, studio, phone, msg, llm, defer)
-    return handled
+    with db.studio(studio.id) as session:
+        lock_conversation(session, studio.id, phone, msg.channel)
+        return _handle(session, studio, phone, msg, llm, defer)
 
 
 def complete_deferred(db: Database, studio_id: int, sid: str, llm: LlmParser | None) -> list[str]:
-    """The slow path: answer a logged message with the LLM's help, through the outbox."""
-    with db.unscoped() as s:
-        studio = s.get(Studio, studio_id)
-        s.expunge(studio)
+    """The slow path: answer a logged message with the LLM's help, through the outbox.
+
+    One transaction: the turn, the log and the reply rows commit together. A retried job
+    finds the reply logged and does nothing. Returns the replies written (``[]`` then).
+    """
+    studio = studio_by_id(db, studio_id)
     with db.studio(studio_id) as session:
+        phone, channel = session.execute(
+            select(Message.phone, Message.channel).where(Message.provider_sid == sid, Message.direction == "in")).one()
+        lock_conversation(session, studio_id, phone, channel)
         logged = session.scalars(select(Message).where(Message.provider_sid == sid, Message.direction == "in")).one()
+        if logged.reply:  # done already (a retried job)
+            return []
         msg = Inbound(logged.channel, logged.from_addr, logged.to_addr, logged.body, sid)
-    with conversation_lock(db, studio_id, logged.phone, logged.channel):
-        with db.studio(studio_id) as session:
-            logged = session.scalars(select(Message).where(Message.provider_sid == sid, Message.direction == "in")).one()
-            if logged.reply:  # done already (a retried job)
-                return []
-            conv = session.get(Conversation, logged.conversation_id)
-            now = clock.now()
-            turn = _turn(session, studio, logged.phone, msg, conv, now, llm, defer=False)
-            _finish(session, conv, logged, msg, turn, now, logged.phone)
-            for n, reply in enumerate(turn.replies):
-                enqueue(session, dedupe_key=f"reply:{sid}:{n}", kind="reply", to_addr=msg.from_addr, body=reply,
-                        channel=msg.channel, client_id=conv.client_id, from_addr=msg.to_addr)
-            session.commit()
-            return turn.replies
+        conv = session.get(Conversation, logged.conversation_id)
+        assert conv is not None
+        now = clock.now()
+        turn = _turn(session, studio, logged.phone, msg, conv, now, llm, defer=False)
+        _finish(session, conv, logged, msg, turn, now, logged.phone)
+        for n, reply in enumerate(turn.replies):
+            enqueue(session, dedupe_key=f"reply:{sid}:{n}", kind="reply", to_addr=msg.from_addr, body=reply,
+                    channel=msg.channel, client_id=conv.client_id, from_addr=msg.to_addr)
+        return turn.replies
 
 
 class _Deferred(Exception):
@@ -124,6 +124,7 @@ class _Deferred(Exception):
 
 def _handle(session: Session, studio: Studio, phone: str, msg: Inbound, llm: LlmParser | None,
             defer: bool) -> Handled:
+    """The turn, in the caller's one transaction (committed when ``handle_inbound``'s block ends)."""
     logged = session.scalars(
         select(Message).where(Message.provider_sid == msg.sid, Message.direction == "in")
     ).first()
@@ -133,24 +134,21 @@ def _handle(session: Session, studio: Studio, phone: str, msg: Inbound, llm: Llm
                        state=conv.state if conv else "idle")
     now = clock.now()
     conv = _conversation(session, phone, msg.channel)
-    if logged is None:  # a retry after a crash mid-turn finds its row and goes on
+    if logged is None:
         logged = Message(conversation_id=conv.id, direction="in", channel=msg.channel, phone=phone,
                          from_addr=msg.from_addr, to_addr=msg.to_addr, body=msg.body, provider_sid=msg.sid,
                          created_at=now)
         session.add(logged)
     _touch_client(session, phone, msg, now)
-    session.commit()
-
+    session.info[WRITTEN] = []
     try:
         turn = _turn(session, studio, phone, msg, conv, now, llm, defer)
     except _Deferred:
         logged.reply = ""  # a retried webhook gets an empty answer; the job replies
-        session.commit()
         return Handled(studio.id, [], state=conv.state, deferred=True)
     _finish(session, conv, logged, msg, turn, now, phone)
-    pending = session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")).all()
-    session.commit()
-    return Handled(studio.id, turn.replies, state=conv.state, outbox_ids=list(pending))
+    session.flush()
+    return Handled(studio.id, turn.replies, state=conv.state, outbox_ids=sorted(set(session.info.pop(WRITTEN))))
 
 
 def _finish(session: Session, conv: Conversation, logged: Message, msg: Inbound, turn: Turn, now: datetime,

@@ -1,37 +1,19 @@
-"""One message at a time per conversation.
+"""One message at a time per conversation, for the length of the turn's one transaction.
 
-The booking services commit as they go, so a row lock would be released mid-turn; the
-conversation lock spans the whole turn instead: a PostgreSQL session advisory lock on a
-connection of its own (works across web processes), or a process-local lock on SQLite
-(the embedded default runs one process).
+PostgreSQL: a transaction-level advisory lock keyed on the conversation, taken as the
+turn's first statement and released by its commit or rollback (works across web
+processes). SQLite: every transaction begins IMMEDIATE, so the turn already holds the
+database's write lock from its first statement to its commit; nothing more is needed.
 """
 from __future__ import annotations
 
-import threading
-from collections import defaultdict
-from contextlib import contextmanager
-from typing import Iterator
-
 from sqlalchemy import text
-
-from app.db import Database
-
-_local_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
-_guard = threading.Lock()
+from sqlalchemy.orm import Session
 
 
-@contextmanager
-def conversation_lock(db: Database, studio_id: int, phone: str, channel: str) -> Iterator[None]:
-    key = f"conversation:{studio_id}:{channel}:{phone}"
-    if not db.is_postgres:
-        with _guard:
-            lock = _local_locks[key]
-        with lock:
-            yield
+def lock_conversation(session: Session, studio_id: int, phone: str, channel: str) -> None:
+    """Wait until no other turn of this conversation is running; hold it until commit."""
+    if session.get_bind().dialect.name != "postgresql":
         return
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("select pg_advisory_lock(hashtextextended(:k, 0))"), {"k": key})
-        try:
-            yield
-        finally:
-            conn.execute(text("select pg_advisory_unlock(hashtextextended(:k, 0))"), {"k": key})
+    key = f"conversation:{studio_id}:{channel}:{phone}"
+    session.execute(text("select pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})

@@ -16,6 +16,9 @@ from app import clock
 from app.models import OutboxMessage
 
 
+WRITTEN = "frontdesk.outbox_written"
+
+
 def enqueue(
     session: Session,
     *,
@@ -43,4 +46,6 @@ def enqueue(
     )
     session.add(message)
     session.flush()
+    if WRITTEN in session.info:  # a caller is collecting what it wrote (the inbound turn)
+        session.info[WRITTEN].append(message.id)
     return message

@@ -20,6 +20,7 @@ from app.config import Settings
 from app.models import IntroOffer, Package, Payment, Studio
 from app.payments import money, stripe_api
 from app.payments.errors import PaymentError, PaymentsUnavailable
+from app.payments.fulfil import fee_outstanding
 from app.payments.settings import application_fee_percent, base_url, current, stripe_enabled
 
 
@@ -140,15 +141,13 @@ def by_token(session: Session, token: str) -> Payment:
 
 
 def destination(session: Session, token: str) -> Destination:
-    """Use case behind ``GET /pay/<token>``: commits when it had to make a fresh session."""
+    """Use case behind ``GET /pay/<token>`` (the view commits a fresh Checkout Session)."""
     payment = by_token(session, token)
     if payment.paid_at is not None:
         return Destination("paid")
     if payment.status in ("refunded", "partially_refunded"):
         return Destination("closed")
     if payment.kind == "fee":
-        from app.payments.fulfil import fee_outstanding
-
         if fee_outstanding(session, payment) <= 0:
             return Destination("nothing_owed")
     settings = current()
@@ -156,6 +155,5 @@ def destination(session: Session, token: str) -> Destination:
         return Destination("demo")
     if payment.stripe_url is None or payment.status == "expired":
         create_stripe_session(session, payment, settings)
-        session.commit()
     return Destination("stripe", payment.stripe_url)
 

@@ -1,6 +1,7 @@
 """A late-cancel or no-show fee: the amount owed is in the ledger already; this asks for it.
 
-``ask_for_fee`` runs inside the use case that recorded the fee (cancel, no-show): it adds a
+``fee_charged`` handles the core's ``FeeCharged`` event inside the use case's transaction
+(cancel, no-show): ``ask_for_fee`` adds a
 ``fee`` Payment and a text with its link (dedupe key ``fee:booking:<id>``), in the same
 transaction. No network call happens here; the Checkout Session is made when the link is
 opened (``GET /pay/<token>``), so a booking's row locks are never held while Stripe answers.
@@ -12,9 +13,13 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.booking.events import FeeCharged
 from app.messaging.outbox import enqueue
 from app.models import Booking, ClassSession, ClassType, Client, Payment, Studio
+from app.notify.addressing import address, channel_for, sender
+from app.notify.views import studio_view
 from app.payments.checkout import new_payment
+from bot.replies import Words
 
 WHAT = {"late_cancel": "late-cancel fee", "no_show": "no-show fee"}
 
@@ -28,10 +33,6 @@ def ask_for_fee(session: Session, booking: Booking, amount: Decimal, reason: str
                                                      Payment.status == "open")).first()
     if existing is not None:
         return existing
-    from app.conversation.desk import studio_view
-    from app.conversation.notify import channel_for, sender
-    from bot.replies import Words
-
     studio = session.get(Studio, booking.studio_id)
     client = session.get(Client, booking.client_id)
     class_session = session.get(ClassSession, booking.session_id)
@@ -42,9 +43,16 @@ def ask_for_fee(session: Session, booking: Booking, amount: Decimal, reason: str
     item = f"{what[0].upper()}{what[1:]}: {class_type.name}, {words.when(class_session.starts_at)}"
     payment = new_payment(session, kind="fee", item_name=item, amount=amount, client_id=client.id,
                           booking_id=booking.id)
-    to = f"whatsapp:{client.phone}" if channel == "whatsapp" else client.phone
+    to = address(channel, client.phone)
     enqueue(session, dedupe_key=f"fee:booking:{booking.id}", kind="fee_link", to_addr=to,
             body=words.fee_link(f"{what} for {class_type.name}, {words.when(class_session.starts_at)}", amount,
                                 payment.checkout_url),
             channel=channel, client_id=client.id, from_addr=sender(studio, channel))
     return payment
+
+
+def fee_charged(session: Session, event: FeeCharged) -> None:
+    """Handler: a fee recorded by the core gets its payment link (subscribed in bootstrap)."""
+    booking = session.get(Booking, event.booking_id)
+    if booking is not None:
+        ask_for_fee(session, booking, event.amount, event.kind)

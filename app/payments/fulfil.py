@@ -14,8 +14,14 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.booking import credits
 from app.booking.errors import NotFound
+from app.booking.leads import lead_paid
 from app.messaging.outbox import enqueue
-from app.models import Client, ClientPackage, CreditEntry, IntroOffer, Package, Payment, Staff, Studio
+from app.models import Client, ClientPackage, CreditEntry, IntroOffer, Lead, Package, Payment, Studio
+from app.notify.addressing import address, channel_for, sender
+from app.notify.staff import OWNERS, reachable_staff
+from app.notify.views import studio_view
+from bot.desk import BalanceView
+from bot.replies import Words
 
 
 def locked(session: Session, payment_id: int) -> Payment:
@@ -76,11 +82,9 @@ def _intro_offer_paid(session: Session, payment: Payment, now: datetime) -> None
     if offer is None or payment.lead_id is None:
         flag(session, payment, "The intro offer no longer exists: book the client by hand or refund.")
         return
-    from app.booking.leads import lead_paid  # the intro-lead flow's own service
 
     before = session.scalar(select(func.max(ClientPackage.id))) or 0
     lead_paid(session, payment.lead_id, paid_at=now)
-    from app.models import Lead
 
     lead = session.get(Lead, payment.lead_id)
     if lead is not None and lead.client_id is not None:
@@ -116,11 +120,6 @@ def _settle_fee(session: Session, payment: Payment) -> None:
 def _tell_client(session: Session, payment: Payment, client: Client | None, kind: str) -> None:
     if client is None:
         return
-    from app.conversation.desk import studio_view
-    from app.conversation.notify import channel_for, sender
-    from bot.desk import BalanceView
-    from bot.replies import Words
-
     studio = session.get(Studio, payment.studio_id)
     channel = channel_for(session, client.phone)
     words = Words(studio_view(studio), channel)
@@ -130,7 +129,7 @@ def _tell_client(session: Session, payment: Payment, client: Client | None, kind
         b = credits.balance(session, client.id)
         body = words.package_paid(payment.item_name, payment.amount,
                                   BalanceView(b.credits, b.unlimited, b.expires_at, b.owed))
-    to = f"whatsapp:{client.phone}" if channel == "whatsapp" else client.phone
+    to = address(channel, client.phone)
     enqueue(session, dedupe_key=f"paid:payment:{payment.id}", kind="payment_received", to_addr=to, body=body,
             channel=channel, client_id=client.id, from_addr=sender(studio, channel))
 
@@ -140,20 +139,14 @@ def flag(session: Session, payment: Payment, note: str) -> None:
     payment.needs_attention = True
     payment.attention_note = ((payment.attention_note + " ") if payment.attention_note else "") + note
     payment.attention_note = payment.attention_note[:500]
-    from app.conversation.desk import studio_view
-    from bot.replies import Words
-
     studio = session.get(Studio, payment.studio_id)
     words = Words(studio_view(studio), "sms")
     client = session.get(Client, payment.client_id) if payment.client_id else None
     who = (client.name or client.phone) if client else "A client"
     if client is None and payment.lead_id is not None:
-        from app.models import Lead
-
         lead = session.get(Lead, payment.lead_id)
         who = lead.name if lead is not None else who
-    staff = session.scalars(select(Staff).where(Staff.role.in_(("owner", "manager")), Staff.active.is_(True),
-                                                Staff.phone.is_not(None)).order_by(Staff.id)).all()
+    staff = reachable_staff(session, OWNERS)
     body = words.staff_payment_attention(who, payment.item_name, payment.amount, note)
     for member in staff:
         enqueue(session, dedupe_key=f"payment:attention:{payment.id}:{len(payment.attention_note)}:staff:{member.id}",

@@ -15,8 +15,9 @@ log = logging.getLogger(__name__)
 
 
 def checkout_for_client(session: Session, client_id: int | None, package_id: int) -> Outcome:
-    """Use case: a payment link for ``package_id``. Commits. The same client asking again for
-    the same package while a link is open gets that link again, not a second payment."""
+    """Use case: a payment link for ``package_id`` (the caller commits). The same client asking
+    again for the same package while a link is open gets that link again, not a second payment.
+    When no link can be made, nothing is written and the outcome says why."""
     package = session.get(Package, package_id)
     if package is None or not package.active or client_id is None:
         return Outcome(False, "unknown")
@@ -26,10 +27,9 @@ def checkout_for_client(session: Session, client_id: int | None, package_id: int
         .order_by(Payment.id.desc())).first()
     if payment is None:
         try:
-            payment = start_checkout(session, item=package, client_id=client_id)
-            session.commit()
+            with session.begin_nested():
+                payment = start_checkout(session, item=package, client_id=client_id)
         except PaymentError as exc:
-            session.rollback()
             log.warning("no payment link for package %s: %s", package_id, exc.reason)
             return Outcome(False, "unavailable", {"reason": exc.reason})
     return Outcome(True, "checkout", {"name": package.name, "price": package.price, "url": payment.checkout_url})

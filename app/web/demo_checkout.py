@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template_string, url_for
 
-from app import get_db
+from app.db import get_db
 from app.booking.errors import NotFound
 from app.models import Payment, Studio
 from app.payments.checkout import by_token, destination, studio_of

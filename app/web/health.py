@@ -9,7 +9,7 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
-    from app import get_db
+    from app.db import get_db
 
     with get_db().unscoped() as session:
         session.execute(text("select 1"))

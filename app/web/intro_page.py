@@ -12,7 +12,7 @@ import re
 from flask import Blueprint, abort, current_app, redirect, render_template, request
 from sqlalchemy import select
 
-from app import get_db
+from app.db import get_db
 from app.booking import leads
 from app.models import ClassType, IntroOffer, Studio
 from app.phones import InvalidPhone, to_e164

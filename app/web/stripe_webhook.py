@@ -15,7 +15,7 @@ import logging
 import stripe
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from app import get_db
+from app.db import get_db
 from app.payments.events import handle_event
 
 bp = Blueprint("stripe_webhook", __name__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from app import get_db
+from app.db import get_db
 from app.conversation.engine import Inbound, InvalidPhone, UnknownStudio, handle_inbound
 
 bp = Blueprint("twilio_inbound", __name__)

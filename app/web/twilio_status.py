@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 from sqlalchemy import select
 
-from app import get_db
+from app.db import get_db
 from app.messaging.transports import PERMANENT
 from app.models import OutboxMessage
 from app.web.twilio_auth import signature_ok

@@ -1,0 +1,150 @@
+"""Booking events into texts to clients: who is told what, through which channel.
+
+Each handler runs inside the transaction that recorded the event, so the text commits
+with the change or not at all; dedupe keys name the event, so a replay adds nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.booking import events as ev
+from app.messaging.outbox import enqueue
+from app.models import Booking, ClassSession, Client, Conversation, Location, WaitlistEntry
+from app.notify.addressing import route, studio_of
+from app.notify.views import session_view, session_view_by_id, studio_view
+from bot.desk import SessionView
+from bot.dialogue.base import State
+from bot.replies import Words
+
+ClientEvent = (ev.WaitlistOffered | ev.WaitlistEnrolled | ev.WaitlistSkipped | ev.OfferExpired | ev.SpotGone
+               | ev.PenaltyWaived)
+
+
+def _text(session: Session, client: Client, *, key: str, kind: str, body: str, valid_until=None) -> None:
+    channel, to, sender = route(session, client)
+    enqueue(session, dedupe_key=key, kind=kind, to_addr=to, body=body, channel=channel, client_id=client.id,
+            from_addr=sender, valid_until=valid_until)
+
+
+def _about(session: Session, event: ClientEvent) -> tuple[Client, Words, SessionView] | None:
+    client = session.get(Client, event.client_id)
+    if client is None:
+        return None
+    studio = studio_of(session)
+    channel, _, _ = route(session, client)
+    view = session_view_by_id(session, event.session_id, ZoneInfo(studio.timezone))
+    assert view is not None
+    return client, Words(studio_view(studio), channel), view
+
+
+def waitlist_offered(session: Session, event: ev.WaitlistOffered) -> None:
+    about = _about(session, event)
+    if about is None:
+        return
+    client, words, view = about
+    body = words.broadcast_offer(view, event.expires_at) if event.broadcast else words.offer(view, event.expires_at)
+    _text(session, client, key=f"offer:entry:{event.entry_id}:{event.expires_at:%Y%m%d%H%M}", kind="waitlist_offer",
+          body=body, valid_until=event.expires_at)
+
+
+def waitlist_enrolled(session: Session, event: ev.WaitlistEnrolled) -> None:
+    if about := _about(session, event):
+        client, words, view = about
+        _text(session, client, key=f"enrolled:entry:{event.entry_id}", kind="waitlist_enrolled",
+              body=words.waitlist_enrolled(view))
+
+
+def waitlist_skipped(session: Session, event: ev.WaitlistSkipped) -> None:
+    if about := _about(session, event):
+        client, words, view = about
+        _text(session, client, key=f"skipped:entry:{event.entry_id}", kind="waitlist_skipped",
+              body=words.skipped(view, event.reason))
+
+
+def offer_expired(session: Session, event: ev.OfferExpired) -> None:
+    if about := _about(session, event):
+        client, words, view = about
+        _text(session, client, key=f"lapsed:entry:{event.entry_id}", kind="offer_expired",
+              body=words.offer_lapsed_notice(view))
+
+
+def spot_gone(session: Session, event: ev.SpotGone) -> None:
+    if about := _about(session, event):
+        client, words, view = about
+        _text(session, client, key=f"spot_gone:entry:{event.entry_id}:{clock.now():%Y%m%d%H%M%S}", kind="spot_gone",
+              body=words.spot_gone(view))
+
+
+def penalty_waived(session: Session, event: ev.PenaltyWaived) -> None:
+    if about := _about(session, event):
+        client, words, view = about
+        _text(session, client, key=f"forgiven:booking:{event.booking_id}", kind="late_cancel_forgiven",
+              body=words.forgiven(view))
+
+
+def session_cancelled(session: Session, event: ev.SessionCancelled) -> None:
+    """Everyone booked or waiting is told once."""
+    studio = studio_of(session)
+    tz = ZoneInfo(studio.timezone)
+    class_session = session.get(ClassSession, event.session_id)
+    assert class_session is not None
+    client_ids = [session.get(Booking, b).client_id for b in event.booking_ids]  # type: ignore[union-attr]
+    client_ids += [session.get(WaitlistEntry, w).client_id for w in event.waitlist_entry_ids]  # type: ignore[union-attr]
+    for client_id in dict.fromkeys(client_ids):
+        client = session.get(Client, client_id)
+        assert client is not None
+        channel, _, _ = route(session, client)
+        view = session_view(session, class_session, tz)
+        _text(session, client, key=f"session_cancelled:{class_session.id}:client:{client.id}",
+              kind="session_cancelled", body=Words(studio_view(studio), channel).session_cancelled(view))
+
+
+def session_moved(session: Session, event: ev.SessionMoved) -> None:
+    """Tell each booked client (and each one waiting) the new time, in the location's
+    timezone. A booked client's conversation then expects "C": it cancels that booking,
+    free of charge because the studio moved it (see ``policies.cancel_terms``)."""
+    studio = studio_of(session)
+    class_session = session.get(ClassSession, event.session_id)
+    assert class_session is not None
+    location = session.get(Location, class_session.location_id)
+    assert location is not None
+    local = replace(studio_view(studio), timezone=location.timezone)
+    view = session_view(session, class_session, ZoneInfo(studio.timezone))
+    now = clock.now()
+    told: list[tuple[Booking | WaitlistEntry | None, str]] = [
+        (session.get(Booking, b), "booking") for b in event.booking_ids]
+    told += [(session.get(WaitlistEntry, w), "waitlist") for w in event.waitlist_entry_ids]
+    for row, what in told:
+        assert row is not None
+        client = session.get(Client, row.client_id)
+        assert client is not None
+        channel, _, _ = route(session, client)
+        body = Words(local, channel).session_moved(view, event.old_starts_at, waiting=what == "waitlist")
+        _text(session, client, key=f"moved:{class_session.id}:{event.version}:{what}:{row.id}", kind="session_moved",
+              body=body, valid_until=class_session.starts_at)
+        if what != "booking":
+            continue
+        conv = session.scalars(select(Conversation).where(Conversation.phone == client.phone,
+                                                          Conversation.channel == channel)).first()
+        if conv is None:
+            conv = Conversation(phone=client.phone, channel=channel, client_id=client.id)
+            session.add(conv)
+        conv.state, conv.context = State.REMINDED.value, {"booking_id": row.id}
+        conv.expires_at, conv.updated_at = class_session.starts_at, now
+
+
+HANDLERS = {
+    ev.WaitlistOffered: waitlist_offered,
+    ev.WaitlistEnrolled: waitlist_enrolled,
+    ev.WaitlistSkipped: waitlist_skipped,
+    ev.OfferExpired: offer_expired,
+    ev.SpotGone: spot_gone,
+    ev.PenaltyWaived: penalty_waived,
+    ev.SessionCancelled: session_cancelled,
+    ev.SessionMoved: session_moved,
+}
