@@ -14,6 +14,12 @@ from flask import Flask, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from admin.auth import bp as auth_bp
+from admin.auth import login_manager
+from admin.nav import nav_items
+from admin.roles import can
+from admin.security import csrf_protect
+
 PAGES = (
     "admin.dashboard",   # today's classes, fill, charts
     "admin.calendar",    # week view, cancel / move, rosters with check-in
@@ -27,10 +33,6 @@ PAGES = (
 
 
 def init_app(app: Flask) -> None:
-    from admin.auth import bp as auth_bp, login_manager
-    from admin.nav import nav_items
-    from admin.roles import can
-    from admin.security import csrf_protect
 
     # Secure everywhere: browsers accept Secure cookies from http://localhost, so the
     # embedded demo works too. FRONTDESK_INSECURE_COOKIES=1 exists for odd dev setups only.

@@ -11,9 +11,19 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+from flask_login import (
+    LoginManager,
+    UserMixin,
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+)
 
 from admin import accounts
+from admin.calendar import week
+from admin.dashboard import render_dashboard
+from admin.roles import can
 from admin.security import csrf_token, sign_in_limit
 from app.db import get_db
 
@@ -125,13 +135,10 @@ def home():
 
     Served in place rather than redirected, so ``/admin/`` itself is the landing page
     (bookmarks, the sign-in redirect and form pages that read a CSRF token from it)."""
-    from admin.roles import can
 
     if can(current_user.role, "dashboard"):
-        from admin.dashboard import render_dashboard
 
         return render_dashboard()
-    from admin.calendar import week
 
     return week()
 

@@ -1,65 +1,6 @@
 """Frontdesk: a studio's front desk by text message.
 
-``create_app`` builds the Flask application; nothing is built at import time.
+The package root builds nothing and imports nothing, so any module can import
+``app.<module>`` without pulling in the whole application. The Flask application is
+made by ``app.factory.create_app``.
 """
-from __future__ import annotations
-
-import os
-
-from flask import Flask
-
-from app.bootstrap import bootstrap
-from app.config import Settings
-from app.db import Database, default_app_role
-
-
-def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Flask:
-    bootstrap()
-    settings = settings or Settings()
-    app = Flask(__name__, instance_relative_config=False)
-    app.config.update(SECRET_KEY=settings.secret_key, FRONTDESK=settings)
-    if database is None:
-        if settings.database_url.startswith("sqlite:///"):
-            from pathlib import Path
-
-            Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        database = Database(settings.database_url, app_role=default_app_role(settings.database_url))
-    app.extensions["frontdesk.db"] = database
-
-    from app.conversation.slow import make_deferrer
-    from bot.nlu.llm import LlmParser
-
-    llm = LlmParser.from_env()
-    app.extensions["frontdesk.llm"] = llm
-    from jobs.queue import make_deliverer
-
-    deliver = make_deliverer(database, settings.redis_url)
-    app.extensions["frontdesk.deliver"] = deliver
-    app.extensions["frontdesk.defer"] = make_deferrer(database, llm, settings.redis_url, None)
-    if not settings.redis_url and os.environ.get("FRONTDESK_EMBEDDED_JOBS") == "1":
-        from jobs.embedded import start
-
-        start(database)
-
-    from app.web.health import bp as health_bp
-    from app.web.twilio_inbound import bp as inbound_bp
-    from app.web.twilio_status import bp as status_bp
-
-    app.register_blueprint(health_bp)
-    app.register_blueprint(inbound_bp)
-    app.register_blueprint(status_bp)
-
-    from app.web.demo_checkout import bp as pay_bp
-    from app.web.stripe_webhook import bp as stripe_bp
-
-    app.register_blueprint(stripe_bp)
-    app.register_blueprint(pay_bp)
-
-    from app.web.intro_page import bp as intro_page_bp
-
-    app.register_blueprint(intro_page_bp)
-
-    import admin
-
-    admin.init_app(app)
-    return app

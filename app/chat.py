@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.conversation.engine import Inbound, handle_inbound
 from app.db import Database
 from app.models import Studio
+from jobs.due import run_due
 
 
 def run_chat(db: Database, studio_key: str, phone: str, channel: str) -> None:
@@ -33,8 +34,4 @@ def run_chat(db: Database, studio_key: str, phone: str, channel: str) -> None:
                                              f"CHAT{session_tag}{n:06d}"))
         for reply in handled.replies:
             click.echo(f"bot> {reply}")
-        try:
-            from jobs.due import run_due
-        except ImportError:
-            continue
         run_due(db)

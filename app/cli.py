@@ -1,15 +1,23 @@
 """The ``frontdesk`` console script: a Flask CLI group around ``create_app``."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from app import create_app
+from admin.accounts import AccountError, add_staff
+from app import nlu_cli, simulate
+from app.booking.schedules import generate_for_studios
+from app.chat import run_chat
+from app.config import INSTANCE_DIR, migration_database_url
 from app.db import get_db
-from app.config import migration_database_url
+from app.factory import create_app
+from app.fixtures import FixtureError, load_fixture
+from app.migrate import upgrade
+from app.simulate import ScriptError, parse_instant
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
@@ -25,8 +33,6 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply every migration (run as the tables' owner: MIGRATION_DATABASE_URL or DATABASE_URL)."""
-    from app.config import INSTANCE_DIR
-    from app.migrate import upgrade
 
     url = migration_database_url()
     if url.startswith("sqlite:///"):
@@ -41,7 +47,6 @@ def db_upgrade() -> None:
 @with_appcontext
 def load_fixture_command(path: Path) -> None:
     """Create or update the studios a TOML fixture describes (all or nothing)."""
-    from app.fixtures import FixtureError, load_fixture
 
     try:
         report = load_fixture(get_db(), path)
@@ -63,7 +68,6 @@ def sessions() -> None:
 @with_appcontext
 def sessions_generate(days: int | None, studio_key: str | None) -> None:
     """Create the sessions the schedules call for, up to the horizon; safe to repeat."""
-    from app.booking.schedules import generate_for_studios
 
     for key, created in generate_for_studios(get_db(), days=days, studio_key=studio_key):
         click.echo(f"{key}: {created} sessions created")
@@ -77,13 +81,11 @@ def sessions_generate(days: int | None, studio_key: str | None) -> None:
 @click.option("--studio", "studio_key", default=None)
 def nlu_command(now, tz, date_order, fixture, studio_key) -> None:
     """Parse JSON lines {"text", "now", "tz"} from stdin; write one JSON parse per line."""
-    import json
 
-    from app.nlu_cli import run
 
     if (fixture is None) != (studio_key is None):
         raise click.UsageError("--fixture and --studio go together")
-    run(sys.stdin, lambda obj: click.echo(json.dumps(obj, ensure_ascii=False)), now=now, tz=tz,
+    nlu_cli.run(sys.stdin, lambda obj: click.echo(json.dumps(obj, ensure_ascii=False)), now=now, tz=tz,
         date_order=date_order, fixture=fixture, studio_key=studio_key)
 
 
@@ -93,13 +95,10 @@ def nlu_command(now, tz, date_order, fixture, studio_key) -> None:
 @click.option("--script", type=click.File("r"), default="-", help="JSON-lines script (default stdin).")
 def simulate_command(fixture: Path, now: str, script) -> None:
     """Run a scripted conversation on a throwaway database; print every message and the end state."""
-    import json
 
-    from app.fixtures import FixtureError
-    from app.simulate import ScriptError, parse_instant, run
 
     try:
-        run(fixture, parse_instant(now, "--now"), script,
+        simulate.run(fixture, parse_instant(now, "--now"), script,
             lambda obj: click.echo(json.dumps(obj, ensure_ascii=False)))
     except (ScriptError, FixtureError) as exc:
         click.echo(f"error: {exc}", err=True)
@@ -113,7 +112,6 @@ def simulate_command(fixture: Path, now: str, script) -> None:
 @with_appcontext
 def chat_command(studio_key: str, phone: str, channel: str) -> None:
     """Talk to the bot in the terminal as a client or staff member (embedded default)."""
-    from app.chat import run_chat
 
     run_chat(get_db(), studio_key, phone, channel)
 
@@ -132,7 +130,6 @@ def staff() -> None:
 @with_appcontext
 def staff_add(studio_key: str, email: str, password: str, role: str, name: str | None) -> None:
     """Add (or update) a staff member who can sign in to the admin."""
-    from admin.accounts import AccountError, add_staff
 
     try:
         login = add_staff(get_db(), studio_key=studio_key, email=email, password=password, role=role, name=name)

@@ -8,17 +8,14 @@ line through ``_audited``: it joins their transaction and names the row they wro
 """
 from __future__ import annotations
 
-import importlib.resources
 import math
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import lru_cache
 from typing import Iterator
 
-import phonenumbers
 from sqlalchemy import event, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -40,7 +37,7 @@ from app.models import (
     Studio,
     WaitlistEntry,
 )
-from app.phones import InvalidPhone, to_e164
+from app.phones import InvalidPhone, studio_region, to_e164
 
 PER_PAGE = 25
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -51,32 +48,6 @@ class ClientError(ValueError):
 
 
 # ----------------------------------------------------------------------- phones
-
-
-@lru_cache(maxsize=1)
-def _zone_countries() -> dict[str, str]:
-    """IANA timezone -> ISO country, from the tz database's own zone.tab."""
-    text = (importlib.resources.files("tzdata.zoneinfo") / "zone.tab").read_text()
-    out: dict[str, str] = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            parts = line.split("\t")
-            out[parts[2]] = parts[0]
-    return out
-
-
-def studio_region(studio: Studio) -> str | None:
-    """The country a studio's clients' national numbers belong to ("07700 900301" in a
-    London studio is +44...): the studio's own numbers first, then its timezone."""
-    for number in (studio.sms_number, studio.whatsapp_number, studio.contact_phone):
-        if number:
-            try:
-                region = phonenumbers.region_code_for_number(phonenumbers.parse(number.removeprefix("whatsapp:")))
-            except phonenumbers.NumberParseException:
-                continue
-            if region and region != "ZZ":
-                return region
-    return _zone_countries().get(studio.timezone)
 
 
 def normalise_phone(raw: str, region: str | None) -> str:

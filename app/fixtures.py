@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.booking import credits
+from app.conversation.desk import forget_catalog
 from app.db import Database
 from app.models import (
     CATEGORIES,
@@ -388,7 +389,6 @@ def load_fixture(db: Database, path: Path | str) -> LoadReport:
         for spec in specs:
             _write_studio(session, spec, report)
         session.commit()
-        from app.conversation.desk import forget_catalog
 
         for studio_id in session.scalars(select(Studio.id).where(Studio.key.in_([s.fields["key"] for s in specs]))):
             forget_catalog(studio_id)

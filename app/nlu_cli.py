@@ -8,12 +8,22 @@ from __future__ import annotations
 import json
 import tempfile
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
+from sqlalchemy import select
+
 from app import clock
+from app.booking.schedules import generate_for_studios
 from app.clock import FrozenClock
+from app.conversation.desk import SqlDesk
+from app.db import Database
+from app.fixtures import load_fixture
+from app.migrate import upgrade
+from app.models import Studio
+from bot.dialogue.finding import candidates
 from bot.nlu.parse import Parse, ParseContext, parse
 
 
@@ -36,14 +46,7 @@ class StudioContext:
     """A throwaway database with one fixture loaded, for catalog and timetable look-ups."""
 
     def __init__(self, fixture: Path, studio_key: str, now: datetime) -> None:
-        from sqlalchemy import select
 
-        from app.booking.schedules import generate_for_studios
-        from app.conversation.desk import SqlDesk
-        from app.db import Database
-        from app.fixtures import load_fixture
-        from app.migrate import upgrade
-        from app.models import Studio
 
         self._tmp = tempfile.TemporaryDirectory(prefix="frontdesk-nlu-")
         url = f"sqlite:///{Path(self._tmp.name) / 'nlu.db'}"
@@ -68,9 +71,7 @@ class StudioContext:
 
     def resolve(self, p: Parse) -> Parse:
         """Pick the reading of a bare hour that the timetable actually has."""
-        from dataclasses import replace
 
-        from bot.dialogue.finding import candidates
 
         if p.when is None or not p.when.hour_ambiguous or not p.when.alternatives:
             return p

@@ -16,21 +16,32 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app import clock
-from app.booking import credits, waitlist
+from app.booking import credits, leads, waitlist
+from app.booking.schedules import generate_for_studios
 from app.clock import FrozenClock
 from app.conversation.engine import Inbound, handle_inbound
 from app.db import Database
+from app.fixtures import load_fixture
 from app.migrate import upgrade
 from app.models import (
     Booking,
     ClassSession,
     ClassType,
     Client,
+    IntroOffer,
+    Lead,
     Location,
     OutboxMessage,
+    Policy,
+    Staff,
     Studio,
     WaitlistEntry,
 )
+from app.payments.checkout import start_checkout
+from app.payments.fulfil import complete_payment
+from app.phones import InvalidPhone, studio_region, to_e164
+from jobs.due import run_due
+from jobs.leads import due_points
 
 
 class ScriptError(ValueError):
@@ -49,8 +60,6 @@ def parse_instant(value: str, field: str) -> datetime:
 
 class Simulator:
     def __init__(self, fixture: Path, now: datetime, emit: Callable[[dict], None]) -> None:
-        from app.booking.schedules import generate_for_studios
-        from app.fixtures import load_fixture
 
         self._tmp = tempfile.TemporaryDirectory(prefix="frontdesk-sim-")
         url = f"sqlite:///{Path(self._tmp.name) / 'sim.db'}"
@@ -115,16 +124,7 @@ class Simulator:
         return min(future) if future else None
 
     def run_due(self) -> None:
-        try:
-            from jobs.due import run_due
-        except ImportError:  # the jobs package is not installed: offers still expire
-            run_due = None
-        if run_due is not None:
-            run_due(self.db)
-        else:
-            for studio_id in self.studios:
-                with self.db.studio(studio_id) as s:
-                    waitlist.expire_offers(s)
+        run_due(self.db)
         self._emit_sent()
 
     def _emit_sent(self) -> None:
@@ -166,11 +166,6 @@ class Simulator:
     def pay(self, line: dict) -> None:
         """``{"pay": {"studio", "phone", "name", "offer", "email"?, "goals"?}, "at"?}``: a prospect
         fills the intro page and pays: the lead, its checkout and its completed payment."""
-        from app.booking import leads
-        from app.models import IntroOffer
-        from app.payments.checkout import start_checkout
-        from app.payments.fulfil import complete_payment
-        from app.phones import InvalidPhone, to_e164
 
         spec = line["pay"]
         if not isinstance(spec, dict):
@@ -188,7 +183,7 @@ class Simulator:
             if offer is None or not offer.active:
                 raise ScriptError(f"pay: studio {spec['studio']!r} has no active offer {spec['offer']!r}")
             try:
-                phone = to_e164(spec["phone"], leads.studio_region(s.get(Studio, studio_id)))
+                phone = to_e164(spec["phone"], studio_region(s.get(Studio, studio_id)))
             except InvalidPhone as exc:
                 raise ScriptError(f"pay: {exc}") from exc
             lead = leads.create_lead(s, offer, leads.LeadForm(spec["name"], phone, spec.get("email"),
@@ -255,7 +250,6 @@ def run(fixture: Path, now: datetime, lines: Iterable[str], emit: Callable[[dict
 
 def _leads_state(session, studio_key: str) -> list[dict]:
     """Intro leads as the script left them: status, instructor, preferences."""
-    from app.models import Lead, Staff
 
     rows = session.execute(select(Lead, Staff.name).outerjoin(Staff, Staff.id == Lead.staff_id).order_by(Lead.id))
     return [{"studio": studio_key, "phone": lead.phone, "name": lead.name, "status": lead.status,
@@ -265,13 +259,11 @@ def _leads_state(session, studio_key: str) -> list[dict]:
 
 
 def _lead_points(session, after: datetime, until: datetime) -> list[datetime]:
-    from jobs.leads import due_points
 
     return due_points(session, after, until)
 
 
 def _reminder_hours(session) -> dict[int, list[int]]:
-    from app.models import Policy
 
     return {p.studio_id: list(p.reminder_hours or []) for p in session.scalars(select(Policy))}
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from app import clock
 from app.booking import attendance, credits, waitlist
 from app.db import Database
 from app.messaging.delivery import deliver_all
@@ -17,7 +18,7 @@ from app.messaging.transports import ConsoleTransport, Transport
 from app.models import Studio, WaitlistEntry
 from jobs.digest import queue_digest
 from jobs.leads import run_leads
-from app import clock
+from jobs.reminders import queue_reminders
 
 _default_transport: Transport = ConsoleTransport()
 
@@ -44,16 +45,11 @@ def run_due(db: Database, transport: Transport | None = None) -> DueReport:
     for studio_id in studio_ids:
         with db.studio(studio_id) as session:
             report.waitlist_events += len(waitlist.expire_offers(session))
-    try:
-        from jobs.reminders import queue_reminders
-    except ImportError:
-        queue_reminders = None
     with db.unscoped() as s:
         ids = s.scalars(select(Studio.id).where(Studio.active.is_(True))).all()
     for studio_id in ids:
         with db.studio(studio_id) as session:
-            if queue_reminders is not None:
-                queue_reminders(session)
+            queue_reminders(session)
             report.no_shows += len(attendance.sweep_no_shows(session))
             report.digests += queue_digest(session)
             report.packs_expired += credits.expire_packs(session)

@@ -5,6 +5,8 @@ import logging
 import threading
 
 from app.db import Database
+from app.messaging.transports import transport_from_env
+from jobs.due import run_due
 
 log = logging.getLogger(__name__)
 _started: threading.Event | None = None
@@ -18,8 +20,6 @@ def start(db: Database, every_seconds: float = 20.0) -> threading.Event:
     stop = threading.Event()
 
     def loop() -> None:
-        from app.messaging.transports import transport_from_env
-        from jobs.due import run_due
 
         transport = transport_from_env(echo=True)
         while not stop.wait(every_seconds):

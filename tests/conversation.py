@@ -7,7 +7,7 @@ from pathlib import Path
 
 from twilio.request_validator import RequestValidator
 
-from app import create_app
+from app.factory import create_app
 from app.config import Settings
 
 TOKEN = "test-auth-token"

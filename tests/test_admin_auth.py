@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from flask.testing import FlaskClient
 
 from admin.security import sign_in_limit
-from app import create_app
+from app.factory import create_app
 from app.cli import cli
 from app.config import Settings
 from app.models import Staff, Studio

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app
+from app.factory import create_app
 from app.cli import cli
 from app.booking import credits
 from app.config import Settings

@@ -13,7 +13,7 @@ import responses
 import stripe
 from sqlalchemy import func, select
 
-from app import create_app
+from app.factory import create_app
 from app.booking import booking as booking_svc
 from app.booking import credits
 from app.config import Settings

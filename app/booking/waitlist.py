@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.booking.atomic import use_case
 from app.booking import credits, spots
+from app.booking.atomic import use_case
 from app.booking.errors import (
     AlreadyBooked,
     AlreadyWaitlisted,
@@ -30,16 +30,18 @@ from app.booking.errors import (
 )
 from app.booking.events import (
     Event,
-    record,
-    OfferExpired as OfferExpiredEvent,
     PenaltyWaived,
     SpotGone,
     WaitlistEnrolled,
     WaitlistOffered,
     WaitlistSkipped,
+    record,
+)
+from app.booking.events import (
+    OfferExpired as OfferExpiredEvent,
 )
 from app.booking.policies import load_policy
-from app.models import Booking, ClassSession, Client, Policy, WaitlistEntry
+from app.models import Booking, ClassSession, Client, CreditEntry, Policy, WaitlistEntry
 
 
 @dataclass
@@ -274,7 +276,6 @@ def forgive_late_cancel(session: Session, class_session: ClassSession, policy: P
     ).first()
     if late is None:
         return []
-    from app.models import CreditEntry
 
     penalties = session.scalars(
         select(CreditEntry).where(CreditEntry.booking_id == late.id, CreditEntry.kind.in_(("forfeit", "fee")))

@@ -20,8 +20,7 @@ from app.booking import booking as booking_svc
 from app.booking import credits, waitlist
 from app.booking import errors as e
 from app.booking.policies import load_policy
-from app.notify.staff import forward_to_staff
-from app.notify.views import session_view, studio_view
+from app.conversation.lead_desk import SqlLeadDesk
 from app.models import (
     ACTIVE_BOOKING,
     Booking,
@@ -34,6 +33,9 @@ from app.models import (
     Studio,
     WaitlistEntry,
 )
+from app.notify.staff import forward_to_staff
+from app.notify.views import session_view, studio_view
+from app.payments.texting import checkout_for_client
 from bot.desk import (
     BalanceView,
     BookingView,
@@ -42,7 +44,6 @@ from bot.desk import (
     Person,
     SessionQuery,
     SessionView,
-    StudioView,
 )
 from bot.nlu.catalog import Catalog, ClassEntry, NamedEntry
 
@@ -138,7 +139,6 @@ class SqlDesk:
 
     def buy(self, package_id: int) -> Outcome:
         """A payment link for one of the studio's packages (``app.payments.texting``)."""
-        from app.payments.texting import checkout_for_client
 
         return checkout_for_client(self.db, self.person.client_id, package_id)
 
@@ -284,7 +284,6 @@ class SqlDesk:
 
     def leads(self):
         """The intro-lead port (``app.conversation.lead_desk``), made on first use."""
-        from app.conversation.lead_desk import SqlLeadDesk
 
         if getattr(self, "_leads", None) is None:
             self._leads = SqlLeadDesk(self)

@@ -5,11 +5,18 @@ A transport sends one outbox row and returns the provider's message id, or raise
 """
 from __future__ import annotations
 
+import importlib
 import itertools
+import json
 import logging
+import os
 from dataclasses import dataclass
 from typing import Protocol
 
+import requests
+from twilio.base.exceptions import TwilioRestException
+
+from app.config import Settings
 from app.models import OutboxMessage
 
 log = logging.getLogger("frontdesk.texts")
@@ -61,17 +68,15 @@ class TwilioTransport:
     """Twilio's REST API through the official client (tests mock its HTTP with ``responses``)."""
 
     def __init__(self, account_sid: str, auth_token: str, client=None) -> None:
-        from twilio.rest import Client
+        from twilio.rest import (
+            Client,  # loads every Twilio API module: only when a real transport is made
+        )
 
         self.client = client or Client(account_sid, auth_token)
 
     def send(self, message: OutboxMessage, status_callback: str | None = None) -> str:
-        from twilio.base.exceptions import TwilioRestException
-
         params: dict = {"to": message.to_addr, "from_": message.from_addr}
         if message.content_sid:
-            import json
-
             params["content_sid"] = message.content_sid
             params["content_variables"] = json.dumps(message.content_variables or {})
         else:
@@ -81,8 +86,6 @@ class TwilioTransport:
         if message.valid_until is not None and message.sent_at is not None:
             seconds = int((message.valid_until - message.sent_at).total_seconds())
             params["validity_period"] = max(1, min(seconds, 36000))
-        import requests
-
         try:
             return self.client.messages.create(**params).sid
         except requests.ConnectionError as exc:  # never reached Twilio (incl. connect timeouts): safe to retry
@@ -98,11 +101,6 @@ class TwilioTransport:
 def transport_from_env(echo: bool = False) -> Transport:
     """Twilio when its credentials are set, else the console (the embedded default).
     ``FRONTDESK_TRANSPORT=module:Class`` names another (tests, a staging sink)."""
-    import importlib
-    import os
-
-    from app.config import Settings
-
     named = os.environ.get("FRONTDESK_TRANSPORT")
     if named:
         module, _, attr = named.partition(":")
@@ -114,7 +112,5 @@ def transport_from_env(echo: bool = False) -> Transport:
 
 
 def status_callback_url() -> str | None:
-    from app.config import Settings
-
     base = Settings().public_base_url
     return f"{base.rstrip('/')}/twilio/status" if base else None

@@ -4,12 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
+from app.db import get_db
+
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
 def healthz():
-    from app.db import get_db
 
     with get_db().unscoped() as session:
         session.execute(text("select 1"))

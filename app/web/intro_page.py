@@ -12,10 +12,13 @@ import re
 from flask import Blueprint, abort, current_app, redirect, render_template, request
 from sqlalchemy import select
 
-from app.db import get_db
 from app.booking import leads
+from app.db import get_db
 from app.models import ClassType, IntroOffer, Studio
-from app.phones import InvalidPhone, to_e164
+from app.notify.leads import words_for
+from app.payments.checkout import start_checkout
+from app.payments.errors import PaymentError
+from app.phones import InvalidPhone, studio_region, to_e164
 from app.ratelimit import RateLimit
 
 bp = Blueprint("intro_page", __name__)
@@ -74,22 +77,20 @@ def _submit_limit() -> RateLimit:
 
 @bp.route("/s/<studio_key>/intro/<offer_key>", methods=["GET", "POST"])
 def intro_offer(studio_key: str, offer_key: str):
-    from app.payments.checkout import start_checkout
-    from app.payments.errors import PaymentError
 
     studio = _studio(studio_key)
     with get_db().studio(studio.id) as s:
         offer = _offer(s, offer_key)
         class_type = s.get(ClassType, offer.class_type_id)
         page = {"studio": studio, "offer": offer, "class_type": class_type, "errors": {}, "values": {},
-                "money": leads.words_for(s).money(offer.price), "problem": None}
+                "money": words_for(s).money(offer.price), "problem": None}
         if request.method == "GET":
             return render_template("intro/offer.html", **page)
         if not _submit_limit().allow(f"{request.remote_addr}:{studio.id}"):
             page.update(values=request.form, problem="Too many tries from here. Please wait a few minutes, "
                                                       "or text the studio.")
             return render_template("intro/offer.html", **page), 429
-        form, errors = check(request.form, leads.studio_region(studio))
+        form, errors = check(request.form, studio_region(studio))
         if form is None:
             page.update(errors=errors, values=request.form)
             return render_template("intro/offer.html", **page), 400

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from bot.desk import SessionView
+from bot.dialogue import waitlist
 from bot.dialogue.base import Ctx, State, Turn
 from bot.dialogue.finding import candidates, describe, nearest, pick_by
 
@@ -54,9 +55,8 @@ def choosing(c: Ctx) -> Turn | None:
             return c.say("OK, no problem.")
         return None
     if c.context.get("action") == "waitlist":
-        from bot.dialogue.waitlist import join
 
-        return join(c, chosen)
+        return waitlist.join(c, chosen)
     return book(c, chosen)
 
 

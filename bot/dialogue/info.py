@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.desk import SessionQuery
+from bot.dialogue import buying
 from bot.dialogue.base import Ctx, State, Turn
 from bot.dialogue.finding import session_query
 
@@ -55,7 +56,6 @@ def credits(c: Ctx) -> Turn:
 
 
 def prices(c: Ctx) -> Turn:
-    from bot.dialogue import buying
 
     if buying.wants_to_buy(c.raw):
         return buying.start(c)

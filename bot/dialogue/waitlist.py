@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from bot.desk import SessionView
 from bot.dialogue.base import Ctx, State, Turn
-from bot.dialogue.booking import book
 from bot.dialogue.finding import candidates, describe
 
 
@@ -67,4 +66,4 @@ def answer_offer(c: Ctx, yes: bool, session_id: int | None = None) -> Turn | Non
     return c.say(c.words.no_offer())
 
 
-__all__ = ["answer_offer", "book", "confirm", "join", "start"]
+__all__ = ["answer_offer", "confirm", "join", "start"]

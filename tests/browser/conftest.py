@@ -26,7 +26,7 @@ from werkzeug.serving import make_server
 
 from admin.security import sign_in_limit
 from app import clock as clock_module
-from app import create_app
+from app.factory import create_app
 from app.clock import FrozenClock
 from app.config import Settings
 from app.db import Database
