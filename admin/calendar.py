@@ -12,18 +12,26 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from admin.roles import can, own_only, require
 from app import audit, clock
-from app.db import get_db
-from app.phones import display as display_phone
-from app.booking import changes
+from app.booking import changes, spots
 from app.booking.errors import BookingError, InvalidRequest, NotFound
 from app.booking.schedules import local_instant
+from app.db import get_db
 from app.models import (
     ACTIVE_BOOKING,
     OPEN_WAITLIST,
@@ -36,6 +44,7 @@ from app.models import (
     Studio,
     WaitlistEntry,
 )
+from app.phones import display as display_phone
 
 bp = Blueprint("admin_calendar", __name__, url_prefix="/admin/calendar", template_folder="templates")
 
@@ -70,11 +79,7 @@ def _studio_scope():
 
 
 def _counts():
-    booked = (select(func.count(Booking.id)).where(Booking.session_id == ClassSession.id,
-                                                   Booking.status.in_(ACTIVE_BOOKING)).scalar_subquery())
-    waiting = (select(func.count(WaitlistEntry.id)).where(WaitlistEntry.session_id == ClassSession.id,
-                                                          WaitlistEntry.status.in_(OPEN_WAITLIST)).scalar_subquery())
-    return booked, waiting
+    return spots.booked_column(), spots.waiting_column()
 
 
 def week_of(value: str | None, today: date) -> date:

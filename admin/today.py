@@ -4,22 +4,26 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.booking import spots
 from app.db import Database
-from app.models import ACTIVE_BOOKING, OPEN_WAITLIST, Booking, ClassSession, ClassType, Location, Staff, Studio, WaitlistEntry
+from app.models import (
+    ClassSession,
+    ClassType,
+    Location,
+    Staff,
+    Studio,
+)
 
 
 def today_classes(s: Session, zone: ZoneInfo, day: date, *, instructor_id: int | None = None) -> list[dict]:
     """The classes of ``day`` (a date in ``zone``), with booked and waiting counts: one query.
     Times are shown in each class's location timezone."""
     start = datetime.combine(day, time(0), zone)
-    booked = (select(func.count(Booking.id)).where(Booking.session_id == ClassSession.id,
-                                                   Booking.status.in_(ACTIVE_BOOKING)).scalar_subquery())
-    waiting = (select(func.count(WaitlistEntry.id)).where(
-        WaitlistEntry.session_id == ClassSession.id, WaitlistEntry.status.in_(OPEN_WAITLIST)).scalar_subquery())
+    booked, waiting = spots.booked_column(), spots.waiting_column()
     query = (select(ClassSession.id, ClassSession.starts_at, ClassType.name, Location.name, Location.timezone,
                     Staff.name, ClassSession.capacity, booked, waiting, ClassSession.status)
              .join(ClassType, ClassType.id == ClassSession.class_type_id)

@@ -26,6 +26,7 @@ from app.booking.errors import InvalidRequest, NotFound
 from app.booking.policies import CancelTerms, load_policy
 from app.models import (
     ACTIVE_BOOKING,
+    OPEN_WAITLIST,
     Booking,
     ClassSession,
     Client,
@@ -146,7 +147,7 @@ def profile(session: Session, client_id: int, *, past_limit: int = 20, ledger_li
                            .order_by(ClassSession.starts_at.desc()).limit(past_limit)).all()
     waiting = session.scalars(
         select(WaitlistEntry).join(ClassSession, ClassSession.id == WaitlistEntry.session_id)
-        .where(WaitlistEntry.client_id == client_id, WaitlistEntry.status.in_(("waiting", "offered")),
+        .where(WaitlistEntry.client_id == client_id, WaitlistEntry.status.in_(OPEN_WAITLIST),
                ClassSession.starts_at > now).order_by(ClassSession.starts_at)).all()
     ledger = session.scalars(select(CreditEntry).where(CreditEntry.client_id == client_id)
                              .order_by(CreditEntry.created_at.desc(), CreditEntry.id.desc()).limit(ledger_limit)).all()
@@ -207,10 +208,7 @@ def bookable_sessions(session: Session, *, days: int | None = None, limit: int =
 def session_counts(session: Session, session_ids: list[int]) -> dict[int, int]:
     if not session_ids:
         return {}
-    rows = session.execute(select(Booking.session_id, func.count(Booking.id))
-                           .where(Booking.session_id.in_(session_ids), Booking.status.in_(ACTIVE_BOOKING))
-                           .group_by(Booking.session_id))
-    return {sid: n for sid, n in rows}
+    return {sid: booked for sid, (booked, _) in spots.counts(session, session_ids).items()}
 
 
 def client_session_states(session: Session, client_id: int, session_ids: list[int]) -> dict[int, str]:
@@ -220,7 +218,7 @@ def client_session_states(session: Session, client_id: int, session_ids: list[in
     states = {sid: "waiting" for sid in session.scalars(
         select(WaitlistEntry.session_id).where(WaitlistEntry.client_id == client_id,
                                                WaitlistEntry.session_id.in_(session_ids),
-                                               WaitlistEntry.status.in_(("waiting", "offered"))))}
+                                               WaitlistEntry.status.in_(OPEN_WAITLIST)))}
     states.update({sid: "booked" for sid in session.scalars(
         select(Booking.session_id).where(Booking.client_id == client_id, Booking.session_id.in_(session_ids),
                                          Booking.status.in_(ACTIVE_BOOKING)))})

@@ -24,6 +24,7 @@ from app.db import Database
 from app.fixtures import load_fixture
 from app.migrate import upgrade
 from app.models import (
+    OPEN_WAITLIST,
     Booking,
     ClassSession,
     ClassType,
@@ -216,7 +217,7 @@ class Simulator:
                     .join(ClassType, ClassType.id == ClassSession.class_type_id)
                     .order_by(ClassSession.starts_at, WaitlistEntry.id))
                 for w, phone, cls, start in rows:
-                    open_ = w.status in ("waiting", "offered")
+                    open_ = w.status in OPEN_WAITLIST
                     entries.append({"studio": key, "phone": phone, "class": cls,
                                     "start": start.astimezone(tz).isoformat(),
                                     "position": waitlist.position(s, w) if open_ else None, "status": w.status})

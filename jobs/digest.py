@@ -10,9 +10,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.booking import spots
 from app.messaging.outbox import enqueue
 from app.models import (
-    ACTIVE_BOOKING, Booking, ClassSession, ClassType, OutboxMessage, Staff, Studio, WaitlistEntry,
+    Booking,
+    ClassSession,
+    ClassType,
+    OutboxMessage,
+    Studio,
 )
 from app.notify.staff import OWNERS, reachable_staff
 from bot.replies import fit_sms
@@ -45,11 +50,7 @@ def queue_digest(session: Session) -> int:
 def digest_text(session: Session, studio: Studio, local_now: datetime) -> str:
     zone = local_now.tzinfo
     day = datetime.combine(local_now.date(), time(0), zone)
-    booked = (select(func.count(Booking.id)).where(Booking.session_id == ClassSession.id,
-                                                   Booking.status.in_(ACTIVE_BOOKING)).scalar_subquery())
-    waiting = (select(func.count(WaitlistEntry.id)).where(WaitlistEntry.session_id == ClassSession.id,
-                                                          WaitlistEntry.status.in_(("waiting", "offered")))
-               .scalar_subquery())
+    booked, waiting = spots.booked_column(), spots.waiting_column()
     today = session.execute(
         select(ClassType.name, ClassSession.starts_at, ClassSession.capacity, booked, waiting)
         .join(ClassType, ClassType.id == ClassSession.class_type_id)

@@ -152,6 +152,7 @@ def test_writes_are_filled_in_and_checked(db, two_studios):
         s.add(m.Client(studio_id=b, phone="+447700900998", name="Smuggled"))
         with pytest.raises(CrossStudioAccess):
             s.commit()
+        s.rollback()  # a refused write leaves nothing for the unit of work to commit
     with db.system("fetch B's session") as s:
         b_session = s.get(m.ClassSession, ids["B"][m.ClassSession])
         s.expunge(b_session)
@@ -161,6 +162,7 @@ def test_writes_are_filled_in_and_checked(db, two_studios):
         s.add(booking)
         with pytest.raises(TenancyError):
             s.commit()
+        s.rollback()
 
 
 def test_a_raw_foreign_key_to_another_studio_is_refused_by_the_database(db, two_studios):

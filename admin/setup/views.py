@@ -301,9 +301,9 @@ class ScheduleView(SetupModelView):
         days = load_policy(session).booking_window_days
         line = audit.record(session, actor=audit.staff_actor(current_user.login), action="generate_sessions",
                             entity="schedule", after={"days": days})
-        created = generate_sessions(session, days=days)  # commits, with the audit line
+        created = generate_sessions(session, days=days)
         line.after = {"days": days, "created": created}
-        session.commit()
+        session.commit()  # the view is the outermost caller: the sessions and their audit line together
         flash(f"{created} new session{'s' if created != 1 else ''} added for the next {days} days."
               if created else "Every session for the next %d days is already there." % days, "success")
         return redirect(url_for(".index_view"))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Callable, ParamSpec, TypeVar
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -27,7 +27,7 @@ def use_case(fn: Callable[P, R]) -> Callable[P, R]:
     @wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         session = args[0]
-        assert isinstance(session, Session), f"{fn.__name__} takes the session first"
+        assert isinstance(session, (Session, scoped_session)), f"{fn.__name__} takes the session first"
         if session.info.get(_ACTIVE):
             return fn(*args, **kwargs)
         session.info[_ACTIVE] = True

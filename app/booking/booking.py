@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.booking.atomic import use_case
 from app.booking import credits, spots, waitlist
+from app.booking.atomic import use_case
 from app.booking.errors import (
     AlreadyBooked,
     ClassFull,
@@ -19,8 +19,20 @@ from app.booking.errors import (
     SessionNotBookable,
 )
 from app.booking.events import Event, FeeCharged, SessionCancelled, record
-from app.booking.policies import CancelTerms, cancel_terms, free_cancel_deadline, load_policy
-from app.models import ACTIVE_BOOKING, Booking, ClassSession, Client, WaitlistEntry
+from app.booking.policies import (
+    CancelTerms,
+    cancel_terms,
+    free_cancel_deadline,
+    load_policy,
+)
+from app.models import (
+    ACTIVE_BOOKING,
+    OPEN_WAITLIST,
+    Booking,
+    ClassSession,
+    Client,
+    WaitlistEntry,
+)
 
 
 @dataclass
@@ -161,7 +173,7 @@ def cancel_session(session: Session, session_id: int, *, reason: str, actor: str
         credits.record_refund(session, booking, f"class cancelled by the studio: {reason}", actor)
     entries = session.scalars(
         select(WaitlistEntry).where(WaitlistEntry.session_id == session_id,
-                                    WaitlistEntry.status.in_(("waiting", "offered")))
+                                    WaitlistEntry.status.in_(OPEN_WAITLIST))
     ).all()
     for entry in entries:
         entry.status, entry.resolved_at, entry.note = "closed", now, "class cancelled"

@@ -16,12 +16,25 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import audit, clock
-from app.booking.atomic import use_case
 from app.booking import attendance, spots
+from app.booking.atomic import use_case
 from app.booking.booking import cancel_session
-from app.booking.errors import InvalidRequest, NotFound, SessionNotBookable, SlotUnavailable
+from app.booking.errors import (
+    InvalidRequest,
+    NotFound,
+    SessionNotBookable,
+    SlotUnavailable,
+)
 from app.booking.events import SessionCancelled, SessionMoved, record
-from app.models import Booking, ClassSession, Location, OutboxMessage, Staff, WaitlistEntry
+from app.models import (
+    OPEN_WAITLIST,
+    Booking,
+    ClassSession,
+    Location,
+    OutboxMessage,
+    Staff,
+    WaitlistEntry,
+)
 
 REASON_MAX = 300
 CHECK_IN_OPENS = timedelta(hours=1)  # before the start; a no-show only once the class has begun
@@ -86,7 +99,7 @@ def move_session(session: Session, session_id: int, *, starts_at: datetime, loca
         .order_by(Booking.id)))
     entry_ids = tuple(session.scalars(
         select(WaitlistEntry.id).where(WaitlistEntry.session_id == session_id,
-                                       WaitlistEntry.status.in_(("waiting", "offered"))).order_by(WaitlistEntry.id)))
+                                       WaitlistEntry.status.in_(OPEN_WAITLIST)).order_by(WaitlistEntry.id)))
     event = SessionMoved(session_id, class_session.move_count, old_start, old_location, booking_ids, entry_ids)
     _hold_stale_reminders(session, booking_ids)
     session.flush()

@@ -7,13 +7,21 @@ a unique partial index on active bookings per client and session.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from app.booking import credits
 from app.booking.errors import NotFound
-from app.models import ACTIVE_BOOKING, Booking, ClassSession, ClassType, WaitlistEntry
+from app.models import (
+    ACTIVE_BOOKING,
+    OPEN_WAITLIST,
+    Booking,
+    ClassSession,
+    ClassType,
+    WaitlistEntry,
+)
 
 
 def lock_session(session: Session, session_id: int) -> ClassSession:
@@ -29,9 +37,39 @@ def lock_session(session: Session, session_id: int) -> ClassSession:
 
 
 def booked_count(session: Session, session_id: int) -> int:
-    return session.scalar(
-        select(func.count(Booking.id)).where(Booking.session_id == session_id, Booking.status.in_(ACTIVE_BOOKING))
-    ) or 0
+    """Places taken in one session: its active bookings (``ACTIVE_BOOKING``)."""
+    return session.scalar(select(func.count(Booking.id)).where(_booked(session_id))) or 0
+
+
+def _booked(session_id: Any) -> ColumnElement[bool]:
+    return (Booking.session_id == session_id) & Booking.status.in_(ACTIVE_BOOKING)
+
+
+def _waiting(session_id: Any) -> ColumnElement[bool]:
+    return (WaitlistEntry.session_id == session_id) & WaitlistEntry.status.in_(OPEN_WAITLIST)
+
+
+def booked_column() -> ScalarSelect[int]:
+    """``booked_count`` as a correlated subquery on ``ClassSession``, for listing many sessions in one query."""
+    return select(func.count(Booking.id)).where(_booked(ClassSession.id)).scalar_subquery()
+
+
+def waiting_column() -> ScalarSelect[int]:
+    """``waiting_count`` as a correlated subquery on ``ClassSession``."""
+    return select(func.count(WaitlistEntry.id)).where(_waiting(ClassSession.id)).scalar_subquery()
+
+
+def counts(session: Session, session_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(booked, waiting) for each of ``session_ids``, in two grouped queries."""
+    if not session_ids:
+        return {}
+    booked = dict(session.execute(select(Booking.session_id, func.count(Booking.id))
+                                  .where(_booked(Booking.session_id), Booking.session_id.in_(session_ids))
+                                  .group_by(Booking.session_id)).tuples())
+    waiting = dict(session.execute(select(WaitlistEntry.session_id, func.count(WaitlistEntry.id))
+                                   .where(_waiting(WaitlistEntry.session_id), WaitlistEntry.session_id.in_(session_ids))
+                                   .group_by(WaitlistEntry.session_id)).tuples())
+    return {sid: (booked.get(sid, 0), waiting.get(sid, 0)) for sid in session_ids}
 
 
 def held_offers(session: Session, session_id: int, now: datetime, *, except_client: int | None = None) -> int:
@@ -47,11 +85,8 @@ def held_offers(session: Session, session_id: int, now: datetime, *, except_clie
 
 
 def waiting_count(session: Session, session_id: int) -> int:
-    return session.scalar(
-        select(func.count(WaitlistEntry.id)).where(
-            WaitlistEntry.session_id == session_id, WaitlistEntry.status.in_(("waiting", "offered"))
-        )
-    ) or 0
+    """Clients on one session's waitlist who may still get a place (``OPEN_WAITLIST``)."""
+    return session.scalar(select(func.count(WaitlistEntry.id)).where(_waiting(session_id))) or 0
 
 
 def active_booking(session: Session, client_id: int, session_id: int) -> Booking | None:

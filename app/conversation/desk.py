@@ -12,14 +12,14 @@ import weakref
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app import clock
 from app.booking import booking as booking_svc
-from app.booking import credits, waitlist
+from app.booking import credits, spots, waitlist
 from app.booking import errors as e
-from app.booking.policies import load_policy
+from app.booking.policies import free_cancel_deadline, load_policy
 from app.conversation.lead_desk import SqlLeadDesk
 from app.models import (
     ACTIVE_BOOKING,
@@ -31,7 +31,6 @@ from app.models import (
     Package,
     Staff,
     Studio,
-    WaitlistEntry,
 )
 from app.notify.staff import forward_to_staff
 from app.notify.views import session_view, studio_view
@@ -113,14 +112,8 @@ class SqlDesk:
         if not rows:
             return []
         ids = [s.id for s in rows]
-        booked = dict(self.db.execute(
-            select(Booking.session_id, func.count(Booking.id))
-            .where(Booking.session_id.in_(ids), Booking.status.in_(ACTIVE_BOOKING)).group_by(Booking.session_id)).all())
-        waiting = dict(self.db.execute(
-            select(WaitlistEntry.session_id, func.count(WaitlistEntry.id))
-            .where(WaitlistEntry.session_id.in_(ids), WaitlistEntry.status.in_(("waiting", "offered")))
-            .group_by(WaitlistEntry.session_id)).all())
-        return [self._view(s, booked.get(s.id, 0), waiting.get(s.id, 0)) for s in rows]
+        counts = spots.counts(self.db, ids)
+        return [self._view(s, *counts[s.id]) for s in rows]
 
     def upcoming_bookings(self) -> list[BookingView]:
         if self.person.client_id is None:
@@ -250,11 +243,11 @@ class SqlDesk:
         return Outcome(True, "booked", {
             "session": self.session(s.id),
             "balance": self._balance_view(credits.balance(self.db, self.person.client_id)),
-            "free_until": (s.starts_at - timedelta(hours=policy.cancel_window_hours)).astimezone(self.tz)})
+            "free_until": free_cancel_deadline(policy, s).astimezone(self.tz)})
 
     def decline_offer(self) -> Outcome:
         try:
-            events = waitlist.decline(self.db, self.person.client_id)
+            waitlist.decline(self.db, self.person.client_id)
         except e.NoOffer:
             return Outcome(False, "none")
         return Outcome(True, "declined")
