@@ -70,7 +70,6 @@ def sign_up(db: Database, *, studio_name: str, studio_key: str, timezone: str, o
         owner = Staff(studio_id=studio.id, key="owner", name=owner_name.strip(), email=email, role="owner",
                       password_hash=generate_password_hash(password))
         s.add(owner)
-        s.commit()
         return StaffLogin(studio.id, owner.id, owner.name, owner.role)
 
 
@@ -95,7 +94,6 @@ def add_staff(db: Database, *, studio_key: str, email: str, password: str, role:
         staff.role, staff.password_hash = role, generate_password_hash(password)
         if name:
             staff.name = name
-        s.commit()
         return StaffLogin(studio_id, staff.id, staff.name, staff.role)
 
 
@@ -151,5 +149,4 @@ def reset_password(db: Database, secret: str, token: str, password: str) -> Staf
         if staff is None or not staff.password_hash or staff.password_hash[-16:] != tail:
             raise AccountError("That reset link has already been used.")
         staff.password_hash = generate_password_hash(password)
-        s.commit()
         return StaffLogin(staff.studio_id, staff.id, staff.name, staff.role)

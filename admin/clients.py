@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from admin.roles import can, require
 from app import clients as svc
 from app import client_import, clock, phones
-from app.db import get_db
+from app.db import get_db, on_commit
 from app.booking.booking import LateCancelNeedsConsent
 from app.booking.errors import (
     AlreadyBooked,
@@ -345,7 +345,8 @@ def import_upload():
                 except client_import.ImportFileError as exc:
                     error = str(exc)
                 else:
-                    current_app.extensions[RUNNER](current_user.studio_id, job.id)  # after the commit
+                    run, studio_id, job_id = current_app.extensions[RUNNER], current_user.studio_id, job.id
+                    on_commit(s, lambda: run(studio_id, job_id))  # the job reads the committed row
                     return redirect(url_for(".import_progress", import_id=job.id))
     with studio_scope() as (s, studio):
         recent = s.scalars(select(ClientImport).order_by(ClientImport.id.desc()).limit(10)).all()
@@ -395,6 +396,6 @@ def import_resume(import_id: int):
         job = _import_or_404(s, import_id)
         if job.status in ("queued", "running"):
             job.status, job.updated_at = "queued", clock.now()
-            s.commit()
-            current_app.extensions[RUNNER](current_user.studio_id, job.id)
+            run, studio_id, job_id = current_app.extensions[RUNNER], current_user.studio_id, job.id
+            on_commit(s, lambda: run(studio_id, job_id))
         return redirect(url_for(".import_progress", import_id=import_id))

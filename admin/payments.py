@@ -87,7 +87,6 @@ def resolve(payment_id: int):
         payment.needs_attention = False
         record(s, actor=staff_actor(current_user.login), action="resolve", entity="payment", entity_id=payment.id,
                before=before, after=snapshot(payment))
-        s.commit()
         flash("Marked as dealt with.")
     return redirect(url_for(".index"))
 

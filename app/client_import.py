@@ -137,7 +137,7 @@ def parse(data: bytes) -> ParsedFile:
 
 
 def start_import(session: Session, *, filename: str, data: bytes, region: str | None, actor: str) -> ClientImport:
-    """Use case: check the file and record the import, queued; commit. Run it with a runner."""
+    """Use case: check the file and record the import, queued (the caller commits, then runs it with a runner)."""
     parsed = parse(data)
     job = ClientImport(filename=(filename or "clients.csv")[:200], status="queued", total=len(parsed.rows),
                        rows=parsed.rows, region=region, actor=actor[:200], errors=[])
@@ -145,7 +145,6 @@ def start_import(session: Session, *, filename: str, data: bytes, region: str | 
     session.flush()
     audit.record(session, actor=actor, action="import", entity="client_import", entity_id=job.id,
                  after={"filename": job.filename, "rows": job.total, "columns": parsed.columns})
-    session.commit()
     return job
 
 

@@ -388,7 +388,6 @@ def load_fixture(db: Database, path: Path | str) -> LoadReport:
         _check_numbers(session, specs, fname)
         for spec in specs:
             _write_studio(session, spec, report)
-        session.commit()
 
         for studio_id in session.scalars(select(Studio.id).where(Studio.key.in_([s.fields["key"] for s in specs]))):
             forget_catalog(studio_id)

@@ -191,7 +191,6 @@ class Simulator:
                                                               spec.get("goals")))
             payment = start_checkout(s, item=offer, lead_id=lead.id)
             complete_payment(s, payment.id, provider_ref=f"sim_{payment.id}")
-            s.commit()
         self.run_due()
 
     # ------------------------------------------------------------------ state

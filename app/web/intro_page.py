@@ -104,5 +104,4 @@ def intro_offer(studio_key: str, offer_key: str):
             page.update(values=request.form, problem="Online payment isn't available right now. "
                                                       "Please try again later or contact the studio.")
             return render_template("intro/offer.html", **page), 503
-        s.commit()
         return redirect(payment.checkout_url, code=303)

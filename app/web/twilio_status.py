@@ -36,5 +36,4 @@ def status() -> Response:
         elif row.status not in ("undelivered", "failed") and (
                 row.status not in ORDER or ORDER.index(state if state in ORDER else "sent") >= ORDER.index(row.status)):
             row.status = state if state in ORDER else row.status  # callbacks can arrive out of order
-        s.commit()
     return Response(status=204)
