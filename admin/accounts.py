@@ -70,6 +70,7 @@ def sign_up(db: Database, *, studio_name: str, studio_key: str, timezone: str, o
         owner = Staff(studio_id=studio.id, key="owner", name=owner_name.strip(), email=email, role="owner",
                       password_hash=generate_password_hash(password))
         s.add(owner)
+        s.flush()
         return StaffLogin(studio.id, owner.id, owner.name, owner.role)
 
 
@@ -94,6 +95,7 @@ def add_staff(db: Database, *, studio_key: str, email: str, password: str, role:
         staff.role, staff.password_hash = role, generate_password_hash(password)
         if name:
             staff.name = name
+        s.flush()
         return StaffLogin(studio_id, staff.id, staff.name, staff.role)
 
 

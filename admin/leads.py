@@ -1,9 +1,10 @@
 """The intro-leads board: every lead by stage with the funnel figures, and a lead page where
 an owner or manager matches from the top three or picks an instructor and a time.
 
-Thin views over ``app.booking.leads``: the same use cases and rules as matching by text
-(the instructor is asked by SMS and must accept). A lead id of another studio is not found
-in the signed-in studio's scope: 404.
+Thin views over ``app.booking.leads`` (and ``lead_board`` for the figures): the same use
+cases and rules as matching by text (the instructor is asked by SMS and must accept). A lead
+id of another studio is not found in the signed-in studio's scope: 404. Each view is one
+unit of work (``get_db().studio``): it commits when the view's block ends.
 """
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from admin.roles import require
-from app import audit, get_db
-from app.booking import leads
+from app import audit
+from app.booking import lead_board, leads
 from app.booking.schedules import local_instant
+from app.db import get_db
 from app.models import BookingRequest, IntroOffer, Lead, Location, Staff, Studio
+from app.notify.views import studio_view
 from bot.nlu.preferences import when_label
 from bot.replies import Words
 
@@ -31,8 +34,6 @@ REFUSALS = {
 
 
 def _words(studio: Studio) -> Words:
-    from app.conversation.desk import studio_view
-
     return Words(studio_view(studio))
 
 
@@ -54,10 +55,10 @@ def _deliver(studio_id: int) -> None:
 def board():
     with get_db().studio(current_user.studio_id) as s:
         studio = s.get(Studio, current_user.studio_id)
-        columns, steps = leads.board(s)
+        columns, steps = lead_board.board(s)
         offers = {o.id: o.name for o in s.scalars(select(IntroOffer))}
         return render_template("admin/leads.html", columns=columns, steps=steps, offers=offers,
-                               labels=leads.STAGE_LABELS, w=_words(studio))
+                               labels=lead_board.STAGE_LABELS, w=_words(studio))
 
 
 @bp.get("/<int:lead_id>")
@@ -81,7 +82,7 @@ def lead_page(lead_id: int):
             "admin/lead.html", lead=lead, w=w, options=shown, requests=requests, staff=staff, locations=locations,
             can_match=can_match, offer=s.get(IntroOffer, lead.intro_offer_id) if lead.intro_offer_id else None,
             where=prefs.get("location"), when=when_label(prefs.get("days_label"), prefs.get("times_label"))
-            if prefs.get("days") is not None else None, label=leads.STAGE_LABELS.get(lead.status, lead.status),
+            if prefs.get("days") is not None else None, label=lead_board.STAGE_LABELS.get(lead.status, lead.status),
             instructors=[m for m in staff.values() if m.role in ("instructor", "owner", "manager")])
 
 
@@ -122,18 +123,17 @@ def match(lead_id: int):
         if problem is not None:
             flash(problem, "error")
             return redirect(url_for("admin_leads.lead_page", lead_id=lead.id))
-        who = audit.staff_actor(current_user.login)
         before = audit.snapshot(lead)
-        # added first so it commits with the match, or is rolled back with a refusal
-        audit.record(s, actor=who, action="match", entity="lead", entity_id=lead.id, before=before,
-                     after={"staff_id": staff_id, "location_id": location_id, "starts_at": at.isoformat()})
         try:
             request_row = leads.choose_slot(s, lead.id, staff_id, [at], actor=f"staff:{current_user.login.staff_id}",
                                             location_id=location_id)
-        except leads.MatchRefused as exc:
-            s.rollback()
+        except leads.MatchRefused as exc:  # the use case wrote nothing; nor does the view
             flash(REFUSALS.get(exc.kind) or f"That slot doesn't work: {exc.reason}.", "error")
             return redirect(url_for("admin_leads.lead_page", lead_id=lead_id))
+        # commits with the match when the block ends
+        audit.record(s, actor=audit.staff_actor(current_user.login), action="match", entity="lead", entity_id=lead.id,
+                     before=before,
+                     after={"staff_id": staff_id, "location_id": location_id, "starts_at": at.isoformat()})
         instructor = s.get(Staff, request_row.staff_id)
         flash(f"Asked {instructor.name} by text to take {lead.name}, "
               f"{_words(studio).when(request_row.proposed_start)}. You'll get a text when they answer.")

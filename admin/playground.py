@@ -15,17 +15,16 @@ from __future__ import annotations
 import uuid
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from admin.roles import require
-from app.db import get_db
 from app.conversation.engine import Inbound, handle_inbound
+from app.db import get_db
 from app.models import Client, Conversation, Message, OutboxMessage, Staff, Studio
-from app.phones import InvalidPhone, to_e164
+from app.phones import InvalidPhone, studio_region, to_e164
 
 bp = Blueprint("admin_playground", __name__, url_prefix="/admin/playground", template_folder="templates")
 
@@ -34,17 +33,6 @@ CHANNEL = "sms"
 MAX_BODY = 1600
 NO_NUMBER = "playground"  # the studio end of the thread when the studio has no SMS number yet
 THREAD_LIMIT = 40
-
-
-def _region(studio: Studio) -> str | None:
-    """National numbers are read in the studio's own country (from its number), if known."""
-    for number in (studio.sms_number, studio.contact_phone):
-        if number:
-            try:
-                return phonenumbers.region_code_for_number(phonenumbers.parse(number))
-            except phonenumbers.NumberParseException:
-                continue
-    return None
 
 
 def _page(s: Session, studio: Studio, phone: str | None, *, after: int | None = None, error: str | None = None,
@@ -93,7 +81,7 @@ def index():
         phone = None
         if request.args.get("phone"):
             try:
-                phone = to_e164(request.args["phone"], _region(studio))
+                phone = to_e164(request.args["phone"], studio_region(studio))
             except InvalidPhone:
                 phone = None
         return render_template("admin/playground.html",
@@ -110,7 +98,7 @@ def send():
         s.expunge(studio)
         error, phone = None, None
         try:
-            phone = to_e164(raw_phone, _region(studio))
+            phone = to_e164(raw_phone, studio_region(studio))
         except InvalidPhone:
             error = "Type the phone as an international number, e.g. +44 7700 900301."
         if error is None and not body:

@@ -138,6 +138,8 @@ def _run_after_commit(session: Session) -> None:
 
 
 def _drop_after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():  # a use case's SAVEPOINT: the outer transaction's work stands
+        return
     session.info.pop(ON_COMMIT, None)
     session.info.pop(WROTE, None)
 

@@ -191,6 +191,7 @@ class Counts:
     def _statement(self, conn, cursor, statement, parameters, context, executemany) -> None:
         if self.on:
             self.statements += 1
+            self.trace.append(" ".join(statement.split())[:160])
             self.verbs[(statement.lstrip().split(None, 1) or ["?"])[0].upper()] += 1
 
     def _commit(self, conn) -> None:
@@ -207,6 +208,7 @@ class Counts:
 
     def start(self) -> None:
         self.statements = self.commits = self.rollbacks = self.checkouts = 0
+        self.trace: list[str] = []
         self.verbs = Counter()
         self.on = True
 
@@ -278,6 +280,8 @@ def run(backend: str, args, p: dict) -> dict:
             elapsed = time.perf_counter() - t0
             out = counts.stop()
             out.update(texts=len(texts), ms=round(elapsed * 1000, 2), replies=replies, state=handled.state)
+            if os.environ.get("BENCH_TRACE"):
+                print(f"-- {kind}: {len(counts.trace)} statements", *counts.trace, sep="\n   ", file=sys.stderr)
             return out
 
         for kind in KINDS:  # warm-up: the spare (last) client of each kind, not counted

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.booking import attendance, credits, waitlist
+from app.conversation.slow import answer_deferred
 from app.db import Database
 from app.messaging.delivery import deliver_all
 from app.messaging.transports import ConsoleTransport, Transport
@@ -34,6 +35,7 @@ class DueReport:
     no_shows: int = 0
     packs_expired: int = 0
     digests: int = 0
+    deferred_answered: int = 0  # messages the slow path lost (Redis down, worker gone), answered now
     sent: list[int] = field(default_factory=list)
 
 
@@ -54,5 +56,6 @@ def run_due(db: Database, transport: Transport | None = None) -> DueReport:
             report.digests += queue_digest(session)
             report.packs_expired += credits.expire_packs(session)
             run_leads(session)
+    report.deferred_answered = answer_deferred(db)
     report.sent = deliver_all(db, transport or _default_transport)
     return report

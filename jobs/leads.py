@@ -1,20 +1,22 @@
 """Intro leads, swept: unanswered instructor requests, owner reminders, next-session offers,
 conversions. The database says what is due; every step is idempotent (outbox dedupe keys,
-status changes), so running it late or twice sends nothing twice."""
+status changes), so running it late or twice sends nothing twice. The caller commits."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.booking import leads
+from app.booking.working_hours import day_of, escalation_points, match_hours_of
 from app.models import BookingRequest, Lead, Policy, Studio
+from app.notify.leads import remind_owners
 
 
 def run_leads(session: Session) -> int:
     """Everything due for one studio (a studio session). Returns how many things happened."""
-    return (leads.expire_requests(session) + leads.escalate(session) + leads.offer_next_sessions(session)
+    return (leads.expire_requests(session) + remind_owners(session) + leads.offer_next_sessions(session)
             + leads.mark_converted(session))
 
 
@@ -28,9 +30,5 @@ def due_points(session: Session, after: datetime, until: datetime) -> list[datet
     for lead in session.scalars(select(Lead).where(Lead.status.in_(leads.OPEN_FOR_MATCHING),
                                                    Lead.paid_at.is_not(None))):
         policy = policies.get(lead.studio_id)
-        hours = (policy.lead_match_hours if policy else None) or leads.DEFAULT_MATCH_HOURS
-        day = ((policy.working_start if policy else None) or leads.DEFAULT_WORKING[0],
-               (policy.working_end if policy else None) or leads.DEFAULT_WORKING[1])
-        points.append(leads.add_working_hours(lead.paid_at, hours, zones[lead.studio_id], day))
-        points.append(lead.paid_at + timedelta(hours=24))
+        points += escalation_points(lead.paid_at, zones[lead.studio_id], day_of(policy), match_hours_of(policy))
     return [p for p in points if p is not None and after < p <= until]

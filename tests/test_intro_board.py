@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from admin.accounts import add_staff
-from app.booking import leads
+from app.booking import lead_board, leads
 from app.fixtures import load_fixture
-from app.models import AuditLog, BookingRequest, ClassType, IntroOffer, Lead, OutboxMessage, Staff, Studio
+from app.models import AuditLog, BookingRequest, ClassType, IntroOffer, Lead, Location, OutboxMessage, Staff, Studio
 from tests.test_admin_auth import admin_app, token
 
 INTRO = Path(__file__).parent / "data" / "intro.toml"
@@ -35,14 +35,10 @@ def make_lead(db, studio_id, clock, name="Jane Doe", phone="+447700900401", paid
     with db.studio(studio_id) as s:
         offer = s.scalars(select(IntroOffer)).first()
         lead = leads.create_lead(s, offer, leads.LeadForm(name, phone, None, "lower back pain"))
-        s.commit()
         lead_id = lead.id
         if paid:
             leads.lead_paid(s, lead_id, paid_at=clock.now())
-            s.commit()
         if prefs:
-            from app.models import Location
-
             clapham = s.scalars(select(Location).where(Location.key == "clapham")).first()
             leads.preferences_in(s, lead_id, {**PREFS, "location_id": clapham.id})
     return lead_id
@@ -57,11 +53,11 @@ def signed_in(app, email, role, studio="lotus"):
 
 
 def test_funnel_counts_and_rates():
-    steps = leads.funnel(["new", "new", "paid", "preferences", "booked", "converted", "lost"])
+    steps = lead_board.funnel(["new", "new", "paid", "preferences", "booked", "converted", "lost"])
     assert [(s.stage, s.reached, s.rate) for s in steps] == [
         ("new", 6, None), ("paid", 4, 66.7), ("preferences", 3, 75.0), ("matched", 2, 66.7), ("booked", 2, 100.0),
         ("attended", 1, 50.0), ("converted", 1, 100.0)]
-    assert leads.funnel([])[1].rate is None
+    assert lead_board.funnel([])[1].rate is None
 
 
 def test_board_shows_leads_by_stage_with_the_funnel(app, db, clock):

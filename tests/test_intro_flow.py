@@ -13,7 +13,9 @@ from sqlalchemy import select
 
 from app.booking import attendance, credits
 from app.cli import cli
-from app.models import Booking, BookingRequest, ClassSession, Lead, LeadMatch, OutboxMessage, Staff, Studio
+from app.conversation import lead_desk
+from app.models import Booking, BookingRequest, ClassSession, Client, Lead, LeadMatch, OutboxMessage, Staff, Studio
+from app.payments.errors import PaymentError
 from app.simulate import Simulator, parse_instant
 
 INTRO = Path(__file__).parent / "data" / "intro.toml"
@@ -307,3 +309,18 @@ def test_a_waitlist_yes_is_not_taken_for_the_next_session(runs):
     run.feed([json.dumps({"tick": "2026-11-28T09:00:00+00:00"})])  # the offer went Tue; it's Sat now
     run.feed([text("28T09:00:30", JANE, "yes")])
     assert run.said(JANE)[-1] == "There's nothing waiting for a yes right now. Text 'my bookings' or 'book ...'."
+
+
+def test_no_checkout_no_lead_but_the_rest_of_the_turn_stands(runs, monkeypatch):
+    """Payments down when a stranger asks for the intro: the reply says so, no lead is kept
+    (the links are all or none), and the name they gave in the same turn is still saved."""
+    def down(*_args, **_kwargs):
+        raise PaymentError("payments are down")
+
+    monkeypatch.setattr(lead_desk, "start_checkout", down)
+    run = runs([text("23T09:00:00", ALEX, "Hi, first time here - how do I start?"),
+                text("23T09:01:00", ALEX, "Alex")])
+    assert run.said(ALEX)[-1] == "Sorry, paying by text isn't available right now. You can pay at the desk."
+    with run.studio() as s:
+        assert s.scalars(select(Lead)).all() == []
+        assert s.scalars(select(Client.name).where(Client.phone == ALEX)).all() == ["Alex"]

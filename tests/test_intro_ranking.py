@@ -5,11 +5,11 @@ from datetime import datetime, time, timedelta, timezone
 
 import pytest
 
-from app.booking.leads import add_working_hours, escalation_stages, working_hours_between
-from app.booking.matching import Candidate, rank, specialty_fit
+from app.booking.matching import Candidate, fits, rank, specialty_fit
+from app.booking.working_hours import add_working_hours, escalation_stages, working_hours_between
 from bot.nlu.catalog import NamedEntry
 from bot.nlu.intent import classify
-from bot.nlu.preferences import fits, parse_preferences, when_label
+from bot.nlu.preferences import parse_preferences, when_label
 
 T0 = datetime(2026, 11, 24, 7, 0, tzinfo=timezone.utc)
 LOCS = [NamedEntry(1, "Shoreditch"), NamedEntry(2, "Clapham")]

@@ -13,12 +13,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.booking.atomic import use_case
 from app.booking import credits
+from app.booking.atomic import use_case
 from app.booking.errors import NotFound, OutsideBookingWindow, SlotUnavailable
 from app.booking.policies import load_policy
 from app.booking.schedules import local_instant
-from app.models import Availability, Booking, ClassSession, ClassType, Client, Location, Staff
+from app.models import (
+    Availability,
+    Booking,
+    ClassSession,
+    ClassType,
+    Client,
+    Location,
+    Staff,
+)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.booking.atomic import use_case
 from app.booking import credits
+from app.booking.atomic import use_case
 from app.booking.errors import NotCancellable, NotFound
 from app.booking.events import FeeCharged, record
 from app.booking.policies import load_policy

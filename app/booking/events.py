@@ -134,3 +134,59 @@ def record(session: Session, events: Iterable[Any]) -> None:
     for event in events:
         for handler in _HANDLERS.get(type(event), ()):
             handler(session, event)
+
+
+# --------------------------------------------------------------------------- intro leads
+
+
+@dataclass(frozen=True)
+class LeadPaid:
+    """A lead paid for its intro offer: the client is welcomed and asked what suits them."""
+
+    lead_id: int
+    client_id: int
+
+
+@dataclass(frozen=True)
+class OwnersAsked:
+    """A new numbered question about a lead is open: owners and managers are sent its options.
+
+    ``because`` says why the lead is back with them: ``None`` (its preferences just came in),
+    ``"declined"`` or ``"expired"`` (the instructor of ``request_id`` said no, or never
+    answered), ``"taken"`` (the accepted slot could not be booked).
+    """
+
+    lead_id: int
+    match_id: int
+    because: str | None = None
+    request_id: int | None = None
+
+
+@dataclass(frozen=True)
+class InstructorAsked:
+    """An owner chose an instructor and a time: the instructor is asked to take the lead."""
+
+    request_id: int
+
+
+@dataclass(frozen=True)
+class IntroBooked:
+    """The instructor accepted and the first 1:1 is booked: the client and the owners are told.
+
+    ``sessions_left``: the client's intro sessions still to book after this one.
+    """
+
+    request_id: int
+    booking_id: int
+    sessions_left: int
+
+
+@dataclass(frozen=True)
+class NextSessionOffered:
+    """The lead attended their first session: they are offered the next with the same instructor."""
+
+    lead_id: int
+
+
+LeadEvent = LeadPaid | OwnersAsked | InstructorAsked | IntroBooked | NextSessionOffered
+Event = Event | LeadEvent  # the union above, with the lead events (defined after it)

@@ -1,16 +1,18 @@
 """Intro-offer leads: from a form or a text, through payment, to a first 1:1 session.
 
 The lifecycle (``Lead.status``): new -> paid -> preferences -> matched -> booked ->
-attended -> converted. Use cases here join the caller's transaction unless they say
-they commit; every text they cause is an outbox row with a dedupe key naming the event,
-so a retried call sends nothing twice.
+attended -> converted. Use cases here run inside the caller's transaction (``use_case``)
+and never commit: the outermost caller does. Whoever must be told something is told
+through a recorded event (``app.booking.events``: ``LeadPaid``, ``OwnersAsked``,
+``InstructorAsked``, ``IntroBooked``, ``NextSessionOffered``); the handlers write the texts.
+Working-hours maths is in ``app.booking.working_hours``, the board's figures in
+``app.booking.lead_board``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Sequence
-from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
@@ -19,9 +21,24 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.booking import credits, matching
 from app.booking.appointments import book_appointment, free_slots
+from app.booking.atomic import use_case
 from app.booking.errors import BookingError, InvalidRequest, NotFound
+from app.booking.events import (
+    InstructorAsked,
+    IntroBooked,
+    LeadPaid,
+    NextSessionOffered,
+    OwnersAsked,
+    record,
+)
 from app.booking.policies import load_policy
-from app.messaging.outbox import enqueue
+from app.booking.working_hours import (
+    add_working_hours,
+    day_of,
+    escalation_stages,
+    match_hours_of,
+    reply_hours_of,
+)
 from app.models import (
     Booking,
     BookingRequest,
@@ -33,18 +50,13 @@ from app.models import (
     Lead,
     LeadMatch,
     Location,
-    OutboxMessage,
     Staff,
     Studio,
 )
-from bot.nlu.preferences import when_label
-from bot.replies import Words
+from app.tenancy import SCOPE
 
 STAGES = ("new", "paid", "preferences", "matched", "booked", "attended", "converted")
 OPEN_FOR_MATCHING = ("paid", "preferences")
-DEFAULT_WORKING = (time(7), time(20))
-DEFAULT_MATCH_HOURS = 4
-DEFAULT_REPLY_HOURS = 2
 
 
 @dataclass(frozen=True)
@@ -57,32 +69,16 @@ class LeadForm:
     goals: str | None = None
 
 
-def studio_of(session: Session) -> Studio:
-    studio_id = session.info.get("frontdesk.studio_id")
+def _studio(session: Session) -> Studio:
+    studio_id = session.info.get(SCOPE)
     if studio_id is None:
         raise RuntimeError("lead use cases run in a studio session")
     return session.get(Studio, studio_id)
 
 
-def words_for(session: Session, channel: str = "sms") -> Words:
-    from app.conversation.desk import studio_view
-
-    return Words(studio_view(studio_of(session)), channel)
-
-
-def text_client(session: Session, client: Client, *, key: str, kind: str, body_for) -> None:
-    """Queue a text to a client on the channel they last used (SMS if never)."""
-    from app.conversation.notify import _to, channel_for, sender
-
-    studio = studio_of(session)
-    channel = channel_for(session, client.phone)
-    body = body_for(words_for(session, channel))
-    enqueue(session, dedupe_key=key, kind=kind, to_addr=_to(channel, client.phone), body=body, channel=channel,
-            client_id=client.id, from_addr=sender(studio, channel))
-
-
+@use_case
 def create_lead(session: Session, offer: IntroOffer, form: LeadForm) -> Lead:
-    """A new lead for ``offer`` (joins the caller's transaction; the caller commits)."""
+    """A new lead for ``offer``."""
     if not form.name.strip():
         raise InvalidRequest("a lead needs a name")
     if not offer.active:
@@ -111,14 +107,15 @@ def _client_for(session: Session, lead: Lead) -> Client:
     return client
 
 
+@use_case
 def lead_paid(session: Session, lead_id: int, *, paid_at: datetime) -> None:
-    """The lead paid for its intro offer. Idempotent; the caller commits and kicks delivery.
+    """The lead paid for its intro offer. Idempotent.
 
     Marks the lead paid, links (or creates) the client for its phone, grants the offer's
-    sessions as credits for the offer's class type only, and queues the first text asking
-    for location, days and times, and goals (dedupe key ``intro:welcome:lead:<id>``).
-    Raises ``NotFound`` for an unknown lead (or one of another studio) and
-    ``InvalidRequest`` when the lead has no offer to grant.
+    sessions as credits for the offer's class type only, and records ``LeadPaid`` (the
+    first text asks for location, days and times, and goals). Raises ``NotFound`` for an
+    unknown lead (or one of another studio) and ``InvalidRequest`` when the lead has no
+    offer to grant.
     """
     lead = session.get(Lead, lead_id)
     if lead is None:
@@ -133,89 +130,27 @@ def lead_paid(session: Session, lead_id: int, *, paid_at: datetime) -> None:
     lead.paid_at = paid_at
     if lead.status == "new":
         lead.status = "paid"
-    # A non-committing ledger primitive: the grant commits with the payment or not at all.
+    # the ledger primitive, so the grant is the intro kind and source, for the offer's class type only
     credits._open_pack(session, client.id, name=offer.name, kind="intro", credits=offer.sessions, valid_days=None,
                        class_type_id=offer.class_type_id, package_id=None, source="intro", actor="payment")
-    locations = [loc.name for loc in session.scalars(select(Location).order_by(Location.id))]
-    first = (lead.name or "").split(" ")[0] or None
-    text_client(session, client, key=f"intro:welcome:lead:{lead.id}", kind="intro_welcome",
-                body_for=lambda w: w.intro_welcome(first, offer.name, locations))
+    record(session, [LeadPaid(lead.id, client.id)])
     session.flush()
-
-
-# --------------------------------------------------------------------------- working hours
-
-
-def working_day(session: Session) -> tuple[time, time]:
-    """The studio's working hours (local), in which owners and instructors are expected to answer."""
-    policy = load_policy(session)
-    return policy.working_start or DEFAULT_WORKING[0], policy.working_end or DEFAULT_WORKING[1]
-
-
-def working_hours_between(start: datetime, end: datetime, tz: str, day: tuple[time, time]) -> float:
-    """Hours of [start, end) that fall inside the daily working window, in ``tz``."""
-    zone = ZoneInfo(tz)
-    if end <= start:
-        return 0.0
-    total = timedelta()
-    d = start.astimezone(zone).date()
-    last = end.astimezone(zone).date()
-    while d <= last:
-        a = datetime.combine(d, day[0], zone)
-        b = datetime.combine(d, day[1], zone)
-        lo, hi = max(a, start), min(b, end)
-        if hi > lo:
-            total += hi - lo
-        d += timedelta(days=1)
-    return total.total_seconds() / 3600
-
-
-def add_working_hours(start: datetime, hours: float, tz: str, day: tuple[time, time]) -> datetime:
-    """The instant ``hours`` working hours after ``start`` (time outside the window doesn't count)."""
-    zone = ZoneInfo(tz)
-    left = timedelta(hours=hours)
-    at = start.astimezone(zone)
-    while True:
-        a = datetime.combine(at.date(), day[0], zone)
-        b = datetime.combine(at.date(), day[1], zone)
-        if at < a:
-            at = a
-        if at < b:
-            if at + left <= b:
-                return (at + left).astimezone(UTC)
-            left -= b - at
-        at = datetime.combine(at.date() + timedelta(days=1), day[0], zone)
-
-
-# --------------------------------------------------------------------------- telling staff
-
-
-def managers(session: Session) -> list[Staff]:
-    """Who decides matches: active owners and managers with a phone."""
-    return list(session.scalars(select(Staff).where(
-        Staff.role.in_(("owner", "manager")), Staff.active.is_(True), Staff.phone.is_not(None)).order_by(Staff.id)))
-
-
-def text_staff(session: Session, member: Staff, *, key: str, kind: str, body: str) -> None:
-    studio = studio_of(session)
-    enqueue(session, dedupe_key=key, kind=kind, to_addr=member.phone, body=body, channel="sms",
-            staff_id=member.id, from_addr=studio.sms_number)
-
-
-def short(lead: Lead) -> str:
-    return Words.short_name(lead.name)
 
 
 # --------------------------------------------------------------------------- preferences
 
 
 class MatchRefused(BookingError):
-    """An owner's or instructor's answer that can't be acted on; ``kind`` says why."""
+    """An owner's or instructor's answer that can't be acted on; ``kind`` says why.
 
-    def __init__(self, kind: str, reason: str = "") -> None:
+    ``lead_name`` names the lead when the refusal is about it (``already_matched``, ``unpaid``).
+    """
+
+    def __init__(self, kind: str, reason: str = "", *, lead_name: str | None = None) -> None:
         super().__init__(reason or kind)
         self.kind = kind  # no_open | range | already_matched | unpaid | slot | unknown_lead | no_request
         self.reason = reason
+        self.lead_name = lead_name
 
 
 def awaiting_preferences(session: Session, phone: str) -> Lead | None:
@@ -224,18 +159,20 @@ def awaiting_preferences(session: Session, phone: str) -> Lead | None:
                            .order_by(Lead.paid_at.desc(), Lead.id.desc())).first()
 
 
+@use_case
 def save_preferences(session: Session, lead_id: int, prefs: dict[str, Any]) -> Lead:
-    """Keep what the lead has told us so far. Commit."""
+    """Keep what the lead has told us so far."""
     lead = session.get(Lead, lead_id)
     if lead is None:
         raise NotFound("lead", lead_id)
     lead.preferences = dict(prefs)
-    session.commit()
+    session.flush()
     return lead
 
 
+@use_case
 def preferences_in(session: Session, lead_id: int, prefs: dict[str, Any]) -> LeadMatch:
-    """The lead told us everything: store it, rank instructors, text the owners. Commit."""
+    """The lead told us everything: store it, rank instructors, ask the owners."""
     lead = session.scalars(select(Lead).where(Lead.id == lead_id).with_for_update()).first()
     if lead is None:
         raise NotFound("lead", lead_id)
@@ -246,21 +183,7 @@ def preferences_in(session: Session, lead_id: int, prefs: dict[str, Any]) -> Lea
         lead.goals = f"{lead.goals}; {prefs['goals']}"[:1000]
     if lead.status == "paid":
         lead.status = "preferences"
-    match = ask_owners(session, lead)
-    session.commit()
-    return match
-
-
-def _option_line(session: Session, words: Words, option: dict[str, Any]) -> str:
-    staff = session.get(Staff, option["staff_id"])
-    location = session.get(Location, option["location_id"])
-    return words.intro_option(staff.name, datetime.fromisoformat(option["starts_at"]), location.name)
-
-
-def _lead_where(session: Session, lead: Lead) -> tuple[str, str]:
-    prefs = lead.preferences or {}
-    location = session.get(Location, prefs["location_id"]).name if prefs.get("location_id") else "any location"
-    return location, when_label(prefs.get("days_label"), prefs.get("times_label"))
+    return ask_owners(session, lead)
 
 
 def _excluded_staff(session: Session, lead: Lead) -> set[int]:
@@ -268,28 +191,46 @@ def _excluded_staff(session: Session, lead: Lead) -> set[int]:
         BookingRequest.lead_id == lead.id, BookingRequest.status.in_(("declined", "expired")))).all())
 
 
-def ask_owners(session: Session, lead: Lead, reason: str | None = None) -> LeadMatch:
-    """A new numbered question to owners and managers (joins the caller's transaction).
+def _ranked(session: Session, lead: Lead, offer: IntroOffer) -> list[dict[str, Any]]:
+    """The top instructors and times for the lead, leaving out those who declined or let it lapse."""
+    found = matching.top_matches(session, offer.class_type_id, lead.preferences or {}, lead.goals,
+                                 exclude_staff=_excluded_staff(session, lead))
+    return [{"staff_id": c.staff_id, "location_id": c.location_id, "starts_at": c.starts_at.isoformat()}
+            for c in found]
+
+
+@use_case
+def ask_owners(session: Session, lead: Lead, because: str | None = None,
+               request_id: int | None = None) -> LeadMatch:
+    """A new numbered question to owners and managers (``OwnersAsked``; see it for ``because``).
 
     Any earlier open question about this lead is closed: "2" always means the newest list.
     """
     for old in session.scalars(select(LeadMatch).where(LeadMatch.lead_id == lead.id, LeadMatch.status == "open")):
         old.status = "closed"
     offer = session.get(IntroOffer, lead.intro_offer_id)
-    found = matching.top_matches(session, offer.class_type_id, lead.preferences or {}, lead.goals,
-                                 exclude_staff=_excluded_staff(session, lead))
-    match = LeadMatch(lead_id=lead.id, status="open", options=[
-        {"staff_id": c.staff_id, "location_id": c.location_id, "starts_at": c.starts_at.isoformat()} for c in found])
+    match = LeadMatch(lead_id=lead.id, status="open", options=_ranked(session, lead, offer))
     session.add(match)
     session.flush()
-    words = words_for(session)
-    location, when = _lead_where(session, lead)
-    lines = [_option_line(session, words, o) for o in match.options]
-    body = words.intro_owner_options(lead.name, location, when, lead.goals, lines, reason)
-    for member in managers(session):
-        text_staff(session, member, key=f"intro:options:match:{match.id}:staff:{member.id}", kind="intro_options",
-                   body=body)
+    record(session, [OwnersAsked(lead.id, match.id, because, request_id)])
     return match
+
+
+def open_match(session: Session, lead_id: int) -> LeadMatch | None:
+    """The lead's open question (the newest, should there be several)."""
+    return session.scalars(select(LeadMatch).where(LeadMatch.lead_id == lead_id, LeadMatch.status == "open")
+                           .order_by(LeadMatch.id.desc())).first()
+
+
+def options_for(session: Session, lead: Lead) -> list[dict[str, Any]]:
+    """The owner's current choices for a lead: the open question's, else freshly ranked."""
+    question = open_match(session, lead.id)
+    if question is not None:
+        return list(question.options)
+    offer = session.get(IntroOffer, lead.intro_offer_id) if lead.intro_offer_id else None
+    if offer is None:
+        return []
+    return _ranked(session, lead, offer)
 
 
 # --------------------------------------------------------------------------- owners choose
@@ -310,8 +251,9 @@ def open_question(session: Session, lead_name: str | None = None) -> LeadMatch |
     return next(m for m, _ in rows if m.id == best[2])
 
 
+@use_case
 def choose_option(session: Session, match_id: int, number: int, *, actor: str) -> BookingRequest:
-    """The owner picked option ``number`` (1-based) of a question. Commit."""
+    """The owner picked option ``number`` (1-based) of a question."""
     match = session.scalars(select(LeadMatch).where(LeadMatch.id == match_id).with_for_update()).first()
     if match is None or match.status != "open":
         raise MatchRefused("no_open")
@@ -323,9 +265,10 @@ def choose_option(session: Session, match_id: int, number: int, *, actor: str) -
                    [datetime.fromisoformat(option["starts_at"])], actor=actor)
 
 
+@use_case
 def choose_slot(session: Session, lead_id: int, staff_id: int, starts: Sequence[datetime], *, actor: str,
                 location_id: int | None = None) -> BookingRequest:
-    """The owner named an instructor and a time ("Tom thu 8am"). Commit."""
+    """The owner named an instructor and a time ("Tom thu 8am")."""
     lead = session.get(Lead, lead_id)
     if lead is None:
         raise NotFound("lead", lead_id)
@@ -350,17 +293,18 @@ def _free_at(session: Session, class_type_id: int, staff_id: int, location_id: i
     return None
 
 
+@use_case
 def propose(session: Session, lead: Lead, staff_id: int, location_id: int | None, starts: Sequence[datetime], *,
             actor: str) -> BookingRequest:
-    """Ask the instructor to take the lead at a free time. Commit.
+    """Ask the instructor to take the lead at a free time (``InstructorAsked``).
 
     Raises ``MatchRefused``: ``already_matched`` when the lead is not waiting for a match,
     ``slot`` when the instructor isn't free then (or isn't there)."""
     lead = session.scalars(select(Lead).where(Lead.id == lead.id).with_for_update()).one()
     if lead.paid_at is None:
-        raise MatchRefused("unpaid", short(lead))
+        raise MatchRefused("unpaid", lead_name=lead.name)
     if lead.status not in OPEN_FOR_MATCHING:
-        raise MatchRefused("already_matched", short(lead))
+        raise MatchRefused("already_matched", lead_name=lead.name)
     staff = session.get(Staff, staff_id)
     if staff is None or not staff.active:
         raise MatchRefused("slot", "that instructor isn't on the team")
@@ -370,23 +314,18 @@ def propose(session: Session, lead: Lead, staff_id: int, location_id: int | None
         raise MatchRefused("slot", f"{staff.name.split()[0]} isn't free for a 1:1 then")
     at, location_id = found
     now = clock.now()
-    studio = studio_of(session)
     policy = load_policy(session)
     request = BookingRequest(client_id=lead.client_id, class_type_id=offer.class_type_id, staff_id=staff_id,
                              location_id=location_id, lead_id=lead.id, preferences=dict(lead.preferences or {}),
                              proposed_start=at, status="proposed", notes=f"proposed by {actor}",
-                             respond_by=add_working_hours(now, policy.instructor_reply_hours or DEFAULT_REPLY_HOURS,
-                                                          studio.timezone, working_day(session)))
+                             respond_by=add_working_hours(now, reply_hours_of(policy), _studio(session).timezone,
+                                                          day_of(policy)))
     session.add(request)
     lead.status, lead.staff_id, lead.matched_at = "matched", staff_id, now
     for match in session.scalars(select(LeadMatch).where(LeadMatch.lead_id == lead.id, LeadMatch.status == "open")):
         match.status, match.answered_by, match.answered_at = "answered", actor, now
     session.flush()
-    location = session.get(Location, location_id)
-    if staff.phone:
-        text_staff(session, staff, key=f"intro:request:{request.id}", kind="intro_request",
-                   body=words_for(session).intro_instructor_request(short(lead), at, location.name))
-    session.commit()
+    record(session, [InstructorAsked(request.id)])
     return request
 
 
@@ -403,7 +342,7 @@ def pending_requests(session: Session, staff_id: int) -> list[BookingRequest]:
 @dataclass(frozen=True)
 class Answered:
     kind: str  # booked | declined | slot_gone
-    lead: str
+    lead_name: str
     starts_at: datetime
     location: str
 
@@ -413,11 +352,13 @@ def intro_sessions_left(session: Session, client_id: int) -> int:
     return sum(pb.remaining for pb in packs if pb.pack.kind == "intro" and pb.remaining > 0)
 
 
+@use_case
 def answer_request(session: Session, request_id: int, accept: bool, *, actor: str) -> Answered:
-    """The instructor said Y or N. Commit.
+    """The instructor said Y or N.
 
-    Y books the 1:1 with the lead's intro credit (``book_appointment``) and tells the client
-    and the owners; N, or a slot that has gone meanwhile, sends the owners the next options."""
+    Y books the 1:1 with the lead's intro credit (``book_appointment``; ``IntroBooked``
+    tells the client and the owners); N, or a slot that has gone meanwhile, sends the
+    owners the next options (``OwnersAsked``)."""
     request = session.scalars(select(BookingRequest).where(BookingRequest.id == request_id).with_for_update()).first()
     if request is None or request.status != "proposed":
         raise MatchRefused("no_request")
@@ -427,105 +368,65 @@ def answer_request(session: Session, request_id: int, accept: bool, *, actor: st
     at = request.proposed_start
     if not accept:
         request.status = "declined"
-        _back_to_owners(session, lead, words_for(session).intro_declined_reason(staff.name, lead.name))
-        session.commit()
-        return Answered("declined", short(lead), at, location.name)
-    client = session.get(Client, request.client_id)
+        _back_to_owners(session, lead, "declined", request)
+        return Answered("declined", lead.name, at, location.name)
     cost = session.get(ClassType, request.class_type_id).credits
-    left = max(intro_sessions_left(session, client.id) - cost, 0)
+    left = max(intro_sessions_left(session, request.client_id) - cost, 0)
+    try:
+        # its own savepoint: nested in this use case, book_appointment would join it, and a
+        # refusal must undo only the booking, so the request can still go back to the owners
+        with session.begin_nested():
+            booking = book_appointment(session, request.client_id, request.class_type_id, staff.id, location.id, at,
+                                       source="intro", actor=actor)
+    except BookingError as exc:  # taken meanwhile, outside the window, no credit left
+        request.status, request.notes = "cancelled", f"could not book: {exc}"[:1000]
+        _back_to_owners(session, lead, "taken", request)
+        return Answered("slot_gone", lead.name, at, location.name)
     request.status = "booked"
     lead.status = "booked"
-    text_client(session, client, key=f"intro:booked:request:{request.id}", kind="intro_booked",
-                body_for=lambda w: w.intro_client_booked(staff.name, at, location.name, location.address, left))
-    body = words_for(session).intro_owner_booked(staff.name, short(lead), at, location.name)
-    for member in managers(session):
-        text_staff(session, member, key=f"intro:booked:request:{request.id}:staff:{member.id}", kind="intro_booked",
-                   body=body)
-    try:  # commits the request, the lead and the texts with the booking, or nothing
-        booking = book_appointment(session, client.id, request.class_type_id, staff.id, location.id, at,
-                                   source="intro", actor=actor)
-    except BookingError as exc:  # taken meanwhile, outside the window, no credit left
-        session.rollback()
-        request = session.get(BookingRequest, request_id)
-        lead = session.get(Lead, request.lead_id)
-        request.status, request.notes = "cancelled", f"could not book: {exc}"[:1000]
-        _back_to_owners(session, lead, words_for(session).intro_taken_reason(lead.name))
-        session.commit()
-        return Answered("slot_gone", short(lead), at, location.name)
     request.session_id = booking.session_id
-    session.commit()
-    return Answered("booked", short(lead), at, location.name)
+    session.flush()
+    record(session, [IntroBooked(request.id, booking.id, left)])
+    return Answered("booked", lead.name, at, location.name)
 
 
-def _back_to_owners(session: Session, lead: Lead, reason: str) -> None:
+def _back_to_owners(session: Session, lead: Lead, because: str, request: BookingRequest) -> None:
     lead.status, lead.staff_id = "preferences", None
     session.flush()
-    ask_owners(session, lead, reason)
+    ask_owners(session, lead, because, request.id)
 
 
 # --------------------------------------------------------------------------- what falls due
 
 
+@use_case
 def expire_requests(session: Session) -> int:
-    """Instructor requests unanswered past ``respond_by``: the owners get the next options. Commit."""
+    """Instructor requests unanswered past ``respond_by``: the owners get the next options."""
     now = clock.now()
     due = session.scalars(select(BookingRequest).where(
         BookingRequest.status == "proposed", BookingRequest.lead_id.is_not(None),
         BookingRequest.respond_by <= now).with_for_update()).all()
     for request in due:
         request.status = "expired"
-        lead = session.get(Lead, request.lead_id)
-        staff = session.get(Staff, request.staff_id)
-        _back_to_owners(session, lead, words_for(session).intro_expired_reason(staff.name, lead.name))
-    session.commit()
+        _back_to_owners(session, session.get(Lead, request.lead_id), "expired", request)
     return len(due)
 
 
-def escalation_stages(paid_at: datetime, now: datetime, tz: str, day: tuple[time, time],
-                      match_hours: int) -> list[str]:
-    """Which reminders are due for a lead paid at ``paid_at``: "<N>h" after N working hours,
-    "24h" a day after payment (only the later one when both fall due at once)."""
-    if now - paid_at >= timedelta(hours=24):
-        return ["24h"]
-    if working_hours_between(paid_at, now, tz, day) >= match_hours:
-        return [f"{match_hours}h"]
-    return []
-
-
-def escalate(session: Session) -> int:
-    """Remind the owners of paid leads still without an instructor. Commit. Returns texts queued.
-
-    Each reminder's dedupe key (``intro:escalate:<stage>:lead:<id>:staff:<id>``) makes it
-    once only, however often the sweep runs."""
+def escalations_due(session: Session) -> list[tuple[Lead, str]]:
+    """(lead, stage) for each reminder now due about a paid lead still without an instructor
+    (``working_hours.escalation_stages``). Read-only: saying each stage once is the
+    reminder's own business (its dedupe key), however often this is asked."""
     now = clock.now()
-    studio = studio_of(session)
     policy = load_policy(session)
-    hours = policy.lead_match_hours or DEFAULT_MATCH_HOURS
-    day = working_day(session)
-    words = words_for(session)
-    queued = 0
+    tz, day, hours = _studio(session).timezone, day_of(policy), match_hours_of(policy)
     waiting = session.scalars(select(Lead).where(Lead.status.in_(OPEN_FOR_MATCHING), Lead.paid_at.is_not(None))).all()
-    for lead in waiting:
-        for stage in escalation_stages(lead.paid_at, now, studio.timezone, day, hours):
-            question = session.scalars(select(LeadMatch).where(LeadMatch.lead_id == lead.id,
-                                                               LeadMatch.status == "open")
-                                       .order_by(LeadMatch.id.desc())).first()
-            lines = [_option_line(session, words, o) for o in question.options] if question else []
-            ago = int((now - lead.paid_at).total_seconds() // 3600)
-            body = words.intro_owner_reminder(lead.name, ago, lines)
-            for member in managers(session):
-                key = f"intro:escalate:{stage}:lead:{lead.id}:staff:{member.id}"
-                before = session.scalars(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)).first()
-                if before is None:
-                    text_staff(session, member, key=key, kind="intro_reminder", body=body)
-                    queued += 1
-    session.commit()
-    return queued
+    return [(lead, stage) for lead in waiting for stage in escalation_stages(lead.paid_at, now, tz, day, hours)]
 
 
+@use_case
 def offer_next_sessions(session: Session) -> int:
     """After the first session is attended (checked in) and over: offer to book the next
-    with the same instructor. Commit. Returns offers queued."""
+    with the same instructor (``NextSessionOffered``). Returns offers made."""
     now = clock.now()
     rows = session.execute(
         select(Lead, ClassSession).join(BookingRequest, BookingRequest.lead_id == Lead.id)
@@ -535,86 +436,17 @@ def offer_next_sessions(session: Session) -> int:
                ClassSession.ends_at <= now)).all()
     for lead, _ in rows:
         lead.status = "attended"
-        client = session.get(Client, lead.client_id)
-        staff = session.get(Staff, lead.staff_id)
-        text_client(session, client, key=f"intro:next:lead:{lead.id}", kind="intro_next",
-                    body_for=lambda w, name=staff.name: w.intro_next_offer(name))
-    session.commit()
+        record(session, [NextSessionOffered(lead.id)])
     return len(rows)
 
 
+@use_case
 def mark_converted(session: Session) -> int:
-    """Leads whose client has since taken a package or membership (anything but the intro). Commit."""
+    """Leads whose client has since taken a package or membership (anything but the intro)."""
     bought = select(ClientPackage.id).where(ClientPackage.client_id == Lead.client_id, ClientPackage.kind != "intro",
                                             ClientPackage.created_at >= Lead.paid_at).exists()
     rows = session.scalars(select(Lead).where(Lead.status.in_(("booked", "attended")), bought)).all()
     for lead in rows:
         lead.status = "converted"
-    session.commit()
+    session.flush()
     return len(rows)
-
-
-def studio_region(studio: Studio) -> str | None:
-    """The country a studio's national phone numbers are read in, from its own number."""
-    import phonenumbers
-
-    for number in (studio.sms_number, studio.contact_phone, studio.whatsapp_number):
-        if number:
-            try:
-                return phonenumbers.region_code_for_country_code(phonenumbers.parse(number, None).country_code)
-            except phonenumbers.NumberParseException:
-                continue
-    return {"Europe/London": "GB"}.get(studio.timezone) or ("US" if studio.timezone.startswith("America/") else None)
-
-
-# --------------------------------------------------------------------------- the leads board
-
-STAGE_LABELS = {"new": "New", "paid": "Paid", "preferences": "Preferences in", "matched": "Matched",
-                "booked": "Booked", "attended": "First session attended", "converted": "Converted"}
-
-
-@dataclass(frozen=True)
-class FunnelStep:
-    stage: str
-    label: str
-    reached: int  # leads at this stage or further
-    rate: float | None  # percent of the previous stage's leads that got here
-
-
-def funnel(statuses: Sequence[str]) -> list[FunnelStep]:
-    """Counts per stage reached and the conversion from each stage to the next (pure)."""
-    order = {stage: i for i, stage in enumerate(STAGES)}
-    ranks = [order[s] for s in statuses if s in order]
-    steps: list[FunnelStep] = []
-    previous = None
-    for i, stage in enumerate(STAGES):
-        reached = sum(1 for r in ranks if r >= i)
-        rate = None if previous is None else (round(100 * reached / previous, 1) if previous else None)
-        steps.append(FunnelStep(stage, STAGE_LABELS[stage], reached, rate))
-        previous = reached
-    return steps
-
-
-def board(session: Session) -> tuple[dict[str, list[Lead]], list[FunnelStep]]:
-    """Leads by stage (newest first) and the funnel figures, for the studio in scope."""
-    rows = session.scalars(select(Lead).order_by(Lead.created_at.desc(), Lead.id.desc())).all()
-    columns: dict[str, list[Lead]] = {stage: [] for stage in STAGES}
-    for lead in rows:
-        if lead.status in columns:
-            columns[lead.status].append(lead)
-    return columns, funnel([lead.status for lead in rows])
-
-
-def options_for(session: Session, lead: Lead) -> list[dict[str, Any]]:
-    """The owner's current choices for a lead: the open question's, else freshly ranked."""
-    question = session.scalars(select(LeadMatch).where(LeadMatch.lead_id == lead.id, LeadMatch.status == "open")
-                               .order_by(LeadMatch.id.desc())).first()
-    if question is not None:
-        return list(question.options)
-    offer = session.get(IntroOffer, lead.intro_offer_id) if lead.intro_offer_id else None
-    if offer is None:
-        return []
-    found = matching.top_matches(session, offer.class_type_id, lead.preferences or {}, lead.goals,
-                                 exclude_staff=_excluded_staff(session, lead))
-    return [{"staff_id": c.staff_id, "location_id": c.location_id, "starts_at": c.starts_at.isoformat()}
-            for c in found]

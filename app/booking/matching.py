@@ -22,7 +22,6 @@ from app import clock
 from app.booking.appointments import free_slots
 from app.booking.policies import load_policy
 from app.models import ClassSession, Location, Staff
-from bot.nlu.preferences import fits
 
 # Words a client uses for a goal, by the specialty that serves it.
 GOAL_WORDS: dict[str, tuple[str, ...]] = {
@@ -36,6 +35,20 @@ GOAL_WORDS: dict[str, tuple[str, ...]] = {
     "yoga": ("yoga", "stretch", "stretching"),
     "running": ("run", "running", "marathon", "race"),
 }
+
+
+def fits(prefs: dict, weekday: int, minutes: int) -> bool:
+    """Does a slot starting on local ``weekday`` at ``minutes`` fit stored preferences?
+
+    ``prefs`` as a lead's preferences are stored: ``days`` (0 = Monday) and ``windows``
+    ([start, end) in minutes after local midnight); a missing one allows anything."""
+    days = prefs.get("days")
+    if days is not None and weekday not in days:
+        return False
+    windows = prefs.get("windows")
+    if windows is None:
+        return True
+    return any(a <= minutes < b for a, b in windows)
 
 
 @dataclass(frozen=True)

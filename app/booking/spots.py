@@ -65,10 +65,10 @@ def counts(session: Session, session_ids: list[int]) -> dict[int, tuple[int, int
         return {}
     booked = dict(session.execute(select(Booking.session_id, func.count(Booking.id))
                                   .where(_booked(Booking.session_id), Booking.session_id.in_(session_ids))
-                                  .group_by(Booking.session_id)).tuples())
+                                  .group_by(Booking.session_id)).tuples().all())
     waiting = dict(session.execute(select(WaitlistEntry.session_id, func.count(WaitlistEntry.id))
                                    .where(_waiting(WaitlistEntry.session_id), WaitlistEntry.session_id.in_(session_ids))
-                                   .group_by(WaitlistEntry.session_id)).tuples())
+                                   .group_by(WaitlistEntry.session_id)).tuples().all())
     return {sid: (booked.get(sid, 0), waiting.get(sid, 0)) for sid in session_ids}
 
 

@@ -41,7 +41,15 @@ from app.booking.events import (
     OfferExpired as OfferExpiredEvent,
 )
 from app.booking.policies import load_policy
-from app.models import Booking, ClassSession, Client, CreditEntry, Policy, WaitlistEntry
+from app.models import (
+    OPEN_WAITLIST,
+    Booking,
+    ClassSession,
+    Client,
+    CreditEntry,
+    Policy,
+    WaitlistEntry,
+)
 
 
 @dataclass
@@ -61,7 +69,7 @@ def position(session: Session, entry: WaitlistEntry) -> int:
     ahead = session.scalars(
         select(WaitlistEntry.id).where(
             WaitlistEntry.session_id == entry.session_id,
-            WaitlistEntry.status.in_(("waiting", "offered")),
+            WaitlistEntry.status.in_(OPEN_WAITLIST),
             WaitlistEntry.id < entry.id,
         )
     ).all()
@@ -73,7 +81,7 @@ def open_entry(session: Session, client_id: int, session_id: int) -> WaitlistEnt
         select(WaitlistEntry).where(
             WaitlistEntry.client_id == client_id,
             WaitlistEntry.session_id == session_id,
-            WaitlistEntry.status.in_(("waiting", "offered")),
+            WaitlistEntry.status.in_(OPEN_WAITLIST),
         )
     ).first()
 
@@ -237,7 +245,7 @@ def _broadcast(session: Session, class_session: ClassSession, policy: Policy, no
     deadline = _offer_deadline(policy, class_session, now)
     entries = session.scalars(
         select(WaitlistEntry)
-        .where(WaitlistEntry.session_id == class_session.id, WaitlistEntry.status.in_(("waiting", "offered")))
+        .where(WaitlistEntry.session_id == class_session.id, WaitlistEntry.status.in_(OPEN_WAITLIST))
         .order_by(WaitlistEntry.id)
     ).all()
     for entry in entries:

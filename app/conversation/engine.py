@@ -162,7 +162,7 @@ def _finish(session: Session, conv: Conversation, logged: Message, msg: Inbound,
     client = session.scalars(select(Client).where(Client.phone == phone)).first()
     conv.client_id = client.id if client else None
     logged.client_id = conv.client_id
-    logged.reply = SEPARATOR.join(turn.replies)
+    logged.reply = SEPARATOR.join(turn.replies) or SEPARATOR  # answered, even with nothing: "" means waiting
     for reply in turn.replies:
         session.add(Message(conversation_id=conv.id, client_id=conv.client_id, direction="out", channel=msg.channel,
                             phone=phone, from_addr=msg.to_addr, to_addr=msg.from_addr, body=reply, created_at=now))

@@ -1,8 +1,9 @@
 """``SqlLeadDesk``: the intro-lead part of the bot's port, over ``app.booking.leads``.
 
 The dialogue (``bot.dialogue.intro`` and ``bot.dialogue.matching``) reaches it as
-``desk.leads()``. Each acting method is one use case; refusals come back as ``Outcome``
-kinds for the dialogue to put into words.
+``desk.leads()``. Each acting method is one use case inside the turn's one transaction (the
+engine commits); a refused use case has undone its own writes (``use_case``), and the
+refusal comes back as an ``Outcome`` kind for the dialogue to put into words.
 """
 from __future__ import annotations
 
@@ -16,9 +17,23 @@ from app import clock
 from app.booking import leads
 from app.booking.appointments import book_appointment, free_slots
 from app.booking.errors import BookingError
-from app.models import Booking, BookingRequest, ClassSession, IntroOffer, Lead, Location, OutboxMessage, Staff
+from app.models import (
+    Booking,
+    BookingRequest,
+    ClassSession,
+    IntroOffer,
+    Lead,
+    LeadMatch,
+    Location,
+    OutboxMessage,
+    Staff,
+)
+from app.notify.leads import next_offer_key
+from app.payments.checkout import start_checkout
+from app.payments.errors import PaymentError
 from bot.desk import Outcome
 from bot.nlu.catalog import NamedEntry
+from bot.replies import Words
 
 NEXT_CHOICES = 3
 NEXT_OFFER_OPEN = timedelta(days=3)  # a YES after that is read as anything else
@@ -31,10 +46,8 @@ class SqlLeadDesk:
 
     # ------------------------------------------------------------------ prospects
     def offer_links(self) -> Outcome:
-        """A lead and a checkout link per active intro offer (at most three). Commit."""
-        from app.payments.checkout import start_checkout
-        from app.payments.errors import PaymentError
-
+        """A lead and a checkout link per active intro offer (at most three); none when a
+        checkout can't be started (then no lead is kept either)."""
         offers = self.db.scalars(select(IntroOffer).where(IntroOffer.active.is_(True))
                                  .order_by(IntroOffer.price, IntroOffer.id).limit(3)).all()
         if not offers:
@@ -44,17 +57,16 @@ class SqlLeadDesk:
                               email=client.email if client else None)
         links: list[tuple[str, Decimal, str]] = []
         try:
-            for offer in offers:
-                lead = self.db.scalars(select(Lead).where(Lead.phone == self.desk.phone, Lead.status == "new",
-                                                          Lead.intro_offer_id == offer.id)).first()
-                if lead is None:
-                    lead = leads.create_lead(self.db, offer, form)
-                payment = start_checkout(self.db, item=offer, client_id=lead.client_id, lead_id=lead.id)
-                links.append((offer.name, offer.price, payment.checkout_url))
+            with self.db.begin_nested():  # all the links or none: a failed checkout undoes the leads made
+                for offer in offers:
+                    lead = self.db.scalars(select(Lead).where(Lead.phone == self.desk.phone, Lead.status == "new",
+                                                              Lead.intro_offer_id == offer.id)).first()
+                    if lead is None:
+                        lead = leads.create_lead(self.db, offer, form)
+                    payment = start_checkout(self.db, item=offer, client_id=lead.client_id, lead_id=lead.id)
+                    links.append((offer.name, offer.price, payment.checkout_url))
         except PaymentError:
-            self.db.rollback()
             return Outcome(False, "unavailable")
-        self.db.commit()
         return Outcome(True, "links", {"offers": links})
 
     def awaiting_preferences(self) -> dict[str, Any] | None:
@@ -82,28 +94,24 @@ class SqlLeadDesk:
         staff = self.db.get(Staff, request.staff_id)
         lead = self.db.get(Lead, request.lead_id)
         location = self.db.get(Location, request.location_id)
-        return Outcome(True, "asked", {"instructor": staff.name, "lead": leads.short(lead),
+        return Outcome(True, "asked", {"instructor": staff.name, "lead": Words.short_name(lead.name),
                                        "at": request.proposed_start, "location": location.name})
 
     def choose_option(self, match_id: int, number: int) -> Outcome:
         try:
             request = leads.choose_option(self.db, match_id, number, actor=self._actor())
         except leads.MatchRefused as exc:
-            self.db.rollback()
-            return Outcome(False, exc.kind, {"reason": exc.reason})
+            return _refused(exc)
         return self._proposed(request)
 
     def choose_slot(self, match_id: int, staff_id: int, starts: Sequence[datetime]) -> Outcome:
-        from app.models import LeadMatch
-
         match = self.db.get(LeadMatch, match_id)
         if match is None:
             return Outcome(False, "no_open")
         try:
             request = leads.choose_slot(self.db, match.lead_id, staff_id, starts, actor=self._actor())
         except leads.MatchRefused as exc:
-            self.db.rollback()
-            return Outcome(False, exc.kind, {"reason": exc.reason})
+            return _refused(exc)
         return self._proposed(request)
 
     def _actor(self) -> str:
@@ -122,9 +130,8 @@ class SqlLeadDesk:
         try:
             answered = leads.answer_request(self.db, pending[nth - 1].id, accept, actor=self._actor())
         except leads.MatchRefused as exc:
-            self.db.rollback()
             return Outcome(False, exc.kind)
-        return Outcome(True, answered.kind, {"lead": answered.lead, "at": answered.starts_at,
+        return Outcome(True, answered.kind, {"lead": Words.short_name(answered.lead_name), "at": answered.starts_at,
                                              "location": answered.location})
 
     # ------------------------------------------------------------------ the next session
@@ -135,7 +142,7 @@ class SqlLeadDesk:
         if lead is None or lead.staff_id is None:
             return None
         sent = self.db.scalars(select(OutboxMessage.id).where(
-            OutboxMessage.dedupe_key == f"intro:next:lead:{lead.id}",
+            OutboxMessage.dedupe_key == next_offer_key(lead.id),
             OutboxMessage.created_at >= clock.now() - NEXT_OFFER_OPEN)).first()
         if sent is None:
             return None
@@ -179,10 +186,15 @@ class SqlLeadDesk:
             book_appointment(self.db, lead.client_id, offer.class_type_id, lead.staff_id, first.location_id, at,
                              source=self.desk.channel, actor=f"client:{self.desk.phone}")
         except BookingError as exc:
-            self.db.rollback()
             return Outcome(False, "gone", {"reason": str(exc)})
         left = leads.intro_sessions_left(self.db, lead.client_id)
         return Outcome(True, "booked", {"instructor": staff.name, "at": at, "location": location.name, "left": left})
+
+
+def _refused(exc: leads.MatchRefused) -> Outcome:
+    """An owner's pick that can't be acted on; a refusal about the lead names them short ("Jane D.")."""
+    reason = Words.short_name(exc.lead_name) if exc.lead_name is not None else exc.reason
+    return Outcome(False, exc.kind, {"reason": reason})
 
 
 __all__ = ["SqlLeadDesk"]

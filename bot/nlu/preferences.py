@@ -9,7 +9,8 @@ for what is still missing. Rules where English is vague:
 - days: weekdays Mon-Fri, weekends Sat-Sun, named days, "except/not/but not <day>"
   removes days (from every day when nothing else was named);
 - a comma-separated piece that names no place, day or time is a goal or an injury.
-Times are minutes after local midnight; a slot fits when it starts inside a window.
+Times are minutes after local midnight; a slot fits when it starts inside a window
+(``app.booking.matching.fits`` applies the stored preferences to a slot).
 """
 from __future__ import annotations
 
@@ -225,14 +226,3 @@ def when_label(days_label: str | None, times_label: str | None) -> str:
     if times_label == "any time":
         return f"{word}s, any time{tail}" if word in ("weekday", "weekend") else f"{word}, any time{tail}"
     return f"{word} {times_label}{tail}"
-
-
-def fits(prefs: dict, weekday: int, minutes: int) -> bool:
-    """Does a slot starting on local ``weekday`` at ``minutes`` fit stored preferences?"""
-    days = prefs.get("days")
-    if days is not None and weekday not in days:
-        return False
-    windows = prefs.get("windows")
-    if windows is None:
-        return True
-    return any(a <= minutes < b for a, b in windows)
