@@ -59,6 +59,12 @@ def waiting_column() -> ScalarSelect[int]:
     return select(func.count(WaitlistEntry.id)).where(_waiting(ClassSession.id)).scalar_subquery()
 
 
+def counts_of(session: Session, session_id: int) -> tuple[int, int]:
+    """(booked, waiting) for one session, in one query."""
+    row = session.execute(select(booked_column(), waiting_column()).where(ClassSession.id == session_id)).one_or_none()
+    return (row[0], row[1]) if row is not None else (0, 0)
+
+
 def counts(session: Session, session_ids: list[int]) -> dict[int, tuple[int, int]]:
     """(booked, waiting) for each of ``session_ids``, in two grouped queries."""
     if not session_ids:

@@ -33,7 +33,7 @@ from app.models import (
     Studio,
 )
 from app.notify.staff import forward_to_staff
-from app.notify.views import session_view, studio_view
+from app.notify.views import Names, session_view, studio_view
 from app.payments.texting import checkout_for_client
 from bot.desk import (
     BalanceView,
@@ -57,6 +57,7 @@ class SqlDesk:
         self.channel = channel
         self.person = self._who()
         self._catalog: Catalog | None = None
+        self._names_cache: Names | None = None
 
     # ------------------------------------------------------------------ identity
     def _who(self) -> Person:
@@ -84,7 +85,12 @@ class SqlDesk:
 
     # ------------------------------------------------------------------ reading
     def _view(self, s: ClassSession, booked: int | None = None, waiting: int | None = None) -> SessionView:
-        return session_view(self.db, s, self.tz, booked=booked, waiting=waiting)
+        return session_view(self.db, s, self.tz, booked=booked, waiting=waiting, names=self._names())
+
+    def _names(self) -> Names:
+        if self._names_cache is None:
+            self._names_cache = Names.of(self.catalog())
+        return self._names_cache
 
     def session(self, session_id: int) -> SessionView | None:
         s = self.db.get(ClassSession, session_id)

@@ -110,8 +110,8 @@ def complete_deferred(db: Database, studio_id: int, sid: str, llm: LlmParser | N
         conv = session.get(Conversation, logged.conversation_id)
         assert conv is not None
         now = clock.now()
-        turn = _turn(session, studio, logged.phone, msg, conv, now, llm, defer=False)
-        _finish(session, conv, logged, msg, turn, now, logged.phone)
+        turn, client_id = _turn(session, studio, logged.phone, msg, conv, now, llm, defer=False)
+        _finish(session, conv, logged, msg, turn, now, logged.phone, client_id)
         for n, reply in enumerate(turn.replies):
             enqueue(session, dedupe_key=f"reply:{sid}:{n}", kind="reply", to_addr=msg.from_addr, body=reply,
                     channel=msg.channel, client_id=conv.client_id, from_addr=msg.to_addr)
@@ -124,59 +124,67 @@ class _Deferred(Exception):
 
 def _handle(session: Session, studio: Studio, phone: str, msg: Inbound, llm: LlmParser | None,
             defer: bool) -> Handled:
-    """The turn, in the caller's one transaction (committed when ``handle_inbound``'s block ends)."""
+    """The turn, in the caller's one transaction (committed when ``handle_inbound``'s block ends).
+
+    The inbound row, the replies and the conversation's new state are written at the end,
+    in one flush: a turn that fails leaves nothing, and Twilio's retry runs it afresh.
+    """
     logged = session.scalars(
         select(Message).where(Message.provider_sid == msg.sid, Message.direction == "in")
     ).first()
-    if logged is not None and logged.reply is not None:
+    if logged is not None:
         conv = session.get(Conversation, logged.conversation_id) if logged.conversation_id else None
-        return Handled(studio.id, [r for r in logged.reply.split(SEPARATOR) if r], duplicate=True,
+        return Handled(studio.id, [r for r in (logged.reply or "").split(SEPARATOR) if r], duplicate=True,
                        state=conv.state if conv else "idle")
     now = clock.now()
     conv = _conversation(session, phone, msg.channel)
-    if logged is None:
-        logged = Message(conversation_id=conv.id, direction="in", channel=msg.channel, phone=phone,
-                         from_addr=msg.from_addr, to_addr=msg.to_addr, body=msg.body, provider_sid=msg.sid,
-                         created_at=now)
-        session.add(logged)
+    logged = Message(direction="in", channel=msg.channel, phone=phone, from_addr=msg.from_addr, to_addr=msg.to_addr,
+                     body=msg.body, provider_sid=msg.sid, created_at=now)
     _touch_client(session, phone, msg, now)
     session.info[WRITTEN] = []
     try:
-        turn = _turn(session, studio, phone, msg, conv, now, llm, defer)
+        turn, client_id = _turn(session, studio, phone, msg, conv, now, llm, defer)
     except _Deferred:
         logged.reply = ""  # a retried webhook gets an empty answer; the job replies
+        _save(session, conv, [logged])
         return Handled(studio.id, [], state=conv.state, deferred=True)
-    _finish(session, conv, logged, msg, turn, now, phone)
-    session.flush()
+    _finish(session, conv, logged, msg, turn, now, phone, client_id)
     return Handled(studio.id, turn.replies, state=conv.state, outbox_ids=sorted(set(session.info.pop(WRITTEN))))
 
 
+def _save(session: Session, conv: Conversation, messages: list[Message]) -> None:
+    """Write the conversation (new or changed) and its messages: one flush, the messages in one INSERT."""
+    if conv.id is None:
+        session.add(conv)
+        session.flush()
+    for message in messages:
+        message.conversation_id = conv.id
+    session.add_all(messages)
+    session.flush()
+
+
 def _finish(session: Session, conv: Conversation, logged: Message, msg: Inbound, turn: Turn, now: datetime,
-            phone: str) -> None:
-    """Persist the conversation's new state and log the replies (the caller commits)."""
+            phone: str, client_id: int | None) -> None:
+    """Persist the conversation's new state and log the message with its replies (the caller commits)."""
     conv.state = turn.state.value
     conv.context = turn.context
     conv.expires_at = now + turn.expires_in if turn.expires_in else None
-    conv.version += 1
+    conv.version = (conv.version or 0) + 1
     conv.updated_at = now
-    client = session.scalars(select(Client).where(Client.phone == phone)).first()
-    conv.client_id = client.id if client else None
-    logged.client_id = conv.client_id
+    conv.client_id = client_id
+    logged.client_id = client_id
     logged.reply = SEPARATOR.join(turn.replies) or SEPARATOR  # answered, even with nothing: "" means waiting
-    for reply in turn.replies:
-        session.add(Message(conversation_id=conv.id, client_id=conv.client_id, direction="out", channel=msg.channel,
-                            phone=phone, from_addr=msg.to_addr, to_addr=msg.from_addr, body=reply, created_at=now))
+    replies = [Message(client_id=client_id, direction="out", channel=msg.channel, phone=phone, from_addr=msg.to_addr,
+                       to_addr=msg.from_addr, body=reply, created_at=now) for reply in turn.replies]
+    _save(session, conv, [logged, *replies])
 
 
 def _conversation(session: Session, phone: str, channel: str) -> Conversation:
+    """This phone's conversation on ``channel``; a new one is not added until the turn's end."""
     conv = session.scalars(
         select(Conversation).where(Conversation.phone == phone, Conversation.channel == channel)
     ).first()
-    if conv is None:
-        conv = Conversation(phone=phone, channel=channel, state="idle", context={})
-        session.add(conv)
-        session.flush()
-    return conv
+    return conv or Conversation(phone=phone, channel=channel, state="idle", context={}, version=0)
 
 
 def _touch_client(session: Session, phone: str, msg: Inbound, now: datetime) -> None:
@@ -188,7 +196,8 @@ def _touch_client(session: Session, phone: str, msg: Inbound, now: datetime) -> 
 
 
 def _turn(session: Session, studio: Studio, phone: str, msg: Inbound, conv: Conversation, now: datetime,
-          llm: LlmParser | None = None, defer: bool = False) -> Turn:
+          llm: LlmParser | None = None, defer: bool = False) -> tuple[Turn, int | None]:
+    """The dialogue's answer, and the client this phone is by the end of it (it may have registered)."""
     desk = SqlDesk(session, studio, phone, msg.channel)
     words = Words(desk.studio, msg.channel)
     state, context = conv.state, dict(conv.context or {})
@@ -207,9 +216,10 @@ def _turn(session: Session, studio: Studio, phone: str, msg: Inbound, conv: Conv
         again = parse(resume, ctx)
         if again.intent not in ("greeting", "unknown", "thanks"):
             follow = respond(desk, words, State.IDLE.value, {}, again, resume)
-            return Turn(turn.replies + follow.replies, follow.state, follow.context)
-        return Turn(turn.replies + [words.greeting(desk.person.client_name)], turn.state, turn.context)
-    return turn
+            return Turn(turn.replies + follow.replies, follow.state, follow.context), desk.person.client_id
+        return Turn(turn.replies + [words.greeting(desk.person.client_name)], turn.state, turn.context), \
+            desk.person.client_id
+    return turn, desk.person.client_id
 
 
 __all__ = ["Handled", "Inbound", "InvalidPhone", "UnknownStudio", "handle_inbound", "studio_for"]
