@@ -177,9 +177,10 @@ def _check_writes(session: Session, _flush_context, _instances) -> None:
 
 
 @event.listens_for(ScopedSession, "after_begin")
-def _tell_postgres(session: Session, _transaction, connection) -> None:
-    """Write the scope into the transaction, where the RLS policies read it."""
-    if connection.dialect.name != "postgresql":
+def _tell_postgres(session: Session, transaction, connection) -> None:
+    """Write the scope into the transaction, where the RLS policies read it (once: a
+    SAVEPOINT inside it already has it)."""
+    if connection.dialect.name != "postgresql" or transaction.nested:
         return
     if session.info.get(SYSTEM):
         connection.execute(text("select set_config('app.system', 'on', true)"))

@@ -90,9 +90,7 @@ def book(session: Session, client_id: int, session_id: int, *, source: str = "sm
         claimed = waitlist.claim(session, client_id, session_id, source=source, actor=actor)
         return BookingResult(claimed.booking, credits.balance(session, client_id),
                              free_cancel_deadline(policy, class_session), claimed.events)
-    taken = spots.booked_count(session, session_id)
-    if policy.waitlist_mode != "broadcast":
-        taken += spots.held_offers(session, session_id, now)
+    taken = spots.taken(session, session_id, now, count_held=policy.waitlist_mode != "broadcast")
     if taken >= class_session.capacity:
         raise ClassFull(session_id, spots.waiting_count(session, session_id))
     booking = spots.enrol(session, client_id, class_session, source=source, actor=actor)

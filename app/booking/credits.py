@@ -42,13 +42,20 @@ def remaining_by_pack(session: Session, client_id: int) -> dict[int, int]:
 
 
 def packs(session: Session, client_id: int) -> list[PackBalance]:
-    remaining = remaining_by_pack(session, client_id)
-    held = session.scalars(
-        select(ClientPackage)
+    """The client's active packs with the credits left in each, soonest expiry first (one query)."""
+    left = (
+        select(CreditEntry.client_package_id, func.sum(CreditEntry.credits).label("left"))
+        .where(CreditEntry.client_id == client_id, CreditEntry.client_package_id.is_not(None))
+        .group_by(CreditEntry.client_package_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ClientPackage, func.coalesce(left.c.left, 0))
+        .outerjoin(left, left.c.client_package_id == ClientPackage.id)
         .where(ClientPackage.client_id == client_id, ClientPackage.status == "active")
         .order_by(ClientPackage.expires_at.is_(None), ClientPackage.expires_at, ClientPackage.id)
-    )
-    return [PackBalance(p, remaining.get(p.id, 0)) for p in held]
+    ).all()
+    return [PackBalance(p, int(remaining)) for p, remaining in rows]
 
 
 def _valid_at(pack: ClientPackage, at: datetime) -> bool:
@@ -100,8 +107,13 @@ def choose_pack(session: Session, client_id: int, cost: int, class_type_id: int,
     raise NoCredits(needed=cost, available=available, expired=expired)
 
 
+def cost_to(pack: PackBalance, cost: int) -> int:
+    """What a class costing ``cost`` takes from ``pack``: nothing from an unlimited membership."""
+    return 0 if pack.pack.unlimited else cost
+
+
 def record_spend(session: Session, booking: Booking, pack: PackBalance, cost: int, actor: str | None) -> None:
-    spent = 0 if pack.pack.unlimited else cost
+    spent = cost_to(pack, cost)
     booking.client_package_id = pack.pack.id
     booking.credits_spent = spent
     session.add(CreditEntry(client_id=booking.client_id, client_package_id=pack.pack.id, booking_id=booking.id,

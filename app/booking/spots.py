@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, func, select
 from sqlalchemy.orm import Session
 
 from app.booking import credits
@@ -71,15 +71,14 @@ def counts(session: Session, session_ids: list[int]) -> dict[int, tuple[int, int
         return {}
     booked = dict(session.execute(select(Booking.session_id, func.count(Booking.id))
                                   .where(_booked(Booking.session_id), Booking.session_id.in_(session_ids))
-                                  .group_by(Booking.session_id)).tuples().all())
+                                  .group_by(Booking.session_id)).all())
     waiting = dict(session.execute(select(WaitlistEntry.session_id, func.count(WaitlistEntry.id))
                                    .where(_waiting(WaitlistEntry.session_id), WaitlistEntry.session_id.in_(session_ids))
-                                   .group_by(WaitlistEntry.session_id)).tuples().all())
+                                   .group_by(WaitlistEntry.session_id)).all())
     return {sid: (booked.get(sid, 0), waiting.get(sid, 0)) for sid in session_ids}
 
 
-def held_offers(session: Session, session_id: int, now: datetime, *, except_client: int | None = None) -> int:
-    """Spots held for waitlisted clients who were offered them and may still claim (offer mode)."""
+def _held(session_id: Any, now: datetime, except_client: int | None) -> Select[tuple[int]]:
     query = select(func.count(WaitlistEntry.id)).where(
         WaitlistEntry.session_id == session_id,
         WaitlistEntry.status == "offered",
@@ -87,7 +86,22 @@ def held_offers(session: Session, session_id: int, now: datetime, *, except_clie
     )
     if except_client is not None:
         query = query.where(WaitlistEntry.client_id != except_client)
-    return session.scalar(query) or 0
+    return query
+
+
+def held_offers(session: Session, session_id: int, now: datetime, *, except_client: int | None = None) -> int:
+    """Spots held for waitlisted clients who were offered them and may still claim (offer mode)."""
+    return session.scalar(_held(session_id, now, except_client)) or 0
+
+
+def taken(session: Session, session_id: int, now: datetime, *, count_held: bool = True,
+          except_client: int | None = None) -> int:
+    """``booked_count`` plus (with ``count_held``) ``held_offers``, in one query."""
+    booked = select(func.count(Booking.id)).where(_booked(session_id)).scalar_subquery()
+    if not count_held:
+        return session.scalar(select(booked)) or 0
+    held = _held(session_id, now, except_client).scalar_subquery()
+    return session.scalar(select(booked + held)) or 0
 
 
 def waiting_count(session: Session, session_id: int) -> int:
@@ -112,7 +126,8 @@ def enrol(session: Session, client_id: int, class_session: ClassSession, *, sour
     class_type = session.get(ClassType, class_session.class_type_id)
     cost = class_type.credits if class_type else 1
     pack = credits.choose_pack(session, client_id, cost, class_session.class_type_id, class_session.starts_at)
-    booking = Booking(client_id=client_id, session_id=class_session.id, status="confirmed", source=source)
+    booking = Booking(client_id=client_id, session_id=class_session.id, status="confirmed", source=source,
+                      client_package_id=pack.pack.id, credits_spent=credits.cost_to(pack, cost))
     session.add(booking)
     session.flush()
     credits.record_spend(session, booking, pack, cost, actor)

@@ -103,7 +103,7 @@ def join(session: Session, client_id: int, session_id: int) -> JoinResult:
     existing = open_entry(session, client_id, session_id)
     if existing is not None:
         raise AlreadyWaitlisted(existing.id, position(session, existing))
-    free = class_session.capacity - spots.booked_count(session, session_id) - spots.held_offers(session, session_id, now)
+    free = class_session.capacity - spots.taken(session, session_id, now)
     if free > 0:
         raise WaitlistNotNeeded(session_id, free)
     entry = WaitlistEntry(session_id=session_id, client_id=client_id, status="waiting", joined_at=now)
@@ -158,9 +158,8 @@ def claim(session: Session, client_id: int, session_id: int | None = None, *, so
     if offer.status != "offered":
         raise NoOffer()
     policy = load_policy(session)
-    free = class_session.capacity - spots.booked_count(session, class_session.id)
-    if policy.waitlist_mode != "broadcast":
-        free -= spots.held_offers(session, class_session.id, now, except_client=client_id)
+    free = class_session.capacity - spots.taken(session, class_session.id, now, except_client=client_id,
+                                                count_held=policy.waitlist_mode != "broadcast")
     if free <= 0:
         raise SpotTaken(class_session.id)
     booking = spots.enrol(session, client_id, class_session, source=source, actor=actor)
@@ -198,8 +197,7 @@ def spot_freed(session: Session, class_session: ClassSession, policy: Policy) ->
         return _broadcast(session, class_session, policy, now)
     events: list[Event] = []
     while True:
-        free = class_session.capacity - spots.booked_count(session, class_session.id)
-        free -= spots.held_offers(session, class_session.id, now)
+        free = class_session.capacity - spots.taken(session, class_session.id, now)
         if free <= 0:
             return events
         entry = _next_payable(session, class_session, events)

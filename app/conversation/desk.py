@@ -152,7 +152,6 @@ class SqlDesk:
         return BalanceView(b.credits, b.unlimited, b.expires_at.astimezone(self.tz) if b.expires_at else None, b.owed)
 
     def book(self, session_id: int) -> Outcome:
-        view = self.session(session_id)
         try:
             result = booking_svc.book(self.db, self.person.client_id, session_id, source=self.channel,
                                       actor=f"client:{self.phone}")
@@ -161,7 +160,7 @@ class SqlDesk:
         except e.NoCredits as exc:
             return Outcome(False, "no_credits", {"expired": exc.expired})
         except e.AlreadyBooked:
-            return Outcome(False, "already_booked", {"session": view})
+            return Outcome(False, "already_booked", {"session": self.session(session_id)})
         except e.OutsideBookingWindow as exc:
             return Outcome(False, "window", {"opens_at": exc.opens_at})
         except (e.SessionNotBookable, e.NotFound) as exc:

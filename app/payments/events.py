@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.db import Database
+from app.db import Database, on_commit
 from app.models import Payment, StripeEvent, Studio
 from app.payments.fulfil import complete_payment, flag, locked
 from app.payments.money import from_minor, to_minor
@@ -140,8 +140,12 @@ HANDLERS: dict[str, Callable[[Session, dict, dict], int | None]] = {
 }
 
 
-def handle_event(db: Database, event: dict) -> Outcome:
-    """Apply one event and record it, in one transaction. Unknown types are acknowledged only."""
+def handle_event(db: Database, event: dict, *, after_commit: Callable[[int], None] | None = None) -> Outcome:
+    """Apply one event and record it, in one transaction. Unknown types are acknowledged only.
+
+    ``after_commit(studio_id)`` (the delivery kick for the texts the event wrote) runs once that
+    transaction has committed, only for a handled event, and its failure is logged, never raised.
+    """
     handler = HANDLERS.get(event.get("type", ""))
     if handler is None:
         return Outcome("ignored")
@@ -157,8 +161,10 @@ def handle_event(db: Database, event: dict) -> Outcome:
         payment_id = handler(s, event, event["data"]["object"])
         s.add(StripeEvent(studio_id=studio_id, event_id=event["id"], kind=event["type"], payment_id=payment_id))
         try:
-            s.commit()
+            s.flush()
         except IntegrityError:  # the same event delivered twice at once: the other one won
             s.rollback()
             return Outcome("duplicate", studio_id)
+        if after_commit is not None:
+            on_commit(s, lambda: after_commit(studio_id))
         return Outcome("handled", studio_id, payment_id)

@@ -5,13 +5,22 @@ plainly labelled: no card is charged. Its Pay button builds the same
 ``checkout.session.completed`` event Stripe would send and hands it to the same handler as
 the webhook, so the demo runs the real fulfilment path. With ``STRIPE_SECRET_KEY`` set the
 demo pages do not exist (404): nobody can pay for free on a live server.
+
+One request, one open session: each page is worked out in the token's unit of work and
+rendered after it has closed (``_one_unit``); the Pay button's kick for the confirmation
+texts runs after ``handle_event``'s commit and never fails the redirect.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template_string, url_for
+from dataclasses import dataclass
+from functools import wraps
+from typing import Callable
 
-from app.db import get_db
+from flask import Blueprint, Response, abort, current_app, redirect, render_template_string, url_for
+from sqlalchemy.orm import Session
+
 from app.booking.errors import NotFound
+from app.db import get_db
 from app.models import Payment, Studio
 from app.payments.checkout import by_token, destination, studio_of
 from app.payments.errors import PaymentError
@@ -62,57 +71,81 @@ def _price(payment: Payment) -> str:
     return f"{symbol}{value}" if symbol else f"{value} {payment.currency}"
 
 
-def _page(s, payment: Payment, status: int = 200, **kwargs) -> Response:
+@dataclass(frozen=True)
+class _Page:
+    """A page worked out inside the unit of work and rendered after it has closed."""
+
+    context: dict
+    status: int = 200
+
+    def render(self) -> Response:
+        return Response(render_template_string(PAGE, **self.context), status=self.status)
+
+
+def _page(s: Session, payment: Payment, status: int = 200, **kwargs) -> _Page:
     studio = s.get(Studio, payment.studio_id)
     context = {"title": payment.item_name, "studio": studio.name, "heading": payment.item_name, "demo": False,
                "price": None, "message": None, "pay_url": None, "link": None, **kwargs}
-    return Response(render_template_string(PAGE, **context), status=status)
+    return _Page(context, status)
+
+
+def _one_unit(view: Callable[[Session, str], _Page | Response]) -> Callable[[str], Response]:
+    """Run ``view`` in the token's unit of work and render its page only once that has closed.
+
+    Rendering runs the template context processors, and flask-login's loads the signed-in
+    admin through a session of its own: inside our transaction (on SQLite, a write lock from
+    BEGIN IMMEDIATE) that second session waited 30 s for the lock, then the page was a 500.
+    """
+    @wraps(view)
+    def answer(token: str) -> Response:
+        with _open(token) as s:
+            result = view(s, token)
+        return result.render() if isinstance(result, _Page) else result
+
+    return answer
 
 
 @bp.get("/pay/<token>")
-def pay(token: str) -> Response:
-    with _open(token) as s:
-        try:
-            where = destination(s, token)
-            payment = by_token(s, token)
-        except NotFound:
-            abort(404)
-        except PaymentError as exc:
-            s.rollback()
-            return _page(s, by_token(s, token), 503, message=f"Paying online isn't available right now: {exc.reason}.")
-        if where.kind == "stripe":
-            return redirect(where.url, code=303)
-        if where.kind == "demo":
-            return redirect(url_for("pay.demo", token=token), code=303)
-        if where.kind == "paid":
-            return _page(s, payment, message="This is paid. Thank you!")
-        if where.kind == "nothing_owed":
-            return _page(s, payment, message="Nothing to pay: this fee has been waived or paid already.")
-        return _page(s, payment, message="This payment was refunded.")
+@_one_unit
+def pay(s: Session, token: str) -> _Page | Response:
+    try:
+        where = destination(s, token)
+        payment = by_token(s, token)
+    except NotFound:
+        abort(404)
+    except PaymentError as exc:
+        s.rollback()
+        return _page(s, by_token(s, token), 503, message=f"Paying online isn't available right now: {exc.reason}.")
+    if where.kind == "stripe":
+        return redirect(where.url, code=303)
+    if where.kind == "demo":
+        return redirect(url_for("pay.demo", token=token), code=303)
+    if where.kind == "paid":
+        return _page(s, payment, message="This is paid. Thank you!")
+    if where.kind == "nothing_owed":
+        return _page(s, payment, message="Nothing to pay: this fee has been waived or paid already.")
+    return _page(s, payment, message="This payment was refunded.")
 
 
 @bp.get("/pay/demo/<token>")
-def demo(token: str) -> Response:
+@_one_unit
+def demo(s: Session, token: str) -> _Page:
     if stripe_enabled(_settings()):
         abort(404)
-    with _open(token) as s:
-        payment = _payment_or_404(s, token)
-        if payment.paid_at is not None:
-            return _page(s, payment, demo=True, message="This is paid. Thank you!")
-        return _page(s, payment, demo=True, price=_price(payment), pay_url=url_for("pay.demo_pay", token=token))
+    payment = _payment_or_404(s, token)
+    if payment.paid_at is not None:
+        return _page(s, payment, demo=True, message="This is paid. Thank you!")
+    return _page(s, payment, demo=True, price=_price(payment), pay_url=url_for("pay.demo_pay", token=token))
 
 
 @bp.post("/pay/demo/<token>")
 def demo_pay(token: str) -> Response:
     if stripe_enabled(_settings()):
         abort(404)
-    with _open(token) as s:
+    with _open(token) as s:  # read the payment, close; handle_event opens the one unit that writes
         payment = _payment_or_404(s, token)
         event = demo_completed_event(payment)
-    outcome = handle_event(get_db(), event)
-    deliver = current_app.extensions.get("frontdesk.deliver")
-    if deliver is not None and outcome.result == "handled" and outcome.studio_id is not None:
-        deliver(outcome.studio_id)
+    handle_event(get_db(), event, after_commit=current_app.extensions.get("frontdesk.deliver"))
     return redirect(url_for("pay.done", token=token), code=303)
 
 
@@ -133,17 +166,17 @@ def demo_completed_event(payment: Payment) -> dict:
 
 
 @bp.get("/pay/<token>/done")
-def done(token: str) -> Response:
-    with _open(token) as s:
-        payment = _payment_or_404(s, token)
-        if payment.paid_at is not None:
-            return _page(s, payment, message="Payment received. Thank you! We'll text you a confirmation.")
-        return _page(s, payment, message="Thank you! Your payment is being confirmed; we'll text you when it is.")
+@_one_unit
+def done(s: Session, token: str) -> _Page:
+    payment = _payment_or_404(s, token)
+    if payment.paid_at is not None:
+        return _page(s, payment, message="Payment received. Thank you! We'll text you a confirmation.")
+    return _page(s, payment, message="Thank you! Your payment is being confirmed; we'll text you when it is.")
 
 
 @bp.get("/pay/<token>/cancelled")
-def cancelled(token: str) -> Response:
-    with _open(token) as s:
-        payment = _payment_or_404(s, token)
-        return _page(s, payment, message="No payment was taken. Your link still works whenever you're ready.",
-                     link=url_for("pay.pay", token=token))
+@_one_unit
+def cancelled(s: Session, token: str) -> _Page:
+    payment = _payment_or_404(s, token)
+    return _page(s, payment, message="No payment was taken. Your link still works whenever you're ready.",
+                 link=url_for("pay.pay", token=token))

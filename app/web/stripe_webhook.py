@@ -5,7 +5,9 @@ tampered or stale signature is a 400 and nothing is written. ``STRIPE_WEBHOOK_SE
 list several secrets, comma-separated: a platform's own endpoint and its Connect endpoint
 (events from the studios' accounts) are signed with different secrets. Everything else is handed to
 ``app.payments.events.handle_event`` and acknowledged with a 200 (replays included), so
-Stripe stops retrying; an error while handling is a 500 and Stripe retries later.
+Stripe stops retrying; an error while handling is a 500 and Stripe retries later. The texts
+an event wrote are kicked for delivery once its transaction has committed; a kick that fails
+(Redis down) is logged and never turns the acknowledgement into a 500.
 """
 from __future__ import annotations
 
@@ -40,10 +42,7 @@ def webhook() -> Response:
     payload = request.get_data()
     if not any(_verified(payload, secret) for secret in secrets):
         return Response("invalid Stripe signature\n", status=400, mimetype="text/plain")
-    outcome = handle_event(get_db(), json.loads(payload))
+    outcome = handle_event(get_db(), json.loads(payload), after_commit=current_app.extensions.get("frontdesk.deliver"))
     if outcome.result == "unknown_studio":
         log.warning("stripe event for no studio we know; acknowledged and ignored")
-    deliver = current_app.extensions.get("frontdesk.deliver")
-    if deliver is not None and outcome.result == "handled" and outcome.studio_id is not None:
-        deliver(outcome.studio_id)
     return jsonify(result=outcome.result)

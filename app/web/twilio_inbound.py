@@ -2,15 +2,17 @@
 
 The deterministic path answers in milliseconds. Replies to the sender go back as TwiML;
 anything for someone else (a waitlist offer, a staff hand-off) was written to the outbox
-by the engine and is delivered after this request's commit.
+by the engine and is delivered after this request's commit: the delivery kick (and the
+slow path's hand-off) run once the turn has committed, and a kick that fails (Redis down) is
+logged, never a 500: the due-work tick sends the rows and answers the waiting message later.
 """
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from app.db import get_db
 from app.conversation.engine import Inbound, InvalidPhone, UnknownStudio, handle_inbound
+from app.db import get_db
 
 bp = Blueprint("twilio_inbound", __name__)
 
@@ -59,9 +61,20 @@ def inbound() -> Response:
         return twiml(["Sorry, this number isn't set up to take messages yet."])
     except InvalidPhone:
         return _refuse(400, "From is not a phone number")
+    # handle_inbound's one transaction has committed: the kicks below can only follow a saved change
     if handled.deferred:
-        current_app.extensions["frontdesk.defer"](handled.studio_id, message.sid)
-    deliver = current_app.extensions.get("frontdesk.deliver")
-    if deliver is not None and handled.outbox_ids:
-        deliver(handled.studio_id)
+        _kick("frontdesk.defer", handled.studio_id, message.sid)
+    if handled.outbox_ids:
+        _kick("frontdesk.deliver", handled.studio_id)
     return twiml(handled.replies)
+
+
+def _kick(name: str, *args) -> None:
+    """Start after-commit work; its failure never fails the reply (the due-work tick catches up)."""
+    work = current_app.extensions.get(name)
+    if work is None:
+        return
+    try:
+        work(*args)
+    except Exception:  # the change is saved and the sender's reply is ready: log and answer
+        current_app.logger.exception("after-commit work %s%r failed; the due-work tick will catch up", name, args)
