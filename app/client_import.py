@@ -15,7 +15,6 @@ import csv
 import io
 import logging
 import re
-import threading
 from dataclasses import dataclass
 from typing import Callable
 
@@ -24,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import audit, clock
+from app.background import Background
 from app.clients import EMAIL, normalise_phone
 from app.db import Database
 from app.models import AuditLog, Client, ClientImport
@@ -284,7 +284,9 @@ def run(db: Database, studio_id: int, import_id: int) -> None:
 
 def import_clients_job(studio_id: int, import_id: int) -> None:
     """The RQ job: ids only; it builds its own database handle."""
-    from jobs.tasks import database
+    from jobs.tasks import (
+        database,  # jobs sits above app: only a worker running this job needs it
+    )
 
     run(database(), studio_id, import_id)
 
@@ -292,27 +294,14 @@ def import_clients_job(studio_id: int, import_id: int) -> None:
 def make_runner(db: Database, redis_url: str | None, *, queue_name: str = QUEUE) -> Callable[[int, int], None]:
     """``runner(studio_id, import_id)``: process the import soon, without holding the request.
 
-    Call it after the import row is committed (the job reads it by id).
+    Call it after the import row is committed (the job reads it by id). A lost hand-off is
+    resumed from the import's page (``import_resume``).
     """
-    if redis_url:
-        from redis import Redis
-        from rq import Queue
+    background = Background(redis_url, queue=queue_name)
 
-        queue = Queue(queue_name, connection=Redis.from_url(redis_url))
+    def runner(studio_id: int, import_id: int) -> None:
+        background.submit(f"client import {import_id} of studio {studio_id}", import_clients_job,
+                          (studio_id, import_id), lambda: run(db, studio_id, import_id),
+                          job_id=f"client-import-{import_id}", job_timeout=3600)
 
-        def enqueue(studio_id: int, import_id: int) -> None:
-            queue.enqueue(import_clients_job, studio_id, import_id, job_id=f"client-import-{import_id}",
-                          job_timeout=3600)
-
-        return enqueue
-
-    def in_thread(studio_id: int, import_id: int) -> None:
-        def work() -> None:
-            try:
-                run(db, studio_id, import_id)
-            except Exception:  # a background thread is a process boundary: log it
-                log.exception("client import %s of studio %s failed", import_id, studio_id)
-
-        threading.Thread(target=work, name=f"client-import-{import_id}", daemon=True).start()
-
-    return in_thread
+    return runner

@@ -25,6 +25,7 @@ from sqlalchemy import select
 import jobs.queue
 import jobs.tasks
 from admin.accounts import add_staff
+from app import background
 from app.booking.schedules import generate_for_studios
 from app.config import Settings
 from app.conversation import slow
@@ -93,8 +94,7 @@ def rq_env(db, redis_url, monkeypatch):
     from rq import Queue
 
     name = f"frontdesk-after-commit-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setattr(jobs.queue, "QUEUE", name)
-    monkeypatch.setattr(slow, "QUEUE", name)
+    monkeypatch.setattr(background, "QUEUE", name)
     monkeypatch.setenv("DATABASE_URL", db.url)
     monkeypatch.setenv("DB_APP_ROLE", "frontdesk_app" if db.is_postgres else "")
     jobs.tasks.database.cache_clear()
@@ -140,7 +140,7 @@ def wait_for_background_work(timeout: float = 15.0) -> None:
     database is emptied would be a race, not a test)."""
     deadline = time.monotonic() + timeout
     while True:
-        busy = [t for t in threading.enumerate() if t.name.startswith(("reply-", "deliver-"))]
+        busy = [t for t in threading.enumerate() if t.name.startswith(background.THREAD_PREFIX)]
         if not busy:
             return
         assert time.monotonic() < deadline, f"background work still running: {busy}"

@@ -12,18 +12,13 @@ logged and waiting; the due-work tick answers it with ``answer_deferred``.
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 from typing import Callable
 
-from redis import Redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
-from rq import Queue
-from rq.exceptions import DuplicateJobError
 from sqlalchemy import select
 
 from app import clock
+from app.background import Background
 from app.bootstrap import bootstrap
 from app.config import Settings
 from app.conversation.engine import complete_deferred
@@ -34,7 +29,6 @@ from app.models import Message
 from bot.nlu.llm import LlmParser
 
 log = logging.getLogger(__name__)
-QUEUE = "frontdesk"
 RETRY_AFTER = timedelta(seconds=30)  # a job or thread in flight has this long before the tick steps in
 GIVE_UP_AFTER = timedelta(hours=12)  # an answer later than this would confuse more than help
 BATCH = 50  # at most this many waiting messages per tick: the tick stays short
@@ -68,44 +62,26 @@ def make_deferrer(db: Database, llm: LlmParser | None, redis_url: str | None,
                   deliver: Callable[[int], None] | None = None) -> Callable[[int, str], None]:
     """``defer(studio_id, sid)``: answer a logged message soon, off the request. Never raises.
 
-    Call it after the commit that logged the message. ``deliver`` is the app's delivery kick
-    for the thread path; without it the thread sends the studio's due texts itself.
+    Call it after the commit that logged the message. The RQ job is unique per message
+    (``reply-<sid>``). ``deliver`` is the app's delivery kick for the thread path; without it
+    the thread sends the studio's due texts itself.
     """
-    if redis_url:
-        queue = Queue(QUEUE, connection=Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=2,
-                                                       retry=Retry(NoBackoff(), 1)))
-
-        def enqueue(studio_id: int, sid: str) -> None:
-            job_id = "reply-" + "".join(ch for ch in sid if ch.isalnum())
-            try:
-                queue.enqueue(run_deferred, studio_id, sid, job_id=job_id, unique=True)
-            except DuplicateJobError:  # queued or answered already: nothing to do
-                log.info("deferred reply to %s is queued already", sid)
-            except Exception:  # Redis down: the message stays logged and the due-work tick answers it
-                log.exception("could not enqueue the deferred reply to %s; the due-work tick will answer", sid)
-
-        return enqueue
-
+    background = Background(redis_url)
     transport = transport_from_env(echo=True)
 
-    def in_thread(studio_id: int, sid: str) -> None:
-        def work() -> None:
-            try:
-                complete_deferred(db, studio_id, sid, llm)
-            except Exception:  # a background thread is a process boundary: log, never die silently
-                log.exception("deferred reply to %s failed; the due-work tick will retry", sid)
-                return
+    def defer(studio_id: int, sid: str) -> None:
+        def here() -> None:
+            complete_deferred(db, studio_id, sid, llm)
             if deliver is not None:  # after complete_deferred's commit
                 deliver(studio_id)
             else:
                 send_now(db, studio_id, transport)
 
-        try:
-            threading.Thread(target=work, name=f"reply-{sid}", daemon=True).start()
-        except Exception:  # e.g. "can't start new thread": the due-work tick answers it
-            log.exception("could not start the deferred reply to %s; the due-work tick will answer", sid)
+        job_id = "reply-" + "".join(ch for ch in sid if ch.isalnum())
+        background.submit(f"the deferred reply to {sid}", run_deferred, (studio_id, sid), here, job_id=job_id,
+                          unique=True)
 
-    return in_thread
+    return defer
 
 
 def answer_deferred(db: Database, make_llm: Callable[[], LlmParser | None] | None = None) -> int:
