@@ -2,12 +2,14 @@
 writes nothing; unknown or withdrawn offers are 404."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from admin.accounts import add_staff
 from app.booking import credits
 from app.fixtures import load_fixture
 from app.models import ClassType, IntroOffer, Lead, OutboxMessage, Payment, Studio
@@ -126,3 +128,20 @@ def test_a_flood_of_submits_is_slowed_down_and_writes_nothing(web, db):
     assert response.status_code == 429
     assert "Too many tries from here" in response.get_data(as_text=True)
     assert counts(db) == (0, 0)
+
+
+def test_a_signed_in_admin_can_open_and_submit_the_intro_page(db, clock):
+    """The template loads the signed-in admin through a session of its own: rendered inside
+    the page's unit of work it waited on that unit's SQLite write lock, then answered 500."""
+    load_fixture(db, INTRO)
+    app = make_app(db)
+    add_staff(db, studio_key="lotus", email="owner@lotus.example", password="correct horse battery", role="owner")
+    browser = app.test_client()
+    login = browser.get("/admin/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
+    assert browser.post("/admin/login", data={"email": "owner@lotus.example", "password": "correct horse battery",
+                                              "csrf_token": csrf}).status_code == 302
+    assert browser.get(URL).status_code == 200
+    response = browser.post(URL, data={"name": "Jane Doe", "phone": "07700 900401"})
+    assert response.status_code == 303
+    assert counts(db) == (1, 1)

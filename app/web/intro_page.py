@@ -77,31 +77,42 @@ def _submit_limit() -> RateLimit:
 
 @bp.route("/s/<studio_key>/intro/<offer_key>", methods=["GET", "POST"])
 def intro_offer(studio_key: str, offer_key: str):
-
+    """The page is worked out inside one unit of work and rendered after it has ended: the
+    template may open a session of its own (flask-login's user, for a signed-in admin),
+    which on SQLite would wait on this one's write lock."""
     studio = _studio(studio_key)
     with get_db().studio(studio.id) as s:
-        offer = _offer(s, offer_key)
-        class_type = s.get(ClassType, offer.class_type_id)
-        page = {"studio": studio, "offer": offer, "class_type": class_type, "errors": {}, "values": {},
-                "money": words_for(s).money(offer.price), "problem": None}
-        if request.method == "GET":
-            return render_template("intro/offer.html", **page)
-        if not _submit_limit().allow(f"{request.remote_addr}:{studio.id}"):
-            page.update(values=request.form, problem="Too many tries from here. Please wait a few minutes, "
-                                                      "or text the studio.")
-            return render_template("intro/offer.html", **page), 429
-        form, errors = check(request.form, studio_region(studio))
-        if form is None:
-            page.update(errors=errors, values=request.form)
-            return render_template("intro/offer.html", **page), 400
-        settings = current_app.config["FRONTDESK"]
-        base = None if settings.public_base_url else request.url_root.rstrip("/")
-        try:
+        outcome = _intro(s, studio, offer_key)
+    if isinstance(outcome, str):
+        return redirect(outcome, code=303)
+    page, status = outcome
+    return render_template("intro/offer.html", **page), status
+
+
+def _intro(s, studio: Studio, offer_key: str) -> str | tuple[dict, int]:
+    """The checkout URL to send the prospect to, or the page to show and its status."""
+    offer = _offer(s, offer_key)
+    class_type = s.get(ClassType, offer.class_type_id)
+    page = {"studio": studio, "offer": offer, "class_type": class_type, "errors": {}, "values": {},
+            "money": words_for(s).money(offer.price), "problem": None}
+    if request.method == "GET":
+        return page, 200
+    if not _submit_limit().allow(f"{request.remote_addr}:{studio.id}"):
+        page.update(values=request.form, problem="Too many tries from here. Please wait a few minutes, "
+                                                  "or text the studio.")
+        return page, 429
+    form, errors = check(request.form, studio_region(studio))
+    if form is None:
+        page.update(errors=errors, values=request.form)
+        return page, 400
+    settings = current_app.config["FRONTDESK"]
+    base = None if settings.public_base_url else request.url_root.rstrip("/")
+    try:
+        with s.begin_nested():  # a refused checkout takes its lead with it
             lead = leads.create_lead(s, offer, form)
             payment = start_checkout(s, item=offer, client_id=lead.client_id, lead_id=lead.id, base_url=base)
-        except PaymentError:
-            s.rollback()
-            page.update(values=request.form, problem="Online payment isn't available right now. "
-                                                      "Please try again later or contact the studio.")
-            return render_template("intro/offer.html", **page), 503
-        return redirect(payment.checkout_url, code=303)
+    except PaymentError:
+        page.update(values=request.form, problem="Online payment isn't available right now. "
+                                                  "Please try again later or contact the studio.")
+        return page, 503
+    return payment.checkout_url
