@@ -518,6 +518,9 @@ class Message(StudioScoped, Base):
         same_studio("conversation_id", "conversations"),
         same_studio("client_id", "clients"),
         Index("ix_messages_thread", "studio_id", "phone", "created_at"),
+        # the slow path's waiting messages (reply ""), found by the due-work tick across studios
+        Index("ix_messages_waiting", "created_at", postgresql_where=text("direction = 'in' AND reply = ''"),
+              sqlite_where=text("direction = 'in' AND reply = ''")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
