@@ -9,7 +9,7 @@ import logging
 import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from flask import current_app
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
@@ -20,6 +20,7 @@ from app.tenancy import ScopedSession, open_studio_session, open_system_session
 
 log = logging.getLogger(__name__)
 ON_COMMIT = "frontdesk.on_commit"
+TX_CACHE = "frontdesk.transaction_cache"
 WROTE = "frontdesk.wrote"  # set when a session flushed or executed a write since its last commit
 
 NAMING = {
@@ -126,10 +127,17 @@ def on_commit(session: Session, work: Callable[[], None]) -> None:
     session.info.setdefault(ON_COMMIT, []).append(work)
 
 
+def transaction_cache(session: Session) -> dict[str, Any]:
+    """A dict that lives as long as ``session``'s current transaction (rows read once per
+    unit of work, e.g. the studio's policy); emptied by its commit or rollback."""
+    return session.info.setdefault(TX_CACHE, {})
+
+
 def _run_after_commit(session: Session) -> None:
     if session.in_nested_transaction():  # SQLAlchemy fires after_commit for a released SAVEPOINT too
         return
     session.info.pop(WROTE, None)
+    session.info.pop(TX_CACHE, None)
     for work in session.info.pop(ON_COMMIT, []):
         try:
             work()
@@ -142,6 +150,7 @@ def _drop_after_rollback(session: Session) -> None:
         return
     session.info.pop(ON_COMMIT, None)
     session.info.pop(WROTE, None)
+    session.info.pop(TX_CACHE, None)
 
 
 def _note_write(session: Session, *_args) -> None:

@@ -8,13 +8,22 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db import transaction_cache
 from app.models import ClassSession, Policy
+from app.tenancy import SCOPE
 
 
 def load_policy(session: Session) -> Policy:
-    """The studio's policy row; the defaults (not saved) when the studio has none yet."""
+    """The studio's policy row, read once per transaction; the defaults (not saved) when
+    the studio has none yet. Call it in a studio session (a sweep's system session spans
+    studios: load each studio's policy in its own scope)."""
+    scoped = session.info.get(SCOPE) is not None  # one studio: its policy can be kept
+    cache = transaction_cache(session) if scoped else {}
+    if (policy := cache.get("policy")) is not None:
+        return policy
     policy = session.scalars(select(Policy)).first()
     if policy is not None:
+        cache["policy"] = policy
         return policy
     return Policy(
         booking_window_days=14, cancel_window_hours=12, late_cancel="forfeit_credit",

@@ -93,13 +93,15 @@ class SqlDesk:
         return self._names_cache
 
     def session(self, session_id: int) -> SessionView | None:
-        s = self.db.get(ClassSession, session_id)
-        return self._view(s) if s is not None else None
+        row = self.db.execute(select(ClassSession, spots.booked_column(), spots.waiting_column())
+                              .where(ClassSession.id == session_id)).first()
+        return self._view(*row) if row is not None else None
 
     def find_sessions(self, query: SessionQuery) -> list[SessionView]:
+        """Upcoming classes matching ``query``, with their booked and waiting counts: one query."""
         now = clock.now()
-        stmt = select(ClassSession).where(ClassSession.status == "scheduled", ClassSession.starts_at > now,
-                                          ClassSession.kind == "class")
+        stmt = select(ClassSession, spots.booked_column(), spots.waiting_column()).where(
+            ClassSession.status == "scheduled", ClassSession.starts_at > now, ClassSession.kind == "class")
         if query.class_type_ids:
             stmt = stmt.where(ClassSession.class_type_id.in_(query.class_type_ids))
         if query.instructor_ids:
@@ -114,12 +116,8 @@ class SqlDesk:
             stmt = stmt.where(ClassSession.starts_at >= query.start)
         if query.end is not None:
             stmt = stmt.where(ClassSession.starts_at < query.end)
-        rows = self.db.scalars(stmt.order_by(ClassSession.starts_at, ClassSession.id).limit(query.limit)).all()
-        if not rows:
-            return []
-        ids = [s.id for s in rows]
-        counts = spots.counts(self.db, ids)
-        return [self._view(s, *counts[s.id]) for s in rows]
+        rows = self.db.execute(stmt.order_by(ClassSession.starts_at, ClassSession.id).limit(query.limit)).all()
+        return [self._view(s, booked, waiting) for s, booked, waiting in rows]
 
     def upcoming_bookings(self) -> list[BookingView]:
         if self.person.client_id is None:
