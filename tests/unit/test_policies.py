@@ -129,6 +129,8 @@ def test_after_the_start_is_late_too():
 class _NoPolicyRow:
     """A session stand-in whose studio has no policy row (no database behind it)."""
 
+    info = {"frontdesk.studio_id": 1}
+
     def scalars(self, _statement):
         return SimpleNamespace(first=lambda: None)
 

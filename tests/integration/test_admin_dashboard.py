@@ -11,7 +11,7 @@ from app.booking import booking as svc
 from app.booking import credits
 from app.models import Booking, ClassType, Package, Payment, WaitlistEntry
 from tests.factories import grant_pack, local, make_client, make_session, make_studio
-from tests.test_admin_calendar import app, sign_in  # noqa: F401  (the app fixture)
+from tests.integration.test_admin_calendar import app, sign_in  # noqa: F401  (the app fixture)
 
 
 def _section(page: str, ident: str) -> str:

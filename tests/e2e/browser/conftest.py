@@ -31,7 +31,7 @@ from app.clock import FrozenClock
 from app.config import Settings
 from app.db import Database
 from app.migrate import upgrade
-from tests.browser.pages import DESKTOP, Page
+from tests.e2e.browser.pages import DESKTOP, Page
 
 CHROMIUM = os.environ.get("FRONTDESK_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("FRONTDESK_CHROMEDRIVER", "/usr/bin/chromedriver")

@@ -3,7 +3,7 @@ with the same status; other paths (the Twilio webhook) keep their plain response
 from __future__ import annotations
 
 from tests.factories import make_client, make_studio
-from tests.test_admin_calendar import app, post, sign_in  # noqa: F401  (the app fixture)
+from tests.integration.test_admin_calendar import app, post, sign_in  # noqa: F401  (the app fixture)
 
 REFUSED = "You don&#39;t have access to this page"
 MISSING = "We couldn&#39;t find that"

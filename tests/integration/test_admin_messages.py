@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from app.models import Conversation, Message, OutboxMessage
 from tests.factories import make_client
-from tests.test_admin_clients import app, signed_in, studios  # noqa: F401  (fixtures)
+from tests.integration.test_admin_clients import app, signed_in, studios  # noqa: F401  (fixtures)
 
 
 def add_messages(db, world, phone: str, bodies: list[tuple[str, str]], clock, *, channel: str = "sms",

@@ -26,7 +26,7 @@ from app.models import (
     Studio,
 )
 from tests.factories import World, make_studio
-from tests.test_admin_auth import PASSWORD, admin_app
+from tests.integration.test_admin_auth import PASSWORD, admin_app
 
 SETUP = "/admin/setup"
 

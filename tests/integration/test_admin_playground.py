@@ -12,8 +12,8 @@ from app.fixtures import load_fixture
 from app.models import Booking, ClassSession, ClassType, Client, Message, OutboxMessage, Studio
 from tests.conversation import LOTUS
 from tests.factories import local, make_session, make_studio
-from tests.test_admin_calendar import app, sign_in  # noqa: F401  (the app fixture)
-from tests.test_admin_auth import token
+from tests.integration.test_admin_calendar import app, sign_in  # noqa: F401  (the app fixture)
+from tests.integration.test_admin_auth import token
 
 SAM, MAYA = "+447700900301", "+447700900201"
 

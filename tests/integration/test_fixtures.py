@@ -30,8 +30,8 @@ from app.models import (
     Studio,
 )
 
-LOTUS = Path(__file__).parent / "data" / "lotus.toml"
-DEMO = Path(__file__).parent.parent / "app" / "demo" / "demo.toml"
+LOTUS = Path(__file__).parents[1] / "data" / "lotus.toml"
+DEMO = Path(__file__).parents[2] / "app" / "demo" / "demo.toml"
 
 
 def counts(db) -> dict[str, int]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import itertools
 
-from tests.browser.pages import sign_in, sign_up
+from tests.e2e.browser.pages import sign_in, sign_up
 
 _numbers = itertools.count(1)
 

@@ -18,7 +18,7 @@ from app.models import Booking, BookingRequest, ClassSession, Client, Lead, Lead
 from app.payments.errors import PaymentError
 from app.simulate import Simulator, parse_instant
 
-INTRO = Path(__file__).parent / "data" / "intro.toml"
+INTRO = Path(__file__).parents[1] / "data" / "intro.toml"
 SMS = "+447700900100"
 JANE, ALEX = "+447700900401", "+447700900402"
 MAYA, TOM, SARA, JESS, OLA = "+447700900201", "+447700900202", "+447700900203", "+447700900204", "+447700900205"

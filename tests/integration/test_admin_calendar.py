@@ -12,7 +12,7 @@ from app.booking import booking as svc
 from app.booking import waitlist
 from app.models import AuditLog, Booking, ClassSession, OutboxMessage
 from tests.factories import grant_pack, local, make_client, make_session, make_studio
-from tests.test_admin_auth import PASSWORD, admin_app, token
+from tests.integration.test_admin_auth import PASSWORD, admin_app, token
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from admin.accounts import add_staff
 from app.models import AuditLog, Booking, Client, CreditEntry, WaitlistEntry
 from tests.factories import grant_pack, local, make_client, make_session, make_studio
-from tests.test_admin_auth import admin_app
+from tests.integration.test_admin_auth import admin_app
 
 PASSWORD = "correct horse battery"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.pages import sign_up
+from tests.e2e.browser.pages import sign_up
 
 CSV = """name,phone,email
 Priya Shah,07700 900301,priya@example.com

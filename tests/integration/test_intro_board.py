@@ -12,9 +12,9 @@ from admin.accounts import add_staff
 from app.booking import lead_board, leads
 from app.fixtures import load_fixture
 from app.models import AuditLog, BookingRequest, ClassType, IntroOffer, Lead, Location, OutboxMessage, Staff, Studio
-from tests.test_admin_auth import admin_app, token
+from tests.integration.test_admin_auth import admin_app, token
 
-INTRO = Path(__file__).parent / "data" / "intro.toml"
+INTRO = Path(__file__).parents[1] / "data" / "intro.toml"
 PASSWORD = "correct horse battery"
 PREFS = {"location_id": None, "location": "Clapham", "days": [0, 1, 2, 3, 4], "days_label": "weekday",
          "windows": [[360, 540]], "times_label": "mornings before 9", "goals_done": True}

@@ -39,7 +39,7 @@ from jobs.due import run_due
 from tests.conversation import BASE, LOTUS, TOKEN, Texter, replies_of
 from tests.factories import make_client, make_studio
 from tests.rq_transports import CountingTransport
-from tests.test_admin_auth import admin_app
+from tests.integration.test_admin_auth import admin_app
 
 SAM, PRIYA = "+447700900301", "+447700900302"
 HANDOFF_REPLY = "I've passed your message to the team. Someone will get back to you soon."

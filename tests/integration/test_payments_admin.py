@@ -11,8 +11,8 @@ from sqlalchemy import select
 from admin.accounts import add_staff
 from app.booking import credits
 from app.models import AuditLog, Package, Studio
-from tests.test_admin_auth import PASSWORD, admin_app, token
-from tests.test_payments import (  # noqa: F401  (fixtures)
+from tests.integration.test_admin_auth import PASSWORD, admin_app, token
+from tests.e2e.test_payments import (  # noqa: F401  (fixtures)
     STRIPE,
     buy,
     completed,

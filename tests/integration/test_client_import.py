@@ -11,7 +11,7 @@ from app import client_import
 from app.client_import import ImportFileError, make_runner, parse, process, start_import
 from app.models import AuditLog, Client, ClientImport
 from tests.factories import make_client, make_studio
-from tests.test_admin_clients import app, signed_in, studios, token  # noqa: F401  (fixtures)
+from tests.integration.test_admin_clients import app, signed_in, studios, token  # noqa: F401  (fixtures)
 
 GOOD_AND_BAD = (
     "Name,Mobile,Email,Notes\n"

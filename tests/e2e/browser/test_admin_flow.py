@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from selenium.webdriver.common.by import By
 
-from tests.browser.pages import DESKTOP, PHONE, Page, sign_up
+from tests.e2e.browser.pages import DESKTOP, PHONE, Page, sign_up
 
 CLIENT_PHONE = "+44 7700 900123"
 

@@ -32,7 +32,7 @@ from app.models import (
 from app.notify.leads import remind_owners
 from jobs.leads import run_leads
 
-INTRO = Path(__file__).parent / "data" / "intro.toml"
+INTRO = Path(__file__).parents[1] / "data" / "intro.toml"
 JANE = "+447700900401"
 
 

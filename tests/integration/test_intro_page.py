@@ -15,7 +15,7 @@ from app.fixtures import load_fixture
 from app.models import ClassType, IntroOffer, Lead, OutboxMessage, Payment, Studio
 from tests.conversation import make_app
 
-INTRO = Path(__file__).parent / "data" / "intro.toml"
+INTRO = Path(__file__).parents[1] / "data" / "intro.toml"
 URL = "/s/lotus/intro/intro-pt"
 
 

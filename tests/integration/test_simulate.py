@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from app.cli import cli
 
-LOTUS = Path(__file__).parent / "data" / "lotus.toml"
+LOTUS = Path(__file__).parents[1] / "data" / "lotus.toml"
 SMS = "+447700900100"
 SAM, PRIYA, JON = "+447700900301", "+447700900302", "+447700900303"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from selenium.webdriver.common.by import By
 
 from admin.accounts import add_staff
-from tests.browser.pages import PASSWORD, Page, sign_in, sign_up
+from tests.e2e.browser.pages import PASSWORD, Page, sign_in, sign_up
 
 
 def nav_labels(page: Page) -> list[str]:
