@@ -4,6 +4,7 @@ Every page works in the signed-in staff member's studio scope; nothing here quer
 studio data any other way. Each feature is one module with a blueprint ``bp``; the
 modules listed in ``PAGES`` are registered when present.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -21,14 +22,14 @@ from admin.roles import can
 from admin.security import csrf_protect
 
 PAGES = (
-    "admin.dashboard",   # today's classes, fill, charts
-    "admin.calendar",    # week view, cancel / move, rosters with check-in
-    "admin.clients",     # search, profile, grant credits, book, CSV import
-    "admin.messages",    # conversations and the outbox
+    "admin.dashboard",  # today's classes, fill, charts
+    "admin.calendar",  # week view, cancel / move, rosters with check-in
+    "admin.clients",  # search, profile, grant credits, book, CSV import
+    "admin.messages",  # conversations and the outbox
     "admin.playground",  # talk to the bot as a client
-    "admin.leads",       # intro-offer leads board
-    "admin.payments",    # Stripe Connect onboarding, payments and refunds
-    "admin.setup",       # Flask-Admin: settings, locations, class types, staff, schedules, packages, offers
+    "admin.leads",  # intro-offer leads board
+    "admin.payments",  # Stripe Connect onboarding, payments and refunds
+    "admin.setup",  # Flask-Admin: settings, locations, class types, staff, schedules, packages, offers
 )
 
 
@@ -37,8 +38,13 @@ def init_app(app: Flask) -> None:
     # Secure everywhere: browsers accept Secure cookies from http://localhost, so the
     # embedded demo works too. FRONTDESK_INSECURE_COOKIES=1 exists for odd dev setups only.
     secure = os.environ.get("FRONTDESK_INSECURE_COOKIES") != "1"
-    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SECURE=secure, SESSION_COOKIE_SAMESITE="Lax",
-                      REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SECURE=secure)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=secure,
+    )
     login_manager.init_app(app)
     app.before_request(csrf_protect)
     app.register_blueprint(auth_bp)

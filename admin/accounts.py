@@ -4,6 +4,7 @@ Passwords are hashed with scrypt (werkzeug). Sign-in looks a staff member up by 
 across studios, the one place that must: it does so in an explicit system session and
 returns only that person's studio and id.
 """
+
 from __future__ import annotations
 
 import re
@@ -46,8 +47,18 @@ def _password(value: str) -> str:
     return value
 
 
-def sign_up(db: Database, *, studio_name: str, studio_key: str, timezone: str, owner_name: str, email: str,
-            password: str, currency: str = "GBP", date_order: str = "DMY") -> StaffLogin:
+def sign_up(
+    db: Database,
+    *,
+    studio_name: str,
+    studio_key: str,
+    timezone: str,
+    owner_name: str,
+    email: str,
+    password: str,
+    currency: str = "GBP",
+    date_order: str = "DMY",
+) -> StaffLogin:
     """Use case: a new studio (a row, not a deployment) and its owner. Commits."""
     studio_key = (studio_key or "").strip().lower()
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,40}", studio_key):
@@ -62,20 +73,28 @@ def sign_up(db: Database, *, studio_name: str, studio_key: str, timezone: str, o
     with db.system("sign-up: a new studio and its owner, in one transaction") as s:
         if s.scalar(select(func.count(Studio.id)).where(Studio.key == studio_key)):
             raise AccountError("That short name is taken; try another.")
-        studio = Studio(key=studio_key, name=studio_name.strip(), timezone=timezone, currency=currency,
-                        date_order=date_order)
+        studio = Studio(
+            key=studio_key, name=studio_name.strip(), timezone=timezone, currency=currency, date_order=date_order
+        )
         s.add(studio)
         s.flush()
         s.add(Policy(studio_id=studio.id))
-        owner = Staff(studio_id=studio.id, key="owner", name=owner_name.strip(), email=email, role="owner",
-                      password_hash=generate_password_hash(password))
+        owner = Staff(
+            studio_id=studio.id,
+            key="owner",
+            name=owner_name.strip(),
+            email=email,
+            role="owner",
+            password_hash=generate_password_hash(password),
+        )
         s.add(owner)
         s.flush()
         return StaffLogin(studio.id, owner.id, owner.name, owner.role)
 
 
-def add_staff(db: Database, *, studio_key: str, email: str, password: str, role: str,
-              name: str | None = None) -> StaffLogin:
+def add_staff(
+    db: Database, *, studio_key: str, email: str, password: str, role: str, name: str | None = None
+) -> StaffLogin:
     """Use case (and ``frontdesk staff add``): a staff member who can sign in. Commits."""
     if role not in STAFF_ROLES:
         raise AccountError(f"Role must be one of {', '.join(STAFF_ROLES)}.")
@@ -102,8 +121,11 @@ def add_staff(db: Database, *, studio_key: str, email: str, password: str, role:
 def authenticate(db: Database, email: str, password: str, studio_key: str | None = None) -> StaffLogin | None:
     email = (email or "").strip().lower()
     with db.system("staff sign-in: find the account by email") as s:
-        query = select(Staff, Studio.key).join(Studio, Studio.id == Staff.studio_id).where(
-            func.lower(Staff.email) == email, Staff.active.is_(True), Staff.password_hash.is_not(None))
+        query = (
+            select(Staff, Studio.key)
+            .join(Studio, Studio.id == Staff.studio_id)
+            .where(func.lower(Staff.email) == email, Staff.active.is_(True), Staff.password_hash.is_not(None))
+        )
         if studio_key:
             query = query.where(Studio.key == studio_key)
         matches = s.execute(query).all()
@@ -125,13 +147,17 @@ def load(db: Database, studio_id: int, staff_id: int) -> StaffLogin | None:
 def reset_token(secret: str, login: StaffLogin, password_hash: str) -> str:
     """A signed, hour-long token; it dies when the password changes (the hash is in it)."""
     return URLSafeTimedSerializer(secret, salt="password-reset").dumps(
-        [login.studio_id, login.staff_id, password_hash[-16:]])
+        [login.studio_id, login.staff_id, password_hash[-16:]]
+    )
 
 
 def request_reset(db: Database, secret: str, email: str) -> str | None:
     with db.system("password reset: find the account by email") as s:
-        staff = s.scalars(select(Staff).where(func.lower(Staff.email) == (email or "").strip().lower(),
-                                              Staff.password_hash.is_not(None))).first()
+        staff = s.scalars(
+            select(Staff).where(
+                func.lower(Staff.email) == (email or "").strip().lower(), Staff.password_hash.is_not(None)
+            )
+        ).first()
         if staff is None:
             return None
         return reset_token(secret, StaffLogin(staff.studio_id, staff.id, staff.name, staff.role), staff.password_hash)
@@ -141,7 +167,8 @@ def reset_password(db: Database, secret: str, token: str, password: str) -> Staf
     password = _password(password)
     try:
         studio_id, staff_id, tail = URLSafeTimedSerializer(secret, salt="password-reset").loads(
-            token, max_age=RESET_MAX_AGE)
+            token, max_age=RESET_MAX_AGE
+        )
     except SignatureExpired as exc:
         raise AccountError("That reset link has expired; ask for a new one.") from exc
     except BadSignature as exc:

@@ -1,4 +1,5 @@
 """Sign-up, sign-in, sign-out and password reset for studio staff."""
+
 from __future__ import annotations
 
 from flask import (
@@ -32,8 +33,18 @@ login_manager = LoginManager()
 login_manager.login_view = "admin_auth.login"
 login_manager.login_message = "Please sign in."
 
-TIMEZONES = ("Europe/London", "Europe/Dublin", "Europe/Paris", "Europe/Berlin", "America/New_York",
-             "America/Chicago", "America/Denver", "America/Los_Angeles", "Australia/Sydney", "Pacific/Auckland")
+TIMEZONES = (
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+)
 
 
 class StaffUser(UserMixin):
@@ -70,10 +81,17 @@ def signup():
     if request.method == "POST":
         f = request.form
         try:
-            login = accounts.sign_up(get_db(), studio_name=f.get("studio_name", ""), studio_key=f.get("studio_key", ""),
-                                     timezone=f.get("timezone", ""), owner_name=f.get("owner_name", ""),
-                                     email=f.get("email", ""), password=f.get("password", ""),
-                                     currency=f.get("currency", "GBP"), date_order=f.get("date_order", "DMY"))
+            login = accounts.sign_up(
+                get_db(),
+                studio_name=f.get("studio_name", ""),
+                studio_key=f.get("studio_key", ""),
+                timezone=f.get("timezone", ""),
+                owner_name=f.get("owner_name", ""),
+                email=f.get("email", ""),
+                password=f.get("password", ""),
+                currency=f.get("currency", "GBP"),
+                date_order=f.get("date_order", "DMY"),
+            )
         except accounts.AccountError as exc:
             return render_template("admin/signup.html", error=str(exc), form=f, timezones=TIMEZONES), 400
         login_user(StaffUser(login))
@@ -87,8 +105,9 @@ def login():
         email = request.form.get("email", "").strip().lower()
         if not sign_in_limit.allow(f"{request.remote_addr}:{email}"):
             return render_template("admin/login.html", error="Too many attempts. Please wait a few minutes."), 429
-        found = accounts.authenticate(get_db(), email, request.form.get("password", ""),
-                                      request.form.get("studio") or None)
+        found = accounts.authenticate(
+            get_db(), email, request.form.get("password", ""), request.form.get("studio") or None
+        )
         if found is None:
             return render_template("admin/login.html", error="That email and password don't match."), 401
         login_user(StaffUser(found))
@@ -109,8 +128,9 @@ def reset_request():
         token = accounts.request_reset(get_db(), current_app.config["SECRET_KEY"], request.form.get("email", ""))
         if token is not None:
             # no mail service in the embedded default: the link is logged for the operator
-            current_app.logger.warning("password reset link: %s", url_for("admin_auth.reset", token=token,
-                                                                         _external=True))
+            current_app.logger.warning(
+                "password reset link: %s", url_for("admin_auth.reset", token=token, _external=True)
+            )
         flash("If that email has an account, a reset link is on its way.")
         return redirect(url_for("admin_auth.login"))
     return render_template("admin/reset_request.html")
@@ -137,7 +157,6 @@ def home():
     (bookmarks, the sign-in redirect and form pages that read a CSRF token from it)."""
 
     if can(current_user.role, "dashboard"):
-
         return render_dashboard()
 
     return week()

@@ -6,6 +6,7 @@ studio's. Instructors see and work only their own sessions (another's is "not fo
 Cancel and move text the booked clients through the outbox; delivery is kicked after
 the commit, as the webhooks do.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -102,19 +103,22 @@ def week_title(monday: date) -> str:
     return f"{monday.day}\u2013{end}"
 
 
-def week_sessions(s: Session, zone: ZoneInfo, monday: date, *, location_id: int | None = None,
-                  instructor_id: int | None = None) -> list[SessionCard]:
+def week_sessions(
+    s: Session, zone: ZoneInfo, monday: date, *, location_id: int | None = None, instructor_id: int | None = None
+) -> list[SessionCard]:
     """Every session of the week (Mon-Sun in ``zone``), with counts: one query."""
     start = datetime.combine(monday, time(0), zone) - timedelta(days=1)  # other zones may start a day either side
     end = datetime.combine(monday + timedelta(days=7), time(0), zone) + timedelta(days=1)
     booked, waiting = _counts()
     teacher = aliased(Staff)
-    query = (select(ClassSession, ClassType.name, Location.name, Location.timezone, teacher.name, booked, waiting)
-             .join(ClassType, ClassType.id == ClassSession.class_type_id)
-             .join(Location, Location.id == ClassSession.location_id)
-             .outerjoin(teacher, teacher.id == ClassSession.instructor_id)
-             .where(ClassSession.starts_at >= start, ClassSession.starts_at < end)
-             .order_by(ClassSession.starts_at, ClassSession.id))
+    query = (
+        select(ClassSession, ClassType.name, Location.name, Location.timezone, teacher.name, booked, waiting)
+        .join(ClassType, ClassType.id == ClassSession.class_type_id)
+        .join(Location, Location.id == ClassSession.location_id)
+        .outerjoin(teacher, teacher.id == ClassSession.instructor_id)
+        .where(ClassSession.starts_at >= start, ClassSession.starts_at < end)
+        .order_by(ClassSession.starts_at, ClassSession.id)
+    )
     if location_id is not None:
         query = query.where(ClassSession.location_id == location_id)
     if instructor_id is not None:
@@ -125,9 +129,23 @@ def week_sessions(s: Session, zone: ZoneInfo, monday: date, *, location_id: int 
         starts, ends = cs.starts_at.astimezone(local_zone), cs.ends_at.astimezone(local_zone)
         if not monday <= starts.date() < monday + timedelta(days=7):
             continue
-        cards.append(SessionCard(cs.id, starts.date(), starts.strftime("%H:%M"), ends.strftime("%H:%M"), class_name,
-                                 instructor, location, n_booked or 0, cs.capacity, n_waiting or 0, cs.status,
-                                 cs.moved_at is not None, cs.kind))
+        cards.append(
+            SessionCard(
+                cs.id,
+                starts.date(),
+                starts.strftime("%H:%M"),
+                ends.strftime("%H:%M"),
+                class_name,
+                instructor,
+                location,
+                n_booked or 0,
+                cs.capacity,
+                n_waiting or 0,
+                cs.status,
+                cs.moved_at is not None,
+                cs.kind,
+            )
+        )
     return cards
 
 
@@ -151,10 +169,21 @@ def week():
     days = [monday + timedelta(days=i) for i in range(7)]
     by_day = {d: [c for c in cards if c.day == d] for d in days}
     return render_template(
-        "admin/calendar.html", studio=studio, days=days, title=week_title(monday), by_day=by_day, today=today, monday=monday,
-        prev_week=(monday - timedelta(days=7)).isoformat(), next_week=(monday + timedelta(days=7)).isoformat(),
-        locations=locations, location_id=location_id, show_location=location_id is None and len(locations) > 1,
-        own_only=own_only(), total=len(cards))
+        "admin/calendar.html",
+        studio=studio,
+        days=days,
+        title=week_title(monday),
+        by_day=by_day,
+        today=today,
+        monday=monday,
+        prev_week=(monday - timedelta(days=7)).isoformat(),
+        next_week=(monday + timedelta(days=7)).isoformat(),
+        locations=locations,
+        location_id=location_id,
+        show_location=location_id is None and len(locations) > 1,
+        own_only=own_only(),
+        total=len(cards),
+    )
 
 
 # ----------------------------------------------------------------------- roster
@@ -172,33 +201,56 @@ def roster_data(s: Session, cs: ClassSession) -> dict:
     location = s.get(Location, cs.location_id)
     zone = ZoneInfo(location.timezone)
     bookings = s.execute(
-        select(Booking, Client.name, Client.phone).join(Client, Client.id == Booking.client_id)
-        .where(Booking.session_id == cs.id).order_by(Booking.status.in_(ACTIVE_BOOKING).desc(), Client.name,
-                                                      Booking.id)).all()
+        select(Booking, Client.name, Client.phone)
+        .join(Client, Client.id == Booking.client_id)
+        .where(Booking.session_id == cs.id)
+        .order_by(Booking.status.in_(ACTIVE_BOOKING).desc(), Client.name, Booking.id)
+    ).all()
     waitlist = s.execute(
-        select(WaitlistEntry, Client.name, Client.phone).join(Client, Client.id == WaitlistEntry.client_id)
-        .where(WaitlistEntry.session_id == cs.id).order_by(WaitlistEntry.joined_at, WaitlistEntry.id)).all()
+        select(WaitlistEntry, Client.name, Client.phone)
+        .join(Client, Client.id == WaitlistEntry.client_id)
+        .where(WaitlistEntry.session_id == cs.id)
+        .order_by(WaitlistEntry.joined_at, WaitlistEntry.id)
+    ).all()
     starts = cs.starts_at.astimezone(zone)
     return {
-        "cs": cs, "class_name": s.get(ClassType, cs.class_type_id).name, "location": location,
+        "cs": cs,
+        "class_name": s.get(ClassType, cs.class_type_id).name,
+        "location": location,
         "instructor": s.get(Staff, cs.instructor_id) if cs.instructor_id else None,
-        "starts": starts, "ends": cs.ends_at.astimezone(zone), "zone": location.timezone,
-        "booked": [{"booking": b, "name": name or display_phone(phone), "phone": phone,
-                    "shown_phone": display_phone(phone),
-                    "checked_in": b.checked_in_at.astimezone(zone).strftime("%H:%M") if b.checked_in_at else None}
-                   for b, name, phone in bookings],
+        "starts": starts,
+        "ends": cs.ends_at.astimezone(zone),
+        "zone": location.timezone,
+        "booked": [
+            {
+                "booking": b,
+                "name": name or display_phone(phone),
+                "phone": phone,
+                "shown_phone": display_phone(phone),
+                "checked_in": b.checked_in_at.astimezone(zone).strftime("%H:%M") if b.checked_in_at else None,
+            }
+            for b, name, phone in bookings
+        ],
         "active": sum(1 for b, *_ in bookings if b.status in ACTIVE_BOOKING),
-        "waitlist": [{"entry": e, "name": name or display_phone(phone), "phone": phone,
-                      "shown_phone": display_phone(phone),
-                      "expires": e.offer_expires_at.astimezone(zone).strftime("%a %H:%M") if e.offer_expires_at else None}
-                     for e, name, phone in waitlist],
+        "waitlist": [
+            {
+                "entry": e,
+                "name": name or display_phone(phone),
+                "phone": phone,
+                "shown_phone": display_phone(phone),
+                "expires": e.offer_expires_at.astimezone(zone).strftime("%a %H:%M") if e.offer_expires_at else None,
+            }
+            for e, name, phone in waitlist
+        ],
         "waiting": sum(1 for e, *_ in waitlist if e.status in OPEN_WAITLIST),
         "past": cs.starts_at <= clock.now(),
         "attendance_open": clock.now() >= cs.starts_at - changes.CHECK_IN_OPENS,
         "locations": s.scalars(select(Location).order_by(Location.name)).all(),
-        "instructors": s.scalars(select(Staff).where(Staff.active.is_(True), Staff.role != "front_desk")
-                                 .order_by(Staff.name)).all(),
-        "move_date": starts.date().isoformat(), "move_time": starts.strftime("%H:%M"),
+        "instructors": s.scalars(
+            select(Staff).where(Staff.active.is_(True), Staff.role != "front_desk").order_by(Staff.name)
+        ).all(),
+        "move_date": starts.date().isoformat(),
+        "move_time": starts.strftime("%H:%M"),
         "week": week_of(starts.date().isoformat(), starts.date()).isoformat(),
     }
 
@@ -207,8 +259,9 @@ def _roster_page(s: Session, cs: ClassSession, *, error: str | None = None, stat
     data = roster_data(s, cs)
     if form is not None:  # a refused move keeps what was typed
         data.update(move_date=form.get("date", data["move_date"]), move_time=form.get("time", data["move_time"]))
-    return render_template("admin/roster.html", error=error, can_change=can(current_user.role, "sessions"),
-                           **data), status
+    return render_template(
+        "admin/roster.html", error=error, can_change=can(current_user.role, "sessions"), **data
+    ), status
 
 
 @bp.get("/session/<int:session_id>")
@@ -280,8 +333,14 @@ def move(session_id: int):
             if location is None:
                 raise NotFound("location")
             instructor_id = form.get("instructor", type=int) or cs.instructor_id
-            change = changes.move_session(s, cs.id, starts_at=_new_start(form, location), location_id=location.id,
-                                          instructor_id=instructor_id, actor=_actor())
+            change = changes.move_session(
+                s,
+                cs.id,
+                starts_at=_new_start(form, location),
+                location_id=location.id,
+                instructor_id=instructor_id,
+                actor=_actor(),
+            )
         except BookingError as exc:
             s.rollback()
             return _roster_page(s, cs, error=f"Not moved: {exc}.", status=400, form=form)

@@ -5,12 +5,13 @@ Thin views: parse the form, call one use case from ``app.clients`` or
 errors into words. A client, booking or import id of another studio is simply not
 found in that scope: 404.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
-from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -19,9 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from admin.roles import can, require
-from app import clients as svc
 from app import client_import, clock, phones
-from app.db import get_db, on_commit
+from app import clients as svc
 from app.booking.booking import LateCancelNeedsConsent
 from app.booking.errors import (
     AlreadyBooked,
@@ -35,6 +35,7 @@ from app.booking.errors import (
     SessionNotBookable,
     WaitlistNotNeeded,
 )
+from app.db import get_db, on_commit
 from app.models import ClassSession, ClientImport, Studio
 
 bp = Blueprint("admin_clients", __name__, url_prefix="/admin/clients", template_folder="templates")
@@ -125,8 +126,10 @@ def booking_error_words(exc: BookingError, fmt: Formatter, name: str) -> str:
     if isinstance(exc, NoCredits):
         if exc.expired:
             return f"{name}'s package has expired. Grant credits or sell a package first."
-        return (f"{name} has no credits for this class (it needs {exc.needed}, they have {exc.available}). "
-                "Grant credits or sell a package first.")
+        return (
+            f"{name} has no credits for this class (it needs {exc.needed}, they have {exc.available}). "
+            "Grant credits or sell a package first."
+        )
     if isinstance(exc, AlreadyBooked):
         return f"{name} is already booked into that class."
     if isinstance(exc, OutsideBookingWindow):
@@ -164,9 +167,15 @@ def new():
     if request.method == "POST":
         with studio_scope() as (s, studio):
             try:
-                client = svc.add_client(s, name=form.get("name", ""), phone=form.get("phone", ""),
-                                        email=form.get("email", ""), notes=form.get("notes", ""),
-                                        region=svc.studio_region(studio), actor=actor())
+                client = svc.add_client(
+                    s,
+                    name=form.get("name", ""),
+                    phone=form.get("phone", ""),
+                    email=form.get("email", ""),
+                    notes=form.get("notes", ""),
+                    region=svc.studio_region(studio),
+                    actor=actor(),
+                )
             except svc.ClientError as exc:
                 return render_template("admin/client_new.html", error=str(exc), form=form), 400
             flash(f"Added {client.name}.")
@@ -181,8 +190,13 @@ def profile(client_id: int):
         _client_or_404(s, client_id)
         data = svc.profile(s, client_id)
         packages = svc.active_packages(s) if can(current_user.role, "credits") else []
-        return render_template("admin/client.html", p=data, fmt=Formatter(studio), packages=packages,
-                               may_grant=can(current_user.role, "credits"))
+        return render_template(
+            "admin/client.html",
+            p=data,
+            fmt=Formatter(studio),
+            packages=packages,
+            may_grant=can(current_user.role, "credits"),
+        )
 
 
 @bp.post("/<int:client_id>/grant")
@@ -193,27 +207,49 @@ def grant(client_id: int):
         client = _client_or_404(s, client_id)
         name = client.name or client.phone
         try:
-            pack = svc.grant(s, client_id, actor=actor(), reason=f.get("reason", ""),
-                             credits_count=_int(f.get("credits")), package_id=_int(f.get("package_id")),
-                             valid_days=_int(f.get("valid_days")))
+            pack = svc.grant(
+                s,
+                client_id,
+                actor=actor(),
+                reason=f.get("reason", ""),
+                credits_count=_int(f.get("credits")),
+                package_id=_int(f.get("package_id")),
+                valid_days=_int(f.get("valid_days")),
+            )
         except svc.ClientError as exc:
             data = svc.profile(s, client_id)
-            return render_template("admin/client.html", p=data, fmt=Formatter(studio), may_grant=True,
-                                   packages=svc.active_packages(s), grant_error=str(exc), form=f), 400
+            return render_template(
+                "admin/client.html",
+                p=data,
+                fmt=Formatter(studio),
+                may_grant=True,
+                packages=svc.active_packages(s),
+                grant_error=str(exc),
+                form=f,
+            ), 400
         except NotFound:
             abort(404)
         flash(f"Granted {pack.name} to {name}.")
         return redirect(url_for(".profile", client_id=client_id))
 
 
-def _book_page(s: Session, studio: Studio, client, *, error: str | None = None, full_session: int | None = None,
-               status: int = 200):
+def _book_page(
+    s: Session, studio: Studio, client, *, error: str | None = None, full_session: int | None = None, status: int = 200
+):
     sessions = svc.bookable_sessions(s)
     counts = svc.session_counts(s, [cs.id for cs in sessions])
     mine = svc.client_session_states(s, client.id, [cs.id for cs in sessions])
-    page = render_template("admin/client_book.html", client=client, sessions=sessions, counts=counts, mine=mine,
-                           fmt=Formatter(studio), error=error, full_session=full_session,
-                           balance=svc.credits.balance(s, client.id))
+    page = render_template(
+        "admin/client_book.html",
+        client=client,
+        sessions=sessions,
+        counts=counts,
+        mine=mine,
+        fmt=Formatter(studio),
+        error=error,
+        full_session=full_session,
+        balance=svc.credits.balance(s, client.id),
+    )
     return page, status
 
 
@@ -240,8 +276,9 @@ def book(client_id: int):
             abort(404)
         except ClassFull as exc:
             s.rollback()
-            return _book_page(s, studio, client, error=booking_error_words(exc, fmt, name), full_session=session_id,
-                              status=409)
+            return _book_page(
+                s, studio, client, error=booking_error_words(exc, fmt, name), full_session=session_id, status=409
+            )
         except BookingError as exc:
             s.rollback()
             return _book_page(s, studio, client, error=booking_error_words(exc, fmt, name), status=409)
@@ -286,8 +323,9 @@ def cancel(client_id: int, booking_id: int):
         error = None
         if request.method == "POST":
             try:
-                result = svc.cancel(s, client_id, booking_id, accept_late=request.form.get("accept_late") == "1",
-                                    actor=actor())
+                result = svc.cancel(
+                    s, client_id, booking_id, accept_late=request.form.get("accept_late") == "1", actor=actor()
+                )
             except LateCancelNeedsConsent:
                 s.rollback()
                 error = "This is a late cancel: please tick the box to confirm the client accepts the terms."
@@ -297,24 +335,36 @@ def cancel(client_id: int, booking_id: int):
             else:
                 if result.events:
                     _deliver(current_user.studio_id)
-                flash(f"Cancelled {client.name or client.phone} from {cs.class_type.name}, {fmt.session(cs)}. "
-                      + _terms_words(result.terms, fmt, done=True))
+                flash(
+                    f"Cancelled {client.name or client.phone} from {cs.class_type.name}, {fmt.session(cs)}. "
+                    + _terms_words(result.terms, fmt, done=True)
+                )
                 return redirect(url_for(".profile", client_id=client_id))
         try:
             terms = svc.preview_cancel(s, client_id, booking_id)
         except NotCancellable as exc:
             terms, error = None, error or booking_error_words(exc, fmt, client.name or client.phone)
         found = s.get(type(found), booking_id)
-        return render_template("admin/client_cancel.html", client=client, booking=found, cs=found.session, fmt=fmt,
-                               terms=terms, terms_words=_terms_words(terms, fmt) if terms else None,
-                               error=error), (409 if error else 200)
+        return render_template(
+            "admin/client_cancel.html",
+            client=client,
+            booking=found,
+            cs=found.session,
+            fmt=fmt,
+            terms=terms,
+            terms_words=_terms_words(terms, fmt) if terms else None,
+            error=error,
+        ), (409 if error else 200)
 
 
 def _terms_words(terms, fmt: Formatter, *, done: bool = False) -> str:
     """What cancelling costs (``done``: what it cost), from the core's ``CancelTerms``."""
     back = terms.credits_back
-    returned = (f"{back} credit{'' if back == 1 else 's'} {'went' if done else ('goes' if back == 1 else 'go')} back" if back
-                else "no credit to return (a membership or a free booking)")
+    returned = (
+        f"{back} credit{'' if back == 1 else 's'} {'went' if done else ('goes' if back == 1 else 'go')} back"
+        if back
+        else "no credit to return (a membership or a free booking)"
+    )
     if not terms.late:
         return f"Free cancel (until {fmt.when(terms.free_until)}): {returned}."
     passed = f"Late cancel: the free-cancel time passed at {fmt.when(terms.free_until)}"
@@ -340,8 +390,9 @@ def import_upload():
             data = upload.stream.read(client_import.MAX_BYTES + 1)
             with studio_scope() as (s, studio):
                 try:
-                    job = client_import.start_import(s, filename=upload.filename, data=data,
-                                                     region=svc.studio_region(studio), actor=actor())
+                    job = client_import.start_import(
+                        s, filename=upload.filename, data=data, region=svc.studio_region(studio), actor=actor()
+                    )
                 except client_import.ImportFileError as exc:
                     error = str(exc)
                 else:
@@ -351,8 +402,13 @@ def import_upload():
     with studio_scope() as (s, studio):
         recent = s.scalars(select(ClientImport).order_by(ClientImport.id.desc()).limit(10)).all()
         status = 413 if error and "larger than" in error else (400 if error else 200)
-        return render_template("admin/import.html", error=error, recent=recent, fmt=Formatter(studio),
-                               max_mb=client_import.MAX_BYTES // (1024 * 1024)), status
+        return render_template(
+            "admin/import.html",
+            error=error,
+            recent=recent,
+            fmt=Formatter(studio),
+            max_mb=client_import.MAX_BYTES // (1024 * 1024),
+        ), status
 
 
 def _import_or_404(s: Session, import_id: int) -> ClientImport:
@@ -367,9 +423,17 @@ def _stale(job: ClientImport) -> bool:
 
 
 def _status(job: ClientImport) -> dict:
-    return {"id": job.id, "status": job.status, "total": job.total, "done": job.done, "imported": job.imported,
-            "skipped": job.skipped, "percent": int(100 * job.done / job.total) if job.total else 100,
-            "failure": job.failure, "stale": _stale(job)}
+    return {
+        "id": job.id,
+        "status": job.status,
+        "total": job.total,
+        "done": job.done,
+        "imported": job.imported,
+        "skipped": job.skipped,
+        "percent": int(100 * job.done / job.total) if job.total else 100,
+        "failure": job.failure,
+        "stale": _stale(job),
+    }
 
 
 @bp.get("/import/<int:import_id>")
@@ -377,8 +441,13 @@ def _status(job: ClientImport) -> dict:
 def import_progress(import_id: int):
     with studio_scope() as (s, studio):
         job = _import_or_404(s, import_id)
-        return render_template("admin/import_progress.html", job=job, st=_status(job), fmt=Formatter(studio),
-                               errors=sorted(job.errors or [], key=lambda e: e["line"]))
+        return render_template(
+            "admin/import_progress.html",
+            job=job,
+            st=_status(job),
+            fmt=Formatter(studio),
+            errors=sorted(job.errors or [], key=lambda e: e["line"]),
+        )
 
 
 @bp.get("/import/<int:import_id>/status")

@@ -5,6 +5,7 @@ today's classes with fill, this week's fill by class type, bookings made per day
 waitlist offers claimed, packages and credits sold. Charts are drawn server-side as plain
 HTML/CSS bars: no script, no network.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -91,21 +92,34 @@ def figures(s: Session, studio_id: int) -> Figures:
     week_start, week_end = _midnight(monday, zone), _midnight(monday + timedelta(days=7), zone)
 
     # this week's fill by class type (cancelled classes are not capacity)
-    booked = (select(Booking.session_id, func.count(Booking.id).label("n"))
-              .where(Booking.status.in_(ACTIVE_BOOKING)).group_by(Booking.session_id).subquery())
+    booked = (
+        select(Booking.session_id, func.count(Booking.id).label("n"))
+        .where(Booking.status.in_(ACTIVE_BOOKING))
+        .group_by(Booking.session_id)
+        .subquery()
+    )
     rows = s.execute(
         select(ClassType.name, func.coalesce(func.sum(booked.c.n), 0), func.sum(ClassSession.capacity))
         .join(ClassType, ClassType.id == ClassSession.class_type_id)
         .outerjoin(booked, booked.c.session_id == ClassSession.id)
-        .where(ClassSession.status == "scheduled", ClassSession.kind == "class",
-               ClassSession.starts_at >= week_start, ClassSession.starts_at < week_end)
-        .group_by(ClassType.name).order_by(ClassType.name)).all()
+        .where(
+            ClassSession.status == "scheduled",
+            ClassSession.kind == "class",
+            ClassSession.starts_at >= week_start,
+            ClassSession.starts_at < week_end,
+        )
+        .group_by(ClassType.name)
+        .order_by(ClassType.name)
+    ).all()
     fill = [Bar(name, int(n or 0), int(cap or 0)) for name, n, cap in rows]
 
     # bookings made per day, the last 14 days in the studio's calendar
     first = today - timedelta(days=13)
-    made = s.scalars(select(Booking.booked_at).where(Booking.booked_at >= _midnight(first, zone),
-                                                     Booking.booked_at < _midnight(today + timedelta(days=1), zone)))
+    made = s.scalars(
+        select(Booking.booked_at).where(
+            Booking.booked_at >= _midnight(first, zone), Booking.booked_at < _midnight(today + timedelta(days=1), zone)
+        )
+    )
     per_day = {first + timedelta(days=i): 0 for i in range(14)}
     for at in made:
         day = at.astimezone(zone).date()
@@ -116,38 +130,76 @@ def figures(s: Session, studio_id: int) -> Figures:
 
     # no-shows (and attendance) of classes that started in the last 7 / 30 days
     def count_status(status: str, days: int) -> int:
-        return s.scalar(select(func.count(Booking.id)).join(ClassSession, ClassSession.id == Booking.session_id)
-                        .where(Booking.status == status, ClassSession.starts_at <= now,
-                               ClassSession.starts_at > now - timedelta(days=days))) or 0
+        return (
+            s.scalar(
+                select(func.count(Booking.id))
+                .join(ClassSession, ClassSession.id == Booking.session_id)
+                .where(
+                    Booking.status == status,
+                    ClassSession.starts_at <= now,
+                    ClassSession.starts_at > now - timedelta(days=days),
+                )
+            )
+            or 0
+        )
 
     # waitlist offers made in the last 30 days, and how many were claimed
     month_ago = now - timedelta(days=30)
     offers, claimed = s.execute(
-        select(func.count(WaitlistEntry.id), func.count(WaitlistEntry.id).filter(WaitlistEntry.status == "claimed"))
-        .where(WaitlistEntry.offered_at.is_not(None), WaitlistEntry.offered_at > month_ago)).one()
+        select(
+            func.count(WaitlistEntry.id), func.count(WaitlistEntry.id).filter(WaitlistEntry.status == "claimed")
+        ).where(WaitlistEntry.offered_at.is_not(None), WaitlistEntry.offered_at > month_ago)
+    ).one()
 
     # packages sold (a studio package given to a client), credits they carried, money paid
-    credits_sold = s.scalar(
-        select(func.coalesce(func.sum(CreditEntry.credits), 0))
-        .join(ClientPackage, ClientPackage.id == CreditEntry.client_package_id)
-        .where(CreditEntry.kind == "grant", ClientPackage.package_id.is_not(None),
-               ClientPackage.status == "active", CreditEntry.created_at > month_ago)) or 0
+    credits_sold = (
+        s.scalar(
+            select(func.coalesce(func.sum(CreditEntry.credits), 0))
+            .join(ClientPackage, ClientPackage.id == CreditEntry.client_package_id)
+            .where(
+                CreditEntry.kind == "grant",
+                ClientPackage.package_id.is_not(None),
+                ClientPackage.status == "active",
+                CreditEntry.created_at > month_ago,
+            )
+        )
+        or 0
+    )
     packs, memberships = s.execute(
-        select(func.count(ClientPackage.id), func.count(ClientPackage.id).filter(ClientPackage.unlimited.is_(True)))
-        .where(ClientPackage.package_id.is_not(None), ClientPackage.status == "active",
-               ClientPackage.created_at > month_ago)).one()
-    paid = s.execute(select(func.count(Payment.id), func.sum(Payment.amount - Payment.amount_refunded))
-                     .where(Payment.paid_at.is_not(None), Payment.paid_at > month_ago)).one()
+        select(
+            func.count(ClientPackage.id), func.count(ClientPackage.id).filter(ClientPackage.unlimited.is_(True))
+        ).where(
+            ClientPackage.package_id.is_not(None),
+            ClientPackage.status == "active",
+            ClientPackage.created_at > month_ago,
+        )
+    ).one()
+    paid = s.execute(
+        select(func.count(Payment.id), func.sum(Payment.amount - Payment.amount_refunded)).where(
+            Payment.paid_at.is_not(None), Payment.paid_at > month_ago
+        )
+    ).one()
 
     week_booked, week_capacity = sum(b.value for b in fill), sum(b.total for b in fill)
     return Figures(
-        studio=studio, today=today, classes=today_classes(s, zone, today), fill_by_type=fill,
-        week_booked=week_booked, week_capacity=week_capacity, bookings_per_day=bookings_per_day,
-        no_shows_7=count_status("no_show", 7), no_shows_30=count_status("no_show", 30),
-        attended_30=count_status("attended", 30), offers=int(offers or 0), offers_claimed=int(claimed or 0),
-        credits_sold=int(credits_sold), packs_sold=int(packs or 0) - int(memberships or 0),
-        memberships_sold=int(memberships or 0), money=Decimal(paid[1]) if paid[0] else None,
-        currency=studio.currency)
+        studio=studio,
+        today=today,
+        classes=today_classes(s, zone, today),
+        fill_by_type=fill,
+        week_booked=week_booked,
+        week_capacity=week_capacity,
+        bookings_per_day=bookings_per_day,
+        no_shows_7=count_status("no_show", 7),
+        no_shows_30=count_status("no_show", 30),
+        attended_30=count_status("attended", 30),
+        offers=int(offers or 0),
+        offers_claimed=int(claimed or 0),
+        credits_sold=int(credits_sold),
+        packs_sold=int(packs or 0) - int(memberships or 0),
+        memberships_sold=int(memberships or 0),
+        money=Decimal(paid[1]) if paid[0] else None,
+        currency=studio.currency,
+    )
 
 
 def money(amount: Decimal, currency: str) -> str:
@@ -160,8 +212,7 @@ def render_dashboard():
     with get_db().studio(current_user.studio_id) as s:
         data = figures(s, current_user.studio_id)
     # front desk runs the day; what the studio takes in is for managers and the owner
-    return render_template("admin/dashboard.html", f=data, money=money,
-                           show_money=can(current_user.role, "refunds"))
+    return render_template("admin/dashboard.html", f=data, money=money, show_money=can(current_user.role, "refunds"))
 
 
 @bp.get("/")

@@ -6,6 +6,7 @@ cases and rules as matching by text (the instructor is asked by SMS and must acc
 id of another studio is not found in the signed-in studio's scope: 404. Each view is one
 unit of work (``get_db().studio``): it commits when the view's block ends.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -57,8 +58,14 @@ def board():
         studio = s.get(Studio, current_user.studio_id)
         columns, steps = lead_board.board(s)
         offers = {o.id: o.name for o in s.scalars(select(IntroOffer))}
-        return render_template("admin/leads.html", columns=columns, steps=steps, offers=offers,
-                               labels=lead_board.STAGE_LABELS, w=_words(studio))
+        return render_template(
+            "admin/leads.html",
+            columns=columns,
+            steps=steps,
+            offers=offers,
+            labels=lead_board.STAGE_LABELS,
+            w=_words(studio),
+        )
 
 
 @bp.get("/<int:lead_id>")
@@ -72,18 +79,37 @@ def lead_page(lead_id: int):
         locations = {loc.id: loc for loc in s.scalars(select(Location).order_by(Location.id))}
         can_match = lead.paid_at is not None and lead.status in leads.OPEN_FOR_MATCHING
         options = leads.options_for(s, lead) if can_match else []
-        shown = [{"n": n, "staff": staff.get(o["staff_id"]), "location": locations.get(o["location_id"]),
-                  "starts_at": o["starts_at"], "when": w.when(datetime.fromisoformat(o["starts_at"]))}
-                 for n, o in enumerate(options, 1)]
-        requests = s.scalars(select(BookingRequest).where(BookingRequest.lead_id == lead.id)
-                             .order_by(BookingRequest.id)).all()
+        shown = [
+            {
+                "n": n,
+                "staff": staff.get(o["staff_id"]),
+                "location": locations.get(o["location_id"]),
+                "starts_at": o["starts_at"],
+                "when": w.when(datetime.fromisoformat(o["starts_at"])),
+            }
+            for n, o in enumerate(options, 1)
+        ]
+        requests = s.scalars(
+            select(BookingRequest).where(BookingRequest.lead_id == lead.id).order_by(BookingRequest.id)
+        ).all()
         prefs = lead.preferences or {}
         return render_template(
-            "admin/lead.html", lead=lead, w=w, options=shown, requests=requests, staff=staff, locations=locations,
-            can_match=can_match, offer=s.get(IntroOffer, lead.intro_offer_id) if lead.intro_offer_id else None,
-            where=prefs.get("location"), when=when_label(prefs.get("days_label"), prefs.get("times_label"))
-            if prefs.get("days") is not None else None, label=lead_board.STAGE_LABELS.get(lead.status, lead.status),
-            instructors=[m for m in staff.values() if m.role in ("instructor", "owner", "manager")])
+            "admin/lead.html",
+            lead=lead,
+            w=w,
+            options=shown,
+            requests=requests,
+            staff=staff,
+            locations=locations,
+            can_match=can_match,
+            offer=s.get(IntroOffer, lead.intro_offer_id) if lead.intro_offer_id else None,
+            where=prefs.get("location"),
+            when=when_label(prefs.get("days_label"), prefs.get("times_label"))
+            if prefs.get("days") is not None
+            else None,
+            label=lead_board.STAGE_LABELS.get(lead.status, lead.status),
+            instructors=[m for m in staff.values() if m.role in ("instructor", "owner", "manager")],
+        )
 
 
 def _slot_from_form(studio: Studio) -> tuple[int | None, int | None, datetime | None, str | None]:
@@ -117,25 +143,35 @@ def match(lead_id: int):
         studio = s.get(Studio, current_user.studio_id)
         lead = _lead_or_404(s, lead_id)
         staff_id, location_id, at, problem = _slot_from_form(studio)
-        if problem is None and (s.get(Staff, staff_id) is None or
-                                (location_id is not None and s.get(Location, location_id) is None)):
+        if problem is None and (
+            s.get(Staff, staff_id) is None or (location_id is not None and s.get(Location, location_id) is None)
+        ):
             abort(404)
         if problem is not None:
             flash(problem, "error")
             return redirect(url_for("admin_leads.lead_page", lead_id=lead.id))
         before = audit.snapshot(lead)
         try:
-            request_row = leads.choose_slot(s, lead.id, staff_id, [at], actor=f"staff:{current_user.login.staff_id}",
-                                            location_id=location_id)
+            request_row = leads.choose_slot(
+                s, lead.id, staff_id, [at], actor=f"staff:{current_user.login.staff_id}", location_id=location_id
+            )
         except leads.MatchRefused as exc:  # the use case wrote nothing; nor does the view
             flash(REFUSALS.get(exc.kind) or f"That slot doesn't work: {exc.reason}.", "error")
             return redirect(url_for("admin_leads.lead_page", lead_id=lead_id))
         # commits with the match when the block ends
-        audit.record(s, actor=audit.staff_actor(current_user.login), action="match", entity="lead", entity_id=lead.id,
-                     before=before,
-                     after={"staff_id": staff_id, "location_id": location_id, "starts_at": at.isoformat()})
+        audit.record(
+            s,
+            actor=audit.staff_actor(current_user.login),
+            action="match",
+            entity="lead",
+            entity_id=lead.id,
+            before=before,
+            after={"staff_id": staff_id, "location_id": location_id, "starts_at": at.isoformat()},
+        )
         instructor = s.get(Staff, request_row.staff_id)
-        flash(f"Asked {instructor.name} by text to take {lead.name}, "
-              f"{_words(studio).when(request_row.proposed_start)}. You'll get a text when they answer.")
+        flash(
+            f"Asked {instructor.name} by text to take {lead.name}, "
+            f"{_words(studio).when(request_row.proposed_start)}. You'll get a text when they answer."
+        )
     _deliver(current_user.studio_id)
     return redirect(url_for("admin_leads.lead_page", lead_id=lead_id))

@@ -3,6 +3,7 @@
 Read-only pages in the signed-in staff member's studio scope. A thread reads like a
 phone's: bubbles in and out, newest first, times in the studio's timezone.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,8 +15,8 @@ from sqlalchemy import func, or_, select
 from admin.clients import Formatter, studio_scope
 from admin.roles import require
 from app import clock
-from app.clients import get_client, thread_query
 from app.booking.errors import NotFound
+from app.clients import get_client, thread_query
 from app.messaging.transports import PERMANENT
 from app.models import Client, Conversation, Message, OutboxMessage, Staff
 
@@ -52,8 +53,12 @@ def index():
         if query:
             digits = re.sub(r"\D", "", query)
             named = select(Client.phone).where(func.lower(Client.name).contains(query.lower(), autoescape=True))
-            latest = latest.where(or_(Message.phone.in_(named),
-                                      *([Message.phone.contains(digits, autoescape=True)] if len(digits) >= 3 else [])))
+            latest = latest.where(
+                or_(
+                    Message.phone.in_(named),
+                    *([Message.phone.contains(digits, autoescape=True)] if len(digits) >= 3 else []),
+                )
+            )
         latest = latest.subquery()
         total = s.scalar(select(func.count()).select_from(latest)) or 0
         pages = max(1, math.ceil(total / PER_PAGE))
@@ -63,10 +68,12 @@ def index():
             .join(latest, latest.c.id == Message.id)
             .outerjoin(Client, Client.phone == Message.phone)
             .order_by(Message.created_at.desc(), Message.id.desc())
-            .limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+            .limit(PER_PAGE)
+            .offset((page - 1) * PER_PAGE)
         ).all()
-        return render_template("admin/messages.html", rows=rows, fmt=Formatter(studio), page=page, pages=pages,
-                               total=total, q=query)
+        return render_template(
+            "admin/messages.html", rows=rows, fmt=Formatter(studio), page=page, pages=pages, total=total, q=query
+        )
 
 
 def _thread(s, studio, *, title: str, phone: str, client: Client | None, query):
@@ -74,13 +81,26 @@ def _thread(s, studio, *, title: str, phone: str, client: Client | None, query):
     total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, math.ceil(total / THREAD_PAGE))
     page = min(page, pages)
-    messages = s.scalars(query.order_by(Message.created_at.desc(), Message.id.desc())
-                         .limit(THREAD_PAGE).offset((page - 1) * THREAD_PAGE)).all()
-    conversations = s.scalars(select(Conversation).where(Conversation.phone == phone, Conversation.state != "idle",
-                                                         Conversation.expires_at > clock.now())).all()
-    return render_template("admin/messages_thread.html", title=title, phone=phone, client=client,
-                           messages=messages, fmt=Formatter(studio), page=page, pages=pages, total=total,
-                           conversations=conversations)
+    messages = s.scalars(
+        query.order_by(Message.created_at.desc(), Message.id.desc()).limit(THREAD_PAGE).offset((page - 1) * THREAD_PAGE)
+    ).all()
+    conversations = s.scalars(
+        select(Conversation).where(
+            Conversation.phone == phone, Conversation.state != "idle", Conversation.expires_at > clock.now()
+        )
+    ).all()
+    return render_template(
+        "admin/messages_thread.html",
+        title=title,
+        phone=phone,
+        client=client,
+        messages=messages,
+        fmt=Formatter(studio),
+        page=page,
+        pages=pages,
+        total=total,
+        conversations=conversations,
+    )
 
 
 @bp.get("/client/<int:client_id>")
@@ -91,8 +111,14 @@ def client_thread(client_id: int):
             client = get_client(s, client_id)
         except NotFound:
             abort(404)
-        return _thread(s, studio, title=client.name or Formatter.phone(client.phone), phone=client.phone,
-                       client=client, query=thread_query(client))
+        return _thread(
+            s,
+            studio,
+            title=client.name or Formatter.phone(client.phone),
+            phone=client.phone,
+            client=client,
+            query=thread_query(client),
+        )
 
 
 @bp.get("/phone/<phone>")
@@ -145,17 +171,30 @@ def outbox():
         total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
         pages = max(1, math.ceil(total / PER_PAGE))
         page = min(page, pages)
-        rows = s.scalars(query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-                         .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+        rows = s.scalars(
+            query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+            .limit(PER_PAGE)
+            .offset((page - 1) * PER_PAGE)
+        ).all()
         client_ids = {r.client_id for r in rows if r.client_id}
         staff_ids = {r.staff_id for r in rows if r.staff_id}
         clients = {c.id: c for c in s.scalars(select(Client).where(Client.id.in_(client_ids)))} if client_ids else {}
         staff = {m.id: m for m in s.scalars(select(Staff).where(Staff.id.in_(staff_ids)))} if staff_ids else {}
-        counts = dict(s.execute(select(OutboxMessage.status, func.count(OutboxMessage.id))
-                                .group_by(OutboxMessage.status)).all())
+        counts = dict(
+            s.execute(select(OutboxMessage.status, func.count(OutboxMessage.id)).group_by(OutboxMessage.status)).all()
+        )
         fmt = Formatter(studio)
-        return render_template("admin/outbox.html", rows=rows, clients=clients, staff=staff, fmt=fmt,
-                               reason=lambda r: reason(r, fmt), chosen=chosen, filters=STATUS_FILTERS,
-                               counts={k: sum(counts.get(v, 0) for v in vs) for k, vs in STATUS_FILTERS.items()},
-                               page=page, pages=pages, total=total)
-
+        return render_template(
+            "admin/outbox.html",
+            rows=rows,
+            clients=clients,
+            staff=staff,
+            fmt=fmt,
+            reason=lambda r: reason(r, fmt),
+            chosen=chosen,
+            filters=STATUS_FILTERS,
+            counts={k: sum(counts.get(v, 0) for v in vs) for k, vs in STATUS_FILTERS.items()},
+            page=page,
+            pages=pages,
+            total=total,
+        )

@@ -1,4 +1,5 @@
 """The panel's navigation: one entry per page, shown only to roles that may open it."""
+
 from __future__ import annotations
 
 from flask import current_app, url_for
@@ -24,5 +25,8 @@ def nav_items() -> list[dict[str, str]]:
     if not current_user.is_authenticated:
         return []
     views = current_app.view_functions
-    return [{"label": label, "url": url_for(endpoint)} for label, endpoint, capability in NAV
-            if endpoint in views and can(current_user.role, capability)]
+    return [
+        {"label": label, "url": url_for(endpoint)}
+        for label, endpoint, capability in NAV
+        if endpoint in views and can(current_user.role, capability)
+    ]

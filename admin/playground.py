@@ -10,6 +10,7 @@ Messages are logged like any other, on the SMS channel, with a provider sid of
 ``PG<32 hex>`` (Twilio's are ``SM…``/``MM…``): the log stays one thread per phone, and a
 playground turn is always recognisable by its sid.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -35,17 +36,33 @@ NO_NUMBER = "playground"  # the studio end of the thread when the studio has no 
 THREAD_LIMIT = 40
 
 
-def _page(s: Session, studio: Studio, phone: str | None, *, after: int | None = None, error: str | None = None,
-          body: str = "", typed: str | None = None) -> dict:
+def _page(
+    s: Session,
+    studio: Studio,
+    phone: str | None,
+    *,
+    after: int | None = None,
+    error: str | None = None,
+    body: str = "",
+    typed: str | None = None,
+) -> dict:
     zone = ZoneInfo(studio.timezone)
-    people = [(c.phone, c.name or c.phone, "client") for c in
-              s.scalars(select(Client).order_by(Client.name, Client.id).limit(200))]
-    people += [(m.phone, m.name, "staff") for m in
-               s.scalars(select(Staff).where(Staff.phone.is_not(None), Staff.active.is_(True)).order_by(Staff.name))]
+    people = [
+        (c.phone, c.name or c.phone, "client")
+        for c in s.scalars(select(Client).order_by(Client.name, Client.id).limit(200))
+    ]
+    people += [
+        (m.phone, m.name, "staff")
+        for m in s.scalars(select(Staff).where(Staff.phone.is_not(None), Staff.active.is_(True)).order_by(Staff.name))
+    ]
     thread, conv, produced, who = [], None, [], None
     if phone:
-        rows = s.scalars(select(Message).where(Message.phone == phone, Message.channel == CHANNEL)
-                         .order_by(Message.created_at.desc(), Message.id.desc()).limit(THREAD_LIMIT)).all()
+        rows = s.scalars(
+            select(Message)
+            .where(Message.phone == phone, Message.channel == CHANNEL)
+            .order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(THREAD_LIMIT)
+        ).all()
         playground = False
         for m in reversed(rows):
             if m.direction == "in":
@@ -54,20 +71,41 @@ def _page(s: Session, studio: Studio, phone: str | None, *, after: int | None = 
                 sender = "Bot"
             else:  # sent through the outbox: a reminder, an offer, a notice
                 playground, sender = False, "Studio text"
-            thread.append({"direction": m.direction, "body": m.body, "playground": playground, "sender": sender,
-                           "at": m.created_at.astimezone(zone).strftime("%a %H:%M")})
-        conv = s.scalars(select(Conversation).where(Conversation.phone == phone,
-                                                    Conversation.channel == CHANNEL)).first()
+            thread.append(
+                {
+                    "direction": m.direction,
+                    "body": m.body,
+                    "playground": playground,
+                    "sender": sender,
+                    "at": m.created_at.astimezone(zone).strftime("%a %H:%M"),
+                }
+            )
+        conv = s.scalars(
+            select(Conversation).where(Conversation.phone == phone, Conversation.channel == CHANNEL)
+        ).first()
         client = s.scalars(select(Client).where(Client.phone == phone)).first()
         staff = s.scalars(select(Staff).where(Staff.phone == phone)).first()
-        who = (f"{client.name or 'Client'} (client)" if client else
-               f"{staff.name} ({staff.role.replace('_', ' ')})" if staff else "A new number: the bot will ask their name")
+        who = (
+            f"{client.name or 'Client'} (client)"
+            if client
+            else f"{staff.name} ({staff.role.replace('_', ' ')})"
+            if staff
+            else "A new number: the bot will ask their name"
+        )
     if after is not None:
-        produced = s.scalars(select(OutboxMessage).where(OutboxMessage.id > after).order_by(OutboxMessage.id)
-                             .limit(20)).all()
+        produced = s.scalars(
+            select(OutboxMessage).where(OutboxMessage.id > after).order_by(OutboxMessage.id).limit(20)
+        ).all()
     return {
-        "studio": studio, "phone": typed if typed is not None else phone or "", "who": who, "people": people,
-        "thread": thread, "conv": conv, "produced": produced, "error": error, "body": body,
+        "studio": studio,
+        "phone": typed if typed is not None else phone or "",
+        "who": who,
+        "people": people,
+        "thread": thread,
+        "conv": conv,
+        "produced": produced,
+        "error": error,
+        "body": body,
         "expires": conv.expires_at.astimezone(zone).strftime("%a %d %b %H:%M") if conv and conv.expires_at else None,
         "number": studio.sms_number,
     }
@@ -84,8 +122,9 @@ def index():
                 phone = to_e164(request.args["phone"], studio_region(studio))
             except InvalidPhone:
                 phone = None
-        return render_template("admin/playground.html",
-                               **_page(s, studio, phone, after=request.args.get("after", type=int)))
+        return render_template(
+            "admin/playground.html", **_page(s, studio, phone, after=request.args.get("after", type=int))
+        )
 
 
 @bp.post("/")
@@ -106,13 +145,20 @@ def send():
         if error is None and len(body) > MAX_BODY:
             error = f"Keep it under {MAX_BODY} characters, as a text would be."
         if error is not None:
-            return render_template("admin/playground.html",
-                                   **_page(s, studio, phone, error=error, body=body, typed=raw_phone)), 400
+            return render_template(
+                "admin/playground.html", **_page(s, studio, phone, error=error, body=body, typed=raw_phone)
+            ), 400
         before = s.scalar(select(func.max(OutboxMessage.id))) or 0
-    message = Inbound(channel=CHANNEL, from_addr=phone, to_addr=studio.sms_number or NO_NUMBER, body=body,
-                      sid=f"{SID_PREFIX}{uuid.uuid4().hex}")
-    handled = handle_inbound(db, message, llm=current_app.extensions.get("frontdesk.llm"),
-                             studio_id=current_user.studio_id)
+    message = Inbound(
+        channel=CHANNEL,
+        from_addr=phone,
+        to_addr=studio.sms_number or NO_NUMBER,
+        body=body,
+        sid=f"{SID_PREFIX}{uuid.uuid4().hex}",
+    )
+    handled = handle_inbound(
+        db, message, llm=current_app.extensions.get("frontdesk.llm"), studio_id=current_user.studio_id
+    )
     deliver = current_app.extensions.get("frontdesk.deliver")
     if deliver is not None and handled.outbox_ids:
         deliver(current_user.studio_id)

@@ -4,10 +4,11 @@ Pages and actions name a capability; ``require`` refuses (403) a staff member wh
 role lacks it, whatever the page showed. Instructors additionally see only their own
 classes and requests: views that list sessions filter by ``own_only()``.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable
 
 from flask import abort
 from flask_login import current_user, login_required
@@ -18,22 +19,22 @@ MANAGERS = frozenset({"owner", "manager"})
 OWNER = frozenset({"owner"})
 
 CAPABILITIES: dict[str, frozenset[str]] = {
-    "dashboard": DESK,            # figures for the whole studio
-    "calendar": ALL,              # instructors see their own classes only
-    "roster": ALL,                # check-in and no-show; instructors on their own classes
-    "sessions": DESK,             # cancel or move a session (texts the booked clients)
-    "clients": DESK,              # search, profile, book a client, import
-    "credits": MANAGERS,          # grant credits by hand
-    "messages": DESK,             # conversations and the outbox
+    "dashboard": DESK,  # figures for the whole studio
+    "calendar": ALL,  # instructors see their own classes only
+    "roster": ALL,  # check-in and no-show; instructors on their own classes
+    "sessions": DESK,  # cancel or move a session (texts the booked clients)
+    "clients": DESK,  # search, profile, book a client, import
+    "credits": MANAGERS,  # grant credits by hand
+    "messages": DESK,  # conversations and the outbox
     "playground": DESK,
-    "settings": MANAGERS,         # studio settings, policies, locations
-    "catalog": MANAGERS,          # class types, schedules, packages, intro offers, prices
-    "staff": MANAGERS,            # managers cannot make or unmake owners
+    "settings": MANAGERS,  # studio settings, policies, locations
+    "catalog": MANAGERS,  # class types, schedules, packages, intro offers, prices
+    "staff": MANAGERS,  # managers cannot make or unmake owners
     "leads": MANAGERS,
     "refunds": MANAGERS,
-    "requests": ALL,              # 1:1 requests; instructors see their own
+    "requests": ALL,  # 1:1 requests; instructors see their own
     "ownership": OWNER,
-    "payouts": OWNER,             # Stripe Connect
+    "payouts": OWNER,  # Stripe Connect
     "audit": MANAGERS,
 }
 

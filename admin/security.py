@@ -1,4 +1,5 @@
 """CSRF tokens on every form, and a sign-in rate limit."""
+
 from __future__ import annotations
 
 import hmac

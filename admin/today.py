@@ -1,4 +1,5 @@
 """Today's classes with fill, in the studio's scope: the dashboard's first panel."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -24,19 +25,42 @@ def today_classes(s: Session, zone: ZoneInfo, day: date, *, instructor_id: int |
     Times are shown in each class's location timezone."""
     start = datetime.combine(day, time(0), zone)
     booked, waiting = spots.booked_column(), spots.waiting_column()
-    query = (select(ClassSession.id, ClassSession.starts_at, ClassType.name, Location.name, Location.timezone,
-                    Staff.name, ClassSession.capacity, booked, waiting, ClassSession.status)
-             .join(ClassType, ClassType.id == ClassSession.class_type_id)
-             .join(Location, Location.id == ClassSession.location_id)
-             .outerjoin(Staff, Staff.id == ClassSession.instructor_id)
-             .where(ClassSession.starts_at >= start, ClassSession.starts_at < start + timedelta(days=1))
-             .order_by(ClassSession.starts_at, ClassSession.id))
+    query = (
+        select(
+            ClassSession.id,
+            ClassSession.starts_at,
+            ClassType.name,
+            Location.name,
+            Location.timezone,
+            Staff.name,
+            ClassSession.capacity,
+            booked,
+            waiting,
+            ClassSession.status,
+        )
+        .join(ClassType, ClassType.id == ClassSession.class_type_id)
+        .join(Location, Location.id == ClassSession.location_id)
+        .outerjoin(Staff, Staff.id == ClassSession.instructor_id)
+        .where(ClassSession.starts_at >= start, ClassSession.starts_at < start + timedelta(days=1))
+        .order_by(ClassSession.starts_at, ClassSession.id)
+    )
     if instructor_id is not None:
         query = query.where(ClassSession.instructor_id == instructor_id)
-    return [{"id": r[0], "time": r[1].astimezone(ZoneInfo(r[4])).strftime("%H:%M"), "name": r[2], "location": r[3],
-             "instructor": r[5], "capacity": r[6], "booked": r[7] or 0, "waiting": r[8] or 0, "status": r[9],
-             "fill": min(100, round(100 * (r[7] or 0) / r[6])) if r[6] else 0}
-            for r in s.execute(query)]
+    return [
+        {
+            "id": r[0],
+            "time": r[1].astimezone(ZoneInfo(r[4])).strftime("%H:%M"),
+            "name": r[2],
+            "location": r[3],
+            "instructor": r[5],
+            "capacity": r[6],
+            "booked": r[7] or 0,
+            "waiting": r[8] or 0,
+            "status": r[9],
+            "fill": min(100, round(100 * (r[7] or 0) / r[6])) if r[6] else 0,
+        }
+        for r in s.execute(query)
+    ]
 
 
 def today_view(db: Database, studio_id: int) -> dict:

@@ -3,6 +3,7 @@
 ``record`` adds the row to the caller's session; the caller's use case commits it with
 the change itself, so a change and its audit line land together or not at all.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -13,7 +14,6 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from app.models import AuditLog
-
 
 SECRET_COLUMNS = frozenset({"password_hash"})
 
@@ -35,8 +35,11 @@ def snapshot(obj: Any) -> dict[str, Any]:
 
     Secrets (password hashes) are never copied into the log.
     """
-    return {attr.key: _json_safe(getattr(obj, attr.key)) for attr in inspect(obj).mapper.column_attrs
-            if attr.key not in SECRET_COLUMNS}
+    return {
+        attr.key: _json_safe(getattr(obj, attr.key))
+        for attr in inspect(obj).mapper.column_attrs
+        if attr.key not in SECRET_COLUMNS
+    }
 
 
 def committed_snapshot(obj: Any) -> dict[str, Any]:
@@ -53,10 +56,24 @@ def committed_snapshot(obj: Any) -> dict[str, Any]:
     return out
 
 
-def record(session: Session, *, actor: str, action: str, entity: str, entity_id: Any = None,
-           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AuditLog:
-    row = AuditLog(actor=actor, action=action, entity=entity,
-                   entity_id=None if entity_id is None else str(entity_id), before=before, after=after)
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: Any = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditLog:
+    row = AuditLog(
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=None if entity_id is None else str(entity_id),
+        before=before,
+        after=after,
+    )
     session.add(row)
     return row
 

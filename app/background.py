@@ -6,11 +6,13 @@ sweep (the due-work tick, an import's resume) picks up whatever a lost hand-off 
 ``submit`` never raises: Redis down, a refused enqueue or a thread that will not start is
 logged and the caller carries on. Call it after the commit (``app.db.on_commit``).
 """
+
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from redis import Redis
 from redis.backoff import NoBackoff
@@ -40,14 +42,22 @@ class Background:
     def __init__(self, redis_url: str | None, *, queue: str | None = None) -> None:
         self.queue = Queue(queue or QUEUE, connection=request_connection(redis_url)) if redis_url else None
 
-    def submit(self, what: str, job: Callable[..., Any], args: tuple[Any, ...], local: Callable[[], None], *,
-               job_id: str | None = None, unique: bool = False, job_timeout: int | None = None) -> None:
+    def submit(
+        self,
+        what: str,
+        job: Callable[..., Any],
+        args: tuple[Any, ...],
+        local: Callable[[], None],
+        *,
+        job_id: str | None = None,
+        unique: bool = False,
+        job_timeout: int | None = None,
+    ) -> None:
         """Hand off ``what`` (words for the log). With ``unique``, a second hand-off of the same
         ``job_id`` while RQ still holds the first is dropped, which is not an error."""
         if self.queue is not None:
             try:
-                self.queue.enqueue(job, *args, job_id=job_id, unique=unique, job_timeout=job_timeout,
-                                   description=what)
+                self.queue.enqueue(job, *args, job_id=job_id, unique=unique, job_timeout=job_timeout, description=what)
             except DuplicateJobError:
                 log.info("%s is queued already", what)
             except Exception:  # a hand-off is a hint: the rows are saved and a sweep picks them up

@@ -4,6 +4,7 @@
 test suite) before any use case runs; calling it again changes nothing. The core only
 records events; everything that turns them into texts or payment links is wired here.
 """
+
 from __future__ import annotations
 
 from app.booking import events

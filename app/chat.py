@@ -1,4 +1,5 @@
 """``frontdesk chat``: the bot in a terminal, through the same engine as the webhooks."""
+
 from __future__ import annotations
 
 import itertools
@@ -30,8 +31,9 @@ def run_chat(db: Database, studio_key: str, phone: str, channel: str) -> None:
         except (EOFError, click.Abort):
             click.echo()
             return
-        handled = handle_inbound(db, Inbound(channel, prefix + phone, prefix + number, text,
-                                             f"CHAT{session_tag}{n:06d}"))
+        handled = handle_inbound(
+            db, Inbound(channel, prefix + phone, prefix + number, text, f"CHAT{session_tag}{n:06d}")
+        )
         for reply in handled.replies:
             click.echo(f"bot> {reply}")
         run_due(db)

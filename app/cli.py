@@ -1,4 +1,5 @@
 """The ``frontdesk`` console script: a Flask CLI group around ``create_app``."""
+
 from __future__ import annotations
 
 import json
@@ -82,11 +83,17 @@ def sessions_generate(days: int | None, studio_key: str | None) -> None:
 def nlu_command(now, tz, date_order, fixture, studio_key) -> None:
     """Parse JSON lines {"text", "now", "tz"} from stdin; write one JSON parse per line."""
 
-
     if (fixture is None) != (studio_key is None):
         raise click.UsageError("--fixture and --studio go together")
-    nlu_cli.run(sys.stdin, lambda obj: click.echo(json.dumps(obj, ensure_ascii=False)), now=now, tz=tz,
-        date_order=date_order, fixture=fixture, studio_key=studio_key)
+    nlu_cli.run(
+        sys.stdin,
+        lambda obj: click.echo(json.dumps(obj, ensure_ascii=False)),
+        now=now,
+        tz=tz,
+        date_order=date_order,
+        fixture=fixture,
+        studio_key=studio_key,
+    )
 
 
 @cli.command("simulate")
@@ -96,10 +103,10 @@ def nlu_command(now, tz, date_order, fixture, studio_key) -> None:
 def simulate_command(fixture: Path, now: str, script) -> None:
     """Run a scripted conversation on a throwaway database; print every message and the end state."""
 
-
     try:
-        simulate.run(fixture, parse_instant(now, "--now"), script,
-            lambda obj: click.echo(json.dumps(obj, ensure_ascii=False)))
+        simulate.run(
+            fixture, parse_instant(now, "--now"), script, lambda obj: click.echo(json.dumps(obj, ensure_ascii=False))
+        )
     except (ScriptError, FixtureError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

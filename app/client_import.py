@@ -9,14 +9,15 @@ A row is skipped, with its line and reason, for: no name, no phone, a number tha
 a phone number, a bad email, the phone of an existing client, or the phone of an earlier
 row. Importing the same file twice therefore imports nothing the second time.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -38,13 +39,48 @@ QUEUE = "frontdesk"
 
 # header (lowercased, letters and digits only) -> field
 HEADERS: dict[str, str] = {
-    **dict.fromkeys(("name", "fullname", "clientname", "customername", "contactname", "customer", "client",
-                     "membername", "member", "studentname", "student"), "name"),
+    **dict.fromkeys(
+        (
+            "name",
+            "fullname",
+            "clientname",
+            "customername",
+            "contactname",
+            "customer",
+            "client",
+            "membername",
+            "member",
+            "studentname",
+            "student",
+        ),
+        "name",
+    ),
     **dict.fromkeys(("firstname", "first", "givenname", "forename", "fname"), "first"),
     **dict.fromkeys(("lastname", "last", "surname", "familyname", "lname"), "last"),
-    **dict.fromkeys(("phone", "mobile", "mobilephone", "mobilenumber", "mobileno", "cell", "cellphone",
-                     "cellnumber", "phonenumber", "phoneno", "telephone", "tel", "contactnumber", "whatsapp",
-                     "whatsappnumber", "sms", "number", "mobilephonenumber", "primaryphone"), "phone"),
+    **dict.fromkeys(
+        (
+            "phone",
+            "mobile",
+            "mobilephone",
+            "mobilenumber",
+            "mobileno",
+            "cell",
+            "cellphone",
+            "cellnumber",
+            "phonenumber",
+            "phoneno",
+            "telephone",
+            "tel",
+            "contactnumber",
+            "whatsapp",
+            "whatsappnumber",
+            "sms",
+            "number",
+            "mobilephonenumber",
+            "primaryphone",
+        ),
+        "phone",
+    ),
     **dict.fromkeys(("email", "emailaddress", "mail"), "email"),
     **dict.fromkeys(("notes", "note", "comments", "comment", "remarks"), "notes"),
 }
@@ -79,8 +115,9 @@ def parse(data: bytes) -> ParsedFile:
     Raises ``ImportFileError`` when the file is too big, empty, or lacks a name or phone column.
     """
     if len(data) > MAX_BYTES:
-        raise ImportFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. "
-                              "Please split it into smaller files.")
+        raise ImportFileError(
+            f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. Please split it into smaller files."
+        )
     text = _decode(data)
     if not text.strip():
         raise ImportFileError("The file is empty.")
@@ -112,8 +149,9 @@ def parse(data: bytes) -> ParsedFile:
     if not has_name or "phone" not in columns:
         missing = " and ".join(w for w, ok in (("a name", has_name), ("a phone", "phone" in columns)) if not ok)
         found = ", ".join(repr(h.strip()) for h in header if h.strip()) or "none"
-        raise ImportFileError(f"The file needs {missing} column (found: {found}). "
-                              "Use headers like name, phone, email, notes.")
+        raise ImportFileError(
+            f"The file needs {missing} column (found: {found}). Use headers like name, phone, email, notes."
+        )
 
     def cell(record: list[str], field: str) -> str:
         index = columns.get(field)
@@ -125,8 +163,15 @@ def parse(data: bytes) -> ParsedFile:
             if not any(value.strip() for value in record):
                 continue
             name = cell(record, "name") or " ".join(p for p in (cell(record, "first"), cell(record, "last")) if p)
-            rows.append({"line": reader.line_num, "name": name, "phone": cell(record, "phone"),
-                         "email": cell(record, "email"), "notes": cell(record, "notes")})
+            rows.append(
+                {
+                    "line": reader.line_num,
+                    "name": name,
+                    "phone": cell(record, "phone"),
+                    "email": cell(record, "email"),
+                    "notes": cell(record, "notes"),
+                }
+            )
             if len(rows) > MAX_ROWS:
                 raise ImportFileError(f"The file has more than {MAX_ROWS:,} clients. Please split it.")
     except csv.Error as exc:
@@ -139,12 +184,25 @@ def parse(data: bytes) -> ParsedFile:
 def start_import(session: Session, *, filename: str, data: bytes, region: str | None, actor: str) -> ClientImport:
     """Use case: check the file and record the import, queued (the caller commits, then runs it with a runner)."""
     parsed = parse(data)
-    job = ClientImport(filename=(filename or "clients.csv")[:200], status="queued", total=len(parsed.rows),
-                       rows=parsed.rows, region=region, actor=actor[:200], errors=[])
+    job = ClientImport(
+        filename=(filename or "clients.csv")[:200],
+        status="queued",
+        total=len(parsed.rows),
+        rows=parsed.rows,
+        region=region,
+        actor=actor[:200],
+        errors=[],
+    )
     session.add(job)
     session.flush()
-    audit.record(session, actor=actor, action="import", entity="client_import", entity_id=job.id,
-                 after={"filename": job.filename, "rows": job.total, "columns": parsed.columns})
+    audit.record(
+        session,
+        actor=actor,
+        action="import",
+        entity="client_import",
+        entity_id=job.id,
+        after={"filename": job.filename, "rows": job.total, "columns": parsed.columns},
+    )
     return job
 
 
@@ -168,8 +226,9 @@ def _check(row: dict, region: str | None, seen: dict[str, int]) -> tuple[str | N
     return phone, None, row["phone"]
 
 
-def _run_batch(session: Session, job: ClientImport, rows: list[dict], seen: dict[str, int],
-               *, one_by_one: bool) -> tuple[int, list[dict]]:
+def _run_batch(
+    session: Session, job: ClientImport, rows: list[dict], seen: dict[str, int], *, one_by_one: bool
+) -> tuple[int, list[dict]]:
     """Add the batch's good rows; return (imported, errors). Does not commit."""
     checked = []
     for row in rows:
@@ -187,8 +246,9 @@ def _run_batch(session: Session, job: ClientImport, rows: list[dict], seen: dict
         if reason is not None:
             errors.append({"line": row["line"], "value": value, "reason": reason})
             continue
-        client = Client(name=row["name"][:200], phone=phone, email=row["email"][:254] or None,
-                        notes=row["notes"] or None)
+        client = Client(
+            name=row["name"][:200], phone=phone, email=row["email"][:254] or None, notes=row["notes"] or None
+        )
         if one_by_one:
             try:
                 with session.begin_nested():
@@ -200,10 +260,18 @@ def _run_batch(session: Session, job: ClientImport, rows: list[dict], seen: dict
             session.add(client)
         added.append((client, row))
     session.flush()  # one multi-row INSERT for the batch
-    session.add_all([AuditLog(actor=job.actor or "import", action="create", entity="client",
-                              entity_id=str(client.id),
-                              after={**audit.snapshot(client), "import_id": job.id, "line": row["line"]})
-                     for client, row in added])
+    session.add_all(
+        [
+            AuditLog(
+                actor=job.actor or "import",
+                action="create",
+                entity="client",
+                entity_id=str(client.id),
+                after={**audit.snapshot(client), "import_id": job.id, "line": row["line"]},
+            )
+            for client, row in added
+        ]
+    )
     errors.sort(key=lambda e: e["line"])
     return len(added), errors
 
@@ -234,18 +302,24 @@ def process(session: Session, import_id: int, *, batch: int = BATCH) -> ClientIm
         start = job.done
         if start >= job.total or job.status != "running":
             break
-        rows = all_rows[start: start + batch]
+        rows = all_rows[start : start + batch]
         for one_by_one in (False, True):
             marks = dict(seen)
             try:
                 imported, errors = _run_batch(session, job, rows, marks, one_by_one=one_by_one)
-                counters = {"done": start + len(rows), "imported": ClientImport.imported + imported,
-                            "skipped": ClientImport.skipped + len(errors), "updated_at": clock.now()}
+                counters = {
+                    "done": start + len(rows),
+                    "imported": ClientImport.imported + imported,
+                    "skipped": ClientImport.skipped + len(errors),
+                    "updated_at": clock.now(),
+                }
                 if errors:
                     counters["errors"] = report + errors
                 moved = session.execute(
-                    update(ClientImport).where(ClientImport.id == job.id, ClientImport.done == start)
-                    .values(**counters).execution_options(synchronize_session=False)
+                    update(ClientImport)
+                    .where(ClientImport.id == job.id, ClientImport.done == start)
+                    .values(**counters)
+                    .execution_options(synchronize_session=False)
                 ).rowcount
                 if moved != 1:
                     session.rollback()
@@ -261,8 +335,14 @@ def process(session: Session, import_id: int, *, batch: int = BATCH) -> ClientIm
     if job.status == "running":
         job.status, job.finished_at = "done", clock.now()
         job.rows = []  # the file is imported; keep the report, not the personal data
-        audit.record(session, actor=job.actor or "import", action="import_done", entity="client_import",
-                     entity_id=job.id, after={"imported": job.imported, "skipped": job.skipped})
+        audit.record(
+            session,
+            actor=job.actor or "import",
+            action="import_done",
+            entity="client_import",
+            entity_id=job.id,
+            after={"imported": job.imported, "skipped": job.skipped},
+        )
         session.commit()
     return job
 
@@ -300,8 +380,13 @@ def make_runner(db: Database, redis_url: str | None, *, queue_name: str = QUEUE)
     background = Background(redis_url, queue=queue_name)
 
     def runner(studio_id: int, import_id: int) -> None:
-        background.submit(f"client import {import_id} of studio {studio_id}", import_clients_job,
-                          (studio_id, import_id), lambda: run(db, studio_id, import_id),
-                          job_id=f"client-import-{import_id}", job_timeout=3600)
+        background.submit(
+            f"client import {import_id} of studio {studio_id}",
+            import_clients_job,
+            (studio_id, import_id),
+            lambda: run(db, studio_id, import_id),
+            job_id=f"client-import-{import_id}",
+            job_timeout=3600,
+        )
 
     return runner

@@ -6,15 +6,16 @@ the change and its audit line together. The booking rules are the booking core's
 that commit by themselves (``book``, ``cancel``, ``grant_credits``) get their audit
 line through ``_audited``: it joins their transaction and names the row they wrote.
 """
+
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Iterator
 
 from sqlalchemy import event, func, or_, select
 from sqlalchemy.orm import Session
@@ -77,16 +78,20 @@ def search(session: Session, query: str, *, region: str | None, page: int = 1, p
     """Clients whose name contains ``query`` or whose phone contains its digits (or
     equals it read as a local number), most recent activity first."""
     # by phone: the thread index (studio_id, phone, created_at) answers it
-    last_message = (select(func.max(Message.created_at)).where(Message.phone == Client.phone)
-                    .correlate(Client).scalar_subquery())
-    last_booking = (select(func.max(Booking.booked_at)).where(Booking.client_id == Client.id)
-                    .correlate(Client).scalar_subquery())
+    last_message = (
+        select(func.max(Message.created_at)).where(Message.phone == Client.phone).correlate(Client).scalar_subquery()
+    )
+    last_booking = (
+        select(func.max(Booking.booked_at)).where(Booking.client_id == Client.id).correlate(Client).scalar_subquery()
+    )
     activity = _greatest(session, Client.created_at, last_message, last_booking)
     stmt = select(Client, activity.label("activity"))
     text = (query or "").strip()
     if text:
-        terms = [func.lower(Client.name).contains(text.lower(), autoescape=True),
-                 func.lower(Client.email).contains(text.lower(), autoescape=True)]
+        terms = [
+            func.lower(Client.name).contains(text.lower(), autoescape=True),
+            func.lower(Client.email).contains(text.lower(), autoescape=True),
+        ]
         digits = re.sub(r"\D", "", text)
         if len(digits) >= 3 and not re.search(r"[A-Za-z]", text):
             terms.append(Client.phone.contains(digits, autoescape=True))
@@ -98,8 +103,9 @@ def search(session: Session, query: str, *, region: str | None, page: int = 1, p
     total = session.scalar(select(func.count()).select_from(stmt.with_only_columns(Client.id).subquery())) or 0
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
-    rows = session.execute(stmt.order_by(activity.desc(), Client.id.desc())
-                           .limit(per_page).offset((page - 1) * per_page)).all()
+    rows = session.execute(
+        stmt.order_by(activity.desc(), Client.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
     return Page([ClientRow(c, when) for c, when in rows], total, page, pages)
 
 
@@ -139,29 +145,58 @@ def get_client(session: Session, client_id: int) -> Client:
 def profile(session: Session, client_id: int, *, past_limit: int = 20, ledger_limit: int = 50) -> Profile:
     client = get_client(session, client_id)
     now = clock.now()
-    bookings = (select(Booking).join(ClassSession, ClassSession.id == Booking.session_id)
-                .where(Booking.client_id == client_id))
-    upcoming = session.scalars(bookings.where(ClassSession.starts_at > now, Booking.status == "confirmed")
-                               .order_by(ClassSession.starts_at)).all()
-    past = session.scalars(bookings.where(or_(ClassSession.starts_at <= now, Booking.status != "confirmed"))
-                           .order_by(ClassSession.starts_at.desc()).limit(past_limit)).all()
+    bookings = (
+        select(Booking).join(ClassSession, ClassSession.id == Booking.session_id).where(Booking.client_id == client_id)
+    )
+    upcoming = session.scalars(
+        bookings.where(ClassSession.starts_at > now, Booking.status == "confirmed").order_by(ClassSession.starts_at)
+    ).all()
+    past = session.scalars(
+        bookings.where(or_(ClassSession.starts_at <= now, Booking.status != "confirmed"))
+        .order_by(ClassSession.starts_at.desc())
+        .limit(past_limit)
+    ).all()
     waiting = session.scalars(
-        select(WaitlistEntry).join(ClassSession, ClassSession.id == WaitlistEntry.session_id)
-        .where(WaitlistEntry.client_id == client_id, WaitlistEntry.status.in_(OPEN_WAITLIST),
-               ClassSession.starts_at > now).order_by(ClassSession.starts_at)).all()
-    ledger = session.scalars(select(CreditEntry).where(CreditEntry.client_id == client_id)
-                             .order_by(CreditEntry.created_at.desc(), CreditEntry.id.desc()).limit(ledger_limit)).all()
+        select(WaitlistEntry)
+        .join(ClassSession, ClassSession.id == WaitlistEntry.session_id)
+        .where(
+            WaitlistEntry.client_id == client_id, WaitlistEntry.status.in_(OPEN_WAITLIST), ClassSession.starts_at > now
+        )
+        .order_by(ClassSession.starts_at)
+    ).all()
+    ledger = session.scalars(
+        select(CreditEntry)
+        .where(CreditEntry.client_id == client_id)
+        .order_by(CreditEntry.created_at.desc(), CreditEntry.id.desc())
+        .limit(ledger_limit)
+    ).all()
     thread = thread_query(client)
     messages = session.scalars(thread.order_by(Message.created_at.desc(), Message.id.desc()).limit(5)).all()
     count = session.scalar(select(func.count()).select_from(thread.subquery())) or 0
     booking_ids = {e.booking_id for e in ledger if e.booking_id}
-    about = {b.id: b for b in session.scalars(select(Booking).where(Booking.id.in_(booking_ids)))} if booking_ids else {}
+    about = (
+        {b.id: b for b in session.scalars(select(Booking).where(Booking.id.in_(booking_ids)))} if booking_ids else {}
+    )
     staff_ids = {int(m["id"]) for m in (STAFF_ID.match(e.actor or "") for e in ledger) if m}
-    staff_names = dict(session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(staff_ids))).tuples().all()
-                       ) if staff_ids else {}
+    staff_names = (
+        dict(session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(staff_ids))).tuples().all())
+        if staff_ids
+        else {}
+    )
     by = {e.id: actor_label(e.actor, client, staff_names) for e in ledger}
-    return Profile(client, credits.balance(session, client_id), credits.packs(session, client_id), list(upcoming),
-                   list(past), list(waiting), list(ledger), list(messages), count, about, by)
+    return Profile(
+        client,
+        credits.balance(session, client_id),
+        credits.packs(session, client_id),
+        list(upcoming),
+        list(past),
+        list(waiting),
+        list(ledger),
+        list(messages),
+        count,
+        about,
+        by,
+    )
 
 
 STAFF_NAMED = re.compile(r"^(?P<name>.+) \(staff \d+(?:, [\w ]+)?\)$")  # audit.staff_actor and the admin's own
@@ -198,11 +233,19 @@ def bookable_sessions(session: Session, *, days: int | None = None, limit: int =
     """Upcoming scheduled classes within the booking window, soonest first."""
     now = clock.now()
     window = days if days is not None else load_policy(session).booking_window_days
-    return list(session.scalars(
-        select(ClassSession).where(ClassSession.status == "scheduled", ClassSession.starts_at > now,
-                                   ClassSession.starts_at <= now + timedelta(days=window),
-                                   ClassSession.kind == "class")
-        .order_by(ClassSession.starts_at).limit(limit)))
+    return list(
+        session.scalars(
+            select(ClassSession)
+            .where(
+                ClassSession.status == "scheduled",
+                ClassSession.starts_at > now,
+                ClassSession.starts_at <= now + timedelta(days=window),
+                ClassSession.kind == "class",
+            )
+            .order_by(ClassSession.starts_at)
+            .limit(limit)
+        )
+    )
 
 
 def session_counts(session: Session, session_ids: list[int]) -> dict[int, int]:
@@ -215,13 +258,28 @@ def client_session_states(session: Session, client_id: int, session_ids: list[in
     """session id -> "booked" or "waiting" for this client, among ``session_ids``."""
     if not session_ids:
         return {}
-    states = {sid: "waiting" for sid in session.scalars(
-        select(WaitlistEntry.session_id).where(WaitlistEntry.client_id == client_id,
-                                               WaitlistEntry.session_id.in_(session_ids),
-                                               WaitlistEntry.status.in_(OPEN_WAITLIST)))}
-    states.update({sid: "booked" for sid in session.scalars(
-        select(Booking.session_id).where(Booking.client_id == client_id, Booking.session_id.in_(session_ids),
-                                         Booking.status.in_(ACTIVE_BOOKING)))})
+    states = {
+        sid: "waiting"
+        for sid in session.scalars(
+            select(WaitlistEntry.session_id).where(
+                WaitlistEntry.client_id == client_id,
+                WaitlistEntry.session_id.in_(session_ids),
+                WaitlistEntry.status.in_(OPEN_WAITLIST),
+            )
+        )
+    }
+    states.update(
+        {
+            sid: "booked"
+            for sid in session.scalars(
+                select(Booking.session_id).where(
+                    Booking.client_id == client_id,
+                    Booking.session_id.in_(session_ids),
+                    Booking.status.in_(ACTIVE_BOOKING),
+                )
+            )
+        }
+    )
     return states
 
 
@@ -229,8 +287,16 @@ def client_session_states(session: Session, client_id: int, session_ids: list[in
 
 
 @contextmanager
-def _audited(session: Session, *, actor: str, action: str, entity: str, watch: type,
-             before: dict | None = None, note: dict | None = None) -> Iterator[None]:
+def _audited(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    watch: type,
+    before: dict | None = None,
+    note: dict | None = None,
+) -> Iterator[None]:
     """Audit the core use case run inside the block: the audit row joins the caller's
     transaction and names the first ``watch`` row the use case wrote, as it is after."""
     row = audit.record(session, actor=actor, action=action, entity=entity, before=before)
@@ -253,8 +319,9 @@ def _audited(session: Session, *, actor: str, action: str, entity: str, watch: t
 # ---------------------------------------------------------------------- actions
 
 
-def add_client(session: Session, *, name: str, phone: str, email: str = "", notes: str = "", region: str | None,
-               actor: str) -> Client:
+def add_client(
+    session: Session, *, name: str, phone: str, email: str = "", notes: str = "", region: str | None, actor: str
+) -> Client:
     """Use case: add a client by hand, with its audit line. The caller commits."""
     name, email, notes = (name or "").strip(), (email or "").strip(), (notes or "").strip()
     if not name:
@@ -273,13 +340,22 @@ def add_client(session: Session, *, name: str, phone: str, email: str = "", note
     client = Client(name=name[:200], phone=e164, email=email or None, notes=notes or None)
     session.add(client)
     session.flush()
-    audit.record(session, actor=actor, action="create", entity="client", entity_id=client.id,
-                 after=audit.snapshot(client))
+    audit.record(
+        session, actor=actor, action="create", entity="client", entity_id=client.id, after=audit.snapshot(client)
+    )
     return client
 
 
-def grant(session: Session, client_id: int, *, actor: str, reason: str, credits_count: int | None = None,
-          package_id: int | None = None, valid_days: int | None = None) -> ClientPackage:
+def grant(
+    session: Session,
+    client_id: int,
+    *,
+    actor: str,
+    reason: str,
+    credits_count: int | None = None,
+    package_id: int | None = None,
+    valid_days: int | None = None,
+) -> ClientPackage:
     """Use case: grant loose credits (with a reason) or one of the studio's packages."""
     reason = (reason or "").strip()
     if not reason:
@@ -296,13 +372,20 @@ def grant(session: Session, client_id: int, *, actor: str, reason: str, credits_
             raise ClientError("That is more credits than one grant can hold (1000 at most).")
         if valid_days is not None and valid_days <= 0:
             raise ClientError("Credits must be valid for at least one day.")
-    with _audited(session, actor=actor, action="grant_credits", entity="client_package", watch=ClientPackage,
-                  note={"reason": reason}):
+    with _audited(
+        session,
+        actor=actor,
+        action="grant_credits",
+        entity="client_package",
+        watch=ClientPackage,
+        note={"reason": reason},
+    ):
         try:
             if package_id is not None:
                 return credits.grant_package(session, client_id, package_id, source="admin", actor=actor[:100])
-            return credits.grant_credits(session, client_id, credits_count, reason=reason[:200],
-                                         valid_days=valid_days, actor=actor[:100])
+            return credits.grant_credits(
+                session, client_id, credits_count, reason=reason[:200], valid_days=valid_days, actor=actor[:100]
+            )
         except InvalidRequest as exc:
             raise ClientError(str(exc).capitalize() + ".") from exc
 
@@ -335,8 +418,9 @@ def preview_cancel(session: Session, client_id: int, booking_id: int) -> CancelT
     return booking_svc.preview_cancel(session, booking_id)
 
 
-def cancel(session: Session, client_id: int, booking_id: int, *, accept_late: bool,
-           actor: str) -> booking_svc.CancelResult:
+def cancel(
+    session: Session, client_id: int, booking_id: int, *, accept_late: bool, actor: str
+) -> booking_svc.CancelResult:
     """Use case: staff cancel a client's booking; a late cancel needs ``accept_late``."""
     before = audit.snapshot(client_booking(session, client_id, booking_id))
     with _audited(session, actor=actor, action="cancel", entity="booking", watch=Booking, before=before):
@@ -357,7 +441,27 @@ def money(studio: Studio, amount: Decimal) -> str:
 
 
 __all__ = [
-    "ClientError", "ClientRow", "Page", "Profile", "active_packages", "actor_label", "add_client", "book", "bookable_sessions",
-    "cancel", "client_booking", "client_session_states", "get_client", "grant", "join_waitlist", "money",
-    "normalise_phone", "preview_cancel", "profile", "search", "session_counts", "studio_region", "thread_query",
+    "ClientError",
+    "ClientRow",
+    "Page",
+    "Profile",
+    "active_packages",
+    "actor_label",
+    "add_client",
+    "book",
+    "bookable_sessions",
+    "cancel",
+    "client_booking",
+    "client_session_states",
+    "get_client",
+    "grant",
+    "join_waitlist",
+    "money",
+    "normalise_phone",
+    "preview_cancel",
+    "profile",
+    "search",
+    "session_counts",
+    "studio_region",
+    "thread_query",
 ]

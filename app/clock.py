@@ -4,10 +4,11 @@ Services, jobs and the bot never call ``datetime.now()``; they call ``clock.now(
 Tests and the simulator install a ``FrozenClock`` and move it by hand.
 All instants are timezone-aware UTC.
 """
+
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -17,7 +18,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class FrozenClock:
@@ -44,7 +45,7 @@ class FrozenClock:
 def _as_utc(at: datetime) -> datetime:
     if at.tzinfo is None:
         raise ValueError("the clock takes timezone-aware datetimes only")
-    return at.astimezone(timezone.utc)
+    return at.astimezone(UTC)
 
 
 _current: Clock = SystemClock()

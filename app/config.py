@@ -1,4 +1,5 @@
 """Configuration from environment variables only; every one is documented in the README."""
+
 from __future__ import annotations
 
 import os
@@ -33,6 +34,7 @@ class Settings:
     stripe_webhook_secret: str | None = field(default_factory=lambda: os.environ.get("STRIPE_WEBHOOK_SECRET") or None)
     # the platform's cut of each Connect payment, in percent (issue 6)
     stripe_application_fee_percent: str = field(
-        default_factory=lambda: os.environ.get("STRIPE_APPLICATION_FEE_PERCENT") or "0")
+        default_factory=lambda: os.environ.get("STRIPE_APPLICATION_FEE_PERCENT") or "0"
+    )
     openai_api_key: str | None = field(default_factory=lambda: os.environ.get("OPENAI_API_KEY") or None)
     openai_base_url: str | None = field(default_factory=lambda: os.environ.get("OPENAI_BASE_URL") or None)

@@ -2,6 +2,7 @@
 
 ``create_app`` builds the Flask application; nothing is built at import time.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,11 +33,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.config.update(SECRET_KEY=settings.secret_key, FRONTDESK=settings)
     if database is None:
         if settings.database_url.startswith("sqlite:///"):
-
             Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         database = Database(settings.database_url, app_role=default_app_role(settings.database_url))
     app.extensions["frontdesk.db"] = database
-
 
     llm = LlmParser.from_env()
     app.extensions["frontdesk.llm"] = llm
@@ -45,21 +44,16 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.extensions["frontdesk.deliver"] = deliver
     app.extensions["frontdesk.defer"] = make_deferrer(database, llm, settings.redis_url, None)
     if not settings.redis_url and os.environ.get("FRONTDESK_EMBEDDED_JOBS") == "1":
-
         start(database)
-
 
     app.register_blueprint(health_bp)
     app.register_blueprint(inbound_bp)
     app.register_blueprint(status_bp)
 
-
     app.register_blueprint(stripe_bp)
     app.register_blueprint(pay_bp)
 
-
     app.register_blueprint(intro_page_bp)
-
 
     admin.init_app(app)
     return app

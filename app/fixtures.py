@@ -12,15 +12,17 @@ Fields beyond the example fixture: studio ``contact_phone``/``contact_email``; l
 ``timezone`` (default: the studio's); schedule ``key``, ``ends_on``, ``duration_min``;
 class type ``description``; package ``class_type`` (credits only for that class type).
 """
+
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -82,6 +84,7 @@ def _int(minimum: int) -> Check:
         if v < minimum:
             raise ValueError(f"must be at least {minimum}")
         return v
+
     return check
 
 
@@ -108,6 +111,7 @@ def _choice(options: tuple[str, ...]) -> Check:
         if v not in options:
             raise ValueError(f"{v!r} is not one of {', '.join(options)}")
         return v
+
     return check
 
 
@@ -203,34 +207,91 @@ def _currency(v: Any) -> str:
 
 REQ, OPT = True, False
 SECTIONS: dict[str, dict[str, tuple[bool, Check]]] = {
-    "studio": {"key": (REQ, _key), "name": (REQ, _str), "timezone": (REQ, _tz), "currency": (OPT, _currency),
-               "date_order": (OPT, _choice(("DMY", "MDY"))), "sms_number": (OPT, _phone),
-               "whatsapp_number": (OPT, _phone), "contact_phone": (OPT, _phone), "contact_email": (OPT, _email)},
-    "policy": {"booking_window_days": (OPT, _int(0)), "cancel_window_hours": (OPT, _int(0)),
-               "late_cancel": (OPT, _choice(LATE_CANCEL_RULES)), "late_cancel_fee": (OPT, _money),
-               "no_show": (OPT, _choice(LATE_CANCEL_RULES)), "no_show_fee": (OPT, _money),
-               "waitlist_mode": (OPT, _choice(WAITLIST_MODES)), "waitlist_offer_minutes": (OPT, _int(1)),
-               "fill_to_forgive": (OPT, _bool), "reminder_hours": (OPT, _hours), "quiet_hours": (OPT, _quiet),
-               # intro leads (issue 6): hours to match a paid lead, to answer as an instructor, counted
-               # inside the working day
-               "lead_match_hours": (OPT, _int(1)), "instructor_reply_hours": (OPT, _int(1)),
-               "working_hours": (OPT, _working)},
+    "studio": {
+        "key": (REQ, _key),
+        "name": (REQ, _str),
+        "timezone": (REQ, _tz),
+        "currency": (OPT, _currency),
+        "date_order": (OPT, _choice(("DMY", "MDY"))),
+        "sms_number": (OPT, _phone),
+        "whatsapp_number": (OPT, _phone),
+        "contact_phone": (OPT, _phone),
+        "contact_email": (OPT, _email),
+    },
+    "policy": {
+        "booking_window_days": (OPT, _int(0)),
+        "cancel_window_hours": (OPT, _int(0)),
+        "late_cancel": (OPT, _choice(LATE_CANCEL_RULES)),
+        "late_cancel_fee": (OPT, _money),
+        "no_show": (OPT, _choice(LATE_CANCEL_RULES)),
+        "no_show_fee": (OPT, _money),
+        "waitlist_mode": (OPT, _choice(WAITLIST_MODES)),
+        "waitlist_offer_minutes": (OPT, _int(1)),
+        "fill_to_forgive": (OPT, _bool),
+        "reminder_hours": (OPT, _hours),
+        "quiet_hours": (OPT, _quiet),
+        # intro leads (issue 6): hours to match a paid lead, to answer as an instructor, counted
+        # inside the working day
+        "lead_match_hours": (OPT, _int(1)),
+        "instructor_reply_hours": (OPT, _int(1)),
+        "working_hours": (OPT, _working),
+    },
     "location": {"key": (REQ, _key), "name": (REQ, _str), "address": (OPT, _str), "timezone": (OPT, _tz)},
-    "staff": {"key": (REQ, _key), "name": (REQ, _str), "phone": (OPT, _phone), "email": (OPT, _email),
-              "role": (REQ, _choice(STAFF_ROLES)), "specialties": (OPT, _strings)},
-    "class_type": {"key": (REQ, _key), "name": (REQ, _str), "category": (REQ, _choice(CATEGORIES)),
-                   "kind": (OPT, _choice(CLASS_KINDS)), "duration_min": (REQ, _int(5)), "capacity": (REQ, _int(1)),
-                   "credits": (OPT, _int(0)), "aliases": (OPT, _strings), "description": (OPT, _str)},
-    "schedule": {"key": (OPT, _key), "class_type": (REQ, _key), "location": (REQ, _key), "instructor": (OPT, _key),
-                 "days": (REQ, _days), "time": (REQ, _time), "starts_on": (REQ, _date), "ends_on": (OPT, _date),
-                 "capacity": (OPT, _int(1)), "duration_min": (OPT, _int(5))},
-    "availability": {"staff": (REQ, _key), "location": (REQ, _key), "days": (REQ, _days), "from": (REQ, _time),
-                     "to": (REQ, _time)},
-    "package": {"key": (REQ, _key), "name": (REQ, _str), "kind": (REQ, _choice(PACKAGE_KINDS)),
-                "credits": (OPT, _int(1)), "price": (REQ, _money), "valid_days": (OPT, _int(1)),
-                "class_type": (OPT, _key)},
-    "intro_offer": {"key": (REQ, _key), "name": (REQ, _str), "price": (REQ, _money), "class_type": (REQ, _key),
-                    "sessions": (REQ, _int(1)), "description": (OPT, _str)},
+    "staff": {
+        "key": (REQ, _key),
+        "name": (REQ, _str),
+        "phone": (OPT, _phone),
+        "email": (OPT, _email),
+        "role": (REQ, _choice(STAFF_ROLES)),
+        "specialties": (OPT, _strings),
+    },
+    "class_type": {
+        "key": (REQ, _key),
+        "name": (REQ, _str),
+        "category": (REQ, _choice(CATEGORIES)),
+        "kind": (OPT, _choice(CLASS_KINDS)),
+        "duration_min": (REQ, _int(5)),
+        "capacity": (REQ, _int(1)),
+        "credits": (OPT, _int(0)),
+        "aliases": (OPT, _strings),
+        "description": (OPT, _str),
+    },
+    "schedule": {
+        "key": (OPT, _key),
+        "class_type": (REQ, _key),
+        "location": (REQ, _key),
+        "instructor": (OPT, _key),
+        "days": (REQ, _days),
+        "time": (REQ, _time),
+        "starts_on": (REQ, _date),
+        "ends_on": (OPT, _date),
+        "capacity": (OPT, _int(1)),
+        "duration_min": (OPT, _int(5)),
+    },
+    "availability": {
+        "staff": (REQ, _key),
+        "location": (REQ, _key),
+        "days": (REQ, _days),
+        "from": (REQ, _time),
+        "to": (REQ, _time),
+    },
+    "package": {
+        "key": (REQ, _key),
+        "name": (REQ, _str),
+        "kind": (REQ, _choice(PACKAGE_KINDS)),
+        "credits": (OPT, _int(1)),
+        "price": (REQ, _money),
+        "valid_days": (OPT, _int(1)),
+        "class_type": (OPT, _key),
+    },
+    "intro_offer": {
+        "key": (REQ, _key),
+        "name": (REQ, _str),
+        "price": (REQ, _money),
+        "class_type": (REQ, _key),
+        "sessions": (REQ, _int(1)),
+        "description": (OPT, _str),
+    },
     "client": {"name": (REQ, _str), "phone": (REQ, _phone), "email": (OPT, _email), "package": (OPT, _key)},
 }
 LISTS = ("location", "staff", "class_type", "schedule", "availability", "package", "intro_offer", "client")
@@ -276,7 +337,7 @@ class StudioSpec:
 
 def _label(section: str, i: int, item: Any) -> str:
     handle = item.get("key") or item.get("name") if isinstance(item, dict) else None
-    return f'{section}[{i + 1}]' + (f' "{handle}"' if isinstance(handle, str) else "")
+    return f"{section}[{i + 1}]" + (f' "{handle}"' if isinstance(handle, str) else "")
 
 
 def validate(data: dict[str, Any], fname: str) -> list[StudioSpec]:
@@ -303,8 +364,9 @@ def validate(data: dict[str, Any], fname: str) -> list[StudioSpec]:
             if not isinstance(items, list):
                 problems.add(name, section, f"must be an array of tables ([[studio.{section}]])")
                 items = []
-            sections[section] = [_clean(item, section, _label(section, i, item), name, problems)
-                                 for i, item in enumerate(items)]
+            sections[section] = [
+                _clean(item, section, _label(section, i, item), name, problems) for i, item in enumerate(items)
+            ]
         _check_references(name, fields, sections, problems)
         specs.append(StudioSpec(fields, policy, sections))
     if problems.lines:
@@ -326,17 +388,23 @@ def _check_references(studio: str, fields: dict, sections: dict, problems: Probl
         if item.get("phone") in phones:
             problems.add(studio, f"{_label('client', i, item)}.phone", f"{item['phone']} is used twice")
         phones.add(item.get("phone"))
-    refs = {"schedule": {"class_type": "class_type", "location": "location", "instructor": "staff"},
-            "availability": {"staff": "staff", "location": "location"},
-            "package": {"class_type": "class_type"}, "intro_offer": {"class_type": "class_type"},
-            "client": {"package": "package"}}
+    refs = {
+        "schedule": {"class_type": "class_type", "location": "location", "instructor": "staff"},
+        "availability": {"staff": "staff", "location": "location"},
+        "package": {"class_type": "class_type"},
+        "intro_offer": {"class_type": "class_type"},
+        "client": {"package": "package"},
+    }
     for section, fields_to in refs.items():
         for i, item in enumerate(sections[section]):
             for name, target in fields_to.items():
                 value = item.get(name)
                 if value is not None and value not in keys[target]:
-                    problems.add(studio, f"{_label(section, i, item)}.{name}",
-                                 f"{value!r} is not a {target.replace('_', ' ')} key in this studio")
+                    problems.add(
+                        studio,
+                        f"{_label(section, i, item)}.{name}",
+                        f"{value!r} is not a {target.replace('_', ' ')} key in this studio",
+                    )
     for i, item in enumerate(sections["availability"]):
         if "from" in item and "to" in item and item["from"] >= item["to"]:
             problems.add(studio, f"{_label('availability', i, item)}.to", "must be after 'from'")
@@ -402,8 +470,10 @@ def _check_numbers(session: Session, specs: list[StudioSpec], fname: str) -> Non
             if not number:
                 continue
             owner = session.execute(
-                select(Studio.key).join(InboundAddress, InboundAddress.studio_id == Studio.id)
-                .where(InboundAddress.channel == channel, InboundAddress.address == number)).scalar()
+                select(Studio.key)
+                .join(InboundAddress, InboundAddress.studio_id == Studio.id)
+                .where(InboundAddress.channel == channel, InboundAddress.address == number)
+            ).scalar()
             if owner is not None and owner != spec.fields["key"]:
                 problems.add(spec.fields["key"], f"studio.{name}", f"{number} already belongs to studio {owner!r}")
     if problems.lines:
@@ -444,22 +514,69 @@ def _write_studio(session: Session, spec: StudioSpec, report: LoadReport) -> Non
         policy["working_start"], policy["working_end"] = policy.pop("working_hours")
     _upsert(session, report, studio, "policies", Policy, {}, {**policy, "quiet_start": quiet[0], "quiet_end": quiet[1]})
     ids: dict[str, dict[str, int]] = {}
-    ids["location"] = {x["key"]: _upsert(session, report, studio, "locations", Location, {"key": x["key"]}, {
-        "name": x["name"], "address": x.get("address"), "timezone": x.get("timezone", studio.timezone)}).id
-        for x in spec.sections["location"]}
-    ids["staff"] = {x["key"]: _upsert(session, report, studio, "staff", Staff, {"key": x["key"]}, {
-        "name": x["name"], "phone": x.get("phone"), "email": x.get("email"), "role": x["role"],
-        "specialties": x.get("specialties", [])}).id for x in spec.sections["staff"]}
-    ids["class_type"] = {x["key"]: _upsert(session, report, studio, "class types", ClassType, {"key": x["key"]}, {
-        "name": x["name"], "category": x["category"], "kind": x.get("kind", "class"),
-        "duration_min": x["duration_min"], "capacity": x["capacity"], "credits": x.get("credits", 1),
-        "aliases": x.get("aliases", []), "description": x.get("description")}).id
-        for x in spec.sections["class_type"]}
+    ids["location"] = {
+        x["key"]: _upsert(
+            session,
+            report,
+            studio,
+            "locations",
+            Location,
+            {"key": x["key"]},
+            {"name": x["name"], "address": x.get("address"), "timezone": x.get("timezone", studio.timezone)},
+        ).id
+        for x in spec.sections["location"]
+    }
+    ids["staff"] = {
+        x["key"]: _upsert(
+            session,
+            report,
+            studio,
+            "staff",
+            Staff,
+            {"key": x["key"]},
+            {
+                "name": x["name"],
+                "phone": x.get("phone"),
+                "email": x.get("email"),
+                "role": x["role"],
+                "specialties": x.get("specialties", []),
+            },
+        ).id
+        for x in spec.sections["staff"]
+    }
+    ids["class_type"] = {
+        x["key"]: _upsert(
+            session,
+            report,
+            studio,
+            "class types",
+            ClassType,
+            {"key": x["key"]},
+            {
+                "name": x["name"],
+                "category": x["category"],
+                "kind": x.get("kind", "class"),
+                "duration_min": x["duration_min"],
+                "capacity": x["capacity"],
+                "credits": x.get("credits", 1),
+                "aliases": x.get("aliases", []),
+                "description": x.get("description"),
+            },
+        ).id
+        for x in spec.sections["class_type"]
+    }
     for x in spec.sections["schedule"]:
-        values = {"class_type_id": ids["class_type"][x["class_type"]], "location_id": ids["location"][x["location"]],
-                  "instructor_id": ids["staff"].get(x.get("instructor")) if x.get("instructor") else None,
-                  "weekdays": ",".join(x["days"]), "start_time": x["time"], "starts_on": x["starts_on"],
-                  "ends_on": x.get("ends_on"), "capacity": x.get("capacity"), "duration_min": x.get("duration_min")}
+        values = {
+            "class_type_id": ids["class_type"][x["class_type"]],
+            "location_id": ids["location"][x["location"]],
+            "instructor_id": ids["staff"].get(x.get("instructor")) if x.get("instructor") else None,
+            "weekdays": ",".join(x["days"]),
+            "start_time": x["time"],
+            "starts_on": x["starts_on"],
+            "ends_on": x.get("ends_on"),
+            "capacity": x.get("capacity"),
+            "duration_min": x.get("duration_min"),
+        }
         if x.get("key"):
             match = {"key": x["key"]}
         else:
@@ -468,27 +585,75 @@ def _write_studio(session: Session, spec: StudioSpec, report: LoadReport) -> Non
         _upsert(session, report, studio, "schedules", Schedule, match, values)
     for x in spec.sections["availability"]:
         for day in x["days"]:
-            _upsert(session, report, studio, "availability", Availability, {
-                "staff_id": ids["staff"][x["staff"]], "location_id": ids["location"][x["location"]],
-                "weekday": WEEKDAYS.index(day), "start_time": x["from"], "end_time": x["to"]}, {})
+            _upsert(
+                session,
+                report,
+                studio,
+                "availability",
+                Availability,
+                {
+                    "staff_id": ids["staff"][x["staff"]],
+                    "location_id": ids["location"][x["location"]],
+                    "weekday": WEEKDAYS.index(day),
+                    "start_time": x["from"],
+                    "end_time": x["to"],
+                },
+                {},
+            )
     packages = {}
     for x in spec.sections["package"]:
-        packages[x["key"]] = _upsert(session, report, studio, "packages", Package, {"key": x["key"]}, {
-            "name": x["name"], "kind": x["kind"], "credits": x.get("credits"), "price": x["price"],
-            "valid_days": x.get("valid_days"),
-            "class_type_id": ids["class_type"][x["class_type"]] if x.get("class_type") else None})
+        packages[x["key"]] = _upsert(
+            session,
+            report,
+            studio,
+            "packages",
+            Package,
+            {"key": x["key"]},
+            {
+                "name": x["name"],
+                "kind": x["kind"],
+                "credits": x.get("credits"),
+                "price": x["price"],
+                "valid_days": x.get("valid_days"),
+                "class_type_id": ids["class_type"][x["class_type"]] if x.get("class_type") else None,
+            },
+        )
     for x in spec.sections["intro_offer"]:
-        _upsert(session, report, studio, "intro offers", IntroOffer, {"key": x["key"]}, {
-            "name": x["name"], "price": x["price"], "class_type_id": ids["class_type"][x["class_type"]],
-            "sessions": x["sessions"], "description": x.get("description")})
+        _upsert(
+            session,
+            report,
+            studio,
+            "intro offers",
+            IntroOffer,
+            {"key": x["key"]},
+            {
+                "name": x["name"],
+                "price": x["price"],
+                "class_type_id": ids["class_type"][x["class_type"]],
+                "sessions": x["sessions"],
+                "description": x.get("description"),
+            },
+        )
     for x in spec.sections["client"]:
-        client = _upsert(session, report, studio, "clients", Client, {"phone": x["phone"]},
-                         {"name": x["name"], "email": x.get("email")})
+        client = _upsert(
+            session,
+            report,
+            studio,
+            "clients",
+            Client,
+            {"phone": x["phone"]},
+            {"name": x["name"], "email": x.get("email")},
+        )
         if x.get("package"):
             package = packages[x["package"]]
-            held = session.scalars(select(ClientPackage).where(
-                ClientPackage.studio_id == studio.id, ClientPackage.client_id == client.id,
-                ClientPackage.package_id == package.id, ClientPackage.source == "fixture")).first()
+            held = session.scalars(
+                select(ClientPackage).where(
+                    ClientPackage.studio_id == studio.id,
+                    ClientPackage.client_id == client.id,
+                    ClientPackage.package_id == package.id,
+                    ClientPackage.source == "fixture",
+                )
+            ).first()
             if held is None:
                 credits.add_package(session, client.id, package, source="fixture", actor="fixture")
                 report.count(studio.key, "packages granted", True)

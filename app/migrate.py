@@ -1,4 +1,5 @@
 """Run Alembic from code: the CLI, the demo and the test suite share this."""
+
 from __future__ import annotations
 
 from pathlib import Path

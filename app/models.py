@@ -6,11 +6,12 @@ studio A that points at a row of studio B, whatever the code did.
 Instants are ``UTCDateTime``; wall-clock times (a schedule's 18:00) are ``Time`` and
 are read in the location's timezone.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -19,7 +20,6 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Index,
-    Integer,
     Numeric,
     String,
     Text,
@@ -34,8 +34,16 @@ from app.db import Base, UTCDateTime
 from app.tenancy import StudioScoped
 
 CATEGORIES = (
-    "Yoga", "Pilates", "HIIT", "Strength", "Barre", "Cycling", "Dance", "Meditation",
-    "Personal Training", "Other",
+    "Yoga",
+    "Pilates",
+    "HIIT",
+    "Strength",
+    "Barre",
+    "Cycling",
+    "Dance",
+    "Meditation",
+    "Personal Training",
+    "Other",
 )
 STAFF_ROLES = ("owner", "manager", "instructor", "front_desk")
 CLASS_KINDS = ("class", "appointment")
@@ -70,15 +78,15 @@ class Studio(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     currency: Mapped[str] = mapped_column(String(3), default="GBP")
     date_order: Mapped[str] = mapped_column(String(3), default="DMY")
-    sms_number: Mapped[Optional[str]] = mapped_column(String(32))
-    whatsapp_number: Mapped[Optional[str]] = mapped_column(String(32))
-    contact_phone: Mapped[Optional[str]] = mapped_column(String(32))
-    contact_email: Mapped[Optional[str]] = mapped_column(String(254))
+    sms_number: Mapped[str | None] = mapped_column(String(32))
+    whatsapp_number: Mapped[str | None] = mapped_column(String(32))
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
     # Outside WhatsApp's 24-hour window free text is refused: use this approved template
     # (its one variable is the message), or fall back to SMS ("sms") or hold ("none").
-    whatsapp_template_sid: Mapped[Optional[str]] = mapped_column(String(64))
+    whatsapp_template_sid: Mapped[str | None] = mapped_column(String(64))
     whatsapp_fallback: Mapped[str] = mapped_column(String(16), default="sms", server_default="sms")
-    stripe_account_id: Mapped[Optional[str]] = mapped_column(String(255))  # Stripe Connect (issue 6)
+    stripe_account_id: Mapped[str | None] = mapped_column(String(255))  # Stripe Connect (issue 6)
     stripe_charges_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
@@ -129,13 +137,13 @@ class Policy(StudioScoped, Base):
     waitlist_offer_minutes: Mapped[int] = mapped_column(default=30)
     fill_to_forgive: Mapped[bool] = mapped_column(Boolean, default=False)
     reminder_hours: Mapped[list[int]] = mapped_column(JSON, default=lambda: [24, 2])
-    quiet_start: Mapped[Optional[time]] = mapped_column(Time)
-    quiet_end: Mapped[Optional[time]] = mapped_column(Time)
+    quiet_start: Mapped[time | None] = mapped_column(Time)
+    quiet_end: Mapped[time | None] = mapped_column(Time)
     # Intro leads (issue 6): working hours count the time owners and instructors have to answer.
-    lead_match_hours: Mapped[Optional[int]] = mapped_column(default=4)
-    instructor_reply_hours: Mapped[Optional[int]] = mapped_column(default=2)
-    working_start: Mapped[Optional[time]] = mapped_column(Time, default=time(7))
-    working_end: Mapped[Optional[time]] = mapped_column(Time, default=time(20))
+    lead_match_hours: Mapped[int | None] = mapped_column(default=4)
+    instructor_reply_hours: Mapped[int | None] = mapped_column(default=2)
+    working_start: Mapped[time | None] = mapped_column(Time, default=time(7))
+    working_end: Mapped[time | None] = mapped_column(Time, default=time(20))
 
 
 class Location(StudioScoped, Base):
@@ -145,7 +153,7 @@ class Location(StudioScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
-    address: Mapped[Optional[str]] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(String(300))
     timezone: Mapped[str] = mapped_column(String(64))
 
 
@@ -156,11 +164,11 @@ class Staff(StudioScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
-    phone: Mapped[Optional[str]] = mapped_column(String(32))
-    email: Mapped[Optional[str]] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
     role: Mapped[str] = mapped_column(String(20))
     specialties: Mapped[list[str]] = mapped_column(JSON, default=list)
-    password_hash: Mapped[Optional[str]] = mapped_column(String(255))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -170,12 +178,12 @@ class Client(StudioScoped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(32))
-    name: Mapped[Optional[str]] = mapped_column(String(200))
-    email: Mapped[Optional[str]] = mapped_column(String(254))
-    sms_opted_out_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    whatsapp_opted_out_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    last_whatsapp_inbound_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    notes: Mapped[Optional[str]] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    sms_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    whatsapp_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_whatsapp_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
     def opted_out(self, channel: str) -> bool:
@@ -195,7 +203,7 @@ class ClassType(StudioScoped, Base):
     capacity: Mapped[int] = mapped_column(default=10)
     credits: Mapped[int] = mapped_column(default=1)
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -210,21 +218,21 @@ class Schedule(StudioScoped, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[Optional[str]] = mapped_column(String(200))
+    key: Mapped[str | None] = mapped_column(String(200))
     class_type_id: Mapped[int] = mapped_column(index=True)
     location_id: Mapped[int] = mapped_column()
-    instructor_id: Mapped[Optional[int]] = mapped_column()
+    instructor_id: Mapped[int | None] = mapped_column()
     weekdays: Mapped[str] = mapped_column(String(40))  # "mon,wed,fri"
     start_time: Mapped[time] = mapped_column(Time)
-    duration_min: Mapped[Optional[int]] = mapped_column()
-    capacity: Mapped[Optional[int]] = mapped_column()
+    duration_min: Mapped[int | None] = mapped_column()
+    capacity: Mapped[int | None] = mapped_column()
     starts_on: Mapped[date] = mapped_column(Date)
-    ends_on: Mapped[Optional[date]] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     class_type: Mapped[ClassType] = relationship(foreign_keys=[class_type_id])
     location: Mapped[Location] = relationship(foreign_keys=[location_id])
-    instructor: Mapped[Optional[Staff]] = relationship(foreign_keys=[instructor_id])
+    instructor: Mapped[Staff | None] = relationship(foreign_keys=[instructor_id])
 
     @property
     def days(self) -> list[str]:
@@ -243,8 +251,8 @@ class Availability(StudioScoped, Base):
     weekday: Mapped[int] = mapped_column()  # 0 = Monday
     start_time: Mapped[time] = mapped_column(Time)
     end_time: Mapped[time] = mapped_column(Time)
-    valid_from: Mapped[Optional[date]] = mapped_column(Date)
-    valid_to: Mapped[Optional[date]] = mapped_column(Date)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
 
     staff: Mapped[Staff] = relationship(foreign_keys=[staff_id])
     location: Mapped[Location] = relationship(foreign_keys=[location_id])
@@ -267,23 +275,23 @@ class ClassSession(StudioScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     class_type_id: Mapped[int] = mapped_column()
     location_id: Mapped[int] = mapped_column()
-    instructor_id: Mapped[Optional[int]] = mapped_column()
-    schedule_id: Mapped[Optional[int]] = mapped_column()
-    occurs_on: Mapped[Optional[date]] = mapped_column(Date)  # the schedule's local date
+    instructor_id: Mapped[int | None] = mapped_column()
+    schedule_id: Mapped[int | None] = mapped_column()
+    occurs_on: Mapped[date | None] = mapped_column(Date)  # the schedule's local date
     kind: Mapped[str] = mapped_column(String(20), default="class")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     capacity: Mapped[int] = mapped_column()
     status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled | cancelled
-    cancel_reason: Mapped[Optional[str]] = mapped_column(String(300))
-    moved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # last moved by the studio (issue 5)
+    cancel_reason: Mapped[str | None] = mapped_column(String(300))
+    moved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last moved by the studio (issue 5)
     move_count: Mapped[int] = mapped_column(default=0, server_default="0")  # moves so far: a text's version
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
     class_type: Mapped[ClassType] = relationship(foreign_keys=[class_type_id])
     location: Mapped[Location] = relationship(foreign_keys=[location_id])
-    instructor: Mapped[Optional[Staff]] = relationship(foreign_keys=[instructor_id])
-    schedule: Mapped[Optional[Schedule]] = relationship(foreign_keys=[schedule_id])
+    instructor: Mapped[Staff | None] = relationship(foreign_keys=[instructor_id])
+    schedule: Mapped[Schedule | None] = relationship(foreign_keys=[schedule_id])
 
 
 class Package(StudioScoped, Base):
@@ -294,10 +302,10 @@ class Package(StudioScoped, Base):
     key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
-    credits: Mapped[Optional[int]] = mapped_column()  # None: unlimited while valid
+    credits: Mapped[int | None] = mapped_column()  # None: unlimited while valid
     price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
-    valid_days: Mapped[Optional[int]] = mapped_column()
-    class_type_id: Mapped[Optional[int]] = mapped_column()  # None: any class
+    valid_days: Mapped[int | None] = mapped_column()
+    class_type_id: Mapped[int | None] = mapped_column()  # None: any class
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -313,19 +321,19 @@ class ClientPackage(StudioScoped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(index=True)
-    package_id: Mapped[Optional[int]] = mapped_column()
+    package_id: Mapped[int | None] = mapped_column()
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
     unlimited: Mapped[bool] = mapped_column(Boolean, default=False)
-    class_type_id: Mapped[Optional[int]] = mapped_column()
+    class_type_id: Mapped[int | None] = mapped_column()
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(40), default="admin")
     status: Mapped[str] = mapped_column(String(20), default="active")  # active | refunded
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
     client: Mapped[Client] = relationship(foreign_keys=[client_id])
-    package: Mapped[Optional[Package]] = relationship(foreign_keys=[package_id])
+    package: Mapped[Package | None] = relationship(foreign_keys=[package_id])
 
 
 class Booking(StudioScoped, Base):
@@ -348,19 +356,19 @@ class Booking(StudioScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(index=True)
     session_id: Mapped[int] = mapped_column()
-    client_package_id: Mapped[Optional[int]] = mapped_column()
+    client_package_id: Mapped[int | None] = mapped_column()
     # confirmed | cancelled | late_cancelled | attended | no_show
     status: Mapped[str] = mapped_column(String(20), default="confirmed")
     credits_spent: Mapped[int] = mapped_column(default=0)
     source: Mapped[str] = mapped_column(String(20), default="sms")
     booked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
-    cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     penalty_waived: Mapped[bool] = mapped_column(Boolean, default=False)
-    checked_in_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     client: Mapped[Client] = relationship(foreign_keys=[client_id])
     session: Mapped[ClassSession] = relationship(foreign_keys=[session_id])
-    client_package: Mapped[Optional[ClientPackage]] = relationship(foreign_keys=[client_package_id])
+    client_package: Mapped[ClientPackage | None] = relationship(foreign_keys=[client_package_id])
 
 
 class WaitlistEntry(StudioScoped, Base):
@@ -386,11 +394,11 @@ class WaitlistEntry(StudioScoped, Base):
     # waiting | offered | claimed | expired | left | skipped | closed
     status: Mapped[str] = mapped_column(String(20), default="waiting")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
-    offered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    offer_expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
-    resolved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    booking_id: Mapped[Optional[int]] = mapped_column()
-    note: Mapped[Optional[str]] = mapped_column(String(300))
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    booking_id: Mapped[int | None] = mapped_column()
+    note: Mapped[str | None] = mapped_column(String(300))
 
     client: Mapped[Client] = relationship(foreign_keys=[client_id])
     session: Mapped[ClassSession] = relationship(foreign_keys=[session_id])
@@ -414,13 +422,13 @@ class CreditEntry(StudioScoped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column()
-    client_package_id: Mapped[Optional[int]] = mapped_column()
-    booking_id: Mapped[Optional[int]] = mapped_column()
+    client_package_id: Mapped[int | None] = mapped_column()
+    booking_id: Mapped[int | None] = mapped_column()
     kind: Mapped[str] = mapped_column(String(20))
     credits: Mapped[int] = mapped_column(default=0)
-    amount: Mapped[Optional[Decimal]] = mapped_column(Numeric(10, 2))
-    note: Mapped[Optional[str]] = mapped_column(String(300))
-    actor: Mapped[Optional[str]] = mapped_column(String(100))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    note: Mapped[str | None] = mapped_column(String(300))
+    actor: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
 
@@ -440,16 +448,16 @@ class BookingRequest(StudioScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(index=True)
     class_type_id: Mapped[int] = mapped_column()
-    staff_id: Mapped[Optional[int]] = mapped_column()
-    location_id: Mapped[Optional[int]] = mapped_column()
-    lead_id: Mapped[Optional[int]] = mapped_column()
+    staff_id: Mapped[int | None] = mapped_column()
+    location_id: Mapped[int | None] = mapped_column()
+    lead_id: Mapped[int | None] = mapped_column()
     preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    proposed_start: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    respond_by: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # no answer by then: next options
+    proposed_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    respond_by: Mapped[datetime | None] = mapped_column(UTCDateTime)  # no answer by then: next options
     # open | proposed | accepted | declined | booked | cancelled
     status: Mapped[str] = mapped_column(String(20), default="open")
-    session_id: Mapped[Optional[int]] = mapped_column()
-    notes: Mapped[Optional[str]] = mapped_column(Text)
+    session_id: Mapped[int | None] = mapped_column()
+    notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
 
@@ -463,7 +471,7 @@ class IntroOffer(StudioScoped, Base):
     price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     class_type_id: Mapped[int] = mapped_column()
     sessions: Mapped[int] = mapped_column(default=1)
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -478,17 +486,17 @@ class Lead(StudioScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(32), index=True)
-    email: Mapped[Optional[str]] = mapped_column(String(254))
-    goals: Mapped[Optional[str]] = mapped_column(Text)
-    intro_offer_id: Mapped[Optional[int]] = mapped_column()
-    client_id: Mapped[Optional[int]] = mapped_column()
-    staff_id: Mapped[Optional[int]] = mapped_column()
+    email: Mapped[str | None] = mapped_column(String(254))
+    goals: Mapped[str | None] = mapped_column(Text)
+    intro_offer_id: Mapped[int | None] = mapped_column()
+    client_id: Mapped[int | None] = mapped_column()
+    staff_id: Mapped[int | None] = mapped_column()
     # new | paid | preferences | matched | booked | attended | converted | lost
     status: Mapped[str] = mapped_column(String(20), default="new")
     preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
-    paid_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    matched_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 # ------------------------------------------------------------------------ messaging
@@ -501,10 +509,10 @@ class Conversation(StudioScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16))
-    client_id: Mapped[Optional[int]] = mapped_column()
+    client_id: Mapped[int | None] = mapped_column()
     state: Mapped[str] = mapped_column(String(40), default="idle")
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
@@ -519,21 +527,25 @@ class Message(StudioScoped, Base):
         same_studio("client_id", "clients"),
         Index("ix_messages_thread", "studio_id", "phone", "created_at"),
         # the slow path's waiting messages (reply ""), found by the due-work tick across studios
-        Index("ix_messages_waiting", "created_at", postgresql_where=text("direction = 'in' AND reply = ''"),
-              sqlite_where=text("direction = 'in' AND reply = ''")),
+        Index(
+            "ix_messages_waiting",
+            "created_at",
+            postgresql_where=text("direction = 'in' AND reply = ''"),
+            sqlite_where=text("direction = 'in' AND reply = ''"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[Optional[int]] = mapped_column()
-    client_id: Mapped[Optional[int]] = mapped_column()
+    conversation_id: Mapped[int | None] = mapped_column()
+    client_id: Mapped[int | None] = mapped_column()
     direction: Mapped[str] = mapped_column(String(8))  # in | out
     channel: Mapped[str] = mapped_column(String(16))
     phone: Mapped[str] = mapped_column(String(32))  # the other party
     from_addr: Mapped[str] = mapped_column(String(48))
     to_addr: Mapped[str] = mapped_column(String(48))
     body: Mapped[str] = mapped_column(Text)
-    provider_sid: Mapped[Optional[str]] = mapped_column(String(64))
-    reply: Mapped[Optional[str]] = mapped_column(Text)  # the answer given to an inbound, for replays
+    provider_sid: Mapped[str | None] = mapped_column(String(64))
+    reply: Mapped[str | None] = mapped_column(Text)  # the answer given to an inbound, for replays
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
 
@@ -553,22 +565,22 @@ class OutboxMessage(StudioScoped, Base):
     kind: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(16), default="sms")
     to_addr: Mapped[str] = mapped_column(String(48))
-    from_addr: Mapped[Optional[str]] = mapped_column(String(48))
+    from_addr: Mapped[str | None] = mapped_column(String(48))
     body: Mapped[str] = mapped_column(Text)
-    content_sid: Mapped[Optional[str]] = mapped_column(String(64))
-    content_variables: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
-    client_id: Mapped[Optional[int]] = mapped_column()
-    staff_id: Mapped[Optional[int]] = mapped_column()
+    content_sid: Mapped[str | None] = mapped_column(String(64))
+    content_variables: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    client_id: Mapped[int | None] = mapped_column()
+    staff_id: Mapped[int | None] = mapped_column()
     # pending | sending | sent | delivered | undelivered | failed | skipped | expired
     status: Mapped[str] = mapped_column(String(20), default="pending")
     send_after: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
-    valid_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
-    provider_sid: Mapped[Optional[str]] = mapped_column(String(64), index=True)
-    error_code: Mapped[Optional[str]] = mapped_column(String(20))
-    error_message: Mapped[Optional[str]] = mapped_column(String(500))
+    provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    error_code: Mapped[str | None] = mapped_column(String(20))
+    error_message: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
-    sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditLog(StudioScoped, Base):
@@ -578,9 +590,9 @@ class AuditLog(StudioScoped, Base):
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(40))
     entity: Mapped[str] = mapped_column(String(60))
-    entity_id: Mapped[Optional[str]] = mapped_column(String(60))
-    before: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
-    after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    entity_id: Mapped[str | None] = mapped_column(String(60))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
 
@@ -590,6 +602,7 @@ class AuditLog(StudioScoped, Base):
 
 
 # ----------------------------------------------------- admin clients (issue 5)
+
 
 class ClientImport(StudioScoped, Base):
     """A CSV import of existing clients, processed in batches by a job.
@@ -612,12 +625,12 @@ class ClientImport(StudioScoped, Base):
     skipped: Mapped[int] = mapped_column(default=0)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    region: Mapped[Optional[str]] = mapped_column(String(2))  # for national numbers in the file
-    actor: Mapped[Optional[str]] = mapped_column(String(200))
-    failure: Mapped[Optional[str]] = mapped_column(String(500))
+    region: Mapped[str | None] = mapped_column(String(2))  # for national numbers in the file
+    actor: Mapped[str | None] = mapped_column(String(200))
+    failure: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
-    finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 # ---------------------------------------------------- admin calendar (issue 5)
@@ -654,33 +667,33 @@ class Payment(StudioScoped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
-    package_id: Mapped[Optional[int]] = mapped_column()
-    intro_offer_id: Mapped[Optional[int]] = mapped_column()
-    client_id: Mapped[Optional[int]] = mapped_column(index=True)
-    lead_id: Mapped[Optional[int]] = mapped_column()
-    booking_id: Mapped[Optional[int]] = mapped_column()
-    client_package_id: Mapped[Optional[int]] = mapped_column()  # what a package payment granted
+    package_id: Mapped[int | None] = mapped_column()
+    intro_offer_id: Mapped[int | None] = mapped_column()
+    client_id: Mapped[int | None] = mapped_column(index=True)
+    lead_id: Mapped[int | None] = mapped_column()
+    booking_id: Mapped[int | None] = mapped_column()
+    client_package_id: Mapped[int | None] = mapped_column()  # what a package payment granted
     item_name: Mapped[str] = mapped_column(String(200))
     amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     currency: Mapped[str] = mapped_column(String(3))
     amount_refunded: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
-    application_fee: Mapped[Optional[int]] = mapped_column()  # minor units, Connect only
+    application_fee: Mapped[int | None] = mapped_column()  # minor units, Connect only
     status: Mapped[str] = mapped_column(String(24), default="open")
     token: Mapped[str] = mapped_column(String(64))
     checkout_url: Mapped[str] = mapped_column(String(500))
-    stripe_url: Mapped[Optional[str]] = mapped_column(Text)
-    stripe_checkout_id: Mapped[Optional[str]] = mapped_column(String(255))
-    stripe_payment_intent: Mapped[Optional[str]] = mapped_column(String(255))
-    stripe_account: Mapped[Optional[str]] = mapped_column(String(255))  # the connected account charged
+    stripe_url: Mapped[str | None] = mapped_column(Text)
+    stripe_checkout_id: Mapped[str | None] = mapped_column(String(255))
+    stripe_payment_intent: Mapped[str | None] = mapped_column(String(255))
+    stripe_account: Mapped[str | None] = mapped_column(String(255))  # the connected account charged
     attempts: Mapped[int] = mapped_column(default=0)  # Checkout Sessions made for it
     needs_attention: Mapped[bool] = mapped_column(Boolean, default=False)
-    attention_note: Mapped[Optional[str]] = mapped_column(String(500))
+    attention_note: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
-    paid_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    expired_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    refunded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    client: Mapped[Optional[Client]] = relationship(foreign_keys=[client_id])
+    client: Mapped[Client | None] = relationship(foreign_keys=[client_id])
 
 
 class StripeEvent(StudioScoped, Base):
@@ -692,11 +705,12 @@ class StripeEvent(StudioScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(100))  # the event type
-    payment_id: Mapped[Optional[int]] = mapped_column()
+    payment_id: Mapped[int | None] = mapped_column()
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
 
 # ------------------------------------------------------- intro leads (issue 6)
+
 
 class LeadMatch(StudioScoped, Base):
     """One question to the owners and managers: who should take this lead, and when.
@@ -713,9 +727,9 @@ class LeadMatch(StudioScoped, Base):
     lead_id: Mapped[int] = mapped_column(index=True)
     options: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20), default="open")
-    answered_by: Mapped[Optional[str]] = mapped_column(String(200))
+    answered_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
-    answered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 def _add_studio_id_keys() -> None:

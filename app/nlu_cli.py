@@ -3,15 +3,16 @@
 With ``--fixture/--studio`` the studio's own catalog is used and a bare hour ("yoga at
 6") is resolved against its real timetable; otherwise a generic catalog of class names.
 """
+
 from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable
 
 from sqlalchemy import select
 
@@ -30,8 +31,11 @@ from bot.nlu.parse import Parse, ParseContext, parse
 def to_json(p: Parse) -> dict:
     when = None
     if p.when is not None:
-        when = {"start": p.when.start.isoformat(), "end": p.when.end.isoformat() if p.when.end else None,
-                "grain": p.when.grain}
+        when = {
+            "start": p.when.start.isoformat(),
+            "end": p.when.end.isoformat() if p.when.end else None,
+            "grain": p.when.grain,
+        }
     return {
         "intent": p.intent,
         "when": when,
@@ -46,7 +50,6 @@ class StudioContext:
     """A throwaway database with one fixture loaded, for catalog and timetable look-ups."""
 
     def __init__(self, fixture: Path, studio_key: str, now: datetime) -> None:
-
 
         self._tmp = tempfile.TemporaryDirectory(prefix="frontdesk-nlu-")
         url = f"sqlite:///{Path(self._tmp.name) / 'nlu.db'}"
@@ -72,7 +75,6 @@ class StudioContext:
     def resolve(self, p: Parse) -> Parse:
         """Pick the reading of a bare hour that the timetable actually has."""
 
-
         if p.when is None or not p.when.hour_ambiguous or not p.when.alternatives:
             return p
         found = candidates(self.desk, p)
@@ -88,8 +90,16 @@ class StudioContext:
         self._tmp.cleanup()
 
 
-def run(lines: Iterable[str], emit: Callable[[dict], None], *, now: str | None, tz: str, date_order: str,
-        fixture: Path | None, studio_key: str | None) -> None:
+def run(
+    lines: Iterable[str],
+    emit: Callable[[dict], None],
+    *,
+    now: str | None,
+    tz: str,
+    date_order: str,
+    fixture: Path | None,
+    studio_key: str | None,
+) -> None:
     with ExitStack() as stack:
         studio: StudioContext | None = None
         for raw in lines:
@@ -104,7 +114,9 @@ def run(lines: Iterable[str], emit: Callable[[dict], None], *, now: str | None, 
                 studio = StudioContext(fixture, studio_key, at)
                 stack.callback(studio.close)
             zone = item.get("tz") or (studio.studio.timezone if studio and not item.get("tz") and tz is None else tz)
-            order = item.get("date_order") or (studio.studio.date_order if studio and date_order is None else date_order)
+            order = item.get("date_order") or (
+                studio.studio.date_order if studio and date_order is None else date_order
+            )
             ctx = ParseContext(at, zone or "UTC", order or "DMY", studio.catalog if studio else None)
             previous = clock.install(FrozenClock(at))
             try:

@@ -1,5 +1,6 @@
 """Phone numbers in E.164, parsed by ``phonenumbers`` (Google's libphonenumber rules), and
 the one rule for the country a studio's national numbers are read in (``studio_region``)."""
+
 from __future__ import annotations
 
 import importlib.resources

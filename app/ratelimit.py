@@ -3,6 +3,7 @@
 Per process on purpose: it blunts password guessing and form spam without a shared
 store; behind several workers the effective limit is ``limit`` x workers.
 """
+
 from __future__ import annotations
 
 import threading

@@ -7,6 +7,7 @@ policy bind the owner too; the app itself runs as ``frontdesk_app``, a role that
 nothing, so even a raw SQL string cannot read or write across studios.
 Migrations call these helpers; they do nothing on other databases.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,9 +45,7 @@ def ensure_app_role(op) -> None:
     op.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"')
     op.execute(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"')
     op.execute(f'REVOKE ALL ON TABLE alembic_version FROM "{role}"')
-    op.execute(
-        f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "{role}"'
-    )
+    op.execute(f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "{role}"')
     op.execute(f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO "{role}"')
 
 

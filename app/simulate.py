@@ -4,13 +4,14 @@ The clock is frozen and moved only by the script. Moving it runs the work that f
 due on the way, in time order (offer expiry, reminders, sweeps, outbox delivery), so a
 script sees the same texts a real deployment would send, at the times it would send them.
 """
+
 from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -99,16 +100,30 @@ class Simulator:
     def _next_due(self, after: datetime, until: datetime) -> datetime | None:
         points: list[datetime] = []
         with self.db.system("simulator: what falls due next") as s:
-            points += s.scalars(select(WaitlistEntry.offer_expires_at).where(
-                WaitlistEntry.status == "offered", WaitlistEntry.offer_expires_at > after,
-                WaitlistEntry.offer_expires_at <= until)).all()
-            points += s.scalars(select(OutboxMessage.send_after).where(
-                OutboxMessage.status.in_(("pending", "deferred")), OutboxMessage.send_after > after,
-                OutboxMessage.send_after <= until)).all()
-            booked = select(ClassSession.starts_at, ClassSession.ends_at, ClassSession.studio_id).join(
-                Booking, Booking.session_id == ClassSession.id).where(
-                Booking.status == "confirmed", ClassSession.status == "scheduled",
-                ClassSession.starts_at > after - timedelta(days=1), ClassSession.starts_at <= until + timedelta(days=3))
+            points += s.scalars(
+                select(WaitlistEntry.offer_expires_at).where(
+                    WaitlistEntry.status == "offered",
+                    WaitlistEntry.offer_expires_at > after,
+                    WaitlistEntry.offer_expires_at <= until,
+                )
+            ).all()
+            points += s.scalars(
+                select(OutboxMessage.send_after).where(
+                    OutboxMessage.status.in_(("pending", "deferred")),
+                    OutboxMessage.send_after > after,
+                    OutboxMessage.send_after <= until,
+                )
+            ).all()
+            booked = (
+                select(ClassSession.starts_at, ClassSession.ends_at, ClassSession.studio_id)
+                .join(Booking, Booking.session_id == ClassSession.id)
+                .where(
+                    Booking.status == "confirmed",
+                    ClassSession.status == "scheduled",
+                    ClassSession.starts_at > after - timedelta(days=1),
+                    ClassSession.starts_at <= until + timedelta(days=3),
+                )
+            )
             hours = _reminder_hours(s)
             for starts_at, ends_at, studio_id in s.execute(booked):
                 for h in hours.get(studio_id, [24, 2]):
@@ -130,15 +145,26 @@ class Simulator:
 
     def _emit_sent(self) -> None:
         with self.db.system("simulator: report texts sent") as s:
-            rows = s.scalars(select(OutboxMessage).where(
-                OutboxMessage.status.in_(("sent", "delivered")), OutboxMessage.id.not_in(self.seen_outbox or {0}))
-                .order_by(OutboxMessage.sent_at, OutboxMessage.id)).all()
+            rows = s.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.status.in_(("sent", "delivered")), OutboxMessage.id.not_in(self.seen_outbox or {0})
+                )
+                .order_by(OutboxMessage.sent_at, OutboxMessage.id)
+            ).all()
             for row in rows:
                 self.seen_outbox.add(row.id)
                 tz = ZoneInfo(self.studios[row.studio_id][1])
-                self.emit({"at": (row.sent_at or self.clock.now()).astimezone(tz).isoformat(),
-                           "from": row.from_addr, "to": row.to_addr, "channel": row.channel, "body": row.body,
-                           "kind": row.kind})
+                self.emit(
+                    {
+                        "at": (row.sent_at or self.clock.now()).astimezone(tz).isoformat(),
+                        "from": row.from_addr,
+                        "to": row.to_addr,
+                        "channel": row.channel,
+                        "body": row.body,
+                        "kind": row.kind,
+                    }
+                )
 
     # ------------------------------------------------------------------ messages
     def message(self, line: dict) -> None:
@@ -187,8 +213,9 @@ class Simulator:
                 phone = to_e164(spec["phone"], studio_region(s.get(Studio, studio_id)))
             except InvalidPhone as exc:
                 raise ScriptError(f"pay: {exc}") from exc
-            lead = leads.create_lead(s, offer, leads.LeadForm(spec["name"], phone, spec.get("email"),
-                                                              spec.get("goals")))
+            lead = leads.create_lead(
+                s, offer, leads.LeadForm(spec["name"], phone, spec.get("email"), spec.get("goals"))
+            )
             payment = start_checkout(s, item=offer, lead_id=lead.id)
             complete_payment(s, payment.id, provider_ref=f"sim_{payment.id}")
         self.run_due()
@@ -205,21 +232,38 @@ class Simulator:
                     .join(ClassSession, ClassSession.id == Booking.session_id)
                     .join(ClassType, ClassType.id == ClassSession.class_type_id)
                     .join(Location, Location.id == ClassSession.location_id)
-                    .order_by(ClassSession.starts_at, Booking.id))
+                    .order_by(ClassSession.starts_at, Booking.id)
+                )
                 for b, phone, cls, start, loc in rows:
-                    bookings.append({"studio": key, "phone": phone, "class": cls,
-                                     "start": start.astimezone(tz).isoformat(), "location": loc, "status": b.status})
+                    bookings.append(
+                        {
+                            "studio": key,
+                            "phone": phone,
+                            "class": cls,
+                            "start": start.astimezone(tz).isoformat(),
+                            "location": loc,
+                            "status": b.status,
+                        }
+                    )
                 rows = s.execute(
                     select(WaitlistEntry, Client.phone, ClassType.name, ClassSession.starts_at)
                     .join(Client, Client.id == WaitlistEntry.client_id)
                     .join(ClassSession, ClassSession.id == WaitlistEntry.session_id)
                     .join(ClassType, ClassType.id == ClassSession.class_type_id)
-                    .order_by(ClassSession.starts_at, WaitlistEntry.id))
+                    .order_by(ClassSession.starts_at, WaitlistEntry.id)
+                )
                 for w, phone, cls, start in rows:
                     open_ = w.status in OPEN_WAITLIST
-                    entries.append({"studio": key, "phone": phone, "class": cls,
-                                    "start": start.astimezone(tz).isoformat(),
-                                    "position": waitlist.position(s, w) if open_ else None, "status": w.status})
+                    entries.append(
+                        {
+                            "studio": key,
+                            "phone": phone,
+                            "class": cls,
+                            "start": start.astimezone(tz).isoformat(),
+                            "position": waitlist.position(s, w) if open_ else None,
+                            "status": w.status,
+                        }
+                    )
                 for client in s.scalars(select(Client).order_by(Client.id)):
                     balances[f"{key}:{client.phone}"] = credits.balance(s, client.id).credits
                 leads += _leads_state(s, key)
@@ -252,10 +296,19 @@ def _leads_state(session, studio_key: str) -> list[dict]:
     """Intro leads as the script left them: status, instructor, preferences."""
 
     rows = session.execute(select(Lead, Staff.name).outerjoin(Staff, Staff.id == Lead.staff_id).order_by(Lead.id))
-    return [{"studio": studio_key, "phone": lead.phone, "name": lead.name, "status": lead.status,
-             "instructor": staff, "preferences": {k: v for k, v in (lead.preferences or {}).items()
-                                                  if k in ("location", "days", "windows", "goals")}}
-            for lead, staff in rows]
+    return [
+        {
+            "studio": studio_key,
+            "phone": lead.phone,
+            "name": lead.name,
+            "status": lead.status,
+            "instructor": staff,
+            "preferences": {
+                k: v for k, v in (lead.preferences or {}).items() if k in ("location", "days", "windows", "goals")
+            },
+        }
+        for lead, staff in rows
+    ]
 
 
 def _lead_points(session, after: datetime, until: datetime) -> list[datetime]:

@@ -12,10 +12,12 @@ Every studio-owned model inherits ``StudioScoped``. Sessions come in three kinds
 On PostgreSQL the scope is also written to the transaction (``app.studio_id`` /
 ``app.system``) where row-level security policies read it, so raw SQL is fenced too.
 """
+
 from __future__ import annotations
 
 import itertools
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, event, inspect, text
 from sqlalchemy.orm import (
@@ -90,7 +92,9 @@ def _subclasses(cls: type) -> Iterator[type]:
 
 def scoped_tables() -> frozenset:
     """Every mapped table that inherits ``StudioScoped``."""
-    return frozenset(table for sub in _subclasses(StudioScoped) if (table := getattr(sub, "__table__", None)) is not None)
+    return frozenset(
+        table for sub in _subclasses(StudioScoped) if (table := getattr(sub, "__table__", None)) is not None
+    )
 
 
 def _touches_scoped(statement) -> bool:
@@ -110,9 +114,7 @@ def _scope_statement(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete or state.is_insert):
         return
     if studio_id is None:
-        if any(issubclass(m.class_, StudioScoped) for m in state.all_mappers) or _touches_scoped(
-            state.statement
-        ):
+        if any(issubclass(m.class_, StudioScoped) for m in state.all_mappers) or _touches_scoped(state.statement):
             raise NoStudioScope(
                 "studio data queried outside a studio scope; use Database.studio() "
                 "or, for a sweep across studios, Database.system(reason)"
@@ -146,10 +148,7 @@ def _related_studios(obj: Any):
 def _check_writes(session: Session, _flush_context, _instances) -> None:
     scope = session.info.get(SCOPE)
     system = session.info.get(SYSTEM)
-    changed = [
-        o for o in itertools.chain(session.new, session.dirty, session.deleted)
-        if isinstance(o, StudioScoped)
-    ]
+    changed = [o for o in itertools.chain(session.new, session.dirty, session.deleted) if isinstance(o, StudioScoped)]
     if changed and scope is None and not system:
         raise NoStudioScope("studio data written outside a studio scope")
     for obj in changed:
@@ -159,15 +158,11 @@ def _check_writes(session: Session, _flush_context, _instances) -> None:
             else:
                 parents = {v.studio_id for _, v in _related_studios(obj) if v.studio_id}
                 if len(parents) != 1:
-                    raise NoStudioScope(
-                        f"{type(obj).__name__} written in a system session must name its studio"
-                    )
+                    raise NoStudioScope(f"{type(obj).__name__} written in a system session must name its studio")
                 obj.studio_id = parents.pop()
     for obj in changed:
         if scope is not None and obj.studio_id != scope:
-            raise CrossStudioAccess(
-                f"{type(obj).__name__} of studio {obj.studio_id} written in studio {scope}'s scope"
-            )
+            raise CrossStudioAccess(f"{type(obj).__name__} of studio {obj.studio_id} written in studio {scope}'s scope")
         for key, related in _related_studios(obj):
             if related.studio_id is not None and related.studio_id != obj.studio_id:
                 raise CrossStudioAccess(

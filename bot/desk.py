@@ -3,12 +3,14 @@
 The application implements ``Desk`` over the booking core (``app.conversation.desk``);
 tests may implement it with fakes. Views are plain data, in the studio's timezone.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol, Sequence
+from typing import Protocol
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,12 @@ to fit rather than split. Times are shown in the studio's timezone: 24-hour cloc
 day-month studios ("Wed 25 Nov 18:00"), 12-hour for month-day ones ("Wed Nov 25 6pm").
 Never ask anyone to reply a bare CANCEL: carriers treat it as an opt-out.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from bot.desk import BalanceView, BookingView, PackageView, SessionView, StudioView
@@ -20,8 +21,16 @@ GSM7_BASIC = set(
 )
 GSM7_EXTENDED = set("^{}\\[~]|€")
 SMS_LIMIT = 306  # two concatenated GSM-7 segments of 153
-_ASCII = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u2026": "...",
-          "\u00a0": " "}
+_ASCII = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2026": "...",
+    "\u00a0": " ",
+}
 
 
 def gsm7(text: str) -> str:
@@ -113,19 +122,21 @@ class Words:
         )
 
     def choose_session(self, options: Sequence[SessionView], verb: str = "book") -> str:
-        return self.numbered(f"Which one shall I {verb}?", [self.option(s) for s in options],
-                             "Reply with the number.")
+        return self.numbered(f"Which one shall I {verb}?", [self.option(s) for s in options], "Reply with the number.")
 
     def class_full(self, s: SessionView) -> str:
         waiting = f" ({s.waiting} on the waitlist)" if s.waiting else ""
-        return self.out(f"{s.class_name}, {self.when(s.starts_at)} is full{waiting}. "
-                        "Want me to add you to the waitlist? Reply YES or NO.")
+        return self.out(
+            f"{s.class_name}, {self.when(s.starts_at)} is full{waiting}. "
+            "Want me to add you to the waitlist? Reply YES or NO."
+        )
 
     def no_match(self, what: str, alternatives: Sequence[SessionView]) -> str:
         if not alternatives:
             return self.out(f"I couldn't find {what}. Text 'what's on tomorrow' to see the timetable.")
-        return self.numbered(f"I couldn't find {what}. Nearest:", [self.option(s) for s in alternatives],
-                             "Reply with a number to book.")
+        return self.numbered(
+            f"I couldn't find {what}. Nearest:", [self.option(s) for s in alternatives], "Reply with a number to book."
+        )
 
     def what_to_book(self) -> str:
         return self.out("Which class would you like, and when? E.g. 'yoga tomorrow 6pm'.")
@@ -155,8 +166,10 @@ class Words:
         else:
             day = self.day(start)
         who = f" with {s.instructor.split()[0]}" if s.instructor else ""
-        return self.out(f"Reminder: {s.class_name} {day} at {self.time(start)}, {s.location}{who}. "
-                        "Can't make it? Reply C to cancel.")
+        return self.out(
+            f"Reminder: {s.class_name} {day} at {self.time(start)}, {s.location}{who}. "
+            "Can't make it? Reply C to cancel."
+        )
 
     # ---------------------------------------------------------------- cancelling
     def cancelled(self, s: SessionView, credits_back: int, balance: BalanceView) -> str:
@@ -164,29 +177,37 @@ class Words:
         left = "" if balance.unlimited else f" You have {balance.credits}."
         return self.out(f"Cancelled: {s.class_name}, {self.when(s.starts_at)}.{back}{left}")
 
-    def late_cancel_question(self, s: SessionView, consequence: str, fee: Decimal, hours: int,
-                             spent: int = 1) -> str:
+    def late_cancel_question(self, s: SessionView, consequence: str, fee: Decimal, hours: int, spent: int = 1) -> str:
         cost = {
             "forfeit_credit": "you'll lose the credit" if spent else "it counts as a late cancel",
             "fee": f"there's a {self.money(fee)} late-cancel fee",
             "none": "it's a late cancel (no charge this time)",
         }[consequence]
-        return self.out(f"{s.class_name} {self.when(s.starts_at)} is less than {hours}h away, so {cost}. "
-                        "Reply YES to cancel anyway, or NO to keep your spot.")
+        return self.out(
+            f"{s.class_name} {self.when(s.starts_at)} is less than {hours}h away, so {cost}. "
+            "Reply YES to cancel anyway, or NO to keep your spot."
+        )
 
     def late_cancelled(self, s: SessionView, consequence: str, fee: Decimal, spent: int = 1) -> str:
-        cost = {"forfeit_credit": " The credit is kept as it was a late cancel." if spent else "",
-                "fee": f" A {self.money(fee)} late-cancel fee applies.", "none": ""}[consequence]
-        return self.out(f"Cancelled: {s.class_name}, {self.when(s.starts_at)}.{cost} "
-                        "If someone takes your spot from the waitlist we'll let you know.")
+        cost = {
+            "forfeit_credit": " The credit is kept as it was a late cancel." if spent else "",
+            "fee": f" A {self.money(fee)} late-cancel fee applies.",
+            "none": "",
+        }[consequence]
+        return self.out(
+            f"Cancelled: {s.class_name}, {self.when(s.starts_at)}.{cost} "
+            "If someone takes your spot from the waitlist we'll let you know."
+        )
 
     def kept(self) -> str:
         return self.out("OK, your spot is kept. See you there!")
 
     def choose_booking(self, bookings: Sequence[BookingView]) -> str:
-        return self.numbered("Which booking should I cancel?",
-                             [f"{b.session.class_name} {self.when(b.session.starts_at)}" for b in bookings],
-                             "Reply with the number.")
+        return self.numbered(
+            "Which booking should I cancel?",
+            [f"{b.session.class_name} {self.when(b.session.starts_at)}" for b in bookings],
+            "Reply with the number.",
+        )
 
     def no_bookings(self) -> str:
         return self.out("You have no upcoming bookings. Text e.g. 'book yoga tomorrow 6pm'.")
@@ -195,10 +216,11 @@ class Words:
         return self.out(f"I can't see a booking for {what}. Text 'my bookings' to see them all.")
 
     def bookings(self, bookings: Sequence[BookingView]) -> str:
-        return self.numbered("Your bookings:",
-                             [f"{b.session.class_name} {self.when(b.session.starts_at)} {b.session.location}"
-                              for b in bookings],
-                             "To cancel one, reply e.g. 'cancel 1'.")
+        return self.numbered(
+            "Your bookings:",
+            [f"{b.session.class_name} {self.when(b.session.starts_at)} {b.session.location}" for b in bookings],
+            "To cancel one, reply e.g. 'cancel 1'.",
+        )
 
     def not_cancellable(self, reason: str) -> str:
         return self.out(f"I can't cancel that: {reason}.")
@@ -225,39 +247,48 @@ class Words:
 
     # ---------------------------------------------------------------- waitlist
     def waitlisted(self, s: SessionView, position: int) -> str:
-        return self.out(f"You're on the waitlist for {s.class_name}, {self.when(s.starts_at)}: number {position}. "
-                        "I'll text you if a spot opens.")
+        return self.out(
+            f"You're on the waitlist for {s.class_name}, {self.when(s.starts_at)}: number {position}. "
+            "I'll text you if a spot opens."
+        )
 
     def already_waitlisted(self, position: int) -> str:
         return self.out(f"You're already on that waitlist: number {position}.")
 
     def waitlist_not_needed(self, s: SessionView) -> str:
-        return self.out(f"Good news: {s.class_name}, {self.when(s.starts_at)} has {s.spots} spots. "
-                        "Reply YES to book it.")
+        return self.out(
+            f"Good news: {s.class_name}, {self.when(s.starts_at)} has {s.spots} spots. Reply YES to book it."
+        )
 
     def offer(self, s: SessionView, expires_at: datetime) -> str:
-        return self.out(f"A spot opened in {s.class_name}, {self.when(s.starts_at)} at {s.location}! "
-                        f"Reply YES by {self.time(expires_at)} to claim it, or NO to pass.")
+        return self.out(
+            f"A spot opened in {s.class_name}, {self.when(s.starts_at)} at {s.location}! "
+            f"Reply YES by {self.time(expires_at)} to claim it, or NO to pass."
+        )
 
     def broadcast_offer(self, s: SessionView, expires_at: datetime) -> str:
-        return self.out(f"A spot opened in {s.class_name}, {self.when(s.starts_at)}! First to reply YES gets it "
-                        f"(until {self.time(expires_at)}).")
+        return self.out(
+            f"A spot opened in {s.class_name}, {self.when(s.starts_at)}! First to reply YES gets it "
+            f"(until {self.time(expires_at)})."
+        )
 
     def offer_expired(self, s: SessionView | None) -> str:
         what = f" in {s.class_name}, {self.when(s.starts_at)}" if s else ""
-        return self.out(f"Sorry, that spot{what} has gone: the offer ran out. "
-                        "You can still book another class.")
+        return self.out(f"Sorry, that spot{what} has gone: the offer ran out. You can still book another class.")
 
     def offer_lapsed_notice(self, s: SessionView) -> str:
-        return self.out(f"The spot in {s.class_name}, {self.when(s.starts_at)} has passed to the next person. "
-                        "You're off that waitlist.")
+        return self.out(
+            f"The spot in {s.class_name}, {self.when(s.starts_at)} has passed to the next person. "
+            "You're off that waitlist."
+        )
 
     def spot_taken(self) -> str:
         return self.out("Sorry, someone else claimed that spot first. You're still on the waitlist.")
 
     def spot_gone(self, s: SessionView) -> str:
-        return self.out(f"The spot in {s.class_name}, {self.when(s.starts_at)} has been taken. "
-                        "You're still on the waitlist.")
+        return self.out(
+            f"The spot in {s.class_name}, {self.when(s.starts_at)} has been taken. You're still on the waitlist."
+        )
 
     def no_offer(self) -> str:
         return self.out("There's nothing waiting for a yes right now. Text 'my bookings' or 'book ...'.")
@@ -269,22 +300,30 @@ class Words:
         return self.out(f"Good news! A spot opened and you're now booked: {self.session(s)}.")
 
     def skipped(self, s: SessionView, reason: str) -> str:
-        return self.out(f"A spot opened in {s.class_name}, {self.when(s.starts_at)}, but you have {reason}, "
-                        "so it went to the next person. Reply PRICES to top up.")
+        return self.out(
+            f"A spot opened in {s.class_name}, {self.when(s.starts_at)}, but you have {reason}, "
+            "so it went to the next person. Reply PRICES to top up."
+        )
 
     def forgiven(self, s: SessionView) -> str:
-        return self.out(f"Good news: your spot in {s.class_name}, {self.when(s.starts_at)} was taken from the "
-                        "waitlist, so your late cancel is forgiven.")
+        return self.out(
+            f"Good news: your spot in {s.class_name}, {self.when(s.starts_at)} was taken from the "
+            "waitlist, so your late cancel is forgiven."
+        )
 
     def session_cancelled(self, s: SessionView) -> str:
-        return self.out(f"Sorry! {s.class_name}, {self.when(s.starts_at)} has been cancelled by the studio. "
-                        "Your credit is back on your account.")
+        return self.out(
+            f"Sorry! {s.class_name}, {self.when(s.starts_at)} has been cancelled by the studio. "
+            "Your credit is back on your account."
+        )
 
     def session_moved(self, s: SessionView, old_start: datetime, waiting: bool = False) -> str:
         """The studio moved a class: the new day and time (and place), in the location's time."""
         who = f" with {s.instructor.split()[0]}" if s.instructor else ""
-        moved = (f"Heads up: {s.class_name} on {self.when(old_start)} has moved to {self.when(s.starts_at)} "
-                 f"at {s.location}{who}.")
+        moved = (
+            f"Heads up: {s.class_name} on {self.when(old_start)} has moved to {self.when(s.starts_at)} "
+            f"at {s.location}{who}."
+        )
         if waiting:
             return self.out(f"{moved} You're still on the waitlist.")
         return self.out(f"{moved} You're still booked. Can't make it? Reply C to cancel, free of charge.")
@@ -319,31 +358,40 @@ class Words:
 
     def greeting(self, name: str | None) -> str:
         hello = f"Hi {name}!" if name else "Hi!"
-        return self.out(f"{hello} Text me things like 'book yoga tomorrow 6pm', 'what's on thursday', "
-                        "'my bookings' or 'cancel thu reformer'.")
+        return self.out(
+            f"{hello} Text me things like 'book yoga tomorrow 6pm', 'what's on thursday', "
+            "'my bookings' or 'cancel thu reformer'."
+        )
 
     def unknown(self) -> str:
-        return self.out("Sorry, I didn't catch that. Try 'book yoga tomorrow 6pm', 'my bookings' or "
-                        "'cancel thu reformer'. Reply HELP for contact details.")
+        return self.out(
+            "Sorry, I didn't catch that. Try 'book yoga tomorrow 6pm', 'my bookings' or "
+            "'cancel thu reformer'. Reply HELP for contact details."
+        )
 
     def help(self) -> str:
         contact = " ".join(x for x in (self.studio.contact_phone, self.studio.contact_email) if x)
         reach = f" Contact us: {contact}." if contact else ""
-        return self.out(f"{self.studio.name}: book, cancel and check classes by text.{reach} "
-                        "Msg&data rates may apply. Reply STOP to unsubscribe.")
+        return self.out(
+            f"{self.studio.name}: book, cancel and check classes by text.{reach} "
+            "Msg&data rates may apply. Reply STOP to unsubscribe."
+        )
 
     def thanks(self) -> str:
         return self.out("You're welcome!")
 
     def opted_out(self) -> str:
-        return self.out(f"You're unsubscribed from {self.studio.name} texts and won't get any more. "
-                        "Reply START to resubscribe.")
+        return self.out(
+            f"You're unsubscribed from {self.studio.name} texts and won't get any more. Reply START to resubscribe."
+        )
 
     def opted_in(self) -> str:
         return self.out(f"Welcome back! You'll get texts from {self.studio.name} again.")
 
     def confirm_opt_out(self) -> str:
-        return self.out(f"Do you want to stop all texts from {self.studio.name}? Reply YES to stop, or NO to keep them.")
+        return self.out(
+            f"Do you want to stop all texts from {self.studio.name}? Reply YES to stop, or NO to keep them."
+        )
 
     def stay_subscribed(self) -> str:
         return self.out("OK, you'll keep getting our texts.")
@@ -357,7 +405,7 @@ class Words:
         return self.greeting(name)
 
     def staff_forward(self, who: str, phone: str, text: str) -> str:
-        return self.out(f"{who} ({phone}) asked for a person: \"{text[:200]}\"")
+        return self.out(f'{who} ({phone}) asked for a person: "{text[:200]}"')
 
     # ---------------------------------------------------------------- staff
     def roster(self, s: SessionView, names: Sequence[str]) -> str:
@@ -367,8 +415,12 @@ class Words:
     def staff_today(self, sessions: Sequence[SessionView]) -> str:
         if not sessions:
             return self.out("You have no classes today.")
-        return self.out("Today:\n" + "\n".join(
-            f"{self.time(s.starts_at)} {s.class_name}, {s.location} ({s.booked}/{s.capacity})" for s in sessions))
+        return self.out(
+            "Today:\n"
+            + "\n".join(
+                f"{self.time(s.starts_at)} {s.class_name}, {s.location} ({s.booked}/{s.capacity})" for s in sessions
+            )
+        )
 
     def staff_help(self, name: str) -> str:
         return self.out(f"Hi {name}! Staff commands: 'today' (your classes), 'who's in 6pm' (roster).")
@@ -377,13 +429,15 @@ class Words:
     def intro_welcome(self, name: str | None, offer: str, locations: Sequence[str]) -> str:
         hello = f"Hi {name}" if name else "Hi"
         where = f" ({' or '.join(locations)})" if len(locations) > 1 else ""
-        return self.out(f"{hello}, thanks for buying {offer} at {self.studio.name}! To match you with the right "
-                        f"instructor: which location suits you{where}, which days and times work, and any goals "
-                        "or injuries we should know about?")
+        return self.out(
+            f"{hello}, thanks for buying {offer} at {self.studio.name}! To match you with the right "
+            f"instructor: which location suits you{where}, which days and times work, and any goals "
+            "or injuries we should know about?"
+        )
 
     @staticmethod
     def short_name(name: str) -> str:
-        """"Jane Doe" -> "Jane D."; a single name stays as it is."""
+        """ "Jane Doe" -> "Jane D."; a single name stays as it is."""
         parts = (name or "").split()
         if len(parts) < 2:
             return name or "the client"
@@ -393,21 +447,24 @@ class Words:
         """``offers``: (name, price, checkout url)."""
         if len(offers) == 1:
             name, price, url = offers[0]
-            return self.out(f"Welcome! Our intro offer is {name}, {self.money(price)}. Book and pay here: {url} "
-                            "Then tell us what suits you and we'll match you with an instructor.")
+            return self.out(
+                f"Welcome! Our intro offer is {name}, {self.money(price)}. Book and pay here: {url} "
+                "Then tell us what suits you and we'll match you with an instructor."
+            )
         lines = "\n".join(f"{name}, {self.money(price)}: {url}" for name, price, url in offers)
         return self.out(f"Welcome! Our intro offers:\n{lines}\nPay for one and we'll match you with an instructor.")
 
     def no_intro_offer(self) -> str:
-        return self.out(f"Welcome! {self.studio.name} has no intro offer right now. Text 'prices' to see our "
-                        "packs, or 'talk to someone' to ask the team.")
+        return self.out(
+            f"Welcome! {self.studio.name} has no intro offer right now. Text 'prices' to see our "
+            "packs, or 'talk to someone' to ask the team."
+        )
 
     def intro_ask_location(self, locations: Sequence[str]) -> str:
         return self.out(f"Which location suits you best: {' or '.join(locations)}?")
 
     def intro_ask_when(self) -> str:
-        return self.out("Which days and times suit you? E.g. 'weekday mornings before 9' or "
-                        "'any evening except Fri'.")
+        return self.out("Which days and times suit you? E.g. 'weekday mornings before 9' or 'any evening except Fri'.")
 
     def intro_ask_goals(self) -> str:
         return self.out("Any goals or injuries your instructor should know about? Reply 'none' if not.")
@@ -419,15 +476,19 @@ class Words:
     def intro_option(self, instructor: str, at: datetime, location: str) -> str:
         return f"{instructor.split()[0]} {self.when(at)} {location}"
 
-    def intro_owner_options(self, lead: str, location: str, when: str, goals: str | None,
-                            options: Sequence[str], reason: str | None = None) -> str:
+    def intro_owner_options(
+        self, lead: str, location: str, when: str, goals: str | None, options: Sequence[str], reason: str | None = None
+    ) -> str:
         head = reason or f"New intro client: {lead}."
         goal = f" Goals: {goals[:60]}." if goals else ""
         header = f"{head} {location}, {when}.{goal}"
         if not options:
             return self.out(f"{header} No free 1:1 slots fit. Reply e.g. 'Tom thu 8am' to pick one.")
-        return self.numbered(f"{header} {'Next best' if reason else 'Top matches'}:", list(options),
-                             f"Reply 1-{len(options)}, or e.g. 'Tom thu 8am'.")
+        return self.numbered(
+            f"{header} {'Next best' if reason else 'Top matches'}:",
+            list(options),
+            f"Reply 1-{len(options)}, or e.g. 'Tom thu 8am'.",
+        )
 
     def intro_declined_reason(self, instructor: str, lead: str) -> str:
         return f"{instructor.split()[0]} can't take {lead}."
@@ -442,8 +503,10 @@ class Words:
         return self.out(f"New intro client {lead}, {self.when(at)}, {location}. Reply Y to accept, N to decline.")
 
     def intro_asked_instructor(self, instructor: str, lead: str, at: datetime, location: str) -> str:
-        return self.out(f"Asked {instructor.split()[0]} to take {lead}, {self.when(at)}, {location}. "
-                        "I'll text you when they answer.")
+        return self.out(
+            f"Asked {instructor.split()[0]} to take {lead}, {self.when(at)}, {location}. "
+            "I'll text you when they answer."
+        )
 
     def intro_owner_booked(self, instructor: str, lead: str, at: datetime, location: str) -> str:
         return self.out(f"{instructor.split()[0]} accepted: {lead} is booked {self.when(at)}, {location}.")
@@ -457,12 +520,12 @@ class Words:
     def intro_instructor_slot_gone(self) -> str:
         return self.out("That time isn't free any more, so I've asked the owner to pick another.")
 
-    def intro_client_booked(self, instructor: str, at: datetime, location: str, address: str | None,
-                            left: int) -> str:
+    def intro_client_booked(self, instructor: str, at: datetime, location: str, address: str | None, left: int) -> str:
         where = f"{location}, {address}" if address else location
         more = f" You have {left} more intro session{'s' if left != 1 else ''} to book after this." if left else ""
-        return self.out(f"You're booked: your first session with {instructor}, {self.when(at)} at {where}.{more} "
-                        "See you there!")
+        return self.out(
+            f"You're booked: your first session with {instructor}, {self.when(at)} at {where}.{more} See you there!"
+        )
 
     def intro_no_open_lead(self) -> str:
         return self.out("There's no intro client waiting for a match right now.")
@@ -484,24 +547,33 @@ class Words:
 
     def intro_owner_reminder(self, lead: str, hours: int, options: Sequence[str]) -> str:
         if not options:
-            return self.out(f"Reminder: {lead} paid for an intro {hours}h ago and has no instructor yet. "
-                            "Reply e.g. 'Tom thu 8am' to match them.")
-        return self.numbered(f"Reminder: {lead} paid for an intro {hours}h ago and has no instructor yet.",
-                             list(options), f"Reply 1-{len(options)}, or e.g. 'Tom thu 8am'.")
+            return self.out(
+                f"Reminder: {lead} paid for an intro {hours}h ago and has no instructor yet. "
+                "Reply e.g. 'Tom thu 8am' to match them."
+            )
+        return self.numbered(
+            f"Reminder: {lead} paid for an intro {hours}h ago and has no instructor yet.",
+            list(options),
+            f"Reply 1-{len(options)}, or e.g. 'Tom thu 8am'.",
+        )
 
     def intro_next_offer(self, instructor: str) -> str:
         first = instructor.split()[0]
-        return self.out(f"We hope you enjoyed your first session with {first}! Want to book the next one with "
-                        f"{first}? Reply YES and I'll send some times.")
+        return self.out(
+            f"We hope you enjoyed your first session with {first}! Want to book the next one with "
+            f"{first}? Reply YES and I'll send some times."
+        )
 
     def intro_next_options(self, instructor: str, times: Sequence[datetime], location: str) -> str:
         first = instructor.split()[0]
-        return self.numbered(f"{first}'s next free times at {location}:", [self.when(t) for t in times],
-                             "Reply with the number to book.")
+        return self.numbered(
+            f"{first}'s next free times at {location}:", [self.when(t) for t in times], "Reply with the number to book."
+        )
 
     def intro_next_none(self, instructor: str) -> str:
-        return self.out(f"{instructor.split()[0]} has no free times in the next two weeks. I've asked the team "
-                        "to get in touch.")
+        return self.out(
+            f"{instructor.split()[0]} has no free times in the next two weeks. I've asked the team to get in touch."
+        )
 
     def intro_next_booked(self, instructor: str, at: datetime, location: str, left: int) -> str:
         more = f" {left} intro session{'s' if left != 1 else ''} left." if left else ""
@@ -518,13 +590,13 @@ class Words:
     def choose_package(self, packages: Sequence[PackageView], unknown: str | None = None) -> str:
         if not packages:
             return self.out("There's nothing to buy by text right now. Reply 'talk to someone' to ask the team.")
-        header = (f"Sorry, we don't have a '{unknown[:40]}'. We have:" if unknown
-                  else "Which would you like to buy?")
+        header = f"Sorry, we don't have a '{unknown[:40]}'. We have:" if unknown else "Which would you like to buy?"
         return self.numbered(header, [self.package_line(p) for p in packages], "Reply with the number.")
 
     def checkout_link(self, name: str, price: Decimal, url: str) -> str:
-        return self.out(f"{name}, {self.money(price)}. Pay securely here: {url}\n"
-                        "It's added to your account as soon as it's paid.")
+        return self.out(
+            f"{name}, {self.money(price)}. Pay securely here: {url}\nIt's added to your account as soon as it's paid."
+        )
 
     def payments_unavailable(self) -> str:
         return self.out("Sorry, paying by text isn't available right now. You can pay at the desk.")
@@ -539,5 +611,6 @@ class Words:
         return self.out(f"Thank you! Your {self.money(amount)} fee is paid.")
 
     def staff_payment_attention(self, who: str, item: str, amount: Decimal, note: str) -> str:
-        return self.out(f"Payment needs a look: {who} paid {self.money(amount)} for {item}. {note} "
-                        "See Payments in the admin.")
+        return self.out(
+            f"Payment needs a look: {who} paid {self.money(amount)} for {item}. {note} See Payments in the admin."
+        )

@@ -1,5 +1,6 @@
 """The ``rq cron jobs.cron`` table (Procfile ``cron``). Times come from the due-work
 runner, which reads the database: a missed tick is caught up by the next one."""
+
 from rq import cron
 
 from jobs.tasks import run_due_work, top_up_sessions

@@ -4,6 +4,7 @@ default's timer and the cron jobs all come through here.
 The database is the truth for what is due, so running this late (after Redis or a worker
 was down) catches up once: every step is idempotent.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -42,8 +43,11 @@ class DueReport:
 def run_due(db: Database, transport: Transport | None = None) -> DueReport:
     report = DueReport()
     with db.system("due work: studios with lapsed waitlist offers") as s:
-        studio_ids = s.scalars(select(WaitlistEntry.studio_id).where(
-            WaitlistEntry.status == "offered", WaitlistEntry.offer_expires_at <= clock.now()).distinct()).all()
+        studio_ids = s.scalars(
+            select(WaitlistEntry.studio_id)
+            .where(WaitlistEntry.status == "offered", WaitlistEntry.offer_expires_at <= clock.now())
+            .distinct()
+        ).all()
     for studio_id in studio_ids:
         with db.studio(studio_id) as session:
             report.waitlist_events += len(waitlist.expire_offers(session))

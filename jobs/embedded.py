@@ -1,4 +1,5 @@
 """The embedded default's scheduler: due work on a timer inside the web process, no Redis."""
+
 from __future__ import annotations
 
 import logging

@@ -5,9 +5,10 @@ tick (``jobs.due.run_due``) sends whatever a kick failed to. So a kick never rai
 down, a refused enqueue or a thread that will not start is logged and the caller carries on.
 Call it after the commit that wrote the rows (``app.db.on_commit``), never before.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from app.background import Background
 from app.db import Database

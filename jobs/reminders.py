@@ -9,6 +9,7 @@ cancel" (a bare CANCEL would opt the client out at the carrier) and opens a shor
 conversation state in which "C" cancels that booking. Built for a sweep over many
 studios: a handful of queries per studio, whatever the number of bookings.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -19,11 +20,19 @@ from sqlalchemy.orm import Session, aliased
 
 from app import clock
 from app.booking.policies import load_policy
+from app.models import (
+    Booking,
+    ClassSession,
+    ClassType,
+    Client,
+    Conversation,
+    Location,
+    OutboxMessage,
+    Staff,
+    Studio,
+)
 from app.notify.addressing import address, sender
 from app.notify.views import studio_view
-from app.models import (
-    Booking, ClassSession, ClassType, Client, Conversation, Location, OutboxMessage, Staff, Studio,
-)
 from bot.desk import SessionView
 from bot.dialogue.base import State
 from bot.replies import Words
@@ -44,16 +53,31 @@ def queue_reminders(session: Session) -> int:
     studio = session.get(Studio, session.info["frontdesk.studio_id"])
     instructor = aliased(Staff)
     rows = session.execute(
-        select(Booking.id, Booking.booked_at, Client.id, Client.phone, ClassSession.id, ClassSession.starts_at,
-               ClassSession.capacity, ClassSession.class_type_id, ClassType.name, Location.name, instructor.name,
-               ClassSession.move_count)
+        select(
+            Booking.id,
+            Booking.booked_at,
+            Client.id,
+            Client.phone,
+            ClassSession.id,
+            ClassSession.starts_at,
+            ClassSession.capacity,
+            ClassSession.class_type_id,
+            ClassType.name,
+            Location.name,
+            instructor.name,
+            ClassSession.move_count,
+        )
         .join(ClassSession, ClassSession.id == Booking.session_id)
         .join(Client, Client.id == Booking.client_id)
         .join(ClassType, ClassType.id == ClassSession.class_type_id)
         .join(Location, Location.id == ClassSession.location_id)
         .outerjoin(instructor, instructor.id == ClassSession.instructor_id)
-        .where(Booking.status == "confirmed", ClassSession.status == "scheduled", ClassSession.starts_at > now,
-               ClassSession.starts_at <= now + timedelta(hours=max(hours)))
+        .where(
+            Booking.status == "confirmed",
+            ClassSession.status == "scheduled",
+            ClassSession.starts_at > now,
+            ClassSession.starts_at <= now + timedelta(hours=max(hours)),
+        )
     ).all()
     due = []
     for row in rows:
@@ -68,10 +92,11 @@ def queue_reminders(session: Session) -> int:
     if not todo:
         return 0
     phones = {row[3] for _, row in todo.values()}
-    conversations = {(c.phone, c.channel): c for c in session.scalars(
-        select(Conversation).where(Conversation.phone.in_(phones)))}
+    conversations = {
+        (c.phone, c.channel): c for c in session.scalars(select(Conversation).where(Conversation.phone.in_(phones)))
+    }
     latest = {}
-    for (phone, channel), conv in conversations.items():
+    for (phone, _channel), conv in conversations.items():
         if phone not in latest or conv.updated_at > latest[phone].updated_at:
             latest[phone] = conv
     tz = ZoneInfo(studio.timezone)
@@ -80,11 +105,21 @@ def queue_reminders(session: Session) -> int:
         booking_id, _, client_id, phone, session_id, starts_at, capacity, type_id, name, location, teacher, _ = row
         channel = latest[phone].channel if phone in latest else "sms"
         view = SessionView(session_id, name, type_id, starts_at.astimezone(tz), location, teacher, capacity, 0, 0)
-        session.add(OutboxMessage(
-            studio_id=studio.id, dedupe_key=key, kind=f"reminder_{h}h", channel=channel,
-            to_addr=address(channel, phone), from_addr=sender(studio, channel),
-            body=words[channel].reminder(view, now), client_id=client_id, send_after=now, valid_until=starts_at,
-            status="pending"))
+        session.add(
+            OutboxMessage(
+                studio_id=studio.id,
+                dedupe_key=key,
+                kind=f"reminder_{h}h",
+                channel=channel,
+                to_addr=address(channel, phone),
+                from_addr=sender(studio, channel),
+                body=words[channel].reminder(view, now),
+                client_id=client_id,
+                send_after=now,
+                valid_until=starts_at,
+                status="pending",
+            )
+        )
         conv = conversations.get((phone, channel))
         if conv is None:
             conv = Conversation(studio_id=studio.id, phone=phone, channel=channel, client_id=client_id)

@@ -1,4 +1,5 @@
 """RQ job functions. They take ids, never objects, and build their own database handle."""
+
 from __future__ import annotations
 
 from functools import lru_cache

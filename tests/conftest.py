@@ -7,12 +7,13 @@ the role row-level security binds; cleanup runs as the owner. When the server is
 reachable the PostgreSQL variants skip, with the reason, unless
 ``FRONTDESK_REQUIRE_SERVICES=1`` (CI sets it), in which case they fail.
 """
+
 from __future__ import annotations
 
 import os
 import shutil
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,15 +21,15 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app import clock as clock_module
+from app.bootstrap import bootstrap
 from app.clock import FrozenClock
 from app.db import Base, Database
 from app.migrate import upgrade
-from app.bootstrap import bootstrap
 
 PG_URL = os.environ.get("FRONTDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("FRONTDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE_SERVICES = os.environ.get("FRONTDESK_REQUIRE_SERVICES") == "1"
-START = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)  # Monday 23 Nov 2026, 09:00 London
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 23 Nov 2026, 09:00 London
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -81,7 +82,9 @@ class PostgresServer:
 @pytest.fixture(scope="session")
 def pg_server():
     try:
-        probe = create_engine(make_url(PG_URL).set(drivername="postgresql+psycopg"), connect_args={"connect_timeout": 3})
+        probe = create_engine(
+            make_url(PG_URL).set(drivername="postgresql+psycopg"), connect_args={"connect_timeout": 3}
+        )
         with probe.connect():
             pass
         probe.dispose()

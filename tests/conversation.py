@@ -1,4 +1,5 @@
 """Drive the bot the way Twilio does: signed form posts to the real webhook."""
+
 from __future__ import annotations
 
 import itertools
@@ -7,8 +8,8 @@ from pathlib import Path
 
 from twilio.request_validator import RequestValidator
 
-from app.factory import create_app
 from app.config import Settings
+from app.factory import create_app
 
 TOKEN = "test-auth-token"
 BASE = "https://frontdesk.example.com"
@@ -47,8 +48,14 @@ class Texter:
     def form(self, body: str, sid: str | None = None, **extra) -> dict:
         prefix = "whatsapp:" if self.channel == "whatsapp" else ""
         self.last_sid = sid or f"SM{next(_sids):032x}"
-        form = {"From": prefix + self.phone, "To": prefix + self.to, "Body": body, "MessageSid": self.last_sid,
-                "AccountSid": "AC" + "0" * 32, "NumMedia": "0"}
+        form = {
+            "From": prefix + self.phone,
+            "To": prefix + self.to,
+            "Body": body,
+            "MessageSid": self.last_sid,
+            "AccountSid": "AC" + "0" * 32,
+            "NumMedia": "0",
+        }
         form.update(extra)
         return form
 

@@ -1,4 +1,5 @@
 """Small builders for test data. They write rows directly; services are what tests test."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,8 +34,9 @@ class World:
 
 def make_studio(db: Database, key: str = "lotus", tz: str = "Europe/London", **policy) -> World:
     with db.unscoped() as s:
-        studio = Studio(key=key, name=key.title() + " Studio", timezone=tz, currency="GBP", date_order="DMY",
-                        sms_number=None)
+        studio = Studio(
+            key=key, name=key.title() + " Studio", timezone=tz, currency="GBP", date_order="DMY", sms_number=None
+        )
         s.add(studio)
         s.commit()
         studio_id = studio.id
@@ -42,15 +44,28 @@ def make_studio(db: Database, key: str = "lotus", tz: str = "Europe/London", **p
         s.add(Policy(**policy))
         location = Location(key="main", name="Main", address="1 High St", timezone=tz)
         instructor = Staff(key="maya", name="Maya Patel", phone="+447700900201", role="instructor")
-        class_type = ClassType(key="vinyasa", name="Vinyasa Flow", category="Yoga", duration_min=60, capacity=10,
-                               credits=1, aliases=["flow"])
+        class_type = ClassType(
+            key="vinyasa",
+            name="Vinyasa Flow",
+            category="Yoga",
+            duration_min=60,
+            capacity=10,
+            credits=1,
+            aliases=["flow"],
+        )
         s.add_all([location, instructor, class_type])
         s.commit()
         return World(studio_id, location.id, instructor.id, class_type.id, tz)
 
 
-def make_session(db: Database, world: World, starts_at: datetime, capacity: int = 10,
-                 class_type_id: int | None = None, minutes: int = 60) -> int:
+def make_session(
+    db: Database,
+    world: World,
+    starts_at: datetime,
+    capacity: int = 10,
+    class_type_id: int | None = None,
+    minutes: int = 60,
+) -> int:
     with db.studio(world.studio_id) as s:
         session = ClassSession(
             class_type_id=class_type_id or world.class_type_id,
@@ -73,8 +88,17 @@ def make_client(db: Database, world: World, phone: str, name: str | None = "Sam 
         return client.id
 
 
-def grant_pack(db: Database, world: World, client_id: int, credits: int, *, starts_at: datetime,
-               days: int = 30, unlimited: bool = False, class_type_id: int | None = None) -> int:
+def grant_pack(
+    db: Database,
+    world: World,
+    client_id: int,
+    credits: int,
+    *,
+    starts_at: datetime,
+    days: int = 30,
+    unlimited: bool = False,
+    class_type_id: int | None = None,
+) -> int:
     """A pack of ``credits`` (or an unlimited membership) valid for ``days`` from ``starts_at``."""
     with db.studio(world.studio_id) as s:
         pack = ClientPackage(
@@ -90,8 +114,11 @@ def grant_pack(db: Database, world: World, client_id: int, credits: int, *, star
         s.add(pack)
         s.flush()
         if not unlimited:
-            s.add(CreditEntry(client_id=client_id, client_package_id=pack.id, kind="grant", credits=credits,
-                              note="test grant"))
+            s.add(
+                CreditEntry(
+                    client_id=client_id, client_package_id=pack.id, kind="grant", credits=credits, note="test grant"
+                )
+            )
         s.commit()
         return pack.id
 

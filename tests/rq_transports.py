@@ -1,4 +1,5 @@
 """Transports a real RQ worker subprocess loads by name (FRONTDESK_TRANSPORT) in tests."""
+
 import os
 import time
 

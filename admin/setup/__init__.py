@@ -8,6 +8,7 @@ Flask-Admin's own (``admin/master.html``, ``admin/model/*``) come from its packa
 The base template is ours (``setup/base.html``), not Flask-Admin's ``admin/base.html``,
 whose name the panel's own layout already uses.
 """
+
 from __future__ import annotations
 
 from flask import Flask
@@ -30,8 +31,12 @@ from app.models import AuditLog, ClassType, IntroOffer, Location, Package, Sched
 
 SECTIONS = (
     # (menu label, endpoint, url, blurb)
-    ("Studio & policies", "setup_studio", "studio", "Name, timezone, booking and cancellation rules, waitlist, "
-     "reminders, quiet hours, WhatsApp."),
+    (
+        "Studio & policies",
+        "setup_studio",
+        "studio",
+        "Name, timezone, booking and cancellation rules, waitlist, reminders, quiet hours, WhatsApp.",
+    ),
     ("Locations", "setup_locations", "locations", "Where classes happen, each with its timezone."),
     ("Class types", "setup_class_types", "class-types", "What you teach: category, length, capacity, credits."),
     ("Staff", "setup_staff", "staff", "Owners, managers, instructors and front desk."),
@@ -56,10 +61,13 @@ class SetupHome(Guarded, AdminIndexView):
 
 def init_app(app: Flask) -> Admin:
     sessions = request_sessions(app)
-    setup = Admin(name="Setup", url="/admin/setup", endpoint="setup",
-                  index_view=SetupHome(name="Setup", endpoint="setup", url="/admin/setup",
-                                       template="setup/index.html"),
-                  theme=Bootstrap4Theme(base_template="setup/base.html"))
+    setup = Admin(
+        name="Setup",
+        url="/admin/setup",
+        endpoint="setup",
+        index_view=SetupHome(name="Setup", endpoint="setup", url="/admin/setup", template="setup/index.html"),
+        theme=Bootstrap4Theme(base_template="setup/base.html"),
+    )
     urls = {endpoint: (label, url) for label, endpoint, url, _ in SECTIONS}
 
     def named(endpoint: str) -> dict:

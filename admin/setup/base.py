@@ -10,6 +10,7 @@
   before Flask-Admin's commit, so the change and its audit line commit together or not at
   all (a failed commit rolls back both).
 """
+
 from __future__ import annotations
 
 import re
@@ -124,13 +125,27 @@ class SetupModelView(Guarded, ModelView):
         after = audit.snapshot(model)
         if before == after:
             return
-        audit.record(session, actor=audit.staff_actor(current_user.login), action="create" if is_created else "edit",
-                     entity=self.entity, entity_id=model.id, before=before, after=after)
+        audit.record(
+            session,
+            actor=audit.staff_actor(current_user.login),
+            action="create" if is_created else "edit",
+            entity=self.entity,
+            entity_id=model.id,
+            before=before,
+            after=after,
+        )
 
     def on_model_delete(self, model: Any) -> None:
         self.check_delete(model)
-        audit.record(self.session, actor=audit.staff_actor(current_user.login), action="delete", entity=self.entity,
-                     entity_id=model.id, before=audit.snapshot(model), after=None)
+        audit.record(
+            self.session,
+            actor=audit.staff_actor(current_user.login),
+            action="delete",
+            entity=self.entity,
+            entity_id=model.id,
+            before=audit.snapshot(model),
+            after=None,
+        )
 
     def unique_key(self, base: str) -> str:
         key, n = base, 1

@@ -1,4 +1,5 @@
 """Form fields and validators in the studio's terms: timezones, phones, lists, weekdays."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -12,13 +13,16 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.models import WEEKDAYS
 from app.phones import InvalidPhone, to_e164
 
-WEEKDAY_LABELS = dict(zip(WEEKDAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")))
+WEEKDAY_LABELS = dict(zip(WEEKDAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=False))
 
 
 @lru_cache(maxsize=1)
 def timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(available_timezones()) if "/" in name
-            and not name.startswith(("Etc/", "SystemV/", "posix/", "right/"))]
+    return [
+        (name, name.replace("_", " "))
+        for name in sorted(available_timezones())
+        if "/" in name and not name.startswith(("Etc/", "SystemV/", "posix/", "right/"))
+    ]
 
 
 def valid_timezone(_form: Any, field: Any) -> None:

@@ -9,6 +9,7 @@ tenancy listener, and a row of another studio cannot be written through it.
 The session is opened lazily, the first time a view touches it in a request, for
 ``current_user.studio_id``, and closed (rolled back if uncommitted) at teardown.
 """
+
 from __future__ import annotations
 
 from flask import Flask

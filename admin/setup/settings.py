@@ -3,6 +3,7 @@
 Edit only: a studio is created by sign-up and never deleted from here. The studio row
 is a global table, so this page reads it by the signed-in studio's id and nothing else.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -22,15 +23,29 @@ from app.booking.policies import load_policy
 from app.models import LATE_CANCEL_RULES, WAITLIST_MODES, Studio
 
 RULES = [("forfeit_credit", "The client loses the credit"), ("fee", "Charge a fee"), ("none", "Nothing happens")]
-WAITLIST = [("offer", "Text the next person an offer to claim"), ("auto", "Book the next person automatically"),
-            ("broadcast", "Text everyone waiting; first to reply gets it")]
+WAITLIST = [
+    ("offer", "Text the next person an offer to claim"),
+    ("auto", "Book the next person automatically"),
+    ("broadcast", "Text everyone waiting; first to reply gets it"),
+]
 FALLBACK = [("sms", "Send it by SMS instead"), ("none", "Hold it")]
 assert {v for v, _ in RULES} == set(LATE_CANCEL_RULES) and {v for v, _ in WAITLIST} == set(WAITLIST_MODES)
 
 STUDIO_FIELDS = ("name", "timezone", "contact_phone", "contact_email", "whatsapp_template_sid", "whatsapp_fallback")
-POLICY_FIELDS = ("booking_window_days", "cancel_window_hours", "late_cancel", "late_cancel_fee", "no_show",
-                 "no_show_fee", "waitlist_mode", "waitlist_offer_minutes", "fill_to_forgive", "reminder_hours",
-                 "quiet_start", "quiet_end")
+POLICY_FIELDS = (
+    "booking_window_days",
+    "cancel_window_hours",
+    "late_cancel",
+    "late_cancel_fee",
+    "no_show",
+    "no_show_fee",
+    "waitlist_mode",
+    "waitlist_offer_minutes",
+    "fill_to_forgive",
+    "reminder_hours",
+    "quiet_start",
+    "quiet_end",
+)
 MONEY = [InputRequired(message="Give an amount (0 for none)."), NumberRange(min=0, max=10000)]
 
 
@@ -38,10 +53,13 @@ class SettingsForm(Form):
     name = StringField("Studio name", [DataRequired(), Length(max=200)])
     timezone = TimezoneField("Studio timezone")
     contact_phone = StringField("Phone clients can call", [e164_phone])
-    contact_email = StringField("Email", [Optional(), Regexp(EMAIL, message="That doesn't look like an email address.")])
+    contact_email = StringField(
+        "Email", [Optional(), Regexp(EMAIL, message="That doesn't look like an email address.")]
+    )
     booking_window_days = IntegerField("Clients can book up to (days ahead)", [InputRequired(), NumberRange(1, 365)])
-    cancel_window_hours = IntegerField("Free cancellation until (hours before class)",
-                                       [InputRequired(), NumberRange(0, 168)])
+    cancel_window_hours = IntegerField(
+        "Free cancellation until (hours before class)", [InputRequired(), NumberRange(0, 168)]
+    )
     late_cancel = SelectField("When someone cancels late", choices=RULES)
     late_cancel_fee = DecimalField("Late-cancel fee", MONEY, places=2)
     no_show = SelectField("When someone doesn't show up", choices=RULES)
@@ -49,12 +67,16 @@ class SettingsForm(Form):
     fill_to_forgive = BooleanField("Forgive a late cancel when someone from the waitlist takes the spot")
     waitlist_mode = SelectField("When a spot frees up", choices=WAITLIST)
     waitlist_offer_minutes = IntegerField("Minutes to claim an offered spot", [InputRequired(), NumberRange(5, 1440)])
-    reminder_hours = HoursListField("Reminders (hours before class)",
-                                    description="Comma-separated, e.g. 24, 2. Leave blank for no reminders.")
+    reminder_hours = HoursListField(
+        "Reminders (hours before class)", description="Comma-separated, e.g. 24, 2. Leave blank for no reminders."
+    )
     quiet_start = TimeField("Quiet hours start", [Optional()], description="No texts between these times, e.g. 21:00")
     quiet_end = TimeField("Quiet hours end", [Optional()], description="e.g. 08:00")
-    whatsapp_template_sid = StringField("WhatsApp template (Content SID)", [Optional(), Length(max=64)],
-                                        description="Approved template for texts outside WhatsApp's 24-hour window.")
+    whatsapp_template_sid = StringField(
+        "WhatsApp template (Content SID)",
+        [Optional(), Length(max=64)],
+        description="Approved template for texts outside WhatsApp's 24-hour window.",
+    )
     whatsapp_fallback = SelectField("Without a template, outside the 24-hour window", choices=FALLBACK)
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -62,7 +84,10 @@ class SettingsForm(Form):
         start, end = self.quiet_start.data, self.quiet_end.data
         if not self.quiet_start.errors and not self.quiet_end.errors:
             if (start is None) != (end is None):
-                self.quiet_end.errors = [*self.quiet_end.errors, "Give both a start and an end for quiet hours, or neither."]
+                self.quiet_end.errors = [
+                    *self.quiet_end.errors,
+                    "Give both a start and an end for quiet hours, or neither.",
+                ]
                 valid = False
             elif start is not None and start == end:
                 self.quiet_end.errors = [*self.quiet_end.errors, "Quiet hours can't start and end at the same time."]
@@ -105,6 +130,13 @@ class StudioSettingsView(GuardedView):
         session.flush()
         after = {"studio": audit.snapshot(studio), "policy": audit.snapshot(policy)}
         if after != before:
-            audit.record(session, actor=audit.staff_actor(current_user.login), action="edit", entity="studio_settings",
-                         entity_id=studio.id, before=before, after=after)
+            audit.record(
+                session,
+                actor=audit.staff_actor(current_user.login),
+                action="edit",
+                entity="studio_settings",
+                entity_id=studio.id,
+                before=before,
+                after=after,
+            )
         session.commit()

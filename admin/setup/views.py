@@ -1,9 +1,9 @@
 """The studio's setup lists: locations, class types, staff, weekly schedules, packages,
 intro offers, and the audit log. Each is a ``SetupModelView`` (scoped, guarded, audited)."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,7 @@ from flask_admin.form import TimeField
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
-from wtforms import IntegerField, SelectField
+from wtforms import SelectField
 from wtforms.validators import DataRequired, NumberRange, Optional, Regexp, ValidationError
 
 from admin.setup.base import SetupModelView
@@ -34,15 +34,19 @@ from app.models import (
     PACKAGE_KINDS,
     STAFF_ROLES,
     ClassType,
-    Location,
     Staff,
     Studio,
 )
 
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 ROLE_LABELS = {"owner": "Owner", "manager": "Manager", "instructor": "Instructor", "front_desk": "Front desk"}
-KIND_LABELS = {"class": "Group class", "appointment": "1:1 appointment", "drop_in": "Drop-in",
-               "class_pack": "Class pack", "membership": "Membership"}
+KIND_LABELS = {
+    "class": "Group class",
+    "appointment": "1:1 appointment",
+    "drop_in": "Drop-in",
+    "class_pack": "Class pack",
+    "membership": "Membership",
+}
 
 
 def studio_timezone(session) -> ZoneInfo:
@@ -87,23 +91,40 @@ class ClassTypeView(SetupModelView):
     capability = "catalog"
     entity = "class_type"
     column_list = ("name", "category", "kind", "duration_min", "capacity", "credits", "active")
-    column_labels = {"duration_min": "Minutes", "credits": "Credits per booking", "kind": "Kind",
-                     "aliases": "Other names clients use"}
+    column_labels = {
+        "duration_min": "Minutes",
+        "credits": "Credits per booking",
+        "kind": "Kind",
+        "aliases": "Other names clients use",
+    }
     column_formatters = {"kind": lambda v, c, m, n: KIND_LABELS.get(m.kind, m.kind)}
     column_searchable_list = ("name",)
     column_filters = ("category", "active")
     column_default_sort = "name"
-    form_columns = ("name", "category", "kind", "duration_min", "capacity", "credits", "aliases", "description",
-                    "active")
+    form_columns = (
+        "name",
+        "category",
+        "kind",
+        "duration_min",
+        "capacity",
+        "credits",
+        "aliases",
+        "description",
+        "active",
+    )
     form_choices = {"category": _choices(CATEGORIES), "kind": _choices(CLASS_KINDS, KIND_LABELS)}
     form_overrides = {"aliases": CommaListField}
     form_args = {
         "name": {"validators": [DataRequired()]},
         "duration_min": {"label": "Minutes", "validators": [DataRequired(), NumberRange(min=5, max=600)]},
-        "capacity": {"validators": [DataRequired(message="Capacity must be at least 1."), NumberRange(min=1, max=1000)]},
+        "capacity": {
+            "validators": [DataRequired(message="Capacity must be at least 1."), NumberRange(min=1, max=1000)]
+        },
         "credits": {"label": "Credits per booking", "validators": [NumberRange(min=0, max=100)]},
-        "aliases": {"label": "Other names clients use",
-                    "description": "Comma-separated, e.g. flow, vinyasa. The bot understands these too."},
+        "aliases": {
+            "label": "Other names clients use",
+            "description": "Comma-separated, e.g. flow, vinyasa. The bot understands these too.",
+        },
     }
     can_export = True
     in_use_message = "This class type has sessions, schedules or packages; untick Active instead of deleting it."
@@ -114,9 +135,11 @@ class PackageView(SetupModelView):
     entity = "package"
     column_list = ("name", "kind", "credits", "price", "valid_days", "class_type_id", "active")
     column_labels = {"credits": "Credits", "valid_days": "Valid for (days)", "class_type_id": "For"}
-    column_formatters = {"kind": lambda v, c, m, n: KIND_LABELS.get(m.kind, m.kind),
-                         "credits": lambda v, c, m, n: "Unlimited" if m.credits is None else m.credits,
-                         "class_type_id": lambda v, c, m, n: v._class_name(m.class_type_id)}
+    column_formatters = {
+        "kind": lambda v, c, m, n: KIND_LABELS.get(m.kind, m.kind),
+        "credits": lambda v, c, m, n: "Unlimited" if m.credits is None else m.credits,
+        "class_type_id": lambda v, c, m, n: v._class_name(m.class_type_id),
+    }
     column_default_sort = "name"
     form_columns = ("name", "kind", "credits", "price", "valid_days", "class_type_id", "active")
     form_choices = {"kind": _choices(PACKAGE_KINDS, KIND_LABELS)}
@@ -185,8 +208,11 @@ class StaffView(SetupModelView):
     form_args = {
         "name": {"validators": [DataRequired()]},
         "role": {"choices": _choices(STAFF_ROLES, ROLE_LABELS)},
-        "phone": {"validators": [e164_phone], "description": "With country code, e.g. +44 7700 900123. "
-                  "Staff who text the studio number from it get the staff commands."},
+        "phone": {
+            "validators": [e164_phone],
+            "description": "With country code, e.g. +44 7700 900123. "
+            "Staff who text the studio number from it get the staff commands.",
+        },
         "email": {"validators": [Optional(), Regexp(EMAIL, message="That doesn't look like an email address.")]},
         "specialties": {"description": "Comma-separated, e.g. yoga, pilates"},
     }
@@ -216,14 +242,19 @@ class StaffView(SetupModelView):
     def handle_action(self, return_view: str | None = None):
         if self._owner_only():
             ids = [int(i) for i in request.form.getlist("rowid") if i.isdigit()]
-            if ids and self.session.scalar(select(func.count(Staff.id)).where(Staff.id.in_(ids),
-                                                                            Staff.role == "owner")):
+            if ids and self.session.scalar(
+                select(func.count(Staff.id)).where(Staff.id.in_(ids), Staff.role == "owner")
+            ):
                 abort(403)
         return super().handle_action(return_view)
 
     def _owners_left(self, model: Any) -> int:
-        return self.session.scalar(select(func.count(Staff.id)).where(
-            Staff.role == "owner", Staff.active.is_(True), Staff.id != model.id)) or 0
+        return (
+            self.session.scalar(
+                select(func.count(Staff.id)).where(Staff.role == "owner", Staff.active.is_(True), Staff.id != model.id)
+            )
+            or 0
+        )
 
     def check_change(self, model: Any, is_created: bool) -> None:
         if model.role == "owner" and self._owner_only():
@@ -232,8 +263,12 @@ class StaffView(SetupModelView):
             was = audit.committed_snapshot(model)
             if was["role"] == "owner" and self._owner_only():
                 abort(403)
-            if was["role"] == "owner" and was["active"] and not (model.role == "owner" and model.active) \
-                    and self._owners_left(model) == 0:
+            if (
+                was["role"] == "owner"
+                and was["active"]
+                and not (model.role == "owner" and model.active)
+                and self._owners_left(model) == 0
+            ):
                 raise ValidationError("A studio needs at least one active owner.")
 
     def check_delete(self, model: Any) -> None:
@@ -261,8 +296,13 @@ class ScheduleView(SetupModelView):
     has_key = False
     list_template = "setup/schedules.html"
     column_list = ("class_type", "weekdays", "start_time", "location", "instructor", "starts_on", "ends_on", "active")
-    column_labels = {"class_type": "Class", "weekdays": "Days", "start_time": "Starts",
-                     "starts_on": "From", "ends_on": "Until"}
+    column_labels = {
+        "class_type": "Class",
+        "weekdays": "Days",
+        "start_time": "Starts",
+        "starts_on": "From",
+        "ends_on": "Until",
+    }
     column_formatters = {
         "class_type": lambda v, c, m, n: m.class_type.name,
         "location": lambda v, c, m, n: m.location.name,
@@ -271,19 +311,34 @@ class ScheduleView(SetupModelView):
         "start_time": _time,
     }
     column_sortable_list = ("start_time", "starts_on")
-    form_columns = ("class_type", "location", "instructor", "weekdays", "start_time", "duration_min", "capacity",
-                    "starts_on", "ends_on", "active")
+    form_columns = (
+        "class_type",
+        "location",
+        "instructor",
+        "weekdays",
+        "start_time",
+        "duration_min",
+        "capacity",
+        "starts_on",
+        "ends_on",
+        "active",
+    )
     form_overrides = {"weekdays": WeekdaysField, "start_time": TimeField}
     form_widget_args = {"start_time": {"data-date-format": "HH:mm", "placeholder": "18:30"}}
     form_args = {
         "class_type": {"label": "Class", "get_label": "name", "validators": [DataRequired()]},
         "location": {"get_label": "name", "validators": [DataRequired()]},
         "instructor": {"get_label": "name", "blank_text": "No instructor"},
-        "start_time": {"label": "Starts at (local time)", "validators": [DataRequired(
-            message="Give the start time as HH:MM, e.g. 18:30.")], "formats": ("%H:%M", "%H:%M:%S", "%I:%M %p"),
-                       "default_format": "%H:%M"},
-        "duration_min": {"label": "Minutes (blank: the class type's)", "validators": [Optional(),
-                                                                                     NumberRange(min=5, max=600)]},
+        "start_time": {
+            "label": "Starts at (local time)",
+            "validators": [DataRequired(message="Give the start time as HH:MM, e.g. 18:30.")],
+            "formats": ("%H:%M", "%H:%M:%S", "%I:%M %p"),
+            "default_format": "%H:%M",
+        },
+        "duration_min": {
+            "label": "Minutes (blank: the class type's)",
+            "validators": [Optional(), NumberRange(min=5, max=600)],
+        },
         "capacity": {"label": "Capacity (blank: the class type's)", "validators": [Optional(), NumberRange(min=1)]},
         "starts_on": {"label": "From", "validators": [DataRequired()]},
         "ends_on": {"label": "Until (blank: no end)"},
@@ -299,13 +354,22 @@ class ScheduleView(SetupModelView):
         in each location's timezone, with one audit line."""
         session = self.session
         days = load_policy(session).booking_window_days
-        line = audit.record(session, actor=audit.staff_actor(current_user.login), action="generate_sessions",
-                            entity="schedule", after={"days": days})
+        line = audit.record(
+            session,
+            actor=audit.staff_actor(current_user.login),
+            action="generate_sessions",
+            entity="schedule",
+            after={"days": days},
+        )
         created = generate_sessions(session, days=days)
         line.after = {"days": days, "created": created}
         session.commit()  # the view is the outermost caller: the sessions and their audit line together
-        flash(f"{created} new session{'s' if created != 1 else ''} added for the next {days} days."
-              if created else "Every session for the next %d days is already there." % days, "success")
+        flash(
+            f"{created} new session{'s' if created != 1 else ''} added for the next {days} days."
+            if created
+            else f"Every session for the next {days} days is already there.",
+            "success",
+        )
         return redirect(url_for(".index_view"))
 
 
@@ -316,9 +380,19 @@ def _when(view: Any, context: Any, model: Any, name: str) -> str:
     return model.created_at.astimezone(studio_timezone(view.session)).strftime("%a %d %b %Y %H:%M")
 
 
-ENTITY_LABELS = {"studio_settings": "Studio settings", "location": "Location", "class_type": "Class type",
-                 "staff": "Staff", "schedule": "Schedule", "package": "Package", "intro_offer": "Intro offer",
-                 "session": "Session", "client": "Client", "booking": "Booking", "credits": "Credits"}
+ENTITY_LABELS = {
+    "studio_settings": "Studio settings",
+    "location": "Location",
+    "class_type": "Class type",
+    "staff": "Staff",
+    "schedule": "Schedule",
+    "package": "Package",
+    "intro_offer": "Intro offer",
+    "session": "Session",
+    "client": "Client",
+    "booking": "Booking",
+    "credits": "Credits",
+}
 ACTION_LABELS = {"create": "Added", "edit": "Changed", "delete": "Deleted", "generate_sessions": "Generated sessions"}
 
 
@@ -348,13 +422,19 @@ class AuditLogView(SetupModelView):
     can_delete = False
     action_disallowed_list = ("delete",)
     column_list = ("created_at", "actor", "action", "entity", "entity_id", "changes")
-    column_labels = {"created_at": "When", "actor": "Who", "entity": "What", "entity_id": "Id",
-                     "changes": "Changed"}
-    column_formatters = {"created_at": _when, "changes": _changes,
-                         "entity": lambda v, c, m, n: ENTITY_LABELS.get(m.entity, m.entity),
-                         "action": lambda v, c, m, n: ACTION_LABELS.get(m.action, m.action)}
-    column_formatters_detail = {"created_at": _when, "before": _json, "after": _json,
-                                "entity": lambda v, c, m, n: ENTITY_LABELS.get(m.entity, m.entity)}
+    column_labels = {"created_at": "When", "actor": "Who", "entity": "What", "entity_id": "Id", "changes": "Changed"}
+    column_formatters = {
+        "created_at": _when,
+        "changes": _changes,
+        "entity": lambda v, c, m, n: ENTITY_LABELS.get(m.entity, m.entity),
+        "action": lambda v, c, m, n: ACTION_LABELS.get(m.action, m.action),
+    }
+    column_formatters_detail = {
+        "created_at": _when,
+        "before": _json,
+        "after": _json,
+        "entity": lambda v, c, m, n: ENTITY_LABELS.get(m.entity, m.entity),
+    }
     column_filters = ("action", "entity", "actor")
     column_searchable_list = ("actor", "entity", "entity_id")
     column_default_sort = [("created_at", True), ("id", True)]

@@ -3,6 +3,7 @@
 An instructor is never double-booked: booking locks the instructor's row, then checks
 every non-cancelled session they teach or take (classes and appointments) for overlap.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,8 +41,11 @@ class Slot:
 def _busy(session: Session, staff_id: int, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     rows = session.execute(
         select(ClassSession.starts_at, ClassSession.ends_at).where(
-            ClassSession.instructor_id == staff_id, ClassSession.status == "scheduled",
-            ClassSession.starts_at < end, ClassSession.ends_at > start)
+            ClassSession.instructor_id == staff_id,
+            ClassSession.status == "scheduled",
+            ClassSession.starts_at < end,
+            ClassSession.ends_at > start,
+        )
     ).all()
     return [(s, e) for s, e in rows]
 
@@ -64,15 +68,28 @@ def _windows(session: Session, staff_id: int | None, location_id: int | None, st
         last: date = end.astimezone(zone).date()
         while day <= last:
             valid = (availability.valid_from is None or availability.valid_from <= day) and (
-                availability.valid_to is None or day <= availability.valid_to)
+                availability.valid_to is None or day <= availability.valid_to
+            )
             if day.weekday() == availability.weekday and valid:
-                yield (availability.staff_id, availability.location_id,
-                       local_instant(day, availability.start_time, tz), local_instant(day, availability.end_time, tz))
+                yield (
+                    availability.staff_id,
+                    availability.location_id,
+                    local_instant(day, availability.start_time, tz),
+                    local_instant(day, availability.end_time, tz),
+                )
             day += timedelta(days=1)
 
 
-def free_slots(session: Session, class_type_id: int, *, start: datetime, end: datetime, staff_id: int | None = None,
-               location_id: int | None = None, step_minutes: int | None = None) -> list[Slot]:
+def free_slots(
+    session: Session,
+    class_type_id: int,
+    *,
+    start: datetime,
+    end: datetime,
+    staff_id: int | None = None,
+    location_id: int | None = None,
+    step_minutes: int | None = None,
+) -> list[Slot]:
     class_type = session.get(ClassType, class_type_id)
     if class_type is None:
         raise NotFound("class type", class_type_id)
@@ -92,8 +109,17 @@ def free_slots(session: Session, class_type_id: int, *, start: datetime, end: da
 
 
 @use_case
-def book_appointment(session: Session, client_id: int, class_type_id: int, staff_id: int, location_id: int,
-                     starts_at: datetime, *, source: str = "sms", actor: str | None = None) -> Booking:
+def book_appointment(
+    session: Session,
+    client_id: int,
+    class_type_id: int,
+    staff_id: int,
+    location_id: int,
+    starts_at: datetime,
+    *,
+    source: str = "sms",
+    actor: str | None = None,
+) -> Booking:
     """Use case: book a 1:1 with ``staff_id`` at ``starts_at``. The caller commits.
 
     Raises ``SlotUnavailable`` (outside their hours, or they are busy),
@@ -113,15 +139,24 @@ def book_appointment(session: Session, client_id: int, class_type_id: int, staff
     opens_at = starts_at - timedelta(days=policy.booking_window_days)
     if now < opens_at:
         raise OutsideBookingWindow(opens_at, f"booking opens {policy.booking_window_days} days ahead")
-    inside = any(w_start <= starts_at and ends_at <= w_end and loc == location_id
-                 for _, loc, w_start, w_end in _windows(session, staff_id, location_id, starts_at, ends_at))
+    inside = any(
+        w_start <= starts_at and ends_at <= w_end and loc == location_id
+        for _, loc, w_start, w_end in _windows(session, staff_id, location_id, starts_at, ends_at)
+    )
     if not inside:
         raise SlotUnavailable(f"{staff.name} doesn't take appointments then")
     if _overlaps(starts_at, ends_at, _busy(session, staff_id, starts_at, ends_at)):
         raise SlotUnavailable(f"{staff.name} is already booked then")
     pack = credits.choose_pack(session, client_id, class_type.credits, class_type_id, starts_at)
-    appointment = ClassSession(class_type_id=class_type_id, location_id=location_id, instructor_id=staff_id,
-                               kind="appointment", starts_at=starts_at, ends_at=ends_at, capacity=1)
+    appointment = ClassSession(
+        class_type_id=class_type_id,
+        location_id=location_id,
+        instructor_id=staff_id,
+        kind="appointment",
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=1,
+    )
     session.add(appointment)
     session.flush()
     booking = Booking(client_id=client_id, session_id=appointment.id, status="confirmed", source=source)

@@ -9,10 +9,12 @@ text, the reply, the message log). A use case called from another one joins it: 
 savepoint for the outermost use case, so ``move_booking`` = cancel + book is both or
 neither.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session, scoped_session
 

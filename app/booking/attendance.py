@@ -1,4 +1,5 @@
 """Check-in and no-shows."""
+
 from __future__ import annotations
 
 from datetime import timedelta

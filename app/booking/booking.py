@@ -1,4 +1,5 @@
 """Booking and cancelling: the use cases that change who is in a class."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -60,8 +61,9 @@ class LateCancelNeedsConsent(NotCancellable):
 
 
 @use_case
-def book(session: Session, client_id: int, session_id: int, *, source: str = "sms",
-         actor: str | None = None) -> BookingResult:
+def book(
+    session: Session, client_id: int, session_id: int, *, source: str = "sms", actor: str | None = None
+) -> BookingResult:
     """Use case: book a client into a class. The caller commits.
 
     Checks, in order: the session exists and is on, the booking window, the client,
@@ -88,8 +90,12 @@ def book(session: Session, client_id: int, session_id: int, *, source: str = "sm
     entry = waitlist.open_entry(session, client_id, session_id)
     if entry is not None and entry.status == "offered" and entry.offer_expires_at > now:
         claimed = waitlist.claim(session, client_id, session_id, source=source, actor=actor)
-        return BookingResult(claimed.booking, credits.balance(session, client_id),
-                             free_cancel_deadline(policy, class_session), claimed.events)
+        return BookingResult(
+            claimed.booking,
+            credits.balance(session, client_id),
+            free_cancel_deadline(policy, class_session),
+            claimed.events,
+        )
     taken = spots.taken(session, session_id, now, count_held=policy.waitlist_mode != "broadcast")
     if taken >= class_session.capacity:
         raise ClassFull(session_id, spots.waiting_count(session, session_id))
@@ -116,8 +122,9 @@ def preview_cancel(session: Session, booking_id: int) -> CancelTerms:
     """What cancelling now would cost, without cancelling (for the bot to ask YES).
     Changes nothing; the class stays locked until the caller's transaction ends."""
     booking, class_session = _cancellable(session, booking_id)
-    return cancel_terms(load_policy(session), class_session, booking.credits_spent, clock.now(),
-                        booked_at=booking.booked_at)
+    return cancel_terms(
+        load_policy(session), class_session, booking.credits_spent, clock.now(), booked_at=booking.booked_at
+    )
 
 
 @use_case
@@ -170,8 +177,7 @@ def cancel_session(session: Session, session_id: int, *, reason: str, actor: str
         booking.status, booking.cancelled_at = "cancelled", now
         credits.record_refund(session, booking, f"class cancelled by the studio: {reason}", actor)
     entries = session.scalars(
-        select(WaitlistEntry).where(WaitlistEntry.session_id == session_id,
-                                    WaitlistEntry.status.in_(OPEN_WAITLIST))
+        select(WaitlistEntry).where(WaitlistEntry.session_id == session_id, WaitlistEntry.status.in_(OPEN_WAITLIST))
     ).all()
     for entry in entries:
         entry.status, entry.resolved_at, entry.note = "closed", now, "class cancelled"
@@ -186,14 +192,20 @@ def upcoming_bookings(session: Session, client_id: int) -> list[Booking]:
         session.scalars(
             select(Booking)
             .join(ClassSession, ClassSession.id == Booking.session_id)
-            .where(Booking.client_id == client_id, Booking.status == "confirmed",
-                   ClassSession.starts_at > clock.now())
+            .where(Booking.client_id == client_id, Booking.status == "confirmed", ClassSession.starts_at > clock.now())
             .order_by(ClassSession.starts_at)
         )
     )
 
 
 __all__ = [
-    "ACTIVE_BOOKING", "BookingResult", "CancelResult", "LateCancelNeedsConsent", "book", "cancel",
-    "cancel_session", "preview_cancel", "upcoming_bookings",
+    "ACTIVE_BOOKING",
+    "BookingResult",
+    "CancelResult",
+    "LateCancelNeedsConsent",
+    "book",
+    "cancel",
+    "cancel_session",
+    "preview_cancel",
+    "upcoming_bookings",
 ]

@@ -5,12 +5,14 @@ Each is one use case in the caller's transaction: the session row is locked, the
 is made, the audit line and the texts to everyone booked (outbox rows, via the event)
 are written; the caller commits once and kicks delivery after the commit.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -49,13 +51,19 @@ class Change:
 
 
 def _texted(session: Session, prefix: str) -> int:
-    return session.scalar(
-        select(func.count(OutboxMessage.id)).where(OutboxMessage.dedupe_key.like(prefix + "%"))) or 0
+    return session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.dedupe_key.like(prefix + "%"))) or 0
 
 
 @use_case
-def move_session(session: Session, session_id: int, *, starts_at: datetime, location_id: int | None = None,
-                 instructor_id: int | None = None, actor: str) -> Change:
+def move_session(
+    session: Session,
+    session_id: int,
+    *,
+    starts_at: datetime,
+    location_id: int | None = None,
+    instructor_id: int | None = None,
+    actor: str,
+) -> Change:
     """Use case: the studio moves a class to ``starts_at`` (aware; any zone), and
     optionally to another location or instructor. The caller commits.
 
@@ -82,8 +90,11 @@ def move_session(session: Session, session_id: int, *, starts_at: datetime, loca
         instructor_id = class_session.instructor_id
     length = class_session.ends_at - class_session.starts_at
     ends_at = starts_at + length
-    if (starts_at, location_id, instructor_id) == (class_session.starts_at, class_session.location_id,
-                                                     class_session.instructor_id):
+    if (starts_at, location_id, instructor_id) == (
+        class_session.starts_at,
+        class_session.location_id,
+        class_session.instructor_id,
+    ):
         raise InvalidRequest("that is already when and where the class is")
     if instructor_id is not None:
         _check_instructor_free(session, class_session.id, instructor_id, starts_at, ends_at)
@@ -94,17 +105,32 @@ def move_session(session: Session, session_id: int, *, starts_at: datetime, loca
     class_session.location_id, class_session.instructor_id = location_id, instructor_id
     class_session.moved_at = now
     class_session.move_count = (class_session.move_count or 0) + 1
-    booking_ids = tuple(session.scalars(
-        select(Booking.id).where(Booking.session_id == session_id, Booking.status == "confirmed")
-        .order_by(Booking.id)))
-    entry_ids = tuple(session.scalars(
-        select(WaitlistEntry.id).where(WaitlistEntry.session_id == session_id,
-                                       WaitlistEntry.status.in_(OPEN_WAITLIST)).order_by(WaitlistEntry.id)))
+    booking_ids = tuple(
+        session.scalars(
+            select(Booking.id)
+            .where(Booking.session_id == session_id, Booking.status == "confirmed")
+            .order_by(Booking.id)
+        )
+    )
+    entry_ids = tuple(
+        session.scalars(
+            select(WaitlistEntry.id)
+            .where(WaitlistEntry.session_id == session_id, WaitlistEntry.status.in_(OPEN_WAITLIST))
+            .order_by(WaitlistEntry.id)
+        )
+    )
     event = SessionMoved(session_id, class_session.move_count, old_start, old_location, booking_ids, entry_ids)
     _hold_stale_reminders(session, booking_ids)
     session.flush()
-    audit.record(session, actor=actor, action="move", entity="session", entity_id=session_id, before=before,
-                 after=audit.snapshot(class_session))
+    audit.record(
+        session,
+        actor=actor,
+        action="move",
+        entity="session",
+        entity_id=session_id,
+        before=before,
+        after=audit.snapshot(class_session),
+    )
     record(session, [event])
     texted = _texted(session, f"moved:{session_id}:{event.version}:")
     return Change(event, texted)
@@ -115,24 +141,33 @@ def _hold_stale_reminders(session: Session, booking_ids: tuple[int, ...]) -> Non
     if not booking_ids:
         return
     ids = {str(b) for b in booking_ids}
-    waiting = session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending",
-                                                          OutboxMessage.dedupe_key.like("reminder:%"))).all()
+    waiting = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == "pending", OutboxMessage.dedupe_key.like("reminder:%"))
+    ).all()
     for row in waiting:
         if row.dedupe_key.split(":")[3] in ids:  # reminder:<h>h:booking:<id>[:move:<n>]
             row.status, row.error_message = "skipped", "the class was moved: the move text went instead"
 
 
-def _check_instructor_free(session: Session, session_id: int, instructor_id: int, start: datetime,
-                           end: datetime) -> None:
+def _check_instructor_free(
+    session: Session, session_id: int, instructor_id: int, start: datetime, end: datetime
+) -> None:
     """Lock the instructor (as booking a 1:1 does) and refuse an overlap with any other
     class or appointment they teach that is not cancelled."""
     staff = session.scalars(select(Staff).where(Staff.id == instructor_id).with_for_update()).first()
     if staff is None or not staff.active:
         raise NotFound("instructor", instructor_id)
     clash = session.scalars(
-        select(ClassSession).where(ClassSession.instructor_id == instructor_id, ClassSession.id != session_id,
-                                   ClassSession.status == "scheduled", ClassSession.starts_at < end,
-                                   ClassSession.ends_at > start).order_by(ClassSession.starts_at)).first()
+        select(ClassSession)
+        .where(
+            ClassSession.instructor_id == instructor_id,
+            ClassSession.id != session_id,
+            ClassSession.status == "scheduled",
+            ClassSession.starts_at < end,
+            ClassSession.ends_at > start,
+        )
+        .order_by(ClassSession.starts_at)
+    ).first()
     if clash is not None:
         raise SlotUnavailable(f"{staff.name} is already teaching then")
 
@@ -178,8 +213,9 @@ def mark_attendance(session: Session, session_id: int, booking_id: int, *, prese
 def _audited(session: Session, row: Any, *, actor: str, action: str, entity: str) -> Iterator[None]:
     """Audit the change made inside the block: ``row`` as it was before and after. The
     line joins the use case's savepoint, so a refused change takes its line with it."""
-    line = audit.record(session, actor=actor, action=action, entity=entity, entity_id=row.id,
-                        before=audit.snapshot(row))
+    line = audit.record(
+        session, actor=actor, action=action, entity=entity, entity_id=row.id, before=audit.snapshot(row)
+    )
     yield
     session.flush()
     line.after = audit.snapshot(row)

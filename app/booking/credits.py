@@ -3,6 +3,7 @@
 Ledger primitives (``record_*``, ``pay_for``) join the caller's transaction and never
 commit, and neither do the use cases that call them (book, cancel, grant): the caller does.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -88,11 +89,10 @@ def choose_pack(session: Session, client_id: int, cost: int, class_type_id: int,
     Raises ``NoCredits`` (``expired=True`` when credits exist only in expired packs).
     """
     now = clock.now()
-    candidates = [
-        pb for pb in packs(session, client_id)
-        if pb.pack.class_type_id in (None, class_type_id)
+    candidates = [pb for pb in packs(session, client_id) if pb.pack.class_type_id in (None, class_type_id)]
+    valid = [
+        pb for pb in candidates if _valid_at(pb.pack, max(now, pb.pack.starts_at)) and _valid_at(pb.pack, starts_at)
     ]
-    valid = [pb for pb in candidates if _valid_at(pb.pack, max(now, pb.pack.starts_at)) and _valid_at(pb.pack, starts_at)]
     for pb in valid:
         if pb.pack.unlimited:
             return pb
@@ -116,35 +116,89 @@ def record_spend(session: Session, booking: Booking, pack: PackBalance, cost: in
     spent = cost_to(pack, cost)
     booking.client_package_id = pack.pack.id
     booking.credits_spent = spent
-    session.add(CreditEntry(client_id=booking.client_id, client_package_id=pack.pack.id, booking_id=booking.id,
-                            kind="spend", credits=-spent, note=f"booking {booking.session_id}", actor=actor))
+    session.add(
+        CreditEntry(
+            client_id=booking.client_id,
+            client_package_id=pack.pack.id,
+            booking_id=booking.id,
+            kind="spend",
+            credits=-spent,
+            note=f"booking {booking.session_id}",
+            actor=actor,
+        )
+    )
 
 
 def record_refund(session: Session, booking: Booking, note: str, actor: str | None) -> None:
-    session.add(CreditEntry(client_id=booking.client_id, client_package_id=booking.client_package_id,
-                            booking_id=booking.id, kind="refund", credits=booking.credits_spent, note=note,
-                            actor=actor))
+    session.add(
+        CreditEntry(
+            client_id=booking.client_id,
+            client_package_id=booking.client_package_id,
+            booking_id=booking.id,
+            kind="refund",
+            credits=booking.credits_spent,
+            note=note,
+            actor=actor,
+        )
+    )
 
 
 def record_forfeit(session: Session, booking: Booking, note: str, actor: str | None) -> None:
     """A zero-credit row that says the spent credit is kept by the studio."""
-    session.add(CreditEntry(client_id=booking.client_id, client_package_id=booking.client_package_id,
-                            booking_id=booking.id, kind="forfeit", credits=0, note=note, actor=actor))
+    session.add(
+        CreditEntry(
+            client_id=booking.client_id,
+            client_package_id=booking.client_package_id,
+            booking_id=booking.id,
+            kind="forfeit",
+            credits=0,
+            note=note,
+            actor=actor,
+        )
+    )
 
 
 def record_fee(session: Session, booking: Booking, amount: Decimal, note: str, actor: str | None) -> None:
-    session.add(CreditEntry(client_id=booking.client_id, booking_id=booking.id, kind="fee", credits=0,
-                            amount=amount, note=note, actor=actor))
+    session.add(
+        CreditEntry(
+            client_id=booking.client_id,
+            booking_id=booking.id,
+            kind="fee",
+            credits=0,
+            amount=amount,
+            note=note,
+            actor=actor,
+        )
+    )
 
 
 def record_fee_waived(session: Session, booking: Booking, amount: Decimal, note: str, actor: str | None) -> None:
-    session.add(CreditEntry(client_id=booking.client_id, booking_id=booking.id, kind="fee_waived", credits=0,
-                            amount=-amount, note=note, actor=actor))
+    session.add(
+        CreditEntry(
+            client_id=booking.client_id,
+            booking_id=booking.id,
+            kind="fee_waived",
+            credits=0,
+            amount=-amount,
+            note=note,
+            actor=actor,
+        )
+    )
 
 
-def _open_pack(session: Session, client_id: int, *, name: str, kind: str, credits: int | None,
-               valid_days: int | None, class_type_id: int | None, package_id: int | None, source: str,
-               actor: str | None) -> ClientPackage:
+def _open_pack(
+    session: Session,
+    client_id: int,
+    *,
+    name: str,
+    kind: str,
+    credits: int | None,
+    valid_days: int | None,
+    class_type_id: int | None,
+    package_id: int | None,
+    source: str,
+    actor: str | None,
+) -> ClientPackage:
     if credits is not None and credits <= 0:
         raise InvalidRequest("a grant must be at least one credit")
     if valid_days is not None and valid_days <= 0:
@@ -154,29 +208,57 @@ def _open_pack(session: Session, client_id: int, *, name: str, kind: str, credit
         raise NotFound("client", client_id)
     now = clock.now()
     pack = ClientPackage(
-        studio_id=client.studio_id, client_id=client_id, package_id=package_id, name=name, kind=kind, unlimited=credits is None,
-        class_type_id=class_type_id, starts_at=now,
-        expires_at=now + timedelta(days=valid_days) if valid_days else None, source=source,
+        studio_id=client.studio_id,
+        client_id=client_id,
+        package_id=package_id,
+        name=name,
+        kind=kind,
+        unlimited=credits is None,
+        class_type_id=class_type_id,
+        starts_at=now,
+        expires_at=now + timedelta(days=valid_days) if valid_days else None,
+        source=source,
     )
     session.add(pack)
     session.flush()
     if credits is not None:
-        session.add(CreditEntry(studio_id=client.studio_id, client_id=client_id, client_package_id=pack.id,
-                                kind="grant", credits=credits, note=name, actor=actor))
+        session.add(
+            CreditEntry(
+                studio_id=client.studio_id,
+                client_id=client_id,
+                client_package_id=pack.id,
+                kind="grant",
+                credits=credits,
+                note=name,
+                actor=actor,
+            )
+        )
     return pack
 
 
-def add_package(session: Session, client_id: int, package: Package, *, source: str, actor: str | None = None) -> ClientPackage:
+def add_package(
+    session: Session, client_id: int, package: Package, *, source: str, actor: str | None = None
+) -> ClientPackage:
     """Give a client one of the studio's packages (joins the caller's transaction)."""
     credits = None if package.kind == "membership" or package.credits is None else package.credits
-    return _open_pack(session, client_id, name=package.name, kind=package.kind, credits=credits,
-                      valid_days=package.valid_days, class_type_id=package.class_type_id,
-                      package_id=package.id, source=source, actor=actor)
+    return _open_pack(
+        session,
+        client_id,
+        name=package.name,
+        kind=package.kind,
+        credits=credits,
+        valid_days=package.valid_days,
+        class_type_id=package.class_type_id,
+        package_id=package.id,
+        source=source,
+        actor=actor,
+    )
 
 
 @use_case
-def grant_package(session: Session, client_id: int, package_id: int, *, source: str = "admin",
-                  actor: str | None = None) -> ClientPackage:
+def grant_package(
+    session: Session, client_id: int, package_id: int, *, source: str = "admin", actor: str | None = None
+) -> ClientPackage:
     """Use case: grant a studio package to a client; the caller commits."""
     package = session.get(Package, package_id)
     if package is None:
@@ -186,11 +268,30 @@ def grant_package(session: Session, client_id: int, package_id: int, *, source: 
 
 
 @use_case
-def grant_credits(session: Session, client_id: int, credits: int, *, reason: str, valid_days: int | None = None,
-                  class_type_id: int | None = None, actor: str | None = None, source: str = "admin") -> ClientPackage:
+def grant_credits(
+    session: Session,
+    client_id: int,
+    credits: int,
+    *,
+    reason: str,
+    valid_days: int | None = None,
+    class_type_id: int | None = None,
+    actor: str | None = None,
+    source: str = "admin",
+) -> ClientPackage:
     """Use case: grant loose credits (goodwill, an intro offer's sessions); the caller commits."""
-    pack = _open_pack(session, client_id, name=reason, kind="grant", credits=credits, valid_days=valid_days,
-                      class_type_id=class_type_id, package_id=None, source=source, actor=actor)
+    pack = _open_pack(
+        session,
+        client_id,
+        name=reason,
+        kind="grant",
+        credits=credits,
+        valid_days=valid_days,
+        class_type_id=class_type_id,
+        package_id=None,
+        source=source,
+        actor=actor,
+    )
     return pack
 
 
@@ -211,10 +312,23 @@ def expire_packs(session: Session, at: datetime | None = None) -> int:
     rows = session.execute(
         select(ClientPackage, totals.c.left)
         .join(totals, totals.c.client_package_id == ClientPackage.id)
-        .where(ClientPackage.expires_at.is_not(None), ClientPackage.expires_at <= at, totals.c.left > 0,
-               or_(ClientPackage.unlimited.is_(False), ClientPackage.unlimited.is_(None)))
+        .where(
+            ClientPackage.expires_at.is_not(None),
+            ClientPackage.expires_at <= at,
+            totals.c.left > 0,
+            or_(ClientPackage.unlimited.is_(False), ClientPackage.unlimited.is_(None)),
+        )
     ).all()
     for pack, left in rows:
-        session.add(CreditEntry(studio_id=pack.studio_id, client_id=pack.client_id, client_package_id=pack.id,
-                                kind="expire", credits=-int(left), note=f"{pack.name} expired", actor="system"))
+        session.add(
+            CreditEntry(
+                studio_id=pack.studio_id,
+                client_id=pack.client_id,
+                client_package_id=pack.id,
+                kind="expire",
+                credits=-int(left),
+                note=f"{pack.name} expired",
+                actor="system",
+            )
+        )
     return len(rows)

@@ -3,6 +3,7 @@
 The core raises these; the bot and the admin turn them into sentences or status codes.
 Each carries the facts a reply needs (``ClassFull.waitlist_size`` and so on).
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -4,12 +4,14 @@ The booking core decides and ``record``s events; handlers subscribed in the comp
 root (``app.bootstrap``) turn them into outbox rows, conversation expectations and fee
 links inside the same transaction. Events are frozen dataclasses naming rows by id.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -104,8 +106,15 @@ class FeeCharged:
 
 
 Event = (
-    WaitlistOffered | WaitlistEnrolled | WaitlistSkipped | OfferExpired | SpotGone | PenaltyWaived | SessionCancelled
-    | SessionMoved | FeeCharged
+    WaitlistOffered
+    | WaitlistEnrolled
+    | WaitlistSkipped
+    | OfferExpired
+    | SpotGone
+    | PenaltyWaived
+    | SessionCancelled
+    | SessionMoved
+    | FeeCharged
 )
 
 Handler = Callable[[Session, Any], None]

@@ -2,6 +2,7 @@
 
 Read-only; ``funnel`` is pure.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -13,8 +14,15 @@ from sqlalchemy.orm import Session
 from app.booking.leads import STAGES
 from app.models import Lead
 
-STAGE_LABELS = {"new": "New", "paid": "Paid", "preferences": "Preferences in", "matched": "Matched",
-                "booked": "Booked", "attended": "First session attended", "converted": "Converted"}
+STAGE_LABELS = {
+    "new": "New",
+    "paid": "Paid",
+    "preferences": "Preferences in",
+    "matched": "Matched",
+    "booked": "Booked",
+    "attended": "First session attended",
+    "converted": "Converted",
+}
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,13 @@ through a recorded event (``app.booking.events``: ``LeadPaid``, ``OwnersAsked``,
 Working-hours maths is in ``app.booking.working_hours``, the board's figures in
 ``app.booking.lead_board``.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Sequence
+from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
@@ -83,8 +85,15 @@ def create_lead(session: Session, offer: IntroOffer, form: LeadForm) -> Lead:
         raise InvalidRequest("a lead needs a name")
     if not offer.active:
         raise InvalidRequest(f"{offer.name} is no longer offered")
-    lead = Lead(name=form.name.strip(), phone=form.phone, email=(form.email or None), goals=(form.goals or None),
-                intro_offer_id=offer.id, status="new", preferences={})
+    lead = Lead(
+        name=form.name.strip(),
+        phone=form.phone,
+        email=(form.email or None),
+        goals=(form.goals or None),
+        intro_offer_id=offer.id,
+        status="new",
+        preferences={},
+    )
     client = session.scalars(select(Client).where(Client.phone == form.phone)).first()
     if client is not None:
         lead.client_id = client.id
@@ -131,8 +140,18 @@ def lead_paid(session: Session, lead_id: int, *, paid_at: datetime) -> None:
     if lead.status == "new":
         lead.status = "paid"
     # the ledger primitive, so the grant is the intro kind and source, for the offer's class type only
-    credits._open_pack(session, client.id, name=offer.name, kind="intro", credits=offer.sessions, valid_days=None,
-                       class_type_id=offer.class_type_id, package_id=None, source="intro", actor="payment")
+    credits._open_pack(
+        session,
+        client.id,
+        name=offer.name,
+        kind="intro",
+        credits=offer.sessions,
+        valid_days=None,
+        class_type_id=offer.class_type_id,
+        package_id=None,
+        source="intro",
+        actor="payment",
+    )
     record(session, [LeadPaid(lead.id, client.id)])
     session.flush()
 
@@ -155,8 +174,9 @@ class MatchRefused(BookingError):
 
 def awaiting_preferences(session: Session, phone: str) -> Lead | None:
     """The paid lead of this phone still telling us what suits them."""
-    return session.scalars(select(Lead).where(Lead.phone == phone, Lead.status == "paid")
-                           .order_by(Lead.paid_at.desc(), Lead.id.desc())).first()
+    return session.scalars(
+        select(Lead).where(Lead.phone == phone, Lead.status == "paid").order_by(Lead.paid_at.desc(), Lead.id.desc())
+    ).first()
 
 
 @use_case
@@ -187,21 +207,25 @@ def preferences_in(session: Session, lead_id: int, prefs: dict[str, Any]) -> Lea
 
 
 def _excluded_staff(session: Session, lead: Lead) -> set[int]:
-    return set(session.scalars(select(BookingRequest.staff_id).where(
-        BookingRequest.lead_id == lead.id, BookingRequest.status.in_(("declined", "expired")))).all())
+    return set(
+        session.scalars(
+            select(BookingRequest.staff_id).where(
+                BookingRequest.lead_id == lead.id, BookingRequest.status.in_(("declined", "expired"))
+            )
+        ).all()
+    )
 
 
 def _ranked(session: Session, lead: Lead, offer: IntroOffer) -> list[dict[str, Any]]:
     """The top instructors and times for the lead, leaving out those who declined or let it lapse."""
-    found = matching.top_matches(session, offer.class_type_id, lead.preferences or {}, lead.goals,
-                                 exclude_staff=_excluded_staff(session, lead))
-    return [{"staff_id": c.staff_id, "location_id": c.location_id, "starts_at": c.starts_at.isoformat()}
-            for c in found]
+    found = matching.top_matches(
+        session, offer.class_type_id, lead.preferences or {}, lead.goals, exclude_staff=_excluded_staff(session, lead)
+    )
+    return [{"staff_id": c.staff_id, "location_id": c.location_id, "starts_at": c.starts_at.isoformat()} for c in found]
 
 
 @use_case
-def ask_owners(session: Session, lead: Lead, because: str | None = None,
-               request_id: int | None = None) -> LeadMatch:
+def ask_owners(session: Session, lead: Lead, because: str | None = None, request_id: int | None = None) -> LeadMatch:
     """A new numbered question to owners and managers (``OwnersAsked``; see it for ``because``).
 
     Any earlier open question about this lead is closed: "2" always means the newest list.
@@ -218,8 +242,9 @@ def ask_owners(session: Session, lead: Lead, because: str | None = None,
 
 def open_match(session: Session, lead_id: int) -> LeadMatch | None:
     """The lead's open question (the newest, should there be several)."""
-    return session.scalars(select(LeadMatch).where(LeadMatch.lead_id == lead_id, LeadMatch.status == "open")
-                           .order_by(LeadMatch.id.desc())).first()
+    return session.scalars(
+        select(LeadMatch).where(LeadMatch.lead_id == lead_id, LeadMatch.status == "open").order_by(LeadMatch.id.desc())
+    ).first()
 
 
 def options_for(session: Session, lead: Lead) -> list[dict[str, Any]]:
@@ -238,14 +263,18 @@ def options_for(session: Session, lead: Lead) -> list[dict[str, Any]]:
 
 def open_question(session: Session, lead_name: str | None = None) -> LeadMatch | None:
     """The newest open match question, or the newest one about the lead named ``lead_name``."""
-    rows = session.execute(select(LeadMatch, Lead).join(Lead, Lead.id == LeadMatch.lead_id)
-                           .where(LeadMatch.status == "open", Lead.status.in_(OPEN_FOR_MATCHING))
-                           .order_by(LeadMatch.created_at.desc(), LeadMatch.id.desc())).all()
+    rows = session.execute(
+        select(LeadMatch, Lead)
+        .join(Lead, Lead.id == LeadMatch.lead_id)
+        .where(LeadMatch.status == "open", Lead.status.in_(OPEN_FOR_MATCHING))
+        .order_by(LeadMatch.created_at.desc(), LeadMatch.id.desc())
+    ).all()
     if lead_name is None:
         return rows[0][0] if rows else None
     names = {m.id: lead.name for m, lead in rows}
-    best = process.extractOne(lead_name.lower(), {k: v.lower() for k, v in names.items()}, scorer=fuzz.WRatio,
-                              score_cutoff=80)
+    best = process.extractOne(
+        lead_name.lower(), {k: v.lower() for k, v in names.items()}, scorer=fuzz.WRatio, score_cutoff=80
+    )
     if best is None:
         return None
     return next(m for m, _ in rows if m.id == best[2])
@@ -261,13 +290,26 @@ def choose_option(session: Session, match_id: int, number: int, *, actor: str) -
         raise MatchRefused("range", str(len(match.options)))
     option = match.options[number - 1]
     lead = session.get(Lead, match.lead_id)
-    return propose(session, lead, option["staff_id"], option["location_id"],
-                   [datetime.fromisoformat(option["starts_at"])], actor=actor)
+    return propose(
+        session,
+        lead,
+        option["staff_id"],
+        option["location_id"],
+        [datetime.fromisoformat(option["starts_at"])],
+        actor=actor,
+    )
 
 
 @use_case
-def choose_slot(session: Session, lead_id: int, staff_id: int, starts: Sequence[datetime], *, actor: str,
-                location_id: int | None = None) -> BookingRequest:
+def choose_slot(
+    session: Session,
+    lead_id: int,
+    staff_id: int,
+    starts: Sequence[datetime],
+    *,
+    actor: str,
+    location_id: int | None = None,
+) -> BookingRequest:
     """The owner named an instructor and a time ("Tom thu 8am")."""
     lead = session.get(Lead, lead_id)
     if lead is None:
@@ -277,16 +319,26 @@ def choose_slot(session: Session, lead_id: int, staff_id: int, starts: Sequence[
     return propose(session, lead, staff_id, location_id, starts, actor=actor)
 
 
-def _free_at(session: Session, class_type_id: int, staff_id: int, location_id: int | None,
-             starts: Sequence[datetime]) -> tuple[datetime, int] | None:
+def _free_at(
+    session: Session, class_type_id: int, staff_id: int, location_id: int | None, starts: Sequence[datetime]
+) -> tuple[datetime, int] | None:
     """The first of ``starts`` (alternative readings of one time) at which the instructor is free."""
     class_type = session.get(ClassType, class_type_id)
-    taken = set(session.execute(select(BookingRequest.staff_id, BookingRequest.proposed_start).where(
-        BookingRequest.status == "proposed")).all())
+    taken = set(
+        session.execute(
+            select(BookingRequest.staff_id, BookingRequest.proposed_start).where(BookingRequest.status == "proposed")
+        ).all()
+    )
     for at in starts:
         at = at.astimezone(UTC)
-        slots = free_slots(session, class_type_id, start=at, end=at + timedelta(minutes=class_type.duration_min),
-                           staff_id=staff_id, step_minutes=15)
+        slots = free_slots(
+            session,
+            class_type_id,
+            start=at,
+            end=at + timedelta(minutes=class_type.duration_min),
+            staff_id=staff_id,
+            step_minutes=15,
+        )
         for slot in sorted(slots, key=lambda s: s.location_id != location_id):
             if slot.starts_at == at and (staff_id, at) not in taken:
                 return at, slot.location_id
@@ -294,8 +346,9 @@ def _free_at(session: Session, class_type_id: int, staff_id: int, location_id: i
 
 
 @use_case
-def propose(session: Session, lead: Lead, staff_id: int, location_id: int | None, starts: Sequence[datetime], *,
-            actor: str) -> BookingRequest:
+def propose(
+    session: Session, lead: Lead, staff_id: int, location_id: int | None, starts: Sequence[datetime], *, actor: str
+) -> BookingRequest:
     """Ask the instructor to take the lead at a free time (``InstructorAsked``).
 
     Raises ``MatchRefused``: ``already_matched`` when the lead is not waiting for a match,
@@ -315,11 +368,18 @@ def propose(session: Session, lead: Lead, staff_id: int, location_id: int | None
     at, location_id = found
     now = clock.now()
     policy = load_policy(session)
-    request = BookingRequest(client_id=lead.client_id, class_type_id=offer.class_type_id, staff_id=staff_id,
-                             location_id=location_id, lead_id=lead.id, preferences=dict(lead.preferences or {}),
-                             proposed_start=at, status="proposed", notes=f"proposed by {actor}",
-                             respond_by=add_working_hours(now, reply_hours_of(policy), _studio(session).timezone,
-                                                          day_of(policy)))
+    request = BookingRequest(
+        client_id=lead.client_id,
+        class_type_id=offer.class_type_id,
+        staff_id=staff_id,
+        location_id=location_id,
+        lead_id=lead.id,
+        preferences=dict(lead.preferences or {}),
+        proposed_start=at,
+        status="proposed",
+        notes=f"proposed by {actor}",
+        respond_by=add_working_hours(now, reply_hours_of(policy), _studio(session).timezone, day_of(policy)),
+    )
     session.add(request)
     lead.status, lead.staff_id, lead.matched_at = "matched", staff_id, now
     for match in session.scalars(select(LeadMatch).where(LeadMatch.lead_id == lead.id, LeadMatch.status == "open")):
@@ -334,9 +394,17 @@ def propose(session: Session, lead: Lead, staff_id: int, location_id: int | None
 
 def pending_requests(session: Session, staff_id: int) -> list[BookingRequest]:
     """Requests waiting for this instructor's Y/N, oldest first (a bare Y answers the first)."""
-    return list(session.scalars(select(BookingRequest).where(
-        BookingRequest.staff_id == staff_id, BookingRequest.status == "proposed", BookingRequest.lead_id.is_not(None))
-        .order_by(BookingRequest.created_at, BookingRequest.id)))
+    return list(
+        session.scalars(
+            select(BookingRequest)
+            .where(
+                BookingRequest.staff_id == staff_id,
+                BookingRequest.status == "proposed",
+                BookingRequest.lead_id.is_not(None),
+            )
+            .order_by(BookingRequest.created_at, BookingRequest.id)
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -376,8 +444,16 @@ def answer_request(session: Session, request_id: int, accept: bool, *, actor: st
         # its own savepoint: nested in this use case, book_appointment would join it, and a
         # refusal must undo only the booking, so the request can still go back to the owners
         with session.begin_nested():
-            booking = book_appointment(session, request.client_id, request.class_type_id, staff.id, location.id, at,
-                                       source="intro", actor=actor)
+            booking = book_appointment(
+                session,
+                request.client_id,
+                request.class_type_id,
+                staff.id,
+                location.id,
+                at,
+                source="intro",
+                actor=actor,
+            )
     except BookingError as exc:  # taken meanwhile, outside the window, no credit left
         request.status, request.notes = "cancelled", f"could not book: {exc}"[:1000]
         _back_to_owners(session, lead, "taken", request)
@@ -403,9 +479,13 @@ def _back_to_owners(session: Session, lead: Lead, because: str, request: Booking
 def expire_requests(session: Session) -> int:
     """Instructor requests unanswered past ``respond_by``: the owners get the next options."""
     now = clock.now()
-    due = session.scalars(select(BookingRequest).where(
-        BookingRequest.status == "proposed", BookingRequest.lead_id.is_not(None),
-        BookingRequest.respond_by <= now).with_for_update()).all()
+    due = session.scalars(
+        select(BookingRequest)
+        .where(
+            BookingRequest.status == "proposed", BookingRequest.lead_id.is_not(None), BookingRequest.respond_by <= now
+        )
+        .with_for_update()
+    ).all()
     for request in due:
         request.status = "expired"
         _back_to_owners(session, session.get(Lead, request.lead_id), "expired", request)
@@ -429,11 +509,17 @@ def offer_next_sessions(session: Session) -> int:
     with the same instructor (``NextSessionOffered``). Returns offers made."""
     now = clock.now()
     rows = session.execute(
-        select(Lead, ClassSession).join(BookingRequest, BookingRequest.lead_id == Lead.id)
+        select(Lead, ClassSession)
+        .join(BookingRequest, BookingRequest.lead_id == Lead.id)
         .join(ClassSession, ClassSession.id == BookingRequest.session_id)
         .join(Booking, (Booking.session_id == ClassSession.id) & (Booking.client_id == Lead.client_id))
-        .where(Lead.status == "booked", BookingRequest.status == "booked", Booking.status == "attended",
-               ClassSession.ends_at <= now)).all()
+        .where(
+            Lead.status == "booked",
+            BookingRequest.status == "booked",
+            Booking.status == "attended",
+            ClassSession.ends_at <= now,
+        )
+    ).all()
     for lead, _ in rows:
         lead.status = "attended"
         record(session, [NextSessionOffered(lead.id)])
@@ -443,8 +529,15 @@ def offer_next_sessions(session: Session) -> int:
 @use_case
 def mark_converted(session: Session) -> int:
     """Leads whose client has since taken a package or membership (anything but the intro)."""
-    bought = select(ClientPackage.id).where(ClientPackage.client_id == Lead.client_id, ClientPackage.kind != "intro",
-                                            ClientPackage.created_at >= Lead.paid_at).exists()
+    bought = (
+        select(ClientPackage.id)
+        .where(
+            ClientPackage.client_id == Lead.client_id,
+            ClientPackage.kind != "intro",
+            ClientPackage.created_at >= Lead.paid_at,
+        )
+        .exists()
+    )
     rows = session.scalars(select(Lead).where(Lead.status.in_(("booked", "attended")), bought)).all()
     for lead in rows:
         lead.status = "converted"

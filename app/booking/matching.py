@@ -7,12 +7,13 @@ sessions), then the earliest slot. Each instructor appears once before anyone ap
 twice, so the owner sees a real choice. ``candidates`` reads the free 1:1 slots from the
 database (``appointments.free_slots``: availability minus anything they teach or take).
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -25,8 +26,23 @@ from app.models import ClassSession, Location, Staff
 
 # Words a client uses for a goal, by the specialty that serves it.
 GOAL_WORDS: dict[str, tuple[str, ...]] = {
-    "rehab": ("injury", "injuries", "injured", "back", "knee", "shoulder", "hip", "neck", "pain", "physio",
-              "recovery", "recovering", "surgery", "rehab", "sciatica"),
+    "rehab": (
+        "injury",
+        "injuries",
+        "injured",
+        "back",
+        "knee",
+        "shoulder",
+        "hip",
+        "neck",
+        "pain",
+        "physio",
+        "recovery",
+        "recovering",
+        "surgery",
+        "rehab",
+        "sciatica",
+    ),
     "weight loss": ("weight", "lose", "fat", "slim", "tone", "toning", "diet"),
     "strength": ("strength", "strong", "stronger", "muscle", "lifting", "weights", "power", "build"),
     "mobility": ("mobility", "flexibility", "flexible", "stiff", "stiffness", "posture", "move"),
@@ -105,15 +121,21 @@ def loads(session: Session, staff_ids: Iterable[int], start: datetime, end: date
         return {}
     rows = session.execute(
         select(ClassSession.instructor_id, func.count(ClassSession.id))
-        .where(ClassSession.instructor_id.in_(ids), ClassSession.status == "scheduled",
-               ClassSession.starts_at >= start, ClassSession.starts_at < end)
-        .group_by(ClassSession.instructor_id)).all()
+        .where(
+            ClassSession.instructor_id.in_(ids),
+            ClassSession.status == "scheduled",
+            ClassSession.starts_at >= start,
+            ClassSession.starts_at < end,
+        )
+        .group_by(ClassSession.instructor_id)
+    ).all()
     counts = dict(rows)
     return {i: int(counts.get(i, 0)) for i in ids}
 
 
-def candidates(session: Session, class_type_id: int, prefs: dict, *, exclude_staff: Iterable[int] = (),
-               strict: bool = True) -> list[Candidate]:
+def candidates(
+    session: Session, class_type_id: int, prefs: dict, *, exclude_staff: Iterable[int] = (), strict: bool = True
+) -> list[Candidate]:
     """Free slots of active instructors in the booking window that fit ``prefs``.
 
     ``strict=False`` drops the day/time fit (still the chosen location), for when no slot fits.
@@ -136,12 +158,28 @@ def candidates(session: Session, class_type_id: int, prefs: dict, *, exclude_sta
             continue
         fitting.append(slot)
     load = loads(session, {s.staff_id for s in fitting}, now, end)
-    return [Candidate(s.staff_id, staff[s.staff_id].name, tuple(staff[s.staff_id].specialties or ()), s.location_id,
-                      s.starts_at, load.get(s.staff_id, 0)) for s in fitting]
+    return [
+        Candidate(
+            s.staff_id,
+            staff[s.staff_id].name,
+            tuple(staff[s.staff_id].specialties or ()),
+            s.location_id,
+            s.starts_at,
+            load.get(s.staff_id, 0),
+        )
+        for s in fitting
+    ]
 
 
-def top_matches(session: Session, class_type_id: int, prefs: dict, goals: str | None, *,
-                exclude_staff: Iterable[int] = (), limit: int = 3) -> list[Candidate]:
+def top_matches(
+    session: Session,
+    class_type_id: int,
+    prefs: dict,
+    goals: str | None,
+    *,
+    exclude_staff: Iterable[int] = (),
+    limit: int = 3,
+) -> list[Candidate]:
     """The owner's options; when nothing fits the days and times, the best at that location."""
     found = candidates(session, class_type_id, prefs, exclude_staff=exclude_staff)
     if not found:

@@ -1,4 +1,5 @@
 """The studio's rules, and the arithmetic that applies them to one booking."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,9 +27,16 @@ def load_policy(session: Session) -> Policy:
         cache["policy"] = policy
         return policy
     return Policy(
-        booking_window_days=14, cancel_window_hours=12, late_cancel="forfeit_credit",
-        late_cancel_fee=Decimal("0"), no_show="forfeit_credit", no_show_fee=Decimal("0"),
-        waitlist_mode="offer", waitlist_offer_minutes=30, fill_to_forgive=False, reminder_hours=[24, 2],
+        booking_window_days=14,
+        cancel_window_hours=12,
+        late_cancel="forfeit_credit",
+        late_cancel_fee=Decimal("0"),
+        no_show="forfeit_credit",
+        no_show_fee=Decimal("0"),
+        waitlist_mode="offer",
+        waitlist_offer_minutes=30,
+        fill_to_forgive=False,
+        reminder_hours=[24, 2],
     )
 
 
@@ -47,8 +55,9 @@ def free_cancel_deadline(policy: Policy, class_session: ClassSession) -> datetim
     return class_session.starts_at - timedelta(hours=policy.cancel_window_hours)
 
 
-def cancel_terms(policy: Policy, class_session: ClassSession, credits_spent: int, now: datetime, *,
-                 booked_at: datetime | None = None) -> CancelTerms:
+def cancel_terms(
+    policy: Policy, class_session: ClassSession, credits_spent: int, now: datetime, *, booked_at: datetime | None = None
+) -> CancelTerms:
     """``booked_at``: a booking made before the studio moved the class may be cancelled
     free until it starts (the client did not choose the new time)."""
     deadline = free_cancel_deadline(policy, class_session)

@@ -5,9 +5,10 @@ time are combined in the location's zone and only then converted to UTC. A wall 
 that does not exist (inside a spring-forward gap) moves on by the gap, as zoneinfo's
 ``fold=0`` does; an ambiguous one (autumn) takes the first occurrence.
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from app.models import WEEKDAYS, ClassSession, ClassType, Location, Schedule, St
 def local_instant(day: date, wall, tz: str) -> datetime:
     """``wall`` o'clock on ``day`` in ``tz``, as an aware UTC instant."""
     local = datetime.combine(day, wall).replace(tzinfo=ZoneInfo(tz))
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
 @use_case
@@ -41,8 +42,13 @@ def generate_sessions(session: Session, *, days: int | None = None) -> int:
             continue
         tz = location.timezone
         today = now.astimezone(ZoneInfo(tz)).date()
-        existing = set(session.scalars(select(ClassSession.occurs_on).where(
-            ClassSession.schedule_id == schedule.id, ClassSession.occurs_on >= today)).all())
+        existing = set(
+            session.scalars(
+                select(ClassSession.occurs_on).where(
+                    ClassSession.schedule_id == schedule.id, ClassSession.occurs_on >= today
+                )
+            ).all()
+        )
         weekdays = {WEEKDAYS.index(d) for d in schedule.days}
         duration = timedelta(minutes=schedule.duration_min or class_type.duration_min)
         for offset in range(horizon + 1):
@@ -54,16 +60,26 @@ def generate_sessions(session: Session, *, days: int | None = None) -> int:
             starts_at = local_instant(day, schedule.start_time, tz)
             if starts_at <= now:
                 continue
-            session.add(ClassSession(
-                class_type_id=class_type.id, location_id=location.id, instructor_id=schedule.instructor_id,
-                schedule_id=schedule.id, occurs_on=day, kind=class_type.kind, starts_at=starts_at,
-                ends_at=starts_at + duration, capacity=schedule.capacity or class_type.capacity,
-            ))
+            session.add(
+                ClassSession(
+                    class_type_id=class_type.id,
+                    location_id=location.id,
+                    instructor_id=schedule.instructor_id,
+                    schedule_id=schedule.id,
+                    occurs_on=day,
+                    kind=class_type.kind,
+                    starts_at=starts_at,
+                    ends_at=starts_at + duration,
+                    capacity=schedule.capacity or class_type.capacity,
+                )
+            )
             created += 1
     return created
 
 
-def generate_for_studios(db: Database, *, days: int | None = None, studio_key: str | None = None) -> list[tuple[str, int]]:
+def generate_for_studios(
+    db: Database, *, days: int | None = None, studio_key: str | None = None
+) -> list[tuple[str, int]]:
     """Top up every studio's sessions (or one studio's), each in its own scope."""
     with db.unscoped() as s:
         query = select(Studio.id, Studio.key).where(Studio.active.is_(True)).order_by(Studio.id)

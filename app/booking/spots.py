@@ -4,6 +4,7 @@ Capacity is enforced here, under a row lock on the session (``SELECT ... FOR UPD
 on PostgreSQL; SQLite transactions begin IMMEDIATE and so are already serial), and by
 a unique partial index on active bookings per client and session.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -69,12 +70,20 @@ def counts(session: Session, session_ids: list[int]) -> dict[int, tuple[int, int
     """(booked, waiting) for each of ``session_ids``, in two grouped queries."""
     if not session_ids:
         return {}
-    booked = dict(session.execute(select(Booking.session_id, func.count(Booking.id))
-                                  .where(_booked(Booking.session_id), Booking.session_id.in_(session_ids))
-                                  .group_by(Booking.session_id)).all())
-    waiting = dict(session.execute(select(WaitlistEntry.session_id, func.count(WaitlistEntry.id))
-                                   .where(_waiting(WaitlistEntry.session_id), WaitlistEntry.session_id.in_(session_ids))
-                                   .group_by(WaitlistEntry.session_id)).all())
+    booked = dict(
+        session.execute(
+            select(Booking.session_id, func.count(Booking.id))
+            .where(_booked(Booking.session_id), Booking.session_id.in_(session_ids))
+            .group_by(Booking.session_id)
+        ).all()
+    )
+    waiting = dict(
+        session.execute(
+            select(WaitlistEntry.session_id, func.count(WaitlistEntry.id))
+            .where(_waiting(WaitlistEntry.session_id), WaitlistEntry.session_id.in_(session_ids))
+            .group_by(WaitlistEntry.session_id)
+        ).all()
+    )
     return {sid: (booked.get(sid, 0), waiting.get(sid, 0)) for sid in session_ids}
 
 
@@ -94,8 +103,9 @@ def held_offers(session: Session, session_id: int, now: datetime, *, except_clie
     return session.scalar(_held(session_id, now, except_client)) or 0
 
 
-def taken(session: Session, session_id: int, now: datetime, *, count_held: bool = True,
-          except_client: int | None = None) -> int:
+def taken(
+    session: Session, session_id: int, now: datetime, *, count_held: bool = True, except_client: int | None = None
+) -> int:
     """``booked_count`` plus (with ``count_held``) ``held_offers``, in one query."""
     booked = select(func.count(Booking.id)).where(_booked(session_id)).scalar_subquery()
     if not count_held:
@@ -117,8 +127,7 @@ def active_booking(session: Session, client_id: int, session_id: int) -> Booking
     ).first()
 
 
-def enrol(session: Session, client_id: int, class_session: ClassSession, *, source: str,
-          actor: str | None) -> Booking:
+def enrol(session: Session, client_id: int, class_session: ClassSession, *, source: str, actor: str | None) -> Booking:
     """Book and pay, with no rule checks: the caller holds the session lock and has checked.
 
     Raises ``NoCredits`` before writing anything when the client cannot pay.
@@ -126,8 +135,14 @@ def enrol(session: Session, client_id: int, class_session: ClassSession, *, sour
     class_type = session.get(ClassType, class_session.class_type_id)
     cost = class_type.credits if class_type else 1
     pack = credits.choose_pack(session, client_id, cost, class_session.class_type_id, class_session.starts_at)
-    booking = Booking(client_id=client_id, session_id=class_session.id, status="confirmed", source=source,
-                      client_package_id=pack.pack.id, credits_spent=credits.cost_to(pack, cost))
+    booking = Booking(
+        client_id=client_id,
+        session_id=class_session.id,
+        status="confirmed",
+        source=source,
+        client_package_id=pack.pack.id,
+        credits_spent=credits.cost_to(pack, cost),
+    )
     session.add(booking)
     session.flush()
     credits.record_spend(session, booking, pack, cost, actor)

@@ -7,6 +7,7 @@
 In every mode a client who cannot pay (no credits, expired pack) is skipped with a note
 rather than offered a spot they cannot take.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -131,7 +132,8 @@ def leave(session: Session, client_id: int, session_id: int) -> WaitlistEntry:
 def current_offer(session: Session, client_id: int, session_id: int | None = None) -> WaitlistEntry | None:
     """The client's newest offer, live or lapsed (the caller decides what lapsed means)."""
     query = select(WaitlistEntry).where(
-        WaitlistEntry.client_id == client_id, WaitlistEntry.offered_at.is_not(None),
+        WaitlistEntry.client_id == client_id,
+        WaitlistEntry.offered_at.is_not(None),
         WaitlistEntry.status.in_(("offered", "expired")),
     )
     if session_id is not None:
@@ -140,8 +142,9 @@ def current_offer(session: Session, client_id: int, session_id: int | None = Non
 
 
 @use_case
-def claim(session: Session, client_id: int, session_id: int | None = None, *, source: str = "sms",
-          actor: str | None = None) -> ClaimResult:
+def claim(
+    session: Session, client_id: int, session_id: int | None = None, *, source: str = "sms", actor: str | None = None
+) -> ClaimResult:
     """Use case: the client says YES to an offer. Books them, or says why not. The caller commits.
 
     Raises ``NoOffer``, ``OfferExpired`` (the spot has gone) or, in broadcast mode,
@@ -158,8 +161,9 @@ def claim(session: Session, client_id: int, session_id: int | None = None, *, so
     if offer.status != "offered":
         raise NoOffer()
     policy = load_policy(session)
-    free = class_session.capacity - spots.taken(session, class_session.id, now, except_client=client_id,
-                                                count_held=policy.waitlist_mode != "broadcast")
+    free = class_session.capacity - spots.taken(
+        session, class_session.id, now, except_client=client_id, count_held=policy.waitlist_mode != "broadcast"
+    )
     if free <= 0:
         raise SpotTaken(class_session.id)
     booking = spots.enrol(session, client_id, class_session, source=source, actor=actor)
@@ -276,8 +280,11 @@ def forgive_late_cancel(session: Session, class_session: ClassSession, policy: P
         return []
     late = session.scalars(
         select(Booking)
-        .where(Booking.session_id == class_session.id, Booking.status == "late_cancelled",
-               Booking.penalty_waived.is_(False))
+        .where(
+            Booking.session_id == class_session.id,
+            Booking.status == "late_cancelled",
+            Booking.penalty_waived.is_(False),
+        )
         .order_by(Booking.cancelled_at, Booking.id)
     ).first()
     if late is None:
@@ -291,8 +298,9 @@ def forgive_late_cancel(session: Session, class_session: ClassSession, policy: P
         if row.kind == "forfeit":
             credits.record_refund(session, late, "late cancel forgiven: spot refilled", "fill-to-forgive")
         elif row.amount:
-            credits.record_fee_waived(session, late, row.amount, "late cancel forgiven: spot refilled",
-                                      "fill-to-forgive")
+            credits.record_fee_waived(
+                session, late, row.amount, "late cancel forgiven: spot refilled", "fill-to-forgive"
+            )
     return [PenaltyWaived(late.id, late.client_id, class_session.id)]
 
 

@@ -4,6 +4,7 @@ and the clock that only runs inside it (instructor reply deadlines, owner remind
 Pure functions of instants, a timezone and a window, plus the studio policy's values
 with their defaults (``day_of``, ``match_hours_of``, ``reply_hours_of``).
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
@@ -24,8 +25,10 @@ WorkingDay = tuple[time, time]
 
 def day_of(policy: Policy | None) -> WorkingDay:
     """A policy's working window (local), the default where it sets none."""
-    return ((policy.working_start if policy else None) or DEFAULT_WORKING[0],
-            (policy.working_end if policy else None) or DEFAULT_WORKING[1])
+    return (
+        (policy.working_start if policy else None) or DEFAULT_WORKING[0],
+        (policy.working_end if policy else None) or DEFAULT_WORKING[1],
+    )
 
 
 def match_hours_of(policy: Policy | None) -> int:

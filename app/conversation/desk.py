@@ -6,6 +6,7 @@ error comes back as an ``Outcome`` kind for the dialogue to put into words.
 Anything to tell someone else (waitlist offers, a forwarded question) goes into the
 outbox in the same transaction as the change that caused it.
 """
+
 from __future__ import annotations
 
 import weakref
@@ -93,15 +94,17 @@ class SqlDesk:
         return self._names_cache
 
     def session(self, session_id: int) -> SessionView | None:
-        row = self.db.execute(select(ClassSession, spots.booked_column(), spots.waiting_column())
-                              .where(ClassSession.id == session_id)).first()
+        row = self.db.execute(
+            select(ClassSession, spots.booked_column(), spots.waiting_column()).where(ClassSession.id == session_id)
+        ).first()
         return self._view(*row) if row is not None else None
 
     def find_sessions(self, query: SessionQuery) -> list[SessionView]:
         """Upcoming classes matching ``query``, with their booked and waiting counts: one query."""
         now = clock.now()
         stmt = select(ClassSession, spots.booked_column(), spots.waiting_column()).where(
-            ClassSession.status == "scheduled", ClassSession.starts_at > now, ClassSession.kind == "class")
+            ClassSession.status == "scheduled", ClassSession.starts_at > now, ClassSession.kind == "class"
+        )
         if query.class_type_ids:
             stmt = stmt.where(ClassSession.class_type_id.in_(query.class_type_ids))
         if query.instructor_ids:
@@ -122,8 +125,10 @@ class SqlDesk:
     def upcoming_bookings(self) -> list[BookingView]:
         if self.person.client_id is None:
             return []
-        return [BookingView(b.id, self._view(self.db.get(ClassSession, b.session_id)), b.status)
-                for b in booking_svc.upcoming_bookings(self.db, self.person.client_id)]
+        return [
+            BookingView(b.id, self._view(self.db.get(ClassSession, b.session_id)), b.status)
+            for b in booking_svc.upcoming_bookings(self.db, self.person.client_id)
+        ]
 
     def balance(self) -> BalanceView:
         b = credits.balance(self.db, self.person.client_id)
@@ -131,8 +136,10 @@ class SqlDesk:
 
     def packages(self) -> list[PackageView]:
         rows = self.db.scalars(select(Package).where(Package.active.is_(True)).order_by(Package.price))
-        return [PackageView(p.name, p.price, None if p.kind == "membership" else p.credits, p.valid_days, p.id)
-                for p in rows]
+        return [
+            PackageView(p.name, p.price, None if p.kind == "membership" else p.credits, p.valid_days, p.id)
+            for p in rows
+        ]
 
     def buy(self, package_id: int) -> Outcome:
         """A payment link for one of the studio's packages (``app.payments.texting``)."""
@@ -141,8 +148,11 @@ class SqlDesk:
 
     def roster(self, session_id: int) -> list[str]:
         rows = self.db.execute(
-            select(Client.name, Client.phone).join(Booking, Booking.client_id == Client.id)
-            .where(Booking.session_id == session_id, Booking.status.in_(ACTIVE_BOOKING)).order_by(Booking.id))
+            select(Client.name, Client.phone)
+            .join(Booking, Booking.client_id == Client.id)
+            .where(Booking.session_id == session_id, Booking.status.in_(ACTIVE_BOOKING))
+            .order_by(Booking.id)
+        )
         return [name or phone for name, phone in rows]
 
     # ------------------------------------------------------------------ acting
@@ -151,8 +161,9 @@ class SqlDesk:
 
     def book(self, session_id: int) -> Outcome:
         try:
-            result = booking_svc.book(self.db, self.person.client_id, session_id, source=self.channel,
-                                      actor=f"client:{self.phone}")
+            result = booking_svc.book(
+                self.db, self.person.client_id, session_id, source=self.channel, actor=f"client:{self.phone}"
+            )
         except e.ClassFull:
             return Outcome(False, "full", {"session": self.session(session_id)})
         except e.NoCredits as exc:
@@ -163,15 +174,27 @@ class SqlDesk:
             return Outcome(False, "window", {"opens_at": exc.opens_at})
         except (e.SessionNotBookable, e.NotFound) as exc:
             return Outcome(False, "not_bookable", {"reason": getattr(exc, "reason", "it isn't on the timetable")})
-        return Outcome(True, "booked", {"session": self.session(session_id),
-                                        "balance": self._balance_view(result.balance),
-                                        "free_until": result.free_cancel_until.astimezone(self.tz)})
+        return Outcome(
+            True,
+            "booked",
+            {
+                "session": self.session(session_id),
+                "balance": self._balance_view(result.balance),
+                "free_until": result.free_cancel_until.astimezone(self.tz),
+            },
+        )
 
     def _terms(self, booking: Booking, terms) -> dict:
         policy = load_policy(self.db)
-        return {"session": self.session(booking.session_id), "late": terms.late, "consequence": terms.consequence,
-                "fee": terms.fee, "hours": policy.cancel_window_hours, "credits_back": terms.credits_back,
-                "spent": booking.credits_spent}
+        return {
+            "session": self.session(booking.session_id),
+            "late": terms.late,
+            "consequence": terms.consequence,
+            "fee": terms.fee,
+            "hours": policy.cancel_window_hours,
+            "credits_back": terms.credits_back,
+            "spent": booking.credits_spent,
+        }
 
     def _mine(self, booking_id: int) -> Booking | None:
         b = self.db.get(Booking, booking_id)
@@ -231,8 +254,9 @@ class SqlDesk:
         offer = waitlist.current_offer(self.db, self.person.client_id, session_id)
         view = self.session(offer.session_id) if offer else None
         try:
-            result = waitlist.claim(self.db, self.person.client_id, session_id, source=self.channel,
-                                    actor=f"client:{self.phone}")
+            result = waitlist.claim(
+                self.db, self.person.client_id, session_id, source=self.channel, actor=f"client:{self.phone}"
+            )
         except e.NoOffer:
             return Outcome(False, "none")
         except e.OfferExpired:
@@ -243,10 +267,15 @@ class SqlDesk:
             return Outcome(False, "no_credits", {"expired": exc.expired})
         policy = load_policy(self.db)
         s = self.db.get(ClassSession, result.booking.session_id)
-        return Outcome(True, "booked", {
-            "session": self.session(s.id),
-            "balance": self._balance_view(credits.balance(self.db, self.person.client_id)),
-            "free_until": free_cancel_deadline(policy, s).astimezone(self.tz)})
+        return Outcome(
+            True,
+            "booked",
+            {
+                "session": self.session(s.id),
+                "balance": self._balance_view(credits.balance(self.db, self.person.client_id)),
+                "free_until": free_cancel_deadline(policy, s).astimezone(self.tz),
+            },
+        )
 
     def decline_offer(self) -> Outcome:
         try:
@@ -290,7 +319,7 @@ class SqlDesk:
 
 
 CATALOG_TTL = timedelta(seconds=30)
-_catalogs: "weakref.WeakKeyDictionary[object, dict[int, tuple[datetime, Catalog]]]" = weakref.WeakKeyDictionary()
+_catalogs: weakref.WeakKeyDictionary[object, dict[int, tuple[datetime, Catalog]]] = weakref.WeakKeyDictionary()
 
 
 def cached_catalog(session: Session, studio_id: int) -> Catalog:
@@ -312,10 +341,17 @@ def forget_catalog(studio_id: int) -> None:
 
 
 def build_catalog(session: Session) -> Catalog:
-    classes = [ClassEntry(ct.id, ct.name, ct.category, tuple(ct.aliases or ()), ct.kind)
-               for ct in session.scalars(select(ClassType).where(ClassType.active.is_(True)))]
-    instructors = [NamedEntry(s.id, s.name) for s in session.scalars(
-        select(Staff).where(Staff.active.is_(True), or_(Staff.role == "instructor", Staff.role == "owner",
-                                                        Staff.role == "manager")))]
+    classes = [
+        ClassEntry(ct.id, ct.name, ct.category, tuple(ct.aliases or ()), ct.kind)
+        for ct in session.scalars(select(ClassType).where(ClassType.active.is_(True)))
+    ]
+    instructors = [
+        NamedEntry(s.id, s.name)
+        for s in session.scalars(
+            select(Staff).where(
+                Staff.active.is_(True), or_(Staff.role == "instructor", Staff.role == "owner", Staff.role == "manager")
+            )
+        )
+    ]
     locations = [NamedEntry(loc.id, loc.name) for loc in session.scalars(select(Location))]
     return Catalog(classes, instructors, locations)

@@ -3,6 +3,7 @@
 ``handle_inbound`` is what the Twilio webhook, the simulator, the terminal chat and the
 admin playground all call, so they all run the same engine.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -53,8 +54,11 @@ class Handled:
 
 def studio_for(db: Database, channel: str, to_addr: str) -> Studio:
     address = to_addr.removeprefix("whatsapp:")
-    by_address = select(Studio).join(InboundAddress, InboundAddress.studio_id == Studio.id).where(
-        InboundAddress.address == address)
+    by_address = (
+        select(Studio)
+        .join(InboundAddress, InboundAddress.studio_id == Studio.id)
+        .where(InboundAddress.address == address)
+    )
     with db.unscoped() as s:
         studio = s.scalars(by_address.where(InboundAddress.channel == channel)).first()
         if studio is None and channel == "whatsapp":  # a studio may use its SMS number on WhatsApp
@@ -74,8 +78,9 @@ def studio_by_id(db: Database, studio_id: int) -> Studio:
         return studio
 
 
-def handle_inbound(db: Database, msg: Inbound, *, llm: LlmParser | None = None, defer: bool = False,
-                   studio_id: int | None = None) -> Handled:
+def handle_inbound(
+    db: Database, msg: Inbound, *, llm: LlmParser | None = None, defer: bool = False, studio_id: int | None = None
+) -> Handled:
     """Raises ``UnknownStudio`` or ``InvalidPhone`` before writing anything.
 
     With ``llm``, a message the rules can't read is sent to the model. With ``defer``
@@ -101,7 +106,8 @@ def complete_deferred(db: Database, studio_id: int, sid: str, llm: LlmParser | N
     studio = studio_by_id(db, studio_id)
     with db.studio(studio_id) as session:
         phone, channel = session.execute(
-            select(Message.phone, Message.channel).where(Message.provider_sid == sid, Message.direction == "in")).one()
+            select(Message.phone, Message.channel).where(Message.provider_sid == sid, Message.direction == "in")
+        ).one()
         lock_conversation(session, studio_id, phone, channel)
         logged = session.scalars(select(Message).where(Message.provider_sid == sid, Message.direction == "in")).one()
         if logged.reply:  # done already (a retried job)
@@ -113,8 +119,16 @@ def complete_deferred(db: Database, studio_id: int, sid: str, llm: LlmParser | N
         turn, client_id = _turn(session, studio, logged.phone, msg, conv, now, llm, defer=False)
         _finish(session, conv, logged, msg, turn, now, logged.phone, client_id)
         for n, reply in enumerate(turn.replies):
-            enqueue(session, dedupe_key=f"reply:{sid}:{n}", kind="reply", to_addr=msg.from_addr, body=reply,
-                    channel=msg.channel, client_id=conv.client_id, from_addr=msg.to_addr)
+            enqueue(
+                session,
+                dedupe_key=f"reply:{sid}:{n}",
+                kind="reply",
+                to_addr=msg.from_addr,
+                body=reply,
+                channel=msg.channel,
+                client_id=conv.client_id,
+                from_addr=msg.to_addr,
+            )
         return turn.replies
 
 
@@ -122,24 +136,33 @@ class _Deferred(Exception):
     """The rules could not read the message and the LLM may not be called in-request."""
 
 
-def _handle(session: Session, studio: Studio, phone: str, msg: Inbound, llm: LlmParser | None,
-            defer: bool) -> Handled:
+def _handle(session: Session, studio: Studio, phone: str, msg: Inbound, llm: LlmParser | None, defer: bool) -> Handled:
     """The turn, in the caller's one transaction (committed when ``handle_inbound``'s block ends).
 
     The inbound row, the replies and the conversation's new state are written at the end,
     in one flush: a turn that fails leaves nothing, and Twilio's retry runs it afresh.
     """
-    logged = session.scalars(
-        select(Message).where(Message.provider_sid == msg.sid, Message.direction == "in")
-    ).first()
+    logged = session.scalars(select(Message).where(Message.provider_sid == msg.sid, Message.direction == "in")).first()
     if logged is not None:
         conv = session.get(Conversation, logged.conversation_id) if logged.conversation_id else None
-        return Handled(studio.id, [r for r in (logged.reply or "").split(SEPARATOR) if r], duplicate=True,
-                       state=conv.state if conv else "idle")
+        return Handled(
+            studio.id,
+            [r for r in (logged.reply or "").split(SEPARATOR) if r],
+            duplicate=True,
+            state=conv.state if conv else "idle",
+        )
     now = clock.now()
     conv = _conversation(session, phone, msg.channel)
-    logged = Message(direction="in", channel=msg.channel, phone=phone, from_addr=msg.from_addr, to_addr=msg.to_addr,
-                     body=msg.body, provider_sid=msg.sid, created_at=now)
+    logged = Message(
+        direction="in",
+        channel=msg.channel,
+        phone=phone,
+        from_addr=msg.from_addr,
+        to_addr=msg.to_addr,
+        body=msg.body,
+        provider_sid=msg.sid,
+        created_at=now,
+    )
     _touch_client(session, phone, msg, now)
     session.info[WRITTEN] = []
     try:
@@ -163,8 +186,16 @@ def _save(session: Session, conv: Conversation, messages: list[Message]) -> None
     session.flush()
 
 
-def _finish(session: Session, conv: Conversation, logged: Message, msg: Inbound, turn: Turn, now: datetime,
-            phone: str, client_id: int | None) -> None:
+def _finish(
+    session: Session,
+    conv: Conversation,
+    logged: Message,
+    msg: Inbound,
+    turn: Turn,
+    now: datetime,
+    phone: str,
+    client_id: int | None,
+) -> None:
     """Persist the conversation's new state and log the message with its replies (the caller commits)."""
     conv.state = turn.state.value
     conv.context = turn.context
@@ -174,8 +205,19 @@ def _finish(session: Session, conv: Conversation, logged: Message, msg: Inbound,
     conv.client_id = client_id
     logged.client_id = client_id
     logged.reply = SEPARATOR.join(turn.replies) or SEPARATOR  # answered, even with nothing: "" means waiting
-    replies = [Message(client_id=client_id, direction="out", channel=msg.channel, phone=phone, from_addr=msg.to_addr,
-                       to_addr=msg.from_addr, body=reply, created_at=now) for reply in turn.replies]
+    replies = [
+        Message(
+            client_id=client_id,
+            direction="out",
+            channel=msg.channel,
+            phone=phone,
+            from_addr=msg.to_addr,
+            to_addr=msg.from_addr,
+            body=reply,
+            created_at=now,
+        )
+        for reply in turn.replies
+    ]
     _save(session, conv, [logged, *replies])
 
 
@@ -195,8 +237,16 @@ def _touch_client(session: Session, phone: str, msg: Inbound, now: datetime) -> 
         client.last_whatsapp_inbound_at = now
 
 
-def _turn(session: Session, studio: Studio, phone: str, msg: Inbound, conv: Conversation, now: datetime,
-          llm: LlmParser | None = None, defer: bool = False) -> tuple[Turn, int | None]:
+def _turn(
+    session: Session,
+    studio: Studio,
+    phone: str,
+    msg: Inbound,
+    conv: Conversation,
+    now: datetime,
+    llm: LlmParser | None = None,
+    defer: bool = False,
+) -> tuple[Turn, int | None]:
     """The dialogue's answer, and the client this phone is by the end of it (it may have registered)."""
     desk = SqlDesk(session, studio, phone, msg.channel)
     words = Words(desk.studio, msg.channel)
@@ -209,16 +259,18 @@ def _turn(session: Session, studio: Studio, phone: str, msg: Inbound, conv: Conv
         if defer:
             raise _Deferred()
         understood = llm.parse(msg.body, ctx, understood) or understood
-    turn = respond(desk, words, state, context, understood, msg.body, button=msg.button_payload,
-                   profile_name=msg.profile_name)
+    turn = respond(
+        desk, words, state, context, understood, msg.body, button=msg.button_payload, profile_name=msg.profile_name
+    )
     resume = turn.context.pop("resume", None)
     if resume:
         again = parse(resume, ctx)
         if again.intent not in ("greeting", "unknown", "thanks"):
             follow = respond(desk, words, State.IDLE.value, {}, again, resume)
             return Turn(turn.replies + follow.replies, follow.state, follow.context), desk.person.client_id
-        return Turn(turn.replies + [words.greeting(desk.person.client_name)], turn.state, turn.context), \
-            desk.person.client_id
+        return Turn(
+            turn.replies + [words.greeting(desk.person.client_name)], turn.state, turn.context
+        ), desk.person.client_id
     return turn, desk.person.client_id
 
 

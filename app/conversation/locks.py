@@ -5,6 +5,7 @@ turn's first statement and released by its commit or rollback (works across web
 processes). SQLite: every transaction begins IMMEDIATE, so the turn already holds the
 database's write lock from its first statement to its commit; nothing more is needed.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import text

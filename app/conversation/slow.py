@@ -9,11 +9,12 @@ once, not at the next due-work tick.
 A hand-off that fails (Redis down, a worker lost, the process restarted) leaves the message
 logged and waiting; the due-work tick answers it with ``answer_deferred``.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
 from sqlalchemy import select
 
@@ -58,8 +59,9 @@ def run_deferred(studio_id: int, sid: str) -> list[str]:
         db.dispose()
 
 
-def make_deferrer(db: Database, llm: LlmParser | None, redis_url: str | None,
-                  deliver: Callable[[int], None] | None = None) -> Callable[[int, str], None]:
+def make_deferrer(
+    db: Database, llm: LlmParser | None, redis_url: str | None, deliver: Callable[[int], None] | None = None
+) -> Callable[[int, str], None]:
     """``defer(studio_id, sid)``: answer a logged message soon, off the request. Never raises.
 
     Call it after the commit that logged the message. The RQ job is unique per message
@@ -78,8 +80,9 @@ def make_deferrer(db: Database, llm: LlmParser | None, redis_url: str | None,
                 send_now(db, studio_id, transport)
 
         job_id = "reply-" + "".join(ch for ch in sid if ch.isalnum())
-        background.submit(f"the deferred reply to {sid}", run_deferred, (studio_id, sid), here, job_id=job_id,
-                          unique=True)
+        background.submit(
+            f"the deferred reply to {sid}", run_deferred, (studio_id, sid), here, job_id=job_id, unique=True
+        )
 
     return defer
 
@@ -96,9 +99,16 @@ def answer_deferred(db: Database, make_llm: Callable[[], LlmParser | None] | Non
     with db.system("slow path: logged messages still waiting for an answer") as s:
         waiting = s.execute(
             select(Message.studio_id, Message.provider_sid)
-            .where(Message.direction == "in", Message.reply == "", Message.provider_sid.is_not(None),
-                   Message.created_at <= now - RETRY_AFTER, Message.created_at > now - GIVE_UP_AFTER)
-            .order_by(Message.created_at).limit(BATCH)).all()
+            .where(
+                Message.direction == "in",
+                Message.reply == "",
+                Message.provider_sid.is_not(None),
+                Message.created_at <= now - RETRY_AFTER,
+                Message.created_at > now - GIVE_UP_AFTER,
+            )
+            .order_by(Message.created_at)
+            .limit(BATCH)
+        ).all()
     if not waiting:
         return 0
     llm = (make_llm or LlmParser.from_env)()  # built only when something is waiting

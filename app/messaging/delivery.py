@@ -6,6 +6,7 @@ its ``valid_until`` is dropped ("starts in 2 hours" is never delivered after the
 and quiet hours move ``send_after`` to the window's end. A row found stuck in 'sending'
 (a worker died mid-send) is not resent blindly: it is marked for staff to check.
 """
+
 from __future__ import annotations
 
 import os
@@ -66,23 +67,27 @@ def quiet_end(now: datetime, tz: str, start: time, end: time) -> datetime:
 def _claim(session: Session, row_id: int, now: datetime) -> bool:
     """pending -> sending, for exactly one caller; ``sent_at`` records when it was claimed."""
     claimed = session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.status == "pending")
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending")
         .values(status="sending", attempts=OutboxMessage.attempts + 1, sent_at=now)
     ).rowcount
     session.commit()
     return claimed == 1
 
 
-def deliver_studio(session: Session, transport: Transport, *, status_callback: str | None = None,
-                   limit: int = 200) -> list[int]:
+def deliver_studio(
+    session: Session, transport: Transport, *, status_callback: str | None = None, limit: int = 200
+) -> list[int]:
     """Send every due row of the session's studio; return the ids sent. Commits per row."""
     now = clock.now()
     studio = session.get(Studio, session.info["frontdesk.studio_id"])
     policy = session.scalars(select(Policy)).first()
     _release_stuck(session, now)
     due = session.scalars(
-        select(OutboxMessage.id).where(OutboxMessage.status == "pending", OutboxMessage.send_after <= now)
-        .order_by(OutboxMessage.send_after, OutboxMessage.id).limit(limit)
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "pending", OutboxMessage.send_after <= now)
+        .order_by(OutboxMessage.send_after, OutboxMessage.id)
+        .limit(limit)
     ).all()
     sent: list[int] = []
     for row_id in due:
@@ -102,9 +107,19 @@ def deliver_studio(session: Session, transport: Transport, *, status_callback: s
             continue
         row.status = "sent"
         row.error_code = row.error_message = None
-        session.add(Message(client_id=row.client_id, direction="out", channel=row.channel,
-                            phone=row.to_addr.removeprefix("whatsapp:"), from_addr=row.from_addr or "",
-                            to_addr=row.to_addr, body=row.body, provider_sid=row.provider_sid, created_at=now))
+        session.add(
+            Message(
+                client_id=row.client_id,
+                direction="out",
+                channel=row.channel,
+                phone=row.to_addr.removeprefix("whatsapp:"),
+                from_addr=row.from_addr or "",
+                to_addr=row.to_addr,
+                body=row.body,
+                provider_sid=row.provider_sid,
+                created_at=now,
+            )
+        )
         session.commit()
         sent.append(row_id)
     return sent
@@ -147,8 +162,11 @@ def _hold_back(session: Session, row: OutboxMessage, studio: Studio, policy: Pol
     if client is not None and client.opted_out(row.channel):
         row.status, row.error_message = "skipped", "the client has opted out"
         return True
-    if (row.kind not in PROACTIVE_EXEMPT and policy is not None
-            and in_quiet_hours(now.astimezone(ZoneInfo(studio.timezone)).time(), policy.quiet_start, policy.quiet_end)):
+    if (
+        row.kind not in PROACTIVE_EXEMPT
+        and policy is not None
+        and in_quiet_hours(now.astimezone(ZoneInfo(studio.timezone)).time(), policy.quiet_start, policy.quiet_end)
+    ):
         later = quiet_end(now, studio.timezone, policy.quiet_start, policy.quiet_end)
         if row.valid_until is not None and later >= row.valid_until:
             row.status, row.error_message = "expired", "would only arrive after it stopped mattering (quiet hours)"
@@ -175,9 +193,13 @@ def _failed(session: Session, row: OutboxMessage, failure: SendFailed, now: date
 def _release_stuck(session: Session, now: datetime) -> None:
     """A worker died between claiming and recording: don't guess, flag it for staff."""
     session.execute(
-        update(OutboxMessage).where(OutboxMessage.status == "sending", OutboxMessage.provider_sid.is_(None),
-                                    OutboxMessage.sent_at.is_not(None),
-                                    OutboxMessage.sent_at < now - STUCK_AFTER)
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == "sending",
+            OutboxMessage.provider_sid.is_(None),
+            OutboxMessage.sent_at.is_not(None),
+            OutboxMessage.sent_at < now - STUCK_AFTER,
+        )
         .values(status="unknown", error_message="the sender stopped mid-send; check before resending")
     )
     session.commit()
@@ -186,8 +208,11 @@ def _release_stuck(session: Session, now: datetime) -> None:
 def deliver_all(db: Database, transport: Transport, *, status_callback: str | None = None) -> list[int]:
     """Deliver due rows for every studio, each in its own scope."""
     with db.system("outbox: which studios have texts due") as s:
-        studio_ids = s.scalars(select(OutboxMessage.studio_id).where(
-            OutboxMessage.status == "pending", OutboxMessage.send_after <= clock.now()).distinct()).all()
+        studio_ids = s.scalars(
+            select(OutboxMessage.studio_id)
+            .where(OutboxMessage.status == "pending", OutboxMessage.send_after <= clock.now())
+            .distinct()
+        ).all()
     sent: list[int] = []
     for studio_id in studio_ids:
         with db.studio(studio_id) as session:

@@ -4,6 +4,7 @@
 after commit (see ``app.messaging.delivery``). The unique ``(studio_id, dedupe_key)``
 makes a repeated enqueue a no-op, so a retried use case or job never texts twice.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.models import OutboxMessage
-
 
 WRITTEN = "frontdesk.outbox_written"
 
@@ -40,9 +40,19 @@ def enqueue(
     if existing is not None:
         return existing
     message = OutboxMessage(
-        dedupe_key=dedupe_key, kind=kind, channel=channel, to_addr=to_addr, from_addr=from_addr, body=body,
-        client_id=client_id, staff_id=staff_id, send_after=send_after or clock.now(), valid_until=valid_until,
-        content_sid=content_sid, content_variables=content_variables, status="pending",
+        dedupe_key=dedupe_key,
+        kind=kind,
+        channel=channel,
+        to_addr=to_addr,
+        from_addr=from_addr,
+        body=body,
+        client_id=client_id,
+        staff_id=staff_id,
+        send_after=send_after or clock.now(),
+        valid_until=valid_until,
+        content_sid=content_sid,
+        content_variables=content_variables,
+        status="pending",
     )
     session.add(message)
     session.flush()

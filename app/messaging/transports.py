@@ -3,6 +3,7 @@
 A transport sends one outbox row and returns the provider's message id, or raises
 ``SendFailed`` saying whether trying again could help.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -1,4 +1,5 @@
 """Who a text goes to and from: the one place for the channel and WhatsApp address rules."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -3,6 +3,7 @@
 Each handler runs inside the transaction that recorded the event, so the text commits
 with the change or not at all; dedupe keys name the event, so a replay adds nothing.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -21,14 +22,24 @@ from bot.desk import SessionView
 from bot.dialogue.base import State
 from bot.replies import Words
 
-ClientEvent = (ev.WaitlistOffered | ev.WaitlistEnrolled | ev.WaitlistSkipped | ev.OfferExpired | ev.SpotGone
-               | ev.PenaltyWaived)
+ClientEvent = (
+    ev.WaitlistOffered | ev.WaitlistEnrolled | ev.WaitlistSkipped | ev.OfferExpired | ev.SpotGone | ev.PenaltyWaived
+)
 
 
 def _text(session: Session, client: Client, *, key: str, kind: str, body: str, valid_until=None) -> None:
     channel, to, sender = route(session, client)
-    enqueue(session, dedupe_key=key, kind=kind, to_addr=to, body=body, channel=channel, client_id=client.id,
-            from_addr=sender, valid_until=valid_until)
+    enqueue(
+        session,
+        dedupe_key=key,
+        kind=kind,
+        to_addr=to,
+        body=body,
+        channel=channel,
+        client_id=client.id,
+        from_addr=sender,
+        valid_until=valid_until,
+    )
 
 
 def _about(session: Session, event: ClientEvent) -> tuple[Client, Words, SessionView] | None:
@@ -48,43 +59,74 @@ def waitlist_offered(session: Session, event: ev.WaitlistOffered) -> None:
         return
     client, words, view = about
     body = words.broadcast_offer(view, event.expires_at) if event.broadcast else words.offer(view, event.expires_at)
-    _text(session, client, key=f"offer:entry:{event.entry_id}:{event.expires_at:%Y%m%d%H%M}", kind="waitlist_offer",
-          body=body, valid_until=event.expires_at)
+    _text(
+        session,
+        client,
+        key=f"offer:entry:{event.entry_id}:{event.expires_at:%Y%m%d%H%M}",
+        kind="waitlist_offer",
+        body=body,
+        valid_until=event.expires_at,
+    )
 
 
 def waitlist_enrolled(session: Session, event: ev.WaitlistEnrolled) -> None:
     if about := _about(session, event):
         client, words, view = about
-        _text(session, client, key=f"enrolled:entry:{event.entry_id}", kind="waitlist_enrolled",
-              body=words.waitlist_enrolled(view))
+        _text(
+            session,
+            client,
+            key=f"enrolled:entry:{event.entry_id}",
+            kind="waitlist_enrolled",
+            body=words.waitlist_enrolled(view),
+        )
 
 
 def waitlist_skipped(session: Session, event: ev.WaitlistSkipped) -> None:
     if about := _about(session, event):
         client, words, view = about
-        _text(session, client, key=f"skipped:entry:{event.entry_id}", kind="waitlist_skipped",
-              body=words.skipped(view, event.reason))
+        _text(
+            session,
+            client,
+            key=f"skipped:entry:{event.entry_id}",
+            kind="waitlist_skipped",
+            body=words.skipped(view, event.reason),
+        )
 
 
 def offer_expired(session: Session, event: ev.OfferExpired) -> None:
     if about := _about(session, event):
         client, words, view = about
-        _text(session, client, key=f"lapsed:entry:{event.entry_id}", kind="offer_expired",
-              body=words.offer_lapsed_notice(view))
+        _text(
+            session,
+            client,
+            key=f"lapsed:entry:{event.entry_id}",
+            kind="offer_expired",
+            body=words.offer_lapsed_notice(view),
+        )
 
 
 def spot_gone(session: Session, event: ev.SpotGone) -> None:
     if about := _about(session, event):
         client, words, view = about
-        _text(session, client, key=f"spot_gone:entry:{event.entry_id}:{clock.now():%Y%m%d%H%M%S}", kind="spot_gone",
-              body=words.spot_gone(view))
+        _text(
+            session,
+            client,
+            key=f"spot_gone:entry:{event.entry_id}:{clock.now():%Y%m%d%H%M%S}",
+            kind="spot_gone",
+            body=words.spot_gone(view),
+        )
 
 
 def penalty_waived(session: Session, event: ev.PenaltyWaived) -> None:
     if about := _about(session, event):
         client, words, view = about
-        _text(session, client, key=f"forgiven:booking:{event.booking_id}", kind="late_cancel_forgiven",
-              body=words.forgiven(view))
+        _text(
+            session,
+            client,
+            key=f"forgiven:booking:{event.booking_id}",
+            kind="late_cancel_forgiven",
+            body=words.forgiven(view),
+        )
 
 
 def session_cancelled(session: Session, event: ev.SessionCancelled) -> None:
@@ -100,8 +142,13 @@ def session_cancelled(session: Session, event: ev.SessionCancelled) -> None:
         assert client is not None
         channel, _, _ = route(session, client)
         view = session_view(session, class_session, tz)
-        _text(session, client, key=f"session_cancelled:{class_session.id}:client:{client.id}",
-              kind="session_cancelled", body=Words(studio_view(studio), channel).session_cancelled(view))
+        _text(
+            session,
+            client,
+            key=f"session_cancelled:{class_session.id}:client:{client.id}",
+            kind="session_cancelled",
+            body=Words(studio_view(studio), channel).session_cancelled(view),
+        )
 
 
 def session_moved(session: Session, event: ev.SessionMoved) -> None:
@@ -117,7 +164,8 @@ def session_moved(session: Session, event: ev.SessionMoved) -> None:
     view = session_view(session, class_session, ZoneInfo(studio.timezone))
     now = clock.now()
     told: list[tuple[Booking | WaitlistEntry | None, str]] = [
-        (session.get(Booking, b), "booking") for b in event.booking_ids]
+        (session.get(Booking, b), "booking") for b in event.booking_ids
+    ]
     told += [(session.get(WaitlistEntry, w), "waitlist") for w in event.waitlist_entry_ids]
     for row, what in told:
         assert row is not None
@@ -125,12 +173,19 @@ def session_moved(session: Session, event: ev.SessionMoved) -> None:
         assert client is not None
         channel, _, _ = route(session, client)
         body = Words(local, channel).session_moved(view, event.old_starts_at, waiting=what == "waitlist")
-        _text(session, client, key=f"moved:{class_session.id}:{event.version}:{what}:{row.id}", kind="session_moved",
-              body=body, valid_until=class_session.starts_at)
+        _text(
+            session,
+            client,
+            key=f"moved:{class_session.id}:{event.version}:{what}:{row.id}",
+            kind="session_moved",
+            body=body,
+            valid_until=class_session.starts_at,
+        )
         if what != "booking":
             continue
-        conv = session.scalars(select(Conversation).where(Conversation.phone == client.phone,
-                                                          Conversation.channel == channel)).first()
+        conv = session.scalars(
+            select(Conversation).where(Conversation.phone == client.phone, Conversation.channel == channel)
+        ).first()
         if conv is None:
             conv = Conversation(phone=client.phone, channel=channel, client_id=client.id)
             session.add(conv)

@@ -6,6 +6,7 @@ change or not at all; each dedupe key names the event, so a replay adds nothing.
 clients go where they last talked to us (``addressing.route``); texts to staff go by SMS
 from the studio's number.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -50,13 +51,29 @@ def next_offer_key(lead_id: int) -> str:
 
 def _text_client(session: Session, client: Client, *, key: str, kind: str, body_for: Callable[[Words], str]) -> None:
     channel, to, sender = route(session, client)
-    enqueue(session, dedupe_key=key, kind=kind, to_addr=to, body=body_for(words_for(session, channel)),
-            channel=channel, client_id=client.id, from_addr=sender)
+    enqueue(
+        session,
+        dedupe_key=key,
+        kind=kind,
+        to_addr=to,
+        body=body_for(words_for(session, channel)),
+        channel=channel,
+        client_id=client.id,
+        from_addr=sender,
+    )
 
 
 def _text_staff(session: Session, member: Staff, *, key: str, kind: str, body: str) -> None:
-    enqueue(session, dedupe_key=key, kind=kind, to_addr=member.phone, body=body, channel="sms", staff_id=member.id,
-            from_addr=studio_of(session).sms_number)
+    enqueue(
+        session,
+        dedupe_key=key,
+        kind=kind,
+        to_addr=member.phone,
+        body=body,
+        channel="sms",
+        staff_id=member.id,
+        from_addr=studio_of(session).sms_number,
+    )
 
 
 def _option_line(session: Session, words: Words, option: dict[str, Any]) -> str:
@@ -81,8 +98,13 @@ def lead_paid(session: Session, event: ev.LeadPaid) -> None:
     offer = session.get(IntroOffer, lead.intro_offer_id)
     locations = [loc.name for loc in session.scalars(select(Location).order_by(Location.id))]
     first = (lead.name or "").split(" ")[0] or None
-    _text_client(session, client, key=f"intro:welcome:lead:{lead.id}", kind="intro_welcome",
-                 body_for=lambda w: w.intro_welcome(first, offer.name, locations))
+    _text_client(
+        session,
+        client,
+        key=f"intro:welcome:lead:{lead.id}",
+        kind="intro_welcome",
+        body_for=lambda w: w.intro_welcome(first, offer.name, locations),
+    )
 
 
 def _why_back(session: Session, words: Words, lead: Lead, event: ev.OwnersAsked) -> str | None:
@@ -107,8 +129,9 @@ def owners_asked(session: Session, event: ev.OwnersAsked) -> None:
     reason = _why_back(session, words, lead, event)
     body = words.intro_owner_options(lead.name, location, when, lead.goals, lines, reason)
     for member in reachable_staff(session, MATCHERS):
-        _text_staff(session, member, key=f"intro:options:match:{match.id}:staff:{member.id}", kind="intro_options",
-                    body=body)
+        _text_staff(
+            session, member, key=f"intro:options:match:{match.id}:staff:{member.id}", kind="intro_options", body=body
+        )
 
 
 def instructor_asked(session: Session, event: ev.InstructorAsked) -> None:
@@ -119,9 +142,15 @@ def instructor_asked(session: Session, event: ev.InstructorAsked) -> None:
         return
     lead = session.get(Lead, request.lead_id)
     location = session.get(Location, request.location_id)
-    _text_staff(session, staff, key=f"intro:request:{request.id}", kind="intro_request",
-                body=words_for(session).intro_instructor_request(Words.short_name(lead.name), request.proposed_start,
-                                                                 location.name))
+    _text_staff(
+        session,
+        staff,
+        key=f"intro:request:{request.id}",
+        kind="intro_request",
+        body=words_for(session).intro_instructor_request(
+            Words.short_name(lead.name), request.proposed_start, location.name
+        ),
+    )
 
 
 def intro_booked(session: Session, event: ev.IntroBooked) -> None:
@@ -132,13 +161,18 @@ def intro_booked(session: Session, event: ev.IntroBooked) -> None:
     location = session.get(Location, request.location_id)
     client = session.get(Client, request.client_id)
     at = request.proposed_start
-    _text_client(session, client, key=f"intro:booked:request:{request.id}", kind="intro_booked",
-                 body_for=lambda w: w.intro_client_booked(staff.name, at, location.name, location.address,
-                                                          event.sessions_left))
+    _text_client(
+        session,
+        client,
+        key=f"intro:booked:request:{request.id}",
+        kind="intro_booked",
+        body_for=lambda w: w.intro_client_booked(staff.name, at, location.name, location.address, event.sessions_left),
+    )
     body = words_for(session).intro_owner_booked(staff.name, Words.short_name(lead.name), at, location.name)
     for member in reachable_staff(session, MATCHERS):
-        _text_staff(session, member, key=f"intro:booked:request:{request.id}:staff:{member.id}", kind="intro_booked",
-                    body=body)
+        _text_staff(
+            session, member, key=f"intro:booked:request:{request.id}:staff:{member.id}", kind="intro_booked", body=body
+        )
 
 
 def next_session_offered(session: Session, event: ev.NextSessionOffered) -> None:
@@ -146,8 +180,13 @@ def next_session_offered(session: Session, event: ev.NextSessionOffered) -> None
     lead = session.get(Lead, event.lead_id)
     client = session.get(Client, lead.client_id)
     staff = session.get(Staff, lead.staff_id)
-    _text_client(session, client, key=next_offer_key(lead.id), kind="intro_next",
-                 body_for=lambda w: w.intro_next_offer(staff.name))
+    _text_client(
+        session,
+        client,
+        key=next_offer_key(lead.id),
+        kind="intro_next",
+        body_for=lambda w: w.intro_next_offer(staff.name),
+    )
 
 
 HANDLERS: dict[type, Callable[[Session, Any], None]] = {

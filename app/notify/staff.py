@@ -1,4 +1,5 @@
 """Texts to staff: hand-offs and alerts to the people who run the studio."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -17,9 +18,13 @@ OWNERS = ("owner", "manager")  # who hears about money and the day's figures
 
 def reachable_staff(session: Session, roles: tuple[str, ...] = DESK_ROLES) -> list[Staff]:
     """Active staff in ``roles`` with a phone, oldest first: who is texted about a client."""
-    return list(session.scalars(
-        select(Staff).where(Staff.role.in_(roles), Staff.active.is_(True), Staff.phone.is_not(None))
-        .order_by(Staff.id)))
+    return list(
+        session.scalars(
+            select(Staff)
+            .where(Staff.role.in_(roles), Staff.active.is_(True), Staff.phone.is_not(None))
+            .order_by(Staff.id)
+        )
+    )
 
 
 def forward_to_staff(session: Session, studio: Studio, person: Person, phone: str, text: str) -> bool:
@@ -31,7 +36,14 @@ def forward_to_staff(session: Session, studio: Studio, person: Person, phone: st
     who = person.client_name or "A client"
     stamp = clock.now().strftime("%Y%m%d%H%M%S")
     for member in staff:
-        enqueue(session, dedupe_key=f"handoff:{phone}:{stamp}:staff:{member.id}", kind="handoff",
-                to_addr=member.phone, body=words.staff_forward(who, phone, text), channel="sms",
-                staff_id=member.id, from_addr=studio.sms_number)
+        enqueue(
+            session,
+            dedupe_key=f"handoff:{phone}:{stamp}:staff:{member.id}",
+            kind="handoff",
+            to_addr=member.phone,
+            body=words.staff_forward(who, phone, text),
+            channel="sms",
+            staff_id=member.id,
+            from_addr=studio.sms_number,
+        )
     return True

@@ -1,4 +1,5 @@
 """Read-only views of studio rows, in the shapes the bot's words are written from."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,8 +15,9 @@ from bot.nlu.catalog import Catalog
 
 
 def studio_view(studio: Studio) -> StudioView:
-    return StudioView(studio.name, studio.timezone, studio.currency, studio.date_order, studio.contact_phone,
-                      studio.contact_email)
+    return StudioView(
+        studio.name, studio.timezone, studio.currency, studio.date_order, studio.contact_phone, studio.contact_email
+    )
 
 
 @dataclass(frozen=True)
@@ -28,8 +30,11 @@ class Names:
 
     @classmethod
     def of(cls, catalog: Catalog) -> Names:
-        return cls({c.id: c.name for c in catalog.classes}, {loc.id: loc.name for loc in catalog.locations},
-                   {i.id: i.name for i in catalog.instructors})
+        return cls(
+            {c.id: c.name for c in catalog.classes},
+            {loc.id: loc.name for loc in catalog.locations},
+            {i.id: i.name for i in catalog.instructors},
+        )
 
 
 def _name(session: Session, model: Any, row_id: int, known: dict[int, str]) -> str:
@@ -40,16 +45,31 @@ def _name(session: Session, model: Any, row_id: int, known: dict[int, str]) -> s
     return row.name
 
 
-def session_view(session: Session, s: ClassSession, tz: ZoneInfo, *, booked: int | None = None,
-                 waiting: int | None = None, names: Names | None = None) -> SessionView:
+def session_view(
+    session: Session,
+    s: ClassSession,
+    tz: ZoneInfo,
+    *,
+    booked: int | None = None,
+    waiting: int | None = None,
+    names: Names | None = None,
+) -> SessionView:
     """``s`` as the bot shows it, its start in ``tz``; counts from ``spots`` unless given."""
     names = names or Names()
     if booked is None or waiting is None:
         booked, waiting = spots.counts_of(session, s.id)
-    return SessionView(s.id, _name(session, ClassType, s.class_type_id, names.class_types), s.class_type_id,
-                       s.starts_at.astimezone(tz), _name(session, Location, s.location_id, names.locations),
-                       _name(session, Staff, s.instructor_id, names.staff) if s.instructor_id else None,
-                       s.capacity, booked, waiting, s.status)
+    return SessionView(
+        s.id,
+        _name(session, ClassType, s.class_type_id, names.class_types),
+        s.class_type_id,
+        s.starts_at.astimezone(tz),
+        _name(session, Location, s.location_id, names.locations),
+        _name(session, Staff, s.instructor_id, names.staff) if s.instructor_id else None,
+        s.capacity,
+        booked,
+        waiting,
+        s.status,
+    )
 
 
 def session_view_by_id(session: Session, session_id: int, tz: ZoneInfo) -> SessionView | None:

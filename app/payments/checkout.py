@@ -6,6 +6,7 @@ when there is no ``STRIPE_SECRET_KEY``. A Stripe Checkout URL is several hundred
 too long for a two-segment SMS, and lives 24 hours; the short link stays valid and makes a
 fresh Checkout Session when the last one expired.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -41,8 +42,9 @@ def _studio(session: Session) -> Studio:
     return studio
 
 
-def new_payment(session: Session, *, kind: str, item_name: str, amount: Decimal, base_url_: str | None = None,
-                **refs) -> Payment:
+def new_payment(
+    session: Session, *, kind: str, item_name: str, amount: Decimal, base_url_: str | None = None, **refs
+) -> Payment:
     """A Payment row with its token and short link (joins the caller's transaction)."""
     studio = _studio(session)
     amount = Decimal(amount).quantize(Decimal("0.01"))
@@ -50,9 +52,18 @@ def new_payment(session: Session, *, kind: str, item_name: str, amount: Decimal,
         raise PaymentError("there is nothing to pay")
     settings = current()
     token = _token(studio.id)
-    payment = Payment(studio_id=studio.id, kind=kind, item_name=item_name[:200], amount=amount,
-                      currency=studio.currency, status="open", token=token, attempts=0,
-                      checkout_url=f"{base_url(settings, base_url_)}/pay/{token}", **refs)
+    payment = Payment(
+        studio_id=studio.id,
+        kind=kind,
+        item_name=item_name[:200],
+        amount=amount,
+        currency=studio.currency,
+        status="open",
+        token=token,
+        attempts=0,
+        checkout_url=f"{base_url(settings, base_url_)}/pay/{token}",
+        **refs,
+    )
     if not stripe_enabled(settings):
         payment.stripe_checkout_id = demo_checkout_id(token)
     session.add(payment)
@@ -64,8 +75,14 @@ def demo_checkout_id(token: str) -> str:
     return f"cs_demo_{token}"
 
 
-def start_checkout(session: Session, *, item: Package | IntroOffer, client_id: int | None = None,
-                   lead_id: int | None = None, base_url: str | None = None) -> Payment:
+def start_checkout(
+    session: Session,
+    *,
+    item: Package | IntroOffer,
+    client_id: int | None = None,
+    lead_id: int | None = None,
+    base_url: str | None = None,
+) -> Payment:
     """A Payment row (status 'open', amount and currency from the item and studio) plus a Stripe
     Checkout Session (mode payment, on the studio's connected account with the platform's
     application fee) or, with no STRIPE_SECRET_KEY, a demo checkout link on this server.
@@ -83,8 +100,15 @@ def start_checkout(session: Session, *, item: Package | IntroOffer, client_id: i
         raise PaymentError(f"cannot sell a {type(item).__name__}")
     if client_id is None and lead_id is None:
         raise PaymentError("a payment needs a client or a lead")
-    payment = new_payment(session, item_name=item.name, amount=item.price, base_url_=base_url, client_id=client_id,
-                          lead_id=lead_id, **refs)
+    payment = new_payment(
+        session,
+        item_name=item.name,
+        amount=item.price,
+        base_url_=base_url,
+        client_id=client_id,
+        lead_id=lead_id,
+        **refs,
+    )
     settings = current()
     if stripe_enabled(settings):
         create_stripe_session(session, payment, settings)
@@ -106,9 +130,16 @@ def create_stripe_session(session: Session, payment: Payment, settings: Settings
     base = payment.checkout_url.rsplit("/pay/", 1)[0]
     params = {
         "mode": "payment",
-        "line_items": [{"quantity": 1, "price_data": {
-            "currency": payment.currency.lower(), "unit_amount": minor,
-            "product_data": {"name": payment.item_name}}}],
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": payment.currency.lower(),
+                    "unit_amount": minor,
+                    "product_data": {"name": payment.item_name},
+                },
+            }
+        ],
         "metadata": metadata,
         "client_reference_id": f"{studio.id}-{payment.id}",
         "payment_intent_data": intent,
@@ -156,4 +187,3 @@ def destination(session: Session, token: str) -> Destination:
     if payment.stripe_url is None or payment.status == "expired":
         create_stripe_session(session, payment, settings)
     return Destination("stripe", payment.stripe_url)
-

@@ -6,6 +6,7 @@ the ``Stripe-Account`` header, and the platform's cut is the ``application_fee_a
 Express accounts suit destination charges, where the platform is the merchant of record;
 a studio selling its own classes should be the merchant, so Standard it is.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -51,18 +52,34 @@ def onboarding_link(session: Session, studio_id: int, *, return_url: str, refres
         raise PaymentsUnavailable("Stripe is not configured on this server (STRIPE_SECRET_KEY)")
     studio = session.get(Studio, studio_id)
     if not studio.stripe_account_id:
-        params: dict = {"type": "standard", "business_profile": {"name": studio.name},
-                        "metadata": {"studio_id": str(studio.id)}}
+        params: dict = {
+            "type": "standard",
+            "business_profile": {"name": studio.name},
+            "metadata": {"studio_id": str(studio.id)},
+        }
         if studio.contact_email:
             params["email"] = studio.contact_email
         account = stripe_api.create_account(settings, params, idempotency_key=f"connect:studio:{studio.id}")
         studio.stripe_account_id = account.id
         studio.stripe_charges_enabled = bool(getattr(account, "charges_enabled", False))
-        record(session, actor=actor, action="connect", entity="stripe_account", entity_id=account.id,
-               after={"stripe_account_id": account.id})
+        record(
+            session,
+            actor=actor,
+            action="connect",
+            entity="stripe_account",
+            entity_id=account.id,
+            after={"stripe_account_id": account.id},
+        )
         session.commit()
-    link = stripe_api.create_account_link(settings, {"account": studio.stripe_account_id, "type": "account_onboarding",
-                                                     "refresh_url": refresh_url, "return_url": return_url})
+    link = stripe_api.create_account_link(
+        settings,
+        {
+            "account": studio.stripe_account_id,
+            "type": "account_onboarding",
+            "refresh_url": refresh_url,
+            "return_url": return_url,
+        },
+    )
     return link.url
 
 

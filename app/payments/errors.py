@@ -1,4 +1,5 @@
 """Payment refusals, in words an owner or a client can be shown."""
+
 from __future__ import annotations
 
 

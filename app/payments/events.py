@@ -11,11 +11,13 @@ intent); both must agree when both are there. A payment is found by ``metadata.p
 only if its recorded Checkout Session id matches the event's, so metadata on a session
 made elsewhere can never pay for ours.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError

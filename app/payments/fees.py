@@ -6,6 +6,7 @@
 transaction. No network call happens here; the Checkout Session is made when the link is
 opened (``GET /pay/<token>``), so a booking's row locks are never held while Stripe answers.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -29,8 +30,9 @@ def ask_for_fee(session: Session, booking: Booking, amount: Decimal, reason: str
     transaction; a second call for the same booking returns the open one."""
     if amount is None or Decimal(amount) <= 0:
         return None
-    existing = session.scalars(select(Payment).where(Payment.kind == "fee", Payment.booking_id == booking.id,
-                                                     Payment.status == "open")).first()
+    existing = session.scalars(
+        select(Payment).where(Payment.kind == "fee", Payment.booking_id == booking.id, Payment.status == "open")
+    ).first()
     if existing is not None:
         return existing
     studio = session.get(Studio, booking.studio_id)
@@ -41,13 +43,22 @@ def ask_for_fee(session: Session, booking: Booking, amount: Decimal, reason: str
     words = Words(studio_view(studio), channel)
     what = WHAT.get(reason, "fee")
     item = f"{what[0].upper()}{what[1:]}: {class_type.name}, {words.when(class_session.starts_at)}"
-    payment = new_payment(session, kind="fee", item_name=item, amount=amount, client_id=client.id,
-                          booking_id=booking.id)
+    payment = new_payment(
+        session, kind="fee", item_name=item, amount=amount, client_id=client.id, booking_id=booking.id
+    )
     to = address(channel, client.phone)
-    enqueue(session, dedupe_key=f"fee:booking:{booking.id}", kind="fee_link", to_addr=to,
-            body=words.fee_link(f"{what} for {class_type.name}, {words.when(class_session.starts_at)}", amount,
-                                payment.checkout_url),
-            channel=channel, client_id=client.id, from_addr=sender(studio, channel))
+    enqueue(
+        session,
+        dedupe_key=f"fee:booking:{booking.id}",
+        kind="fee_link",
+        to_addr=to,
+        body=words.fee_link(
+            f"{what} for {class_type.name}, {words.when(class_session.starts_at)}", amount, payment.checkout_url
+        ),
+        channel=channel,
+        client_id=client.id,
+        from_addr=sender(studio, channel),
+    )
     return payment
 
 

@@ -3,6 +3,7 @@
 The Payment row is locked while this runs, and ``paid_at`` is the guard: the webhook, a
 replayed event and the demo page may all arrive, but only the first fulfils.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -26,8 +27,9 @@ from bot.replies import Words
 
 def locked(session: Session, payment_id: int) -> Payment:
     """The payment, row-locked and re-read (a copy loaded earlier in the session may be stale)."""
-    payment = session.scalars(select(Payment).where(Payment.id == payment_id).with_for_update()
-                              .execution_options(populate_existing=True)).first()
+    payment = session.scalars(
+        select(Payment).where(Payment.id == payment_id).with_for_update().execution_options(populate_existing=True)
+    ).first()
     if payment is None:
         raise NotFound("payment", payment_id)
     return payment
@@ -89,8 +91,11 @@ def _intro_offer_paid(session: Session, payment: Payment, now: datetime) -> None
     lead = session.get(Lead, payment.lead_id)
     if lead is not None and lead.client_id is not None:
         payment.client_id = payment.client_id or lead.client_id
-        granted = session.scalars(select(ClientPackage.id).where(
-            ClientPackage.client_id == lead.client_id, ClientPackage.id > before).order_by(ClientPackage.id)).first()
+        granted = session.scalars(
+            select(ClientPackage.id)
+            .where(ClientPackage.client_id == lead.client_id, ClientPackage.id > before)
+            .order_by(ClientPackage.id)
+        ).first()
         payment.client_package_id = granted
     if not offer.active:
         flag(session, payment, "The intro offer is no longer on sale; the lead was still taken on.")
@@ -98,9 +103,13 @@ def _intro_offer_paid(session: Session, payment: Payment, now: datetime) -> None
 
 def fee_outstanding(session: Session, payment: Payment) -> Decimal:
     """What is still owed for the payment's booking (fees minus waivers and payments)."""
-    total = session.scalar(select(func.coalesce(func.sum(CreditEntry.amount), 0)).where(
-        CreditEntry.booking_id == payment.booking_id, CreditEntry.client_id == payment.client_id,
-        CreditEntry.amount.is_not(None)))
+    total = session.scalar(
+        select(func.coalesce(func.sum(CreditEntry.amount), 0)).where(
+            CreditEntry.booking_id == payment.booking_id,
+            CreditEntry.client_id == payment.client_id,
+            CreditEntry.amount.is_not(None),
+        )
+    )
     return Decimal(total or 0).quantize(Decimal("0.01"))
 
 
@@ -110,9 +119,18 @@ def _settle_fee(session: Session, payment: Payment) -> None:
         flag(session, payment, "The fee had already been waived or paid: refund the client.")
         if owed <= 0:
             return
-    session.add(CreditEntry(studio_id=payment.studio_id, client_id=payment.client_id, booking_id=payment.booking_id,
-                            kind="fee_paid", credits=0, amount=-min(owed, payment.amount),
-                            note=f"fee paid online (payment {payment.id})", actor=f"payment:{payment.id}"))
+    session.add(
+        CreditEntry(
+            studio_id=payment.studio_id,
+            client_id=payment.client_id,
+            booking_id=payment.booking_id,
+            kind="fee_paid",
+            credits=0,
+            amount=-min(owed, payment.amount),
+            note=f"fee paid online (payment {payment.id})",
+            actor=f"payment:{payment.id}",
+        )
+    )
     session.flush()
     _tell_client(session, payment, session.get(Client, payment.client_id), "fee_paid")
 
@@ -127,11 +145,20 @@ def _tell_client(session: Session, payment: Payment, client: Client | None, kind
         body = words.fee_paid(payment.amount)
     else:
         b = credits.balance(session, client.id)
-        body = words.package_paid(payment.item_name, payment.amount,
-                                  BalanceView(b.credits, b.unlimited, b.expires_at, b.owed))
+        body = words.package_paid(
+            payment.item_name, payment.amount, BalanceView(b.credits, b.unlimited, b.expires_at, b.owed)
+        )
     to = address(channel, client.phone)
-    enqueue(session, dedupe_key=f"paid:payment:{payment.id}", kind="payment_received", to_addr=to, body=body,
-            channel=channel, client_id=client.id, from_addr=sender(studio, channel))
+    enqueue(
+        session,
+        dedupe_key=f"paid:payment:{payment.id}",
+        kind="payment_received",
+        to_addr=to,
+        body=body,
+        channel=channel,
+        client_id=client.id,
+        from_addr=sender(studio, channel),
+    )
 
 
 def flag(session: Session, payment: Payment, note: str) -> None:
@@ -149,6 +176,13 @@ def flag(session: Session, payment: Payment, note: str) -> None:
     staff = reachable_staff(session, OWNERS)
     body = words.staff_payment_attention(who, payment.item_name, payment.amount, note)
     for member in staff:
-        enqueue(session, dedupe_key=f"payment:attention:{payment.id}:{len(payment.attention_note)}:staff:{member.id}",
-                kind="payment_attention", to_addr=member.phone, body=body, channel="sms", staff_id=member.id,
-                from_addr=studio.sms_number)
+        enqueue(
+            session,
+            dedupe_key=f"payment:attention:{payment.id}:{len(payment.attention_note)}:staff:{member.id}",
+            kind="payment_attention",
+            to_addr=member.phone,
+            body=body,
+            channel="sms",
+            staff_id=member.id,
+            from_addr=studio.sms_number,
+        )

@@ -1,10 +1,12 @@
 """Amounts in Stripe's minor units (pence, cents; yen have none)."""
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-ZERO_DECIMAL = frozenset({"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND",
-                          "VUV", "XAF", "XOF", "XPF"})
+ZERO_DECIMAL = frozenset(
+    {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"}
+)
 
 
 def to_minor(amount: Decimal, currency: str) -> int:

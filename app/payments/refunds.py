@@ -4,6 +4,7 @@ Ledger rows are never deleted: unused credits of a refunded pack leave through a
 row, and the pack is marked ``refunded`` so a membership stops covering classes. Credits
 already spent on bookings stay spent.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -43,9 +44,17 @@ def apply_refund(session: Session, payment: Payment, refunded: Decimal, *, actor
 
 def _reverse(session: Session, payment: Payment, actor: str) -> None:
     if payment.kind == "fee":
-        session.add(CreditEntry(studio_id=payment.studio_id, client_id=payment.client_id, booking_id=payment.booking_id,
-                                kind="adjust", credits=0, note=f"fee payment {payment.id} refunded: fee forgiven",
-                                actor=actor))
+        session.add(
+            CreditEntry(
+                studio_id=payment.studio_id,
+                client_id=payment.client_id,
+                booking_id=payment.booking_id,
+                kind="adjust",
+                credits=0,
+                note=f"fee payment {payment.id} refunded: fee forgiven",
+                actor=actor,
+            )
+        )
         return
     if payment.client_package_id is None:
         return
@@ -54,10 +63,17 @@ def _reverse(session: Session, payment: Payment, actor: str) -> None:
         return
     left = credits.remaining_by_pack(session, pack.client_id).get(pack.id, 0)
     if left > 0 and not pack.unlimited:
-        session.add(CreditEntry(studio_id=pack.studio_id, client_id=pack.client_id, client_package_id=pack.id,
-                                kind="adjust", credits=-left,
-                                note=f"refunded: {left} unused credit{'s' if left != 1 else ''} of {pack.name}",
-                                actor=actor))
+        session.add(
+            CreditEntry(
+                studio_id=pack.studio_id,
+                client_id=pack.client_id,
+                client_package_id=pack.id,
+                kind="adjust",
+                credits=-left,
+                note=f"refunded: {left} unused credit{'s' if left != 1 else ''} of {pack.name}",
+                actor=actor,
+            )
+        )
     pack.status = "refunded"
 
 
@@ -73,17 +89,27 @@ def refund_payment(session: Session, payment_id: int, *, actor: str) -> Payment:
     before = snapshot(payment)
     settings = current()
     if stripe_enabled(settings) and payment.stripe_payment_intent:
-        params: dict = {"payment_intent": payment.stripe_payment_intent,
-                        "amount": to_minor(payment.amount, payment.currency),
-                        "metadata": {"studio_id": str(payment.studio_id), "payment_id": str(payment.id)}}
+        params: dict = {
+            "payment_intent": payment.stripe_payment_intent,
+            "amount": to_minor(payment.amount, payment.currency),
+            "metadata": {"studio_id": str(payment.studio_id), "payment_id": str(payment.id)},
+        }
         if payment.stripe_account:
             params["refund_application_fee"] = True
         session.rollback()  # no lock held while Stripe is called
-        stripe_api.create_refund(settings, params, idempotency_key=f"refund:payment:{payment.id}",
-                                 account=payment.stripe_account)
+        stripe_api.create_refund(
+            settings, params, idempotency_key=f"refund:payment:{payment.id}", account=payment.stripe_account
+        )
         payment = locked(session, payment_id)
     apply_refund(session, payment, payment.amount, actor=actor)  # no-op if the webhook got here first
-    record(session, actor=actor, action="refund", entity="payment", entity_id=payment.id, before=before,
-           after=snapshot(payment))
+    record(
+        session,
+        actor=actor,
+        action="refund",
+        entity="payment",
+        entity_id=payment.id,
+        before=before,
+        after=snapshot(payment),
+    )
     session.commit()
     return payment

@@ -1,4 +1,5 @@
 """The payment settings in force: the Flask app's when there is one, else the environment."""
+
 from __future__ import annotations
 
 import os
@@ -7,7 +8,6 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app, has_app_context
 
 from app.config import Settings
-
 
 
 def current() -> Settings:
@@ -32,8 +32,9 @@ def application_fee_percent(settings: Settings) -> Decimal:
     try:
         percent = Decimal(str(settings.stripe_application_fee_percent or "0"))
     except InvalidOperation as exc:
-        raise ValueError("STRIPE_APPLICATION_FEE_PERCENT must be a number, "
-                         f"got {settings.stripe_application_fee_percent!r}") from exc
+        raise ValueError(
+            f"STRIPE_APPLICATION_FEE_PERCENT must be a number, got {settings.stripe_application_fee_percent!r}"
+        ) from exc
     if not Decimal("0") <= percent <= Decimal("100"):
         raise ValueError("STRIPE_APPLICATION_FEE_PERCENT must be between 0 and 100")
     return percent

@@ -4,6 +4,7 @@ Every call that a retry might repeat carries a deterministic idempotency key, an
 studio with a connected account carry ``stripe_account`` (the ``Stripe-Account`` header):
 Connect direct charges, so the money lands in the studio's own account.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,8 +20,9 @@ TIMEOUT_SECONDS = 20
 def client(settings: Settings) -> stripe.StripeClient:
     if not settings.stripe_secret_key:
         raise StripeFailed("Stripe is not configured (STRIPE_SECRET_KEY)")
-    return stripe.StripeClient(settings.stripe_secret_key, max_network_retries=2,
-                               http_client=stripe.RequestsClient(timeout=TIMEOUT_SECONDS))
+    return stripe.StripeClient(
+        settings.stripe_secret_key, max_network_retries=2, http_client=stripe.RequestsClient(timeout=TIMEOUT_SECONDS)
+    )
 
 
 def _options(idempotency_key: str | None, account: str | None) -> dict[str, Any]:
@@ -40,14 +42,17 @@ def _call(what: str, fn, params: dict[str, Any], options: dict[str, Any]):
         raise StripeFailed(f"Stripe could not {what}: {message}") from exc
 
 
-def create_checkout_session(settings: Settings, params: dict[str, Any], *, idempotency_key: str,
-                            account: str | None) -> stripe.checkout.Session:
-    return _call("start the checkout", client(settings).v1.checkout.sessions.create, params,
-                 _options(idempotency_key, account))
+def create_checkout_session(
+    settings: Settings, params: dict[str, Any], *, idempotency_key: str, account: str | None
+) -> stripe.checkout.Session:
+    return _call(
+        "start the checkout", client(settings).v1.checkout.sessions.create, params, _options(idempotency_key, account)
+    )
 
 
-def create_refund(settings: Settings, params: dict[str, Any], *, idempotency_key: str,
-                  account: str | None) -> stripe.Refund:
+def create_refund(
+    settings: Settings, params: dict[str, Any], *, idempotency_key: str, account: str | None
+) -> stripe.Refund:
     return _call("refund the payment", client(settings).v1.refunds.create, params, _options(idempotency_key, account))
 
 

@@ -1,4 +1,5 @@
 """Buying by text: the desk's ``buy`` turns a package into a payment link for the client."""
+
 from __future__ import annotations
 
 import logging
@@ -21,10 +22,18 @@ def checkout_for_client(session: Session, client_id: int | None, package_id: int
     package = session.get(Package, package_id)
     if package is None or not package.active or client_id is None:
         return Outcome(False, "unknown")
-    payment = session.scalars(select(Payment).where(
-        Payment.kind == "package", Payment.client_id == client_id, Payment.package_id == package_id,
-        Payment.status == "open", Payment.paid_at.is_(None), Payment.amount == package.price)
-        .order_by(Payment.id.desc())).first()
+    payment = session.scalars(
+        select(Payment)
+        .where(
+            Payment.kind == "package",
+            Payment.client_id == client_id,
+            Payment.package_id == package_id,
+            Payment.status == "open",
+            Payment.paid_at.is_(None),
+            Payment.amount == package.price,
+        )
+        .order_by(Payment.id.desc())
+    ).first()
     if payment is None:
         try:
             with session.begin_nested():

@@ -10,11 +10,12 @@ One request, one open session: each page is worked out in the token's unit of wo
 rendered after it has closed (``_one_unit``); the Pay button's kick for the confirmation
 texts runs after ``handle_event``'s commit and never fails the redirect.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Callable
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template_string, url_for
 from sqlalchemy.orm import Session
@@ -84,8 +85,17 @@ class _Page:
 
 def _page(s: Session, payment: Payment, status: int = 200, **kwargs) -> _Page:
     studio = s.get(Studio, payment.studio_id)
-    context = {"title": payment.item_name, "studio": studio.name, "heading": payment.item_name, "demo": False,
-               "price": None, "message": None, "pay_url": None, "link": None, **kwargs}
+    context = {
+        "title": payment.item_name,
+        "studio": studio.name,
+        "heading": payment.item_name,
+        "demo": False,
+        "price": None,
+        "message": None,
+        "pay_url": None,
+        "link": None,
+        **kwargs,
+    }
     return _Page(context, status)
 
 
@@ -96,6 +106,7 @@ def _one_unit(view: Callable[[Session, str], _Page | Response]) -> Callable[[str
     admin through a session of its own: inside our transaction (on SQLite, a write lock from
     BEGIN IMMEDIATE) that second session waited 30 s for the lock, then the page was a 500.
     """
+
     @wraps(view)
     def answer(token: str) -> Response:
         with _open(token) as s:
@@ -152,16 +163,24 @@ def demo_pay(token: str) -> Response:
 def demo_completed_event(payment: Payment) -> dict:
     """The ``checkout.session.completed`` event Stripe would send for ``payment``."""
     return {
-        "id": f"evt_demo_{payment.token}", "object": "event", "type": "checkout.session.completed",
+        "id": f"evt_demo_{payment.token}",
+        "object": "event",
+        "type": "checkout.session.completed",
         "livemode": False,
-        "data": {"object": {
-            "id": payment.stripe_checkout_id, "object": "checkout.session", "mode": "payment",
-            "payment_status": "paid", "status": "complete",
-            "amount_total": to_minor(payment.amount, payment.currency), "currency": payment.currency.lower(),
-            "client_reference_id": f"{payment.studio_id}-{payment.id}",
-            "metadata": {"studio_id": str(payment.studio_id), "payment_id": str(payment.id), "kind": payment.kind},
-            "payment_intent": f"pi_demo_{payment.token}",
-        }},
+        "data": {
+            "object": {
+                "id": payment.stripe_checkout_id,
+                "object": "checkout.session",
+                "mode": "payment",
+                "payment_status": "paid",
+                "status": "complete",
+                "amount_total": to_minor(payment.amount, payment.currency),
+                "currency": payment.currency.lower(),
+                "client_reference_id": f"{payment.studio_id}-{payment.id}",
+                "metadata": {"studio_id": str(payment.studio_id), "payment_id": str(payment.id), "kind": payment.kind},
+                "payment_intent": f"pi_demo_{payment.token}",
+            }
+        },
     }
 
 
@@ -178,5 +197,9 @@ def done(s: Session, token: str) -> _Page:
 @_one_unit
 def cancelled(s: Session, token: str) -> _Page:
     payment = _payment_or_404(s, token)
-    return _page(s, payment, message="No payment was taken. Your link still works whenever you're ready.",
-                 link=url_for("pay.pay", token=token))
+    return _page(
+        s,
+        payment,
+        message="No payment was taken. Your link still works whenever you're ready.",
+        link=url_for("pay.pay", token=token),
+    )

@@ -1,4 +1,5 @@
 """Liveness and readiness for the load balancer and the Procfile's release checks."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify

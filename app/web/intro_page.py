@@ -5,6 +5,7 @@ records the lead and sends the phone to the checkout. Bad input shows the form a
 the reasons and writes nothing; an unknown studio or offer, or one no longer offered, is a
 404. Plain, mobile-first HTML with the CSS inline: one request, nothing else to load.
 """
+
 from __future__ import annotations
 
 import re
@@ -93,13 +94,21 @@ def _intro(s, studio: Studio, offer_key: str) -> str | tuple[dict, int]:
     """The checkout URL to send the prospect to, or the page to show and its status."""
     offer = _offer(s, offer_key)
     class_type = s.get(ClassType, offer.class_type_id)
-    page = {"studio": studio, "offer": offer, "class_type": class_type, "errors": {}, "values": {},
-            "money": words_for(s).money(offer.price), "problem": None}
+    page = {
+        "studio": studio,
+        "offer": offer,
+        "class_type": class_type,
+        "errors": {},
+        "values": {},
+        "money": words_for(s).money(offer.price),
+        "problem": None,
+    }
     if request.method == "GET":
         return page, 200
     if not _submit_limit().allow(f"{request.remote_addr}:{studio.id}"):
-        page.update(values=request.form, problem="Too many tries from here. Please wait a few minutes, "
-                                                  "or text the studio.")
+        page.update(
+            values=request.form, problem="Too many tries from here. Please wait a few minutes, or text the studio."
+        )
         return page, 429
     form, errors = check(request.form, studio_region(studio))
     if form is None:
@@ -112,7 +121,9 @@ def _intro(s, studio: Studio, offer_key: str) -> str | tuple[dict, int]:
             lead = leads.create_lead(s, offer, form)
             payment = start_checkout(s, item=offer, client_id=lead.client_id, lead_id=lead.id, base_url=base)
     except PaymentError:
-        page.update(values=request.form, problem="Online payment isn't available right now. "
-                                                  "Please try again later or contact the studio.")
+        page.update(
+            values=request.form,
+            problem="Online payment isn't available right now. Please try again later or contact the studio.",
+        )
         return page, 503
     return payment.checkout_url

@@ -9,6 +9,7 @@ Stripe stops retrying; an error while handling is a 500 and Stripe retries later
 an event wrote are kicked for delivery once its transaction has committed; a kick that fails
 (Redis down) is logged and never turns the acknowledgement into a 500.
 """
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ Twilio signs the full public URL it called plus the POST form. Behind a proxy th
 Flask sees is not that one, so it is rebuilt from ``PUBLIC_BASE_URL`` + path + query.
 Turning the check off takes ``TWILIO_SKIP_SIGNATURE=1`` (development only; never a default).
 """
+
 from __future__ import annotations
 
 import functools

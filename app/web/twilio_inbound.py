@@ -6,6 +6,7 @@ by the engine and is delivered after this request's commit: the delivery kick (a
 slow path's hand-off) run once the turn has committed, and a kick that fails (Redis down) is
 logged, never a 500: the due-work tick sends the rows and answers the waiting message later.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
@@ -51,8 +52,15 @@ def inbound() -> Response:
         return _refuse(413, f"message body over {MAX_BODY} characters")
     sender = form["From"]
     channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
-    message = Inbound(channel=channel, from_addr=sender, to_addr=form["To"], body=body, sid=form["MessageSid"],
-                      profile_name=form.get("ProfileName"), button_payload=form.get("ButtonPayload") or None)
+    message = Inbound(
+        channel=channel,
+        from_addr=sender,
+        to_addr=form["To"],
+        body=body,
+        sid=form["MessageSid"],
+        profile_name=form.get("ProfileName"),
+        button_payload=form.get("ButtonPayload") or None,
+    )
     llm = current_app.extensions.get("frontdesk.llm")
     try:
         handled = handle_inbound(get_db(), message, llm=llm, defer=llm is not None)

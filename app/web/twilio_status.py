@@ -1,4 +1,5 @@
 """Twilio status callbacks: queued, sent, delivered, undelivered, failed -> the outbox row."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
@@ -34,6 +35,7 @@ def status() -> Response:
             row.status, row.error_code = state, code
             row.error_message = PERMANENT.get(code or "", f"Twilio reported {state}" + (f" ({code})" if code else ""))
         elif row.status not in ("undelivered", "failed") and (
-                row.status not in ORDER or ORDER.index(state if state in ORDER else "sent") >= ORDER.index(row.status)):
+            row.status not in ORDER or ORDER.index(state if state in ORDER else "sent") >= ORDER.index(row.status)
+        ):
             row.status = state if state in ORDER else row.status  # callbacks can arrive out of order
     return Response(status=204)

@@ -1,4 +1,5 @@
 """Who the client is and whether they want our texts: names, opt-out, opt-in."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ _NOT_A_NAME = re.compile(r"\d|\b(book|cancel|yoga|class|tomorrow|today|what|when
 
 
 def extract_name(raw: str) -> str | None:
-    """"I'm jane doe" -> "Jane Doe"; None when the reply does not look like a name."""
+    """ "I'm jane doe" -> "Jane Doe"; None when the reply does not look like a name."""
     text = _NAME_PREFIX.sub("", raw.strip()).strip(" .!,")
     if not text or _NOT_A_NAME.search(text) or len(text) > 40:
         return None

@@ -1,4 +1,5 @@
 """What every flow shares: the turn a handler returns and the states it may leave behind."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

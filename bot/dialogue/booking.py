@@ -1,4 +1,5 @@
 """Booking: act at once when the request is unambiguous, else offer numbered choices."""
+
 from __future__ import annotations
 
 from bot.desk import SessionView
@@ -18,11 +19,16 @@ def start(c: Ctx) -> Turn:
         alternatives = nearest(c.desk, p)
         if not alternatives:
             return c.say(c.words.no_match(describe(p, c.words), []))
-        return c.say(c.words.no_match(describe(p, c.words), alternatives), state=State.CHOOSING_SESSION,
-                     options=[s.id for s in alternatives], action="book")
+        return c.say(
+            c.words.no_match(describe(p, c.words), alternatives),
+            state=State.CHOOSING_SESSION,
+            options=[s.id for s in alternatives],
+            action="book",
+        )
     options = found[:5]
-    return c.say(c.words.choose_session(options), state=State.CHOOSING_SESSION,
-                 options=[s.id for s in options], action="book")
+    return c.say(
+        c.words.choose_session(options), state=State.CHOOSING_SESSION, options=[s.id for s in options], action="book"
+    )
 
 
 def book(c: Ctx, session: SessionView) -> Turn:
@@ -55,7 +61,6 @@ def choosing(c: Ctx) -> Turn | None:
             return c.say("OK, no problem.")
         return None
     if c.context.get("action") == "waitlist":
-
         return waitlist.join(c, chosen)
     return book(c, chosen)
 

@@ -3,10 +3,11 @@
 The reply is a payment link (the desk makes the checkout); an unknown package is said
 plainly, with the numbered list to pick from.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process
 
@@ -14,10 +15,23 @@ from bot.desk import PackageView
 from bot.dialogue.base import Ctx, State, Turn
 
 _BUY = re.compile(r"\b(buy|purchase)\b")
-_FILLER = re.compile(r"\b(i'?d like to|i would like to|i want to|can i|could i|please|pls|buy|purchase|me|a|an|"
-                     r"the|one of|your|another|new|some)\b")
-_NUMBER_WORDS = {"one": 1, "single": 1, "five": 5, "ten": 10, "twenty": 20, "fifteen": 15, "three": 3, "four": 4,
-                 "six": 6, "eight": 8, "twelve": 12}
+_FILLER = re.compile(
+    r"\b(i'?d like to|i would like to|i want to|can i|could i|please|pls|buy|purchase|me|a|an|"
+    r"the|one of|your|another|new|some)\b"
+)
+_NUMBER_WORDS = {
+    "one": 1,
+    "single": 1,
+    "five": 5,
+    "ten": 10,
+    "twenty": 20,
+    "fifteen": 15,
+    "three": 3,
+    "four": 4,
+    "six": 6,
+    "eight": 8,
+    "twelve": 12,
+}
 _UNLIMITED = re.compile(r"\b(unlimited|membership|monthly|month)\b")
 _DROP_IN = re.compile(r"\b(drop ?-?in|single class|one class)\b")
 _GENERIC = re.compile(r"\b(pack|packs|pass|passes|class|classes|package|packages|sessions?|credits?|x)\b")
@@ -59,8 +73,9 @@ def match(request: str, packages: Sequence[PackageView]) -> list[PackageView]:
     words = _GENERIC.sub(" ", request).strip()
     if not words:
         return []
-    best = process.extract(words, {i: p.name.lower() for i, p in enumerate(packages)}, scorer=fuzz.WRatio,
-                           score_cutoff=80, limit=3)
+    best = process.extract(
+        words, {i: p.name.lower() for i, p in enumerate(packages)}, scorer=fuzz.WRatio, score_cutoff=80, limit=3
+    )
     return [packages[i] for _, _, i in best]
 
 

@@ -1,4 +1,5 @@
 """Cancelling: find the booking, cancel in the window at once, ask before a late cancel."""
+
 from __future__ import annotations
 
 from bot.desk import BookingView
@@ -31,8 +32,11 @@ def cancel(c: Ctx, booking: BookingView) -> Turn:
         return c.say(c.words.not_cancellable(terms.data["reason"]))
     if terms.data["late"]:
         d = terms.data
-        return c.say(c.words.late_cancel_question(booking.session, d["consequence"], d["fee"], d["hours"], d["spent"]),
-                     state=State.CONFIRM_LATE_CANCEL, booking_id=booking.id)
+        return c.say(
+            c.words.late_cancel_question(booking.session, d["consequence"], d["fee"], d["hours"], d["spent"]),
+            state=State.CONFIRM_LATE_CANCEL,
+            booking_id=booking.id,
+        )
     return _do(c, booking.id, accept_late=False)
 
 
@@ -41,8 +45,11 @@ def _do(c: Ctx, booking_id: int, accept_late: bool) -> Turn:
     d = out.data
     if not out.ok:
         if out.kind == "late":  # became late while we talked
-            return c.say(c.words.late_cancel_question(d["session"], d["consequence"], d["fee"], d["hours"], d["spent"]),
-                         state=State.CONFIRM_LATE_CANCEL, booking_id=booking_id)
+            return c.say(
+                c.words.late_cancel_question(d["session"], d["consequence"], d["fee"], d["hours"], d["spent"]),
+                state=State.CONFIRM_LATE_CANCEL,
+                booking_id=booking_id,
+            )
         return c.say(c.words.not_cancellable(d["reason"]))
     if d["late"]:
         return c.say(c.words.late_cancelled(d["session"], d["consequence"], d["fee"], d["spent"]))
@@ -74,7 +81,8 @@ def after_reminder(c: Ctx) -> Turn | None:
     """The reminder said "reply C to cancel": C (or "cancel it") cancels that booking."""
     said = c.raw.strip().lower().strip(".!")
     if said not in ("c", "cancel it", "cancel that", "cancel please", "please cancel", "cancel pls") and not (
-            c.parse.intent == "cancel" and not (c.parse.class_match or c.parse.when or c.parse.number)):
+        c.parse.intent == "cancel" and not (c.parse.class_match or c.parse.when or c.parse.number)
+    ):
         return None
     booking = next((b for b in c.desk.upcoming_bookings() if b.id == c.context.get("booking_id")), None)
     if booking is None:

@@ -1,4 +1,5 @@
 """From a parse to the sessions or bookings the client means."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -14,13 +15,21 @@ def session_query(desk: Desk, parse: Parse, *, days: int = 7, include_full: bool
     when = parse.when
     now = desk.now()
     if when is None:
-        return SessionQuery(class_ids, instructor_ids, location_ids, now, now + timedelta(days=days),
-                            include_full=include_full)
+        return SessionQuery(
+            class_ids, instructor_ids, location_ids, now, now + timedelta(days=days), include_full=include_full
+        )
     if when.grain == "minute":
-        return SessionQuery(class_ids, instructor_ids, location_ids, exact=(when.start, *when.alternatives),
-                            include_full=include_full)
-    return SessionQuery(class_ids, instructor_ids, location_ids, when.start, when.end or when.start + timedelta(days=1),
-                        include_full=include_full)
+        return SessionQuery(
+            class_ids, instructor_ids, location_ids, exact=(when.start, *when.alternatives), include_full=include_full
+        )
+    return SessionQuery(
+        class_ids,
+        instructor_ids,
+        location_ids,
+        when.start,
+        when.end or when.start + timedelta(days=1),
+        include_full=include_full,
+    )
 
 
 def candidates(desk: Desk, parse: Parse) -> list[SessionView]:
@@ -42,8 +51,9 @@ def nearest(desk: Desk, parse: Parse, limit: int = 3) -> list[SessionView]:
     else:
         center, start, end = now, now, now + timedelta(days=7)
     query = session_query(desk, parse)
-    options = desk.find_sessions(SessionQuery(query.class_type_ids, query.instructor_ids, query.location_ids,
-                                              start, end, limit=50))
+    options = desk.find_sessions(
+        SessionQuery(query.class_type_ids, query.instructor_ids, query.location_ids, start, end, limit=50)
+    )
     options.sort(key=lambda s: abs((s.starts_at - center).total_seconds()))
     return sorted(options[:limit], key=lambda s: s.starts_at)
 

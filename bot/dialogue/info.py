@@ -1,4 +1,5 @@
 """Questions: what's on, my bookings, my credits, prices."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -33,8 +34,9 @@ def schedule(c: Ctx) -> Turn:
     sessions = sessions[:8]
     if not sessions:
         return c.say(c.words.schedule(title, []))
-    return c.say(c.words.schedule(title, sessions), state=State.CHOOSING_SESSION,
-                 options=[s.id for s in sessions], action="book")
+    return c.say(
+        c.words.schedule(title, sessions), state=State.CHOOSING_SESSION, options=[s.id for s in sessions], action="book"
+    )
 
 
 def _between(query: SessionQuery, start, end) -> SessionQuery:

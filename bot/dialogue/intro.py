@@ -10,6 +10,7 @@ instructor; the numbered times are kept in the (idle) context for a little while
 The lead port is ``desk.leads()`` (``app.conversation.lead_desk.SqlLeadDesk``); a desk
 without it (a test fake) simply has no intro flow.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -28,7 +29,7 @@ def port(c: Ctx):
 
 
 def start(c: Ctx) -> Turn:
-    """"intro" / "first time" / "new here": the offer(s) and a link to pay."""
+    """ "intro" / "first time" / "new here": the offer(s) and a link to pay."""
     leads = port(c)
     if leads is None:
         return c.say(c.words.no_intro_offer())
@@ -72,8 +73,12 @@ def _preferences(c: Ctx, leads, lead: dict) -> Turn:
     elif len(locations) == 1:
         prefs["location_id"], prefs["location"] = locations[0].id, locations[0].name
     if found.when_given:
-        prefs.update(days=list(found.days), days_label=found.days_label,
-                     windows=[list(w) for w in found.windows], times_label=found.times_label)
+        prefs.update(
+            days=list(found.days),
+            days_label=found.days_label,
+            windows=[list(w) for w in found.windows],
+            times_label=found.times_label,
+        )
     if found.goals:
         prefs["goals"] = found.goals
     if found.goals or found.no_goals or lead["goals"]:
@@ -90,19 +95,24 @@ def _preferences(c: Ctx, leads, lead: dict) -> Turn:
         return c.say(question)
     leads.preferences_in(lead["id"], prefs)
     goals = prefs.get("goals") or lead["goals"]
-    return c.say(c.words.intro_prefs_confirmed(prefs["location"], when_label(prefs["days_label"],
-                                                                             prefs["times_label"]), goals))
+    return c.say(
+        c.words.intro_prefs_confirmed(prefs["location"], when_label(prefs["days_label"], prefs["times_label"]), goals)
+    )
 
 
 def _next_times(c: Ctx, leads, offer: dict) -> Turn:
     times, location = leads.next_session_times(offer["lead_id"])
     if not times:
-        c.desk.ask_staff(f"{c.desk.person.client_name or 'An intro client'} wants to book again with "
-                         f"{offer['instructor']}, who has no free times.")
+        c.desk.ask_staff(
+            f"{c.desk.person.client_name or 'An intro client'} wants to book again with "
+            f"{offer['instructor']}, who has no free times."
+        )
         return c.say(c.words.intro_next_none(offer["instructor"]))
     until = (c.desk.now() + NEXT_TTL).isoformat()
-    return c.say(c.words.intro_next_options(offer["instructor"], times, location),
-                 intro_next={"lead_id": offer["lead_id"], "times": [t.isoformat() for t in times], "until": until})
+    return c.say(
+        c.words.intro_next_options(offer["instructor"], times, location),
+        intro_next={"lead_id": offer["lead_id"], "times": [t.isoformat() for t in times], "until": until},
+    )
 
 
 def _next_choice(c: Ctx, leads) -> Turn | None:

@@ -3,9 +3,10 @@
 ``respond`` is pure apart from the ``Desk`` it is handed: it returns a ``Turn`` (replies,
 next state, context) and the caller persists it.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from bot.desk import Desk
 from bot.dialogue import account, booking, buying, cancel, info, intro, staff, waitlist
@@ -36,8 +37,17 @@ FRESH: dict[str, Callable[[Ctx], Turn]] = {
 }
 
 
-def respond(desk: Desk, words: Words, state: str, context: dict, parse: Parse, raw: str,
-            *, button: str | None = None, profile_name: str | None = None) -> Turn:
+def respond(
+    desk: Desk,
+    words: Words,
+    state: str,
+    context: dict,
+    parse: Parse,
+    raw: str,
+    *,
+    button: str | None = None,
+    profile_name: str | None = None,
+) -> Turn:
     c = Ctx(desk, words, parse, raw, dict(context or {}))
     person = desk.person
     current = State(state) if state in State._value2member_map_ else State.IDLE
@@ -112,8 +122,7 @@ def _stranger(c: Ctx, current: State, profile_name: str | None = None) -> Turn:
     if current is State.AWAITING_NAME:
         name = account.extract_name(c.raw)
         if name is None:
-            return c.say("Sorry, what's your first name?", state=State.AWAITING_NAME,
-                         pending=c.context.get("pending"))
+            return c.say("Sorry, what's your first name?", state=State.AWAITING_NAME, pending=c.context.get("pending"))
         c.desk.register(name)
         return Turn([c.words.nice_to_meet(name)], State.IDLE, {"resume": c.context.get("pending")})
     return account.ask_name(c)

@@ -8,6 +8,7 @@ oldest; "Y 2" / "N 2" answers the second oldest (the order they were texted in).
 These hooks run before the other staff commands and return None when the text is not
 for them.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,10 @@ from bot.dialogue.intro import port
 from bot.nlu.parse import ParseContext, parse
 
 _MATCH = re.compile(r"^(?:match|book|give|assign)\s+(.+?)\s+(?:with|to)\s+(.+)$")
-_ANSWER = re.compile(r"^(y|yes|yep|yeah|ok|okay|accept|sure|n|no|nope|decline|cant|can't|can not|cannot)"
-                     r"(?:\s+#?(\d{1,2}))?[ !.]*$")
+_ANSWER = re.compile(
+    r"^(y|yes|yep|yeah|ok|okay|accept|sure|n|no|nope|decline|cant|can't|can not|cannot)"
+    r"(?:\s+#?(\d{1,2}))?[ !.]*$"
+)
 _NO = {"n", "no", "nope", "decline", "cant", "can't", "can not", "cannot"}
 
 

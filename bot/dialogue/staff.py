@@ -2,11 +2,12 @@
 
 Owner matching of intro leads plugs in here (``LEAD_HOOKS``) when that flow lands.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
 from bot.desk import SessionQuery
 from bot.dialogue import matching
@@ -36,8 +37,11 @@ def respond(c: Ctx) -> Turn | None:
         return c.say(c.words.roster(s, c.desk.roster(s.id)))
     if _TODAY.search(text):
         mine = person.staff_role == "instructor"
-        sessions = c.desk.find_sessions(SessionQuery(start=day_start, end=day_start + timedelta(days=1),
-                                                     staff_id=person.staff_id if mine else None, limit=12))
+        sessions = c.desk.find_sessions(
+            SessionQuery(
+                start=day_start, end=day_start + timedelta(days=1), staff_id=person.staff_id if mine else None, limit=12
+            )
+        )
         return c.say(c.words.staff_today(sessions))
     if c.desk.person.client_id is None:
         return c.say(c.words.staff_help(person.staff_name.split()[0]))
@@ -51,5 +55,6 @@ def _query_for(c: Ctx, day_start) -> SessionQuery:
         return SessionQuery(class_ids, exact=(p.when.start, *p.when.alternatives), limit=1)
     if p.when is not None:
         return SessionQuery(class_ids, start=p.when.start, end=p.when.end, limit=1)
-    return SessionQuery(class_ids, start=max(c.desk.now() - timedelta(hours=2), day_start),
-                        end=day_start + timedelta(days=1), limit=1)
+    return SessionQuery(
+        class_ids, start=max(c.desk.now() - timedelta(hours=2), day_start), end=day_start + timedelta(days=1), limit=1
+    )

@@ -1,4 +1,5 @@
 """The waitlist: joining, and answering an offer with YES or NO."""
+
 from __future__ import annotations
 
 from bot.desk import SessionView
@@ -16,8 +17,12 @@ def start(c: Ctx) -> Turn:
     if not found:
         return c.say(c.words.no_match(describe(p, c.words), []))
     options = found[:5]
-    return c.say(c.words.choose_session(options, "waitlist"), state=State.CHOOSING_SESSION,
-                 options=[s.id for s in options], action="waitlist")
+    return c.say(
+        c.words.choose_session(options, "waitlist"),
+        state=State.CHOOSING_SESSION,
+        options=[s.id for s in options],
+        action="waitlist",
+    )
 
 
 def join(c: Ctx, session: SessionView) -> Turn:

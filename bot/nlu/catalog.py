@@ -4,6 +4,7 @@ Matching is fuzzy (rapidfuzz) over word n-grams of the message, so "pilats",
 "yogaa" and "reformr" find their classes. A category ("yoga") matches every class
 type in it; a name or alias matches that one class type.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -98,7 +99,7 @@ class Catalog:
         terms = list(self._terms)
         for size in (3, 2, 1):
             for start in range(0, len(tokens) - size + 1):
-                words = tokens[start:start + size]
+                words = tokens[start : start + size]
                 if words[0] in STOPWORDS or words[-1] in STOPWORDS:
                     continue
                 phrase = " ".join(words)
@@ -122,7 +123,7 @@ class Catalog:
         best: NameMatch | None = None
         for size in (2, 1):
             for start in range(0, len(tokens) - size + 1):
-                phrase = " ".join(tokens[start:start + size])
+                phrase = " ".join(tokens[start : start + size])
                 if size == 1 and (phrase in STOPWORDS or len(phrase) < 3):
                     continue
                 found = process.extractOne(phrase, list(names), scorer=fuzz.ratio, score_cutoff=threshold)
@@ -141,10 +142,15 @@ class Catalog:
 def generic_catalog() -> Catalog:
     """Used when no studio is given (``frontdesk nlu`` without a fixture)."""
     names = [
-        ("Yoga", "Yoga", ("vinyasa", "hatha", "yin", "flow")), ("Pilates", "Pilates", ("mat pilates",)),
-        ("Reformer Pilates", "Pilates", ("reformer",)), ("HIIT", "HIIT", ("bootcamp", "circuits")),
-        ("Strength", "Strength", ("weights",)), ("Barre", "Barre", ()), ("Spin", "Cycling", ("cycling", "cycle")),
-        ("Dance", "Dance", ("zumba",)), ("Meditation", "Meditation", ("breathwork",)),
+        ("Yoga", "Yoga", ("vinyasa", "hatha", "yin", "flow")),
+        ("Pilates", "Pilates", ("mat pilates",)),
+        ("Reformer Pilates", "Pilates", ("reformer",)),
+        ("HIIT", "HIIT", ("bootcamp", "circuits")),
+        ("Strength", "Strength", ("weights",)),
+        ("Barre", "Barre", ()),
+        ("Spin", "Cycling", ("cycling", "cycle")),
+        ("Dance", "Dance", ("zumba",)),
+        ("Meditation", "Meditation", ("breathwork",)),
         ("Personal Training", "Personal Training", ("pt", "personal trainer")),
     ]
     return Catalog([ClassEntry(i + 1, n, cat, aliases) for i, (n, cat, aliases) in enumerate(names)])

@@ -3,6 +3,7 @@
 A message that is *only* one of these words (any case, surrounding punctuation and
 spaces ignored) is the keyword. "cancel yoga" is not; a bare "CANCEL" is an opt-out.
 """
+
 from __future__ import annotations
 
 import re

@@ -3,19 +3,53 @@
 Rules are ordered and each carries a confidence. Entities found elsewhere (a class, a
 time) lift a bare request into a booking or a question about the schedule.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
 INTENTS = (
-    "book", "cancel", "list_bookings", "schedule", "join_waitlist", "yes", "no", "pick", "credits", "prices",
-    "help", "human", "greeting", "thanks", "opt_out", "opt_in", "reset", "unknown", "intro",
+    "book",
+    "cancel",
+    "list_bookings",
+    "schedule",
+    "join_waitlist",
+    "yes",
+    "no",
+    "pick",
+    "credits",
+    "prices",
+    "help",
+    "human",
+    "greeting",
+    "thanks",
+    "opt_out",
+    "opt_in",
+    "reset",
+    "unknown",
+    "intro",
 )
 
 ORDINALS = {
-    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5,
-    "5th": 5, "sixth": 6, "6th": 6, "last": -1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "fifth": 5,
+    "5th": 5,
+    "sixth": 6,
+    "6th": 6,
+    "last": -1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
 }
 
 _YES = re.compile(
@@ -29,25 +63,77 @@ _NO = re.compile(
     r"( thanks| thank you)?$"
 )
 _RESET = re.compile(r"^(menu|start over|restart|reset|main menu|back)$")
-_GREETING = re.compile(r"^(hi+|hello|hey+|hiya|heya|yo|morning|good (morning|afternoon|evening)|hi there|hello there)( there)?$")
-_THANKS = re.compile(r"^(thanks|thank you|thank you so much|thanks so much|many thanks|ta|cheers|great thanks|perfect thanks|lovely thanks|brilliant|awesome|amazing)( (a lot|so much|again))?$")
+_GREETING = re.compile(
+    r"^(hi+|hello|hey+|hiya|heya|yo|morning|good (morning|afternoon|evening)|hi there|hello there)( there)?$"
+)
+_THANKS = re.compile(
+    r"^(thanks|thank you|thank you so much|thanks so much|many thanks|ta|cheers|great thanks|perfect thanks|lovely thanks|brilliant|awesome|amazing)( (a lot|so much|again))?$"
+)
 _PICK = re.compile(r"^(?:(?:option|number|no\.?|#)\s*)?(\d{1,2})(?:st|nd|rd|th)?(?: one| please| pls)?$")
 # A prospect asking how to begin (issue 6); a question about price stays "prices".
-_INTRO = re.compile(r"\b(intro|intro offer|how (do|can|should) i (start|get started|begin|join|sign up)|first time|"
-                    r"first timer|new here|i'?m new|im new|new client|new to (this|the studio|you)|getting started|"
-                    r"trial (session|class|offer))\b")
+_INTRO = re.compile(
+    r"\b(intro|intro offer|how (do|can|should) i (start|get started|begin|join|sign up)|first time|"
+    r"first timer|new here|i'?m new|im new|new client|new to (this|the studio|you)|getting started|"
+    r"trial (session|class|offer))\b"
+)
 _NOT_INTRO = re.compile(r"\b(how much|price|prices|cost|costs)\b")
 _PICK_WORD = re.compile(r"^(?:the )?(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)(?: one)?(?: please)?$")
 
 RULES: list[tuple[str, re.Pattern[str], float]] = [
-    ("human", re.compile(r"\b(speak|talk|chat) (to|with)\b|\b(real person|human being|call me|ring me|phone me|can someone (call|ring|contact))\b|^(human|agent|person|operator)$"), 0.95),
-    ("cancel", re.compile(r"\b(cancel+|cancle|cancl|can'?t make( it)?|can'?t come|cannot come|cannot make( it)?|can not make|won'?t make( it)?|wont be able|not able to make|unable to (come|make|attend)|drop (out|my)|remove me from (the )?(class|session|booking)|take me off|scrap my)\b"), 0.92),
-    ("join_waitlist", re.compile(r"\b(wait ?list|waiting list|put me on the list|add me to the list|join the list|on the list)\b"), 0.9),
-    ("list_bookings", re.compile(r"\b(my (bookings?|classes|sessions|schedule|reservations?)|what am i booked|what have i booked|what i'?m booked|am i booked|upcoming (bookings?|classes)|when is my (next )?(class|session|booking)|when'?s my (next )?(class|session|booking)|my next (class|session|booking)|what have i got booked|what'?ve i got booked|booked in(to)? for|what classes do i have)\b"), 0.9),
-    ("credits", re.compile(r"\b(credits?|balance|how many (classes|sessions|credits) (do i have|have i got|left)|(classes|sessions) left|left on my (pack|package|membership)|my (pack|package|membership)|when does my (pack|package|membership) (expire|run out))\b"), 0.88),
-    ("prices", re.compile(r"\b(prices?|pricing|cost|costs|how much|packages?|class pack|packs|memberships?|drop ?in|rates|buy|purchase|top up|intro offer)\b"), 0.85),
-    ("schedule", re.compile(r"(\b(what'?s on|whats on|what is on|timetable|schedule|what classes|which classes|any (spots?|space|spaces|room|places?|availability)|spots? (left|available|free)|is there (a|any)|are there (any)?|availability|available|what time is|what times|when is the|when'?s the|how full|is it full|free spaces)\b)"), 0.85),
-    ("book", re.compile(r"\b(book|booking|bok|bkoo|reserve|sign me up|sign up|put me (in|down)|count me in|save me a (spot|place)|get me (in|into)|i'?d like|i would like|i want|id like|can i (come|join|get|do)|could i (come|join|get)|add me|join|i'?ll come|want to come|grab a spot|spot (in|for|at))\b"), 0.88),
+    (
+        "human",
+        re.compile(
+            r"\b(speak|talk|chat) (to|with)\b|\b(real person|human being|call me|ring me|phone me|can someone (call|ring|contact))\b|^(human|agent|person|operator)$"
+        ),
+        0.95,
+    ),
+    (
+        "cancel",
+        re.compile(
+            r"\b(cancel+|cancle|cancl|can'?t make( it)?|can'?t come|cannot come|cannot make( it)?|can not make|won'?t make( it)?|wont be able|not able to make|unable to (come|make|attend)|drop (out|my)|remove me from (the )?(class|session|booking)|take me off|scrap my)\b"
+        ),
+        0.92,
+    ),
+    (
+        "join_waitlist",
+        re.compile(r"\b(wait ?list|waiting list|put me on the list|add me to the list|join the list|on the list)\b"),
+        0.9,
+    ),
+    (
+        "list_bookings",
+        re.compile(
+            r"\b(my (bookings?|classes|sessions|schedule|reservations?)|what am i booked|what have i booked|what i'?m booked|am i booked|upcoming (bookings?|classes)|when is my (next )?(class|session|booking)|when'?s my (next )?(class|session|booking)|my next (class|session|booking)|what have i got booked|what'?ve i got booked|booked in(to)? for|what classes do i have)\b"
+        ),
+        0.9,
+    ),
+    (
+        "credits",
+        re.compile(
+            r"\b(credits?|balance|how many (classes|sessions|credits) (do i have|have i got|left)|(classes|sessions) left|left on my (pack|package|membership)|my (pack|package|membership)|when does my (pack|package|membership) (expire|run out))\b"
+        ),
+        0.88,
+    ),
+    (
+        "prices",
+        re.compile(
+            r"\b(prices?|pricing|cost|costs|how much|packages?|class pack|packs|memberships?|drop ?in|rates|buy|purchase|top up|intro offer)\b"
+        ),
+        0.85,
+    ),
+    (
+        "schedule",
+        re.compile(
+            r"(\b(what'?s on|whats on|what is on|timetable|schedule|what classes|which classes|any (spots?|space|spaces|room|places?|availability)|spots? (left|available|free)|is there (a|any)|are there (any)?|availability|available|what time is|what times|when is the|when'?s the|how full|is it full|free spaces)\b)"
+        ),
+        0.85,
+    ),
+    (
+        "book",
+        re.compile(
+            r"\b(book|booking|bok|bkoo|reserve|sign me up|sign up|put me (in|down)|count me in|save me a (spot|place)|get me (in|into)|i'?d like|i would like|i want|id like|can i (come|join|get|do)|could i (come|join|get)|add me|join|i'?ll come|want to come|grab a spot|spot (in|for|at))\b"
+        ),
+        0.88,
+    ),
     ("help", re.compile(r"\b(help|what can you do|how does this work|how do i|commands|instructions|options)\b"), 0.8),
 ]
 

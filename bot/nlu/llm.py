@@ -5,6 +5,7 @@ function calling, for the same structure the rules produce; what it returns is c
 against the studio's catalog and our own time parser, and anything invalid is dropped
 (the caller then asks the client instead). Never required, never trusted blindly.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,9 +28,11 @@ SCHEMA = {
         "intent": {"type": "string", "enum": [i for i in INTENTS if i not in ("opt_out", "opt_in")]},
         "class_name": {"type": ["string", "null"], "description": "one of the studio's class names, or null"},
         "instructor": {"type": ["string", "null"]},
-        "when_text": {"type": ["string", "null"],
-                      "description": "the time the client means, rewritten plainly, e.g. 'wednesday 18:00', "
-                                     "'tomorrow morning', 'friday'; null when none"},
+        "when_text": {
+            "type": ["string", "null"],
+            "description": "the time the client means, rewritten plainly, e.g. 'wednesday 18:00', "
+            "'tomorrow morning', 'friday'; null when none",
+        },
         "number": {"type": ["integer", "null"], "description": "a numbered option the client picked"},
     },
     "required": ["intent", "class_name", "instructor", "when_text", "number"],
@@ -43,12 +46,17 @@ class LlmParser:
         self.model = model
 
     @classmethod
-    def from_env(cls, http_client=None) -> "LlmParser | None":
+    def from_env(cls, http_client=None) -> LlmParser | None:
         key, base = os.environ.get("OPENAI_API_KEY"), os.environ.get("OPENAI_BASE_URL")
         if not (key or base):
             return None
-        client = openai.OpenAI(api_key=key or "not-needed", base_url=base or None, timeout=TIMEOUT_SECONDS,
-                               max_retries=0, http_client=http_client)
+        client = openai.OpenAI(
+            api_key=key or "not-needed",
+            base_url=base or None,
+            timeout=TIMEOUT_SECONDS,
+            max_retries=0,
+            http_client=http_client,
+        )
         return cls(client)
 
     def parse(self, raw: str, ctx: ParseContext, rules: Parse) -> Parse | None:

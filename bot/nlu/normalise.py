@@ -3,18 +3,47 @@
 Digits and the characters times and dates need (``:`` ``.`` ``/``) survive; a
 sentence-final full stop does not stick to the word before it ("6pm." -> "6pm").
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
 
 _EMOJI_WORDS = {"👍": " yes ", "👌": " yes ", "✅": " yes ", "🙏": " thanks ", "👎": " no ", "❌": " no "}
-_TYPOGRAPHY = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
-               "\u2026": "...", "\u00a0": " "}
+_TYPOGRAPHY = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2026": "...",
+    "\u00a0": " ",
+}
 
 SPELLINGS = {
-    "tomorrow": ("tmrw", "tmr", "tmrow", "tmro", "tomoz", "tmoz", "tomoro", "tomorro", "2moro", "2morrow", "2mrw", "2morow",
-                 "tomorow", "tommorow", "tommorrow", "tomrrow", "tmorrow", "tomorrw", "tomm", "tmw"),
+    "tomorrow": (
+        "tmrw",
+        "tmr",
+        "tmrow",
+        "tmro",
+        "tomoz",
+        "tmoz",
+        "tomoro",
+        "tomorro",
+        "2moro",
+        "2morrow",
+        "2mrw",
+        "2morow",
+        "tomorow",
+        "tommorow",
+        "tommorrow",
+        "tomrrow",
+        "tmorrow",
+        "tomorrw",
+        "tomm",
+        "tmw",
+    ),
     "tonight": ("tonite", "2nite", "tonigh", "tonigt"),
     "today": ("2day", "tdy", "todya", "toady"),
     "please": ("pls", "plz", "plss", "pleas", "pleae"),
@@ -36,8 +65,29 @@ SPELLINGS = {
     "hours": ("hrs", "hr"),
     "o'clock": ("oclock",),
 }
-_DAYS = {"today", "tomorrow", "tonight", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-         "sunday", "mon", "tue", "tues", "wed", "weds", "thu", "thur", "thurs", "fri", "sat", "sun"}
+_DAYS = {
+    "today",
+    "tomorrow",
+    "tonight",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "tues",
+    "wed",
+    "weds",
+    "thu",
+    "thur",
+    "thurs",
+    "fri",
+    "sat",
+    "sun",
+}
 _WORDS = {variant: canonical for canonical, variants in SPELLINGS.items() for variant in variants}
 
 

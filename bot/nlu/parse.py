@@ -3,6 +3,7 @@
 ``parse`` is deterministic and fast (no I/O). The optional LLM fallback lives in
 ``bot.nlu.llm`` and is applied by the caller only when ``confidence`` is low.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,8 @@ from datetime import datetime
 from bot.nlu import compliance
 from bot.nlu.catalog import Catalog, ClassMatch, NameMatch, generic_catalog
 from bot.nlu.intent import ORDINALS, classify
-from bot.nlu.normalise import normalise, tokens as tokenise
+from bot.nlu.normalise import normalise
+from bot.nlu.normalise import tokens as tokenise
 from bot.nlu.when import When, parse_when
 
 LOW_CONFIDENCE = 0.5
@@ -49,7 +51,9 @@ def _number(text: str, when: When | None) -> int | None:
     if when is not None:
         a, b = when.span
         masked = text[:a] + " " * (b - a) + text[b:]
-    for m in re.finditer(r"(?<![\d:.£$])#?(\d{1,2})(st|nd|rd|th)?(?![\d:.]|\s*(am|pm|hours?|hrs?|mins?|minutes?))", masked):
+    for m in re.finditer(
+        r"(?<![\d:.£$])#?(\d{1,2})(st|nd|rd|th)?(?![\d:.]|\s*(am|pm|hours?|hrs?|mins?|minutes?))", masked
+    ):
         return int(m.group(1))
     for word in masked.split():
         if word in ORDINALS and word not in ("one",):
@@ -81,6 +85,11 @@ def parse(raw: str, ctx: ParseContext) -> Parse:
         question = text.rstrip().endswith("?") or text.startswith(("is ", "are ", "any ", "what", "when"))
         strength = 0.75 if class_match and when else 0.6
         return replace(result, intent="schedule" if question else "book", confidence=strength)
-    if guess.intent == "pick" and when is not None and when.grain == "minute" and not re.fullmatch(r"#?\d{1,2}", text.strip()):
+    if (
+        guess.intent == "pick"
+        and when is not None
+        and when.grain == "minute"
+        and not re.fullmatch(r"#?\d{1,2}", text.strip())
+    ):
         return result  # "6:30 one": a pick by time; the dialogue reads ``when``
     return result

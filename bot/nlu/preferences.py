@@ -12,11 +12,12 @@ for what is still missing. Rules where English is vague:
 Times are minutes after local midnight; a slot fits when it starts inside a window
 (``app.booking.matching.fits`` applies the stored preferences to a slot).
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from bot.nlu.catalog import Catalog, NamedEntry
 from bot.nlu.normalise import normalise
@@ -25,29 +26,48 @@ from bot.nlu.when import WEEKDAYS
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 PARTS: dict[str, tuple[int, int, str]] = {
     "early": (6 * 60, 9 * 60, "early mornings"),
-    "mornings": (6 * 60, 12 * 60, "mornings"), "morning": (6 * 60, 12 * 60, "mornings"),
-    "lunchtime": (11 * 60 + 30, 14 * 60, "lunchtimes"), "lunchtimes": (11 * 60 + 30, 14 * 60, "lunchtimes"),
+    "mornings": (6 * 60, 12 * 60, "mornings"),
+    "morning": (6 * 60, 12 * 60, "mornings"),
+    "lunchtime": (11 * 60 + 30, 14 * 60, "lunchtimes"),
+    "lunchtimes": (11 * 60 + 30, 14 * 60, "lunchtimes"),
     "lunch": (11 * 60 + 30, 14 * 60, "lunchtimes"),
-    "afternoon": (12 * 60, 17 * 60, "afternoons"), "afternoons": (12 * 60, 17 * 60, "afternoons"),
-    "evening": (17 * 60, 21 * 60, "evenings"), "evenings": (17 * 60, 21 * 60, "evenings"),
+    "afternoon": (12 * 60, 17 * 60, "afternoons"),
+    "afternoons": (12 * 60, 17 * 60, "afternoons"),
+    "evening": (17 * 60, 21 * 60, "evenings"),
+    "evenings": (17 * 60, 21 * 60, "evenings"),
     "eve": (17 * 60, 21 * 60, "evenings"),
 }
 ALL_DAY = (0, 24 * 60)
 _ANY_TIME = re.compile(r"\b(any ?time|whenever|flexible|all day|any hour|don'?t mind|dont mind|no preference)\b")
 _ANY_DAY = re.compile(r"\b(any ?day|every ?day|all week|7 days|seven days|any day of the week)\b")
 _ANY = re.compile(r"\bany\b")
-_WEEKDAYS = re.compile(r"\b(week ?days?|weekdays|mon ?- ?fri|monday to friday|mon to fri|during the week|work ?days?)\b")
+_WEEKDAYS = re.compile(
+    r"\b(week ?days?|weekdays|mon ?- ?fri|monday to friday|mon to fri|during the week|work ?days?)\b"
+)
 _WEEKENDS = re.compile(r"\b(week ?ends?|weekends|sat and sun|saturday and sunday)\b")
-_EXCEPT = re.compile(r"\b(?:except|but not|not on|not|apart from|excluding|other than|no)\s+((?:(?:%s)(?:\s*(?:,|and|or|&)\s*)?)+)" % "|".join(
-    sorted(WEEKDAYS, key=len, reverse=True)))
-_DAY = re.compile(r"\b(%s)\b" % "|".join(sorted(WEEKDAYS, key=len, reverse=True)))
-_BOUND = re.compile(r"\b(before|after|from|by|until|till|not before|no earlier than|no later than)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\b")
-_BETWEEN = re.compile(r"\bbetween\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\s+(?:and|-)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\b")
-_NONE = re.compile(r"^(none|no|nope|nothing|n/?a|na|no goals?|no injur(y|ies)|not really|nah|nothing really|"
-                   r"all good|none thanks|no thanks|just fitness|no goals or injuries)\b")
-_GOAL_PREFIX = re.compile(r"\b(goals?|injur(?:y|ies)|aim|hoping to|want to|i'?d like to|looking to)\s*(?:is|are|:|-)?\s*")
-_FILLER = set("i im i'm am is are be the a an and or but prefer preferably ideally would like please work works best suit "
-              "suits me for my to at in on of location studio days day times time good ok okay fine really".split())
+_EXCEPT = re.compile(
+    r"\b(?:except|but not|not on|not|apart from|excluding|other than|no)\s+((?:(?:{})(?:\s*(?:,|and|or|&)\s*)?)+)".format(
+        "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+    )
+)
+_DAY = re.compile(r"\b({})\b".format("|".join(sorted(WEEKDAYS, key=len, reverse=True))))
+_BOUND = re.compile(
+    r"\b(before|after|from|by|until|till|not before|no earlier than|no later than)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\b"
+)
+_BETWEEN = re.compile(
+    r"\bbetween\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\s+(?:and|-)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\b"
+)
+_NONE = re.compile(
+    r"^(none|no|nope|nothing|n/?a|na|no goals?|no injur(y|ies)|not really|nah|nothing really|"
+    r"all good|none thanks|no thanks|just fitness|no goals or injuries)\b"
+)
+_GOAL_PREFIX = re.compile(
+    r"\b(goals?|injur(?:y|ies)|aim|hoping to|want to|i'?d like to|looking to)\s*(?:is|are|:|-)?\s*"
+)
+_FILLER = set(
+    "i im i'm am is are be the a an and or but prefer preferably ideally would like please work works best suit "
+    "suits me for my to at in on of location studio days day times time good ok okay fine really".split()
+)
 
 
 @dataclass(frozen=True)
@@ -166,14 +186,15 @@ def _location(text: str, locations: Sequence[NamedEntry]) -> NamedEntry | None:
 
 
 def _recognised(piece: str, locations: Sequence[NamedEntry]) -> bool:
-    return any((_location(piece, locations), _days(piece)[0] is not None or _days(piece)[2],
-                _times(piece)[0] is not None))
+    return any(
+        (_location(piece, locations), _days(piece)[0] is not None or _days(piece)[2], _times(piece)[0] is not None)
+    )
 
 
 def _goals(raw: str, text: str, locations: Sequence[NamedEntry]) -> str | None:
     m = _GOAL_PREFIX.search(text)
     if m and text[: m.start()].strip(" ,.-") == "" or m and m.group(1).startswith(("goal", "injur")):
-        goal = text[m.end():].strip(" ,.-:")
+        goal = text[m.end() :].strip(" ,.-:")
         return goal or None
     pieces = [normalise(p).strip() for p in re.split(r"[,;\n]|\s+-\s+|\.\s|\.$", raw) if p.strip()]
     goals = []
@@ -193,7 +214,7 @@ def parse_preferences(raw: str, locations: Sequence[NamedEntry], *, asked_goals:
         if _NONE.match(text.strip()):
             return Preferences(no_goals=True)
         m = _GOAL_PREFIX.match(text)
-        goal = (text[m.end():] if m else text).strip(" ,.-:")
+        goal = (text[m.end() :] if m else text).strip(" ,.-:")
         return Preferences(goals=goal or None)
     days, days_label, _ = _days(text)
     windows, times_label = _times(text)
@@ -201,15 +222,23 @@ def parse_preferences(raw: str, locations: Sequence[NamedEntry], *, asked_goals:
         days, days_label = tuple(range(7)), "any"
     if days is not None and windows is None:
         windows, times_label = (ALL_DAY,), "any time"
-    no_goals = bool(_NONE.match(text.strip()) or re.search(
-        r"\b(no (goals?|injur(y|ies))|no injuries or goals|nothing in particular)\b", text))
-    return Preferences(location=_location(text, locations), days=days, days_label=days_label, windows=windows,
-                       times_label=times_label, goals=None if no_goals else _goals(raw, text, locations),
-                       no_goals=no_goals)
+    no_goals = bool(
+        _NONE.match(text.strip())
+        or re.search(r"\b(no (goals?|injur(y|ies))|no injuries or goals|nothing in particular)\b", text)
+    )
+    return Preferences(
+        location=_location(text, locations),
+        days=days,
+        days_label=days_label,
+        windows=windows,
+        times_label=times_label,
+        goals=None if no_goals else _goals(raw, text, locations),
+        no_goals=no_goals,
+    )
 
 
 def when_label(days_label: str | None, times_label: str | None) -> str:
-    """"weekday" + "mornings before 9" -> "weekday mornings before 9";
+    """ "weekday" + "mornings before 9" -> "weekday mornings before 9";
     "any|except Fri" + "evenings" -> "any evening except Fri"."""
     days_label = days_label or "any"
     times_label = times_label or "any time"

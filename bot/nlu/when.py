@@ -12,6 +12,7 @@ actually has. Rules chosen where English is vague:
 - a bare number is a time only after at/@/for/around/from/by, with "ish" or "o'clock",
   or beside a day word — never "cancel 2" or "book 2 spots".
 """
+
 from __future__ import annotations
 
 import re
@@ -31,22 +32,65 @@ class When:
 
 
 WEEKDAYS = {
-    "mon": 0, "monday": 0, "mondays": 0,
-    "tue": 1, "tues": 1, "tuesday": 1, "tuesdays": 1,
-    "wed": 2, "weds": 2, "wednesday": 2, "wednesdays": 2,
-    "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "thursdays": 3,
-    "fri": 4, "friday": 4, "fridays": 4,
-    "sat": 5, "saturday": 5, "saturdays": 5,
-    "sun": 6, "sunday": 6, "sundays": 6,
+    "mon": 0,
+    "monday": 0,
+    "mondays": 0,
+    "tue": 1,
+    "tues": 1,
+    "tuesday": 1,
+    "tuesdays": 1,
+    "wed": 2,
+    "weds": 2,
+    "wednesday": 2,
+    "wednesdays": 2,
+    "thu": 3,
+    "thur": 3,
+    "thurs": 3,
+    "thursday": 3,
+    "thursdays": 3,
+    "fri": 4,
+    "friday": 4,
+    "fridays": 4,
+    "sat": 5,
+    "saturday": 5,
+    "saturdays": 5,
+    "sun": 6,
+    "sunday": 6,
+    "sundays": 6,
 }
 MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4, "may": 5,
-    "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9,
-    "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+    "jan": 1,
+    "january": 1,
+    "feb": 2,
+    "february": 2,
+    "mar": 3,
+    "march": 3,
+    "apr": 4,
+    "april": 4,
+    "may": 5,
+    "jun": 6,
+    "june": 6,
+    "jul": 7,
+    "july": 7,
+    "aug": 8,
+    "august": 8,
+    "sep": 9,
+    "sept": 9,
+    "september": 9,
+    "oct": 10,
+    "october": 10,
+    "nov": 11,
+    "november": 11,
+    "dec": 12,
+    "december": 12,
 }
 PARTS = {
-    "morning": (time(5), time(12)), "lunchtime": (time(11, 30), time(14)), "lunch": (time(11, 30), time(14)),
-    "afternoon": (time(12), time(17)), "evening": (time(17), time(22)), "night": (time(18), None),
+    "morning": (time(5), time(12)),
+    "lunchtime": (time(11, 30), time(14)),
+    "lunch": (time(11, 30), time(14)),
+    "afternoon": (time(12), time(17)),
+    "evening": (time(17), time(22)),
+    "night": (time(18), None),
     "tonight": (time(17), None),
 }
 PM_PARTS = {"afternoon", "evening", "night", "tonight"}
@@ -66,10 +110,15 @@ TIME_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("hm", re.compile(r"(?<![\d/])\b([01]?\d|2[0-3])[:.]([0-5]\d)\b(?![./]\d)")),
     ("oclock", re.compile(r"\b(\d{1,2})\s*o'clock\b")),
     ("ish", re.compile(r"\b(\d{1,2})\s?ish\b")),
-    ("at_h", re.compile(r"(?:\b(?:at|for|around|from|by|about)|@)\s*(\d{1,2})\b(?!\s*(?:people|spots?|places?|classes|"
-                        r"credits?|of|x|th|st|nd|rd|/))")),
+    (
+        "at_h",
+        re.compile(
+            r"(?:\b(?:at|for|around|from|by|about)|@)\s*(\d{1,2})\b(?!\s*(?:people|spots?|places?|classes|"
+            r"credits?|of|x|th|st|nd|rd|/))"
+        ),
+    ),
     ("day_h", re.compile(rf"\b{_DAY_WORDS}\s+(\d{{1,2}})\b(?!\s*(?:{_ORD}|/|{_MON})|[/:.]\d)")),
-    ("h_day", re.compile(rf"(?<![/\d])\b(\d{{1,2}})\s+(?:today|tonight|tomorrow)\b")),
+    ("h_day", re.compile(r"(?<![/\d])\b(\d{1,2})\s+(?:today|tonight|tomorrow)\b")),
 ]
 _DAY_ANCHORED = {p for kind, p in TIME_PATTERNS if kind in ("day_h", "h_day")}
 RELATIVE = re.compile(r"\bin\s+(an?|half an|\d{1,3})\s*(hours?|minutes?)\b")
@@ -153,8 +202,14 @@ def parse_when(text: str, now: datetime, tz: str, date_order: str = "DMY") -> Wh
         end = _at(day, hi.hour, hi.minute, zone) if hi else _at(day + timedelta(days=1), 0, 0, zone)
         if end <= now and not explicit_day:
             start, end = start + timedelta(days=1), end + timedelta(days=1)
-            start, end = _at(day + timedelta(days=1), lo.hour, lo.minute, zone), (
-                _at(day + timedelta(days=1), hi.hour, hi.minute, zone) if hi else _at(day + timedelta(days=2), 0, 0, zone))
+            start, end = (
+                _at(day + timedelta(days=1), lo.hour, lo.minute, zone),
+                (
+                    _at(day + timedelta(days=1), hi.hour, hi.minute, zone)
+                    if hi
+                    else _at(day + timedelta(days=2), 0, 0, zone)
+                ),
+            )
         return When(max(start, now), end, "part_of_day", span=span)
 
     start = _at(day, 0, 0, zone)

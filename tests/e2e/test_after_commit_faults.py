@@ -4,6 +4,7 @@ message to the slow path) never fails the request, never runs twice, and is neve
 Texts go out through ``tests.rq_transports.CountingTransport``, which appends each outbox id
 it sends to a file: in-process threads and RQ jobs alike, every send is counted.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,8 @@ from bot.nlu.llm import LlmParser
 from jobs.due import run_due
 from tests.conversation import BASE, LOTUS, TOKEN, Texter, replies_of
 from tests.factories import make_client, make_studio
-from tests.rq_transports import CountingTransport
 from tests.integration.test_admin_auth import admin_app
+from tests.rq_transports import CountingTransport
 
 SAM, PRIYA = "+447700900301", "+447700900302"
 HANDOFF_REPLY = "I've passed your message to the team. Someone will get back to you soon."
@@ -75,14 +76,45 @@ def sends(tmp_path, monkeypatch):
 def llm(monkeypatch):
     """The optional LLM, mocked at the HTTP layer; ``LlmParser.from_env`` returns it everywhere
     (create_app, the RQ job, the due-work tick)."""
-    args = {"intent": "book", "class_name": "Vinyasa Flow", "instructor": None, "when_text": "wednesday 18:00",
-            "number": None}
-    completion = {"id": "c", "object": "chat.completion", "created": 0, "model": "m", "choices": [
-        {"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "t", "type": "function", "function": {"name": "record_parse", "arguments": json.dumps(args)}}]}}]}
-    parser = LlmParser(openai.OpenAI(api_key="k", base_url="https://llm.test/v1", max_retries=0,
-                                     http_client=httpx2.Client(transport=httpx2.MockTransport(
-                                         lambda r: httpx2.Response(200, json=completion)))), model="m")
+    args = {
+        "intent": "book",
+        "class_name": "Vinyasa Flow",
+        "instructor": None,
+        "when_text": "wednesday 18:00",
+        "number": None,
+    }
+    completion = {
+        "id": "c",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "m",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "tool_calls",
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": "t",
+                            "type": "function",
+                            "function": {"name": "record_parse", "arguments": json.dumps(args)},
+                        }
+                    ],
+                },
+            }
+        ],
+    }
+    parser = LlmParser(
+        openai.OpenAI(
+            api_key="k",
+            base_url="https://llm.test/v1",
+            max_retries=0,
+            http_client=httpx2.Client(transport=httpx2.MockTransport(lambda r: httpx2.Response(200, json=completion))),
+        ),
+        model="m",
+    )
     monkeypatch.setattr(LlmParser, "from_env", staticmethod(lambda: parser))
     return parser
 
@@ -118,8 +150,9 @@ def work(queue) -> None:
 
 
 def inbound_app(db, redis_url: str | None):
-    app = create_app(Settings(database_url=db.url, twilio_auth_token=TOKEN, public_base_url=BASE,
-                              redis_url=redis_url), database=db)
+    app = create_app(
+        Settings(database_url=db.url, twilio_auth_token=TOKEN, public_base_url=BASE, redis_url=redis_url), database=db
+    )
     app.config["TESTING"] = True  # an exception in a view is raised here, not hidden in a 500
     return app
 
@@ -227,8 +260,9 @@ def shop(db, clock, monkeypatch):
     world = make_studio(db)
     with db.studio(world.studio_id) as s:
         s.add(Staff(key="olive", name="Olive Owner", phone="+447700900999", role="owner"))
-        pack = Package(key="ten", name="10 Class Pack", kind="class_pack", credits=10, price=Decimal(120),
-                       valid_days=90)
+        pack = Package(
+            key="ten", name="10 Class Pack", kind="class_pack", credits=10, price=Decimal(120), valid_days=90
+        )
         s.add(pack)
         s.flush()
         world.package_id = pack.id
@@ -244,8 +278,9 @@ def shop(db, clock, monkeypatch):
 def signed_stripe_post(client, event: dict):
     body = json.dumps(event)
     header = stripe.WebhookSignature.generate_signature_header(body, WHSEC)
-    return client.post("/stripe/webhook", data=body, headers={"Stripe-Signature": header,
-                                                              "Content-Type": "application/json"})
+    return client.post(
+        "/stripe/webhook", data=body, headers={"Stripe-Signature": header, "Content-Type": "application/json"}
+    )
 
 
 def test_demo_checkout_and_stripe_webhook_kick_twice_in_one_second(db, shop, clock, sends, redis_url, rq_env):
@@ -300,8 +335,14 @@ def test_demo_checkout_in_a_browser_signed_in_to_the_admin(db, shop, clock):
     app = admin_app(db)
     with db.unscoped() as s:
         key = s.get(Studio, shop.studio_id).key
-    add_staff(db, studio_key=key, email="owner@lotus.example", password="correct horse battery", role="owner",
-              name="Olive Owner")
+    add_staff(
+        db,
+        studio_key=key,
+        email="owner@lotus.example",
+        password="correct horse battery",
+        role="owner",
+        name="Olive Owner",
+    )
     browser = app.test_client()
     login = browser.get("/admin/login").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)

@@ -3,6 +3,7 @@
 Lotus (the shared example fixture), clock at Mon 23 Nov 2026 09:00 London. Sam has a
 10-pack, Priya an unlimited membership, Jon a drop-in.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.booking.schedules import generate_for_studios
 from app.fixtures import load_fixture
-from app.models import Booking, ClassSession, ClassType, Client, Message, OutboxMessage, Studio, WaitlistEntry
+from app.models import Booking, ClassSession, ClassType, Client, Message, OutboxMessage, Studio
 from tests.conversation import LOTUS, Texter, make_app, replies_of, signed_post
 from tests.factories import local
 
@@ -44,15 +45,22 @@ def bookings(db, studio_id, phone):
             .join(ClassSession, ClassSession.id == Booking.session_id)
             .join(ClassType, ClassType.id == ClassSession.class_type_id)
             .join(Client, Client.id == Booking.client_id)
-            .where(Client.phone == phone).order_by(Booking.id))
-        return [(name, start.astimezone(local(LONDON, 2026, 1, 1).tzinfo).strftime("%a %H:%M"), status)
-                for name, start, status in rows]
+            .where(Client.phone == phone)
+            .order_by(Booking.id)
+        )
+        return [
+            (name, start.astimezone(local(LONDON, 2026, 1, 1).tzinfo).strftime("%a %H:%M"), status)
+            for name, start, status in rows
+        ]
 
 
 def session_id(db, studio_id, class_name, at):
     with db.studio(studio_id) as s:
-        return s.scalars(select(ClassSession.id).join(ClassType, ClassType.id == ClassSession.class_type_id)
-                         .where(ClassType.name == class_name, ClassSession.starts_at == at)).one()
+        return s.scalars(
+            select(ClassSession.id)
+            .join(ClassType, ClassType.id == ClassSession.class_type_id)
+            .where(ClassType.name == class_name, ClassSession.starts_at == at)
+        ).one()
 
 
 def outbox(db, studio_id):
@@ -65,8 +73,10 @@ def outbox(db, studio_id):
 
 def test_book_in_one_message(db, lotus, client):
     reply = texter(client, SAM).says("book yoga wed 6pm")
-    assert reply == ("Booked: Vinyasa Flow, Wed 25 Nov 18:00 at Shoreditch with Maya. 9 credits left. "
-                     "Free to cancel until Wed 06:00.")
+    assert reply == (
+        "Booked: Vinyasa Flow, Wed 25 Nov 18:00 at Shoreditch with Maya. 9 credits left. "
+        "Free to cancel until Wed 06:00."
+    )
     assert bookings(db, lotus, SAM) == [("Vinyasa Flow", "Wed 18:00", "confirmed")]
 
 
@@ -83,8 +93,10 @@ def test_typos_and_sms_spelling(db, lotus, client):
 def test_several_matches_offer_numbered_choices(db, lotus, client):
     sam = texter(client, SAM)
     reply = sam.says("book reformer thursday")
-    assert reply.startswith("Which one shall I book?\n1) Reformer Pilates Thu 26 Nov 07:00 Clapham Sara (8 left)\n"
-                            "2) Reformer Pilates Thu 26 Nov 18:30 Clapham Sara (8 left)")
+    assert reply.startswith(
+        "Which one shall I book?\n1) Reformer Pilates Thu 26 Nov 07:00 Clapham Sara (8 left)\n"
+        "2) Reformer Pilates Thu 26 Nov 18:30 Clapham Sara (8 left)"
+    )
     assert sam.says("2").startswith("Booked: Reformer Pilates, Thu 26 Nov 18:30 at Clapham with Sara. 8 credits left.")
     assert bookings(db, lotus, SAM) == [("Reformer Pilates", "Thu 18:30", "confirmed")]
 
@@ -97,15 +109,18 @@ def test_pick_by_time(db, lotus, client):
 
 def test_no_such_class_suggests_the_nearest(db, lotus, client):
     reply = texter(client, SAM).says("book hiit tomorrow")
-    assert reply == ("I couldn't find HIIT 45 on Tue 24 Nov. Nearest:\n1) HIIT 45 Wed 25 Nov 06:30 Shoreditch Tom "
-                     "(12 left)\nReply with a number to book.")
+    assert reply == (
+        "I couldn't find HIIT 45 on Tue 24 Nov. Nearest:\n1) HIIT 45 Wed 25 Nov 06:30 Shoreditch Tom "
+        "(12 left)\nReply with a number to book."
+    )
 
 
 def test_membership_and_no_credits(db, lotus, client):
     assert "Your membership covers it." in texter(client, PRIYA).says("book yoga wed 6pm")
     jon = texter(client, JON)
     assert jon.says("book reformer thu 7am") == (
-        "You don't have credits for that class. Reply PRICES to see packs and memberships.")
+        "You don't have credits for that class. Reply PRICES to see packs and memberships."
+    )
     assert bookings(db, lotus, JON) == []
 
 
@@ -119,7 +134,8 @@ def test_booking_twice_says_already_booked(db, lotus, client):
 def test_new_number_is_asked_its_name_once_then_carries_on(db, lotus, client):
     stranger = texter(client, "+447700900999")
     assert stranger.says("book yoga wed 6pm") == (
-        "Hi! Welcome to Lotus Yoga & Movement. I don't think we've met: what's your first name?")
+        "Hi! Welcome to Lotus Yoga & Movement. I don't think we've met: what's your first name?"
+    )
     reply = stranger.says("I'm jane")
     assert reply.startswith("Nice to meet you, Jane!")
     assert "You don't have credits for that class" in reply
@@ -132,8 +148,11 @@ def test_new_number_is_asked_its_name_once_then_carries_on(db, lotus, client):
 
 def fill(db, studio_id, class_name, at, capacity=1):
     with db.studio(studio_id) as s:
-        sid = s.scalars(select(ClassSession.id).join(ClassType, ClassType.id == ClassSession.class_type_id)
-                        .where(ClassType.name == class_name, ClassSession.starts_at == at)).one()
+        sid = s.scalars(
+            select(ClassSession.id)
+            .join(ClassType, ClassType.id == ClassSession.class_type_id)
+            .where(ClassType.name == class_name, ClassSession.starts_at == at)
+        ).one()
         s.get(ClassSession, sid).capacity = capacity
         s.commit()
     return sid
@@ -144,13 +163,21 @@ def test_full_then_waitlist_then_offer_then_claim(db, lotus, client, clock):
     sam, priya = texter(client, SAM), texter(client, PRIYA)
     sam.says("book yoga wed 6pm")
     assert priya.says("book yoga wed 6pm") == (
-        "Vinyasa Flow, Wed 25 Nov 18:00 is full. Want me to add you to the waitlist? Reply YES or NO.")
-    assert priya.says("yes") == ("You're on the waitlist for Vinyasa Flow, Wed 25 Nov 18:00: number 1. "
-                                 "I'll text you if a spot opens.")
+        "Vinyasa Flow, Wed 25 Nov 18:00 is full. Want me to add you to the waitlist? Reply YES or NO."
+    )
+    assert priya.says("yes") == (
+        "You're on the waitlist for Vinyasa Flow, Wed 25 Nov 18:00: number 1. I'll text you if a spot opens."
+    )
     assert sam.says("cancel yoga").startswith("Cancelled: Vinyasa Flow, Wed 25 Nov 18:00. 1 credit back. You have 10.")
     offers = [o for o in outbox(db, lotus) if o[0] == "waitlist_offer"]
-    assert offers == [("waitlist_offer", PRIYA, "A spot opened in Vinyasa Flow, Wed 25 Nov 18:00 at Shoreditch! "
-                       "Reply YES by 09:30 to claim it, or NO to pass.")]
+    assert offers == [
+        (
+            "waitlist_offer",
+            PRIYA,
+            "A spot opened in Vinyasa Flow, Wed 25 Nov 18:00 at Shoreditch! "
+            "Reply YES by 09:30 to claim it, or NO to pass.",
+        )
+    ]
     clock.advance(timedelta(minutes=10))
     assert priya.says("YES").startswith("Booked: Vinyasa Flow, Wed 25 Nov 18:00")
     assert bookings(db, lotus, PRIYA) == [("Vinyasa Flow", "Wed 18:00", "confirmed")]
@@ -168,16 +195,21 @@ def test_yes_after_the_offer_expired_says_the_spot_has_gone(db, lotus, client, c
     clock.advance(timedelta(minutes=31))
     with db.studio(lotus) as s:
         waitlist.expire_offers(s)
-    assert priya.says("yes") == ("Sorry, that spot in Vinyasa Flow, Wed 25 Nov 18:00 has gone: the offer ran out. "
-                                 "You can still book another class.")
+    assert priya.says("yes") == (
+        "Sorry, that spot in Vinyasa Flow, Wed 25 Nov 18:00 has gone: the offer ran out. "
+        "You can still book another class."
+    )
     assert bookings(db, lotus, PRIYA) == []
 
 
 def test_join_waitlist_in_words(db, lotus, client):
     fill(db, lotus, "Yin Yoga", local(LONDON, 2026, 11, 24, 19, 30))
     texter(client, SAM).says("book yin tomorrow")
-    assert texter(client, PRIYA).says("put me on the waitlist for yin tomorrow").startswith(
-        "You're on the waitlist for Yin Yoga, Tue 24 Nov 19:30: number 1.")
+    assert (
+        texter(client, PRIYA)
+        .says("put me on the waitlist for yin tomorrow")
+        .startswith("You're on the waitlist for Yin Yoga, Tue 24 Nov 19:30: number 1.")
+    )
 
 
 def test_whatsapp_button_claims_an_offer(db, lotus, client):
@@ -209,7 +241,8 @@ def test_late_cancel_states_the_cost_and_needs_yes(db, lotus, client, clock):
     clock.set(local(LONDON, 2026, 11, 25, 9))
     assert sam.says("cancel my booking") == (
         "Vinyasa Flow Wed 25 Nov 18:00 is less than 12h away, so you'll lose the credit. "
-        "Reply YES to cancel anyway, or NO to keep your spot.")
+        "Reply YES to cancel anyway, or NO to keep your spot."
+    )
     assert bookings(db, lotus, SAM) == [("Vinyasa Flow", "Wed 18:00", "confirmed")]
     assert sam.says("yes").startswith("Cancelled: Vinyasa Flow, Wed 25 Nov 18:00. The credit is kept")
     assert bookings(db, lotus, SAM) == [("Vinyasa Flow", "Wed 18:00", "late_cancelled")]
@@ -229,8 +262,10 @@ def test_cancel_by_number_from_my_bookings(db, lotus, client):
     sam.says("book yoga wed 6pm")
     sam.says("book yin thursday")
     listing = sam.says("my bookings")
-    assert listing == ("Your bookings:\n1) Vinyasa Flow Wed 25 Nov 18:00 Shoreditch\n"
-                       "2) Yin Yoga Thu 26 Nov 19:30 Shoreditch\nTo cancel one, reply e.g. 'cancel 1'.")
+    assert listing == (
+        "Your bookings:\n1) Vinyasa Flow Wed 25 Nov 18:00 Shoreditch\n"
+        "2) Yin Yoga Thu 26 Nov 19:30 Shoreditch\nTo cancel one, reply e.g. 'cancel 1'."
+    )
     assert sam.says("cancel 2").startswith("Cancelled: Yin Yoga, Thu 26 Nov 19:30.")
 
 
@@ -243,9 +278,11 @@ def test_schedule_with_live_spots(db, lotus, client):
     texter(client, PRIYA).says("book yin thursday")
     texter(client, PRIYA).says("yes")
     reply = texter(client, JON).says("what's on thursday?")
-    assert reply == ("Thu 26 Nov:\n1) 07:00 Reformer Pilates, Clapham: 8 spots left\n"
-                     "2) 18:30 Reformer Pilates, Clapham: 8 spots left\n"
-                     "3) 19:30 Yin Yoga, Shoreditch: full - 1 on the waitlist\nReply a number to book.")
+    assert reply == (
+        "Thu 26 Nov:\n1) 07:00 Reformer Pilates, Clapham: 8 spots left\n"
+        "2) 18:30 Reformer Pilates, Clapham: 8 spots left\n"
+        "3) 19:30 Yin Yoga, Shoreditch: full - 1 on the waitlist\nReply a number to book."
+    )
 
 
 def test_credits_and_prices(db, lotus, client):
@@ -256,7 +293,8 @@ def test_credits_and_prices(db, lotus, client):
 
 def test_talk_to_a_person_goes_to_the_owner(db, lotus, client):
     assert texter(client, SAM).says("can I speak to someone about my injury") == (
-        "I've passed your message to the team. Someone will get back to you soon.")
+        "I've passed your message to the team. Someone will get back to you soon."
+    )
     handoffs = [o for o in outbox(db, lotus) if o[0] == "handoff"]
     assert handoffs and handoffs[0][1] == MAYA and "Sam" in handoffs[0][2]
 
@@ -265,7 +303,8 @@ def test_staff_roster(db, lotus, client):
     texter(client, SAM).says("book yoga wed 6pm")
     texter(client, PRIYA).says("book yoga wed 6pm")
     assert texter(client, MAYA).says("who's in wed 6pm") == (
-        "Vinyasa Flow Wed 25 Nov 18:00 Shoreditch (2/16): Sam Lee, Priya Shah")
+        "Vinyasa Flow Wed 25 Nov 18:00 Shoreditch (2/16): Sam Lee, Priya Shah"
+    )
 
 
 # --------------------------------------------------------------------------- compliance
@@ -273,8 +312,9 @@ def test_staff_roster(db, lotus, client):
 
 def test_stop_opts_out_and_then_silence_until_start(db, lotus, client):
     sam = texter(client, SAM)
-    assert sam.says("STOP") == ("You're unsubscribed from Lotus Yoga & Movement texts and won't get any more. "
-                                "Reply START to resubscribe.")
+    assert sam.says("STOP") == (
+        "You're unsubscribed from Lotus Yoga & Movement texts and won't get any more. Reply START to resubscribe."
+    )
     assert sam.says("book yoga wed 6pm") == ""
     assert bookings(db, lotus, SAM) == []
     assert sam.says("start").startswith("Welcome back!")
@@ -292,7 +332,8 @@ def test_bare_cancel_is_an_opt_out_but_cancel_yoga_is_not(db, lotus, client):
 def test_soft_opt_out_asks_first(db, lotus, client):
     sam = texter(client, SAM)
     assert sam.says("please stop texting me") == (
-        "Do you want to stop all texts from Lotus Yoga & Movement? Reply YES to stop, or NO to keep them.")
+        "Do you want to stop all texts from Lotus Yoga & Movement? Reply YES to stop, or NO to keep them."
+    )
     assert sam.says("yes").startswith("You're unsubscribed")
 
 
@@ -363,8 +404,10 @@ def test_expired_question_is_read_fresh(db, lotus, client, clock):
     sam = texter(client, SAM)
     sam.says("book reformer thursday")
     clock.advance(timedelta(hours=2))
-    assert sam.says("2") == ("Sorry, I didn't catch that. Try 'book yoga tomorrow 6pm', 'my bookings' or "
-                             "'cancel thu reformer'. Reply HELP for contact details.")
+    assert sam.says("2") == (
+        "Sorry, I didn't catch that. Try 'book yoga tomorrow 6pm', 'my bookings' or "
+        "'cancel thu reformer'. Reply HELP for contact details."
+    )
 
 
 def test_staff_today_lists_their_classes(db, lotus, client, clock):
@@ -388,13 +431,45 @@ def test_low_confidence_text_goes_to_the_llm_after_the_webhook_returns(db, lotus
     from app.conversation.engine import complete_deferred
     from bot.nlu.llm import LlmParser
 
-    args = {"intent": "book", "class_name": "Vinyasa Flow", "instructor": None, "when_text": "wednesday 18:00",
-            "number": None}
-    completion = {"id": "c", "object": "chat.completion", "created": 0, "model": "m", "choices": [
-        {"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "t", "type": "function", "function": {"name": "record_parse", "arguments": __import__("json").dumps(args)}}]}}]}
-    llm = LlmParser(openai.OpenAI(api_key="k", base_url="https://llm.test/v1", max_retries=0, http_client=httpx2.Client(
-        transport=httpx2.MockTransport(lambda r: httpx2.Response(200, json=completion)))), model="m")
+    args = {
+        "intent": "book",
+        "class_name": "Vinyasa Flow",
+        "instructor": None,
+        "when_text": "wednesday 18:00",
+        "number": None,
+    }
+    completion = {
+        "id": "c",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "m",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "tool_calls",
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": "t",
+                            "type": "function",
+                            "function": {"name": "record_parse", "arguments": __import__("json").dumps(args)},
+                        }
+                    ],
+                },
+            }
+        ],
+    }
+    llm = LlmParser(
+        openai.OpenAI(
+            api_key="k",
+            base_url="https://llm.test/v1",
+            max_retries=0,
+            http_client=httpx2.Client(transport=httpx2.MockTransport(lambda r: httpx2.Response(200, json=completion))),
+        ),
+        model="m",
+    )
     app = client.application
     deferred = []
     app.extensions["frontdesk.llm"] = llm

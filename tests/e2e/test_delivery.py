@@ -1,9 +1,10 @@
 """Outbox delivery: the real twilio client against mocked HTTP, opt-out, quiet hours,
 validity, retries, crash safety, reminders across DST, status callbacks, and RQ."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import parse_qs
 
 import pytest
@@ -16,7 +17,7 @@ from app.messaging.outbox import enqueue
 from app.messaging.transports import ConsoleTransport, TwilioTransport
 from app.models import Client, Message, OutboxMessage, Policy
 from jobs.reminders import queue_reminders
-from tests.conversation import TOKEN, make_app, signed_post
+from tests.conversation import make_app, signed_post
 from tests.factories import grant_pack, local, make_client, make_session, make_studio
 
 ACCOUNT = "AC" + "1" * 32
@@ -29,8 +30,12 @@ def twilio_reply(sid="SM" + "a" * 32):
 
 
 def twilio_error(status, code, message="error"):
-    return {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
-            "status": status}
+    return {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
 
 
 @pytest.fixture
@@ -42,9 +47,16 @@ def world(db, clock):
 
 def queue(db, world, key="k1", **kw):
     with db.studio(world.studio_id) as s:
-        row = enqueue(s, dedupe_key=key, kind=kw.pop("kind", "test"), to_addr=kw.pop("to", SAM),
-                      body=kw.pop("body", "Hello from the studio"), client_id=world.client_id,
-                      from_addr="+447700900100", **kw)
+        row = enqueue(
+            s,
+            dedupe_key=key,
+            kind=kw.pop("kind", "test"),
+            to_addr=kw.pop("to", SAM),
+            body=kw.pop("body", "Hello from the studio"),
+            client_id=world.client_id,
+            from_addr="+447700900100",
+            **kw,
+        )
         s.commit()
         return row.id
 
@@ -77,8 +89,14 @@ def test_twilio_request_has_from_to_body_callback_and_validity(db, world, clock)
 @responses.activate
 def test_whatsapp_template_uses_content_sid_and_variables(db, world, clock):
     responses.post(API, json=twilio_reply(), status=201)
-    queue(db, world, channel="whatsapp", to="whatsapp:" + SAM, content_sid="HX" + "b" * 32,
-          content_variables={"1": "Vinyasa Flow", "2": "Wed 18:00"})
+    queue(
+        db,
+        world,
+        channel="whatsapp",
+        to="whatsapp:" + SAM,
+        content_sid="HX" + "b" * 32,
+        content_variables={"1": "Vinyasa Flow", "2": "Wed 18:00"},
+    )
     deliver(db, world, TwilioTransport(ACCOUNT, "token"))
     sent = parse_qs(responses.calls[0].request.body)
     assert sent["ContentSid"] == ["HX" + "b" * 32] and "Body" not in sent
@@ -98,8 +116,9 @@ def test_21610_marks_the_client_opted_out_and_is_not_retried(db, world, clock):
 
 
 @responses.activate
-@pytest.mark.parametrize("code, reason", [(21211, "not a valid phone number"),
-                                          (30006, "a landline or a carrier that can't receive texts")])
+@pytest.mark.parametrize(
+    "code, reason", [(21211, "not a valid phone number"), (30006, "a landline or a carrier that can't receive texts")]
+)
 def test_permanent_errors_are_recorded_with_a_readable_reason(db, world, clock, code, reason):
     responses.post(API, json=twilio_error(400, code), status=400)
     row_id = queue(db, world)
@@ -193,17 +212,17 @@ def test_a_worker_dying_mid_send_never_leads_to_a_second_text(db, world, clock):
 
 
 def test_reminder_24h_before_a_class_the_morning_after_the_clock_change(db, clock):
-    clock.set(datetime(2026, 3, 27, 12, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 3, 27, 12, tzinfo=UTC))
     world = make_studio(db, reminder_hours=[24, 2])
     cid = make_client(db, world, SAM)
     grant_pack(db, world, cid, 5, starts_at=clock.now())
     sid = make_session(db, world, local(world, 2026, 3, 30, 9))  # Mon 09:00 BST, the day after the change
     with db.studio(world.studio_id) as s:
         svc.book(s, cid, sid)
-    clock.set(datetime(2026, 3, 29, 7, 59, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 3, 29, 7, 59, tzinfo=UTC))
     with db.studio(world.studio_id) as s:
         assert queue_reminders(s) == 0
-    clock.set(datetime(2026, 3, 29, 8, 0, tzinfo=timezone.utc))  # 24 hours before, 09:00 BST on Sunday
+    clock.set(datetime(2026, 3, 29, 8, 0, tzinfo=UTC))  # 24 hours before, 09:00 BST on Sunday
     with db.studio(world.studio_id) as s:
         assert queue_reminders(s) == 1
         assert queue_reminders(s) == 0
@@ -306,8 +325,8 @@ def test_sender_pace_spaces_sends_from_one_number():
 
 
 def test_daily_digest_at_seven_once(db, clock):
-    from jobs.digest import queue_digest
     from app.models import Staff
+    from jobs.digest import queue_digest
 
     world = make_studio(db)
     with db.studio(world.studio_id) as s:
@@ -324,6 +343,7 @@ def test_daily_digest_at_seven_once(db, clock):
     with db.studio(world.studio_id) as s:
         svc.book(s, a, today)
     from app.booking import attendance
+
     clock.set(local(world, 2026, 11, 24, 6, 59))
     with db.studio(world.studio_id) as s:
         attendance.sweep_no_shows(s)
@@ -336,8 +356,9 @@ def test_daily_digest_at_seven_once(db, clock):
     assert body == "Good morning! Today: 1 classes, 1/2 booked (50%).\n18:00 Vinyasa Flow 1/2\nYesterday: 1 no-show."
 
 
-def test_a_real_worker_killed_mid_send_then_retried_sends_nothing_twice(db, world, clock, redis_url, tmp_path,
-                                                                        monkeypatch):
+def test_a_real_worker_killed_mid_send_then_retried_sends_nothing_twice(
+    db, world, clock, redis_url, tmp_path, monkeypatch
+):
     """A real `rq worker` process is killed while the transport call is in flight; the job
     is enqueued again and run: the text is not sent a second time, and after ten minutes
     the row is flagged for staff instead of being guessed at."""
@@ -353,17 +374,35 @@ def test_a_real_worker_killed_mid_send_then_retried_sends_nothing_twice(db, worl
     import jobs.tasks as tasks
 
     sends = tmp_path / "sends.txt"
-    env = {**os.environ, "DATABASE_URL": db.url, "DB_APP_ROLE": "frontdesk_app" if db.is_postgres else "",
-           "FRONTDESK_TRANSPORT": "tests.rq_transports:HangingTransport", "FRONTDESK_TEST_SENDS": str(sends),
-           "PYTHONPATH": os.getcwd()}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db.url,
+        "DB_APP_ROLE": "frontdesk_app" if db.is_postgres else "",
+        "FRONTDESK_TRANSPORT": "tests.rq_transports:HangingTransport",
+        "FRONTDESK_TEST_SENDS": str(sends),
+        "PYTHONPATH": os.getcwd(),
+    }
     row_id = queue(db, world)
     redis = Redis.from_url(redis_url)
     q = Queue("frontdesk-kill-test", connection=redis)
     q.empty()
     q.enqueue(tasks.deliver_outbox, world.studio_id, job_id=f"deliver-kill-{row_id}-1")
-    worker = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "rq"), "worker", "--burst", "--url",
-                               redis_url, "--worker-class", "rq.worker.SimpleWorker", "frontdesk-kill-test"],
-                              env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [
+            os.path.join(os.path.dirname(sys.executable), "rq"),
+            "worker",
+            "--burst",
+            "--url",
+            redis_url,
+            "--worker-class",
+            "rq.worker.SimpleWorker",
+            "frontdesk-kill-test",
+        ],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(300):
             if sends.exists() and sends.read_text().strip():
@@ -383,7 +422,7 @@ def test_a_real_worker_killed_mid_send_then_retried_sends_nothing_twice(db, worl
     q.enqueue(tasks.deliver_outbox, world.studio_id, job_id=f"deliver-kill-{row_id}-2")  # the retry
     SimpleWorker([q], connection=redis).work(burst=True)
     assert sends.read_text().split() == [str(row_id)]  # still the one attempt
-    clock.set(datetime.now(timezone.utc) + timedelta(minutes=11))  # the worker process ran on the wall clock
+    clock.set(datetime.now(UTC) + timedelta(minutes=11))  # the worker process ran on the wall clock
     q.enqueue(tasks.deliver_outbox, world.studio_id, job_id=f"deliver-kill-{row_id}-3")
     SimpleWorker([q], connection=redis).work(burst=True)
     tasks.database().dispose()

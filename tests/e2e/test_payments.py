@@ -1,6 +1,7 @@
 """Stripe payments: checkout requests, the signed webhook, fulfilment exactly once, refunds,
 out-of-order events, the demo checkout and Connect. Stripe is the real library against
 ``responses``; webhooks are signed with Stripe's own scheme."""
+
 from __future__ import annotations
 
 import json
@@ -13,10 +14,10 @@ import responses
 import stripe
 from sqlalchemy import func, select
 
-from app.factory import create_app
 from app.booking import booking as booking_svc
 from app.booking import credits
 from app.config import Settings
+from app.factory import create_app
 from app.models import (
     ClientPackage,
     CreditEntry,
@@ -57,8 +58,9 @@ def shop(db, clock):
     world = make_studio(db)
     with db.studio(world.studio_id) as s:
         s.add(Staff(key="olive", name="Olive Owner", phone="+447700900999", role="owner"))
-        pack = Package(key="ten", name="10 Class Pack", kind="class_pack", credits=10, price=Decimal("120"),
-                       valid_days=90)
+        pack = Package(
+            key="ten", name="10 Class Pack", kind="class_pack", credits=10, price=Decimal("120"), valid_days=90
+        )
         s.add(pack)
         s.commit()
         world.package_id = pack.id
@@ -81,9 +83,14 @@ def connect(db, world, account="acct_studio1", enabled=True):
 
 
 def mock_session(rsps, session_id="cs_test_1"):
-    return rsps.post(f"{STRIPE}/v1/checkout/sessions", json={
-        "id": session_id, "object": "checkout.session",
-        "url": f"https://checkout.stripe.com/c/pay/{session_id}#" + "f" * 300})
+    return rsps.post(
+        f"{STRIPE}/v1/checkout/sessions",
+        json={
+            "id": session_id,
+            "object": "checkout.session",
+            "url": f"https://checkout.stripe.com/c/pay/{session_id}#" + "f" * 300,
+        },
+    )
 
 
 def buy(db, world, **kw) -> Payment:
@@ -98,10 +105,15 @@ def form(body: bytes) -> dict[str, str]:
 
 
 def completed(payment: Payment, event_id="evt_1", **over) -> dict:
-    obj = {"id": payment.stripe_checkout_id, "object": "checkout.session", "payment_status": "paid",
-           "amount_total": int(payment.amount * 100), "currency": payment.currency.lower(),
-           "payment_intent": "pi_1", "metadata": {"studio_id": str(payment.studio_id),
-                                                  "payment_id": str(payment.id), "kind": payment.kind}}
+    obj = {
+        "id": payment.stripe_checkout_id,
+        "object": "checkout.session",
+        "payment_status": "paid",
+        "amount_total": int(payment.amount * 100),
+        "currency": payment.currency.lower(),
+        "payment_intent": "pi_1",
+        "metadata": {"studio_id": str(payment.studio_id), "payment_id": str(payment.id), "kind": payment.kind},
+    }
     obj.update(over)
     return {"id": event_id, "object": "event", "type": "checkout.session.completed", "data": {"object": obj}}
 
@@ -118,8 +130,9 @@ def post_event(client, payload: dict, *, secret=WHSEC, timestamp=None, tamper=Fa
     header = stripe.WebhookSignature.generate_signature_header(body, secret, timestamp=timestamp)
     if tamper:
         body = body.replace('"paid"', '"PAID"', 1)
-    return client.post("/stripe/webhook", data=body, headers={"Stripe-Signature": header,
-                                                              "Content-Type": "application/json"})
+    return client.post(
+        "/stripe/webhook", data=body, headers={"Stripe-Signature": header, "Content-Type": "application/json"}
+    )
 
 
 def ledger(db, world):
@@ -167,7 +180,12 @@ def test_checkout_is_a_direct_charge_on_the_studio_account_with_the_platform_fee
     assert sent.headers["Idempotency-Key"] == f"checkout:payment:{payment.id}"
     assert sent.headers["Authorization"] == "Bearer sk_test_platform"
     row = state(db, shop, payment.id)
-    assert (row.status, row.amount, row.currency, row.stripe_checkout_id) == ("open", Decimal("120.00"), "GBP", "cs_test_1")
+    assert (row.status, row.amount, row.currency, row.stripe_checkout_id) == (
+        "open",
+        Decimal("120.00"),
+        "GBP",
+        "cs_test_1",
+    )
     assert (row.stripe_account, row.application_fee) == ("acct_studio1", 600)
     assert row.checkout_url == f"{BASE}/pay/{row.token}" and len(row.checkout_url) < 60
     assert row.stripe_url.startswith("https://checkout.stripe.com/")
@@ -195,8 +213,11 @@ def test_an_unfinished_stripe_account_takes_no_payment_and_writes_nothing(db, sh
 
 @responses.activate
 def test_stripe_refusing_the_checkout_leaves_nothing(db, shop, stripe_env):
-    responses.post(f"{STRIPE}/v1/checkout/sessions", status=400,
-                   json={"error": {"type": "invalid_request_error", "message": "Invalid currency"}})
+    responses.post(
+        f"{STRIPE}/v1/checkout/sessions",
+        status=400,
+        json={"error": {"type": "invalid_request_error", "message": "Invalid currency"}},
+    )
     from app.payments.errors import StripeFailed
 
     with db.studio(shop.studio_id) as s:
@@ -227,7 +248,8 @@ def test_completed_grants_the_package_exactly_once(db, shop, stripe_env):
         assert credits.balance(s, shop.client_id).credits == 10
         assert s.scalar(select(func.count(StripeEvent.id))) == 2
     assert texts(db, shop, "payment_received") == [
-        ("+447700900301", "Thank you! Payment received: 10 Class Pack, £120. 10 credits left.")]
+        ("+447700900301", "Thank you! Payment received: 10 Class Pack, £120. 10 credits left.")
+    ]
 
 
 @responses.activate
@@ -258,13 +280,19 @@ def test_expired_marks_it_and_a_late_expired_never_undoes_a_payment(db, shop, st
     mock_session(responses, "cs_b")
     lapsed, paid = buy(db, shop), buy(db, shop)
     client = app_for(db).test_client()
-    session_a = {"id": "cs_a", "object": "checkout.session", "metadata": {"studio_id": str(shop.studio_id),
-                                                                           "payment_id": str(lapsed.id)}}
+    session_a = {
+        "id": "cs_a",
+        "object": "checkout.session",
+        "metadata": {"studio_id": str(shop.studio_id), "payment_id": str(lapsed.id)},
+    }
     post_event(client, event("checkout.session.expired", session_a, "evt_exp_a"))
     assert state(db, shop, lapsed.id).status == "expired"
     post_event(client, completed(paid, "evt_paid_b"))
-    session_b = {"id": "cs_b", "object": "checkout.session", "metadata": {"studio_id": str(shop.studio_id),
-                                                                           "payment_id": str(paid.id)}}
+    session_b = {
+        "id": "cs_b",
+        "object": "checkout.session",
+        "metadata": {"studio_id": str(shop.studio_id), "payment_id": str(paid.id)},
+    }
     post_event(client, event("checkout.session.expired", session_b, "evt_exp_b"))  # out of order
     assert state(db, shop, paid.id).status == "paid"
     assert ledger(db, shop) == [("grant", 10, None)]
@@ -277,10 +305,19 @@ def test_the_short_link_makes_a_fresh_session_after_expiry(db, shop, stripe_env)
     client = app_for(db).test_client()
     first = client.get(f"/pay/{payment.token}")
     assert first.status_code == 303 and first.headers["Location"].startswith("https://checkout.stripe.com/c/pay/cs_a")
-    post_event(client, event("checkout.session.expired", {
-        "id": "cs_a", "metadata": {"studio_id": str(shop.studio_id), "payment_id": str(payment.id)}}, "evt_e"))
-    responses.replace(responses.POST, f"{STRIPE}/v1/checkout/sessions",
-                      json={"id": "cs_b", "object": "checkout.session", "url": "https://checkout.stripe.com/c/pay/cs_b"})
+    post_event(
+        client,
+        event(
+            "checkout.session.expired",
+            {"id": "cs_a", "metadata": {"studio_id": str(shop.studio_id), "payment_id": str(payment.id)}},
+            "evt_e",
+        ),
+    )
+    responses.replace(
+        responses.POST,
+        f"{STRIPE}/v1/checkout/sessions",
+        json={"id": "cs_b", "object": "checkout.session", "url": "https://checkout.stripe.com/c/pay/cs_b"},
+    )
     again = client.get(f"/pay/{payment.token}")
     assert again.headers["Location"] == "https://checkout.stripe.com/c/pay/cs_b"
     assert responses.calls[-1].request.headers["Idempotency-Key"] == f"checkout:payment:{payment.id}:2"
@@ -295,8 +332,15 @@ def test_refund_before_completed_grants_nothing(db, shop, stripe_env):
     mock_session(responses)
     payment = buy(db, shop)
     client = app_for(db).test_client()
-    charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_1", "amount": 12000, "amount_refunded": 12000,
-              "refunded": True, "metadata": {"studio_id": str(shop.studio_id), "payment_id": str(payment.id)}}
+    charge = {
+        "id": "ch_1",
+        "object": "charge",
+        "payment_intent": "pi_1",
+        "amount": 12000,
+        "amount_refunded": 12000,
+        "refunded": True,
+        "metadata": {"studio_id": str(shop.studio_id), "payment_id": str(payment.id)},
+    }
     assert post_event(client, event("charge.refunded", charge, "evt_r")).json["result"] == "handled"
     post_event(client, completed(payment, "evt_c"))
     row = state(db, shop, payment.id)
@@ -313,8 +357,15 @@ def test_a_refund_takes_back_only_the_unused_credits(db, shop, stripe_env, clock
     class_id = make_session(db, shop, local(shop, 2026, 11, 25, 18))
     with db.studio(shop.studio_id) as s:
         booking_svc.book(s, shop.client_id, class_id)
-    charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_1", "amount": 12000, "amount_refunded": 12000,
-              "refunded": True, "metadata": {}}
+    charge = {
+        "id": "ch_1",
+        "object": "charge",
+        "payment_intent": "pi_1",
+        "amount": 12000,
+        "amount_refunded": 12000,
+        "refunded": True,
+        "metadata": {},
+    }
     assert post_event(client, event("charge.refunded", charge, "evt_r")).json["result"] == "handled"
     assert post_event(client, event("charge.refunded", charge, "evt_r2")).json["result"] == "handled"
     assert ledger(db, shop) == [("grant", 10, None), ("spend", -1, None), ("adjust", -9, None)]
@@ -337,8 +388,13 @@ def test_admin_refund_calls_stripe_once_and_the_webhook_after_it_changes_nothing
     with db.studio(shop.studio_id) as s:
         refunds.refund_payment(s, payment.id, actor="staff:olive")
     sent = refund_call.calls[0].request
-    assert form(sent.body) == {"payment_intent": "pi_1", "amount": "12000", "refund_application_fee": "true",
-                               "metadata[studio_id]": str(shop.studio_id), "metadata[payment_id]": str(payment.id)}
+    assert form(sent.body) == {
+        "payment_intent": "pi_1",
+        "amount": "12000",
+        "refund_application_fee": "true",
+        "metadata[studio_id]": str(shop.studio_id),
+        "metadata[payment_id]": str(payment.id),
+    }
     assert sent.headers["Idempotency-Key"] == f"refund:payment:{payment.id}"
     assert sent.headers["Stripe-Account"] == "acct_studio1"
     charge = {"id": "ch_1", "payment_intent": "pi_1", "amount": 12000, "amount_refunded": 12000, "metadata": {}}
@@ -457,12 +513,20 @@ def test_demo_pages_do_not_exist_when_stripe_is_configured(db, shop, stripe_env)
 def test_account_updated_switches_charges_on_for_its_studio_only(db, shop, stripe_env):
     connect(db, shop, enabled=False)
     client = app_for(db).test_client()
-    post_event(client, event("account.updated", {"id": "acct_studio1", "object": "account", "charges_enabled": True},
-                             "evt_a", account="acct_studio1"))
+    post_event(
+        client,
+        event(
+            "account.updated",
+            {"id": "acct_studio1", "object": "account", "charges_enabled": True},
+            "evt_a",
+            account="acct_studio1",
+        ),
+    )
     with db.unscoped() as s:
         assert s.get(Studio, shop.studio_id).stripe_charges_enabled is True
-    unknown = post_event(client, event("account.updated", {"id": "acct_nobody", "charges_enabled": True}, "evt_b",
-                                       account="acct_nobody"))
+    unknown = post_event(
+        client, event("account.updated", {"id": "acct_nobody", "charges_enabled": True}, "evt_b", account="acct_nobody")
+    )
     assert unknown.status_code == 200 and unknown.json["result"] == "unknown_studio"
 
 

@@ -1,5 +1,6 @@
 """Paying by text: "buy 10 pack" and friends, fee links after a late cancel or a no-show,
 and intro offers paid through the same checkout (the Lotus fixture, demo checkout)."""
+
 from __future__ import annotations
 
 import re
@@ -66,8 +67,10 @@ def balance(db, studio_id, phone=SAM):
 
 def outbox(db, studio_id, kind):
     with db.studio(studio_id) as s:
-        return [(o.dedupe_key, o.to_addr, o.body) for o in s.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id))]
+        return [
+            (o.dedupe_key, o.to_addr, o.body)
+            for o in s.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id))
+        ]
 
 
 def payments(db, studio_id):
@@ -81,11 +84,17 @@ def payments(db, studio_id):
 def test_buy_ten_pack_texts_a_short_link_that_pays_once(db, lotus, web):
     reply = Texter(web, SAM).says("buy 10 pack")
     token = LINK.search(reply).group(1)
-    assert reply == (f"10 Class Pack, £150. Pay securely here: {BASE}/pay/{token}\n"
-                     "It's added to your account as soon as it's paid.")
+    assert reply == (
+        f"10 Class Pack, £150. Pay securely here: {BASE}/pay/{token}\nIt's added to your account as soon as it's paid."
+    )
     assert sms_ok(reply)
     [payment] = payments(db, lotus)
-    assert (payment.kind, payment.status, payment.amount, payment.currency) == ("package", "open", Decimal("150.00"), "GBP")
+    assert (payment.kind, payment.status, payment.amount, payment.currency) == (
+        "package",
+        "open",
+        Decimal("150.00"),
+        "GBP",
+    )
     assert balance(db, lotus).credits == 10
     assert web.post(f"/pay/demo/{token}").status_code == 303
     assert web.post(f"/pay/demo/{token}").status_code == 303
@@ -97,9 +106,11 @@ def test_buy_ten_pack_texts_a_short_link_that_pays_once(db, lotus, web):
 
 def test_buy_alone_lists_the_packages_and_a_number_picks(db, lotus, web):
     sam = Texter(web, SAM)
-    assert sam.says("buy") == ("Which would you like to buy?\n1) Drop-in: £18 (1 class)\n"
-                               "2) Unlimited Monthly: £129 (unlimited)\n3) 10 Class Pack: £150 (10 classes)\n"
-                               "Reply with the number.")
+    assert sam.says("buy") == (
+        "Which would you like to buy?\n1) Drop-in: £18 (1 class)\n"
+        "2) Unlimited Monthly: £129 (unlimited)\n3) 10 Class Pack: £150 (10 classes)\n"
+        "Reply with the number."
+    )
     reply = sam.says("2")
     assert reply.startswith("Unlimited Monthly, £129. Pay securely here: " + BASE + "/pay/")
     assert [p.item_name for p in payments(db, lotus)] == ["Unlimited Monthly"]
@@ -108,9 +119,11 @@ def test_buy_alone_lists_the_packages_and_a_number_picks(db, lotus, web):
 def test_an_unknown_package_is_said_plainly_with_the_list(db, lotus, web):
     sam = Texter(web, SAM)
     reply = sam.says("buy the 5 class pass")
-    assert reply == ("Sorry, we don't have a '5 class pass'. We have:\n1) Drop-in: £18 (1 class)\n"
-                     "2) Unlimited Monthly: £129 (unlimited)\n3) 10 Class Pack: £150 (10 classes)\n"
-                     "Reply with the number.")
+    assert reply == (
+        "Sorry, we don't have a '5 class pass'. We have:\n1) Drop-in: £18 (1 class)\n"
+        "2) Unlimited Monthly: £129 (unlimited)\n3) 10 Class Pack: £150 (10 classes)\n"
+        "Reply with the number."
+    )
     assert payments(db, lotus) == []
     assert sam.says("the first one").startswith("Drop-in, £18. Pay securely here:")
 
@@ -124,15 +137,23 @@ def test_asking_twice_gives_the_same_link(db, lotus, web):
 
 def test_prices_point_to_buying(db, lotus, web):
     reply = Texter(web, SAM).says("prices?")
-    assert "10 Class Pack: £150 (10 classes, 120 days)" in reply and reply.endswith("Reply BUY to pay by text, or buy at the desk.")
+    assert "10 Class Pack: £150 (10 classes, 120 days)" in reply and reply.endswith(
+        "Reply BUY to pay by text, or buy at the desk."
+    )
 
 
 @responses.activate
 def test_with_stripe_the_text_still_fits_two_segments(db, lotus, web, monkeypatch):
     monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_platform")
     app = quiet_app(db)  # settings read STRIPE_SECRET_KEY now
-    responses.post("https://api.stripe.com/v1/checkout/sessions", json={
-        "id": "cs_test_9", "object": "checkout.session", "url": "https://checkout.stripe.com/c/pay/cs_test_9#" + "a" * 400})
+    responses.post(
+        "https://api.stripe.com/v1/checkout/sessions",
+        json={
+            "id": "cs_test_9",
+            "object": "checkout.session",
+            "url": "https://checkout.stripe.com/c/pay/cs_test_9#" + "a" * 400,
+        },
+    )
     reply = Texter(app.test_client(), SAM).says("buy 10 pack")
     assert sms_ok(reply) and LINK.search(reply)
     assert len(responses.calls) == 1
@@ -224,7 +245,11 @@ def _lead(db, studio_id, phone="+447700900555", active=True):
 
 def test_an_intro_offer_paid_through_checkout_grants_its_sessions_and_a_refund_takes_them_back(db, lotus, web):
     lead_id, payment = _lead(db, lotus)
-    assert (payment.item_name, payment.amount, payment.kind) == ("Intro: 3 PT sessions", Decimal("39.00"), "intro_offer")
+    assert (payment.item_name, payment.amount, payment.kind) == (
+        "Intro: 3 PT sessions",
+        Decimal("39.00"),
+        "intro_offer",
+    )
     web.post(f"/pay/demo/{payment.token}")
     web.post(f"/pay/demo/{payment.token}")
     with db.studio(lotus) as s:
@@ -239,8 +264,10 @@ def test_an_intro_offer_paid_through_checkout_grants_its_sessions_and_a_refund_t
     with db.studio(lotus) as s:
         assert credits.balance(s, client_id).credits == 0
         assert s.get(Payment, payment.id).status == "refunded"
-        kinds = [e.kind for e in s.scalars(select(CreditEntry).where(CreditEntry.client_id == client_id)
-                                           .order_by(CreditEntry.id))]
+        kinds = [
+            e.kind
+            for e in s.scalars(select(CreditEntry).where(CreditEntry.client_id == client_id).order_by(CreditEntry.id))
+        ]
         assert kinds == ["grant", "adjust"]
 
 

@@ -1,18 +1,18 @@
 """Staff sign-up, sign-in, CSRF, rate limit, password reset and the studio-scoped home page."""
+
 from __future__ import annotations
 
 import logging
 import re
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from flask.testing import FlaskClient
-
 from admin.security import sign_in_limit
-from app.factory import create_app
 from app.cli import cli
 from app.config import Settings
+from app.factory import create_app
 from app.models import Staff, Studio
 from tests.factories import local, make_session, make_studio
 
@@ -57,9 +57,16 @@ def token(client, path):
 
 
 def sign_up(client, **overrides):
-    form = {"studio_name": "Harbour Pilates", "studio_key": "harbour", "timezone": "America/New_York",
-            "owner_name": "Ana Reyes", "email": "ana@harbour.example", "password": PASSWORD,
-            "csrf_token": token(client, "/admin/signup"), **overrides}
+    form = {
+        "studio_name": "Harbour Pilates",
+        "studio_key": "harbour",
+        "timezone": "America/New_York",
+        "owner_name": "Ana Reyes",
+        "email": "ana@harbour.example",
+        "password": PASSWORD,
+        "csrf_token": token(client, "/admin/signup"),
+        **overrides,
+    }
     return client.post("/admin/signup", data=form)
 
 
@@ -88,8 +95,17 @@ def test_bad_sign_up_says_why_and_writes_nothing(db, browser):
 
 
 def test_forms_without_the_csrf_token_are_refused(db, browser):
-    response = browser.post("/admin/signup", data={"studio_name": "X", "studio_key": "xx", "timezone": "Europe/London",
-                                                   "owner_name": "X", "email": "x@x.example", "password": PASSWORD})
+    response = browser.post(
+        "/admin/signup",
+        data={
+            "studio_name": "X",
+            "studio_key": "xx",
+            "timezone": "Europe/London",
+            "owner_name": "X",
+            "email": "x@x.example",
+            "password": PASSWORD,
+        },
+    )
     assert response.status_code == 400
     with db.unscoped() as s:
         assert s.scalar(select(func.count(Studio.id))) == 0
@@ -114,7 +130,9 @@ def test_password_reset_with_a_one_time_token(db, app, browser, caplog):
     sign_up(browser)
     browser.post("/admin/logout", data={"csrf_token": token(browser, "/admin/")})
     with caplog.at_level(logging.WARNING):
-        browser.post("/admin/reset", data={"email": "ana@harbour.example", "csrf_token": token(browser, "/admin/reset")})
+        browser.post(
+            "/admin/reset", data={"email": "ana@harbour.example", "csrf_token": token(browser, "/admin/reset")}
+        )
     link = re.search(r"password reset link: \S+(/admin/reset/\S+)", caplog.text).group(1)
     new = "a whole new passphrase"
     assert browser.post(link, data={"password": new, "csrf_token": token(browser, link)}).status_code == 302
@@ -130,11 +148,26 @@ def test_staff_add_cli_and_each_studio_sees_only_its_own_day(db, app, clock):
     make_session(db, harbour, local(harbour, 2026, 11, 23, 19))
     runner = app.test_cli_runner()
     for key in ("lotus", "harbour"):
-        result = runner.invoke(cli, ["staff", "add", "--studio", key, "--email", f"desk@{key}.example", "--password",
-                                     PASSWORD, "--role", "front_desk"])
+        result = runner.invoke(
+            cli,
+            [
+                "staff",
+                "add",
+                "--studio",
+                key,
+                "--email",
+                f"desk@{key}.example",
+                "--password",
+                PASSWORD,
+                "--role",
+                "front_desk",
+            ],
+        )
         assert result.exit_code == 0, result.output
-    bad = runner.invoke(cli, ["staff", "add", "--studio", "nowhere", "--email", "a@b.example", "--password", PASSWORD,
-                              "--role", "manager"])
+    bad = runner.invoke(
+        cli,
+        ["staff", "add", "--studio", "nowhere", "--email", "a@b.example", "--password", PASSWORD, "--role", "manager"],
+    )
     assert bad.exit_code == 1 and "No studio 'nowhere'" in bad.output
     for key, mine, theirs in (("lotus", "18:00", "19:00"), ("harbour", "19:00", "18:00")):
         browser = app.test_client()

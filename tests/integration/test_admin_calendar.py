@@ -1,4 +1,5 @@
 """The calendar, rosters, check-in, cancel and move in the admin: scoping, roles, texts."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -24,8 +25,9 @@ def app(db, clock):
 
 def sign_in(app, studio_key: str, role: str, name: str | None = None):
     email = f"{role}.{(name or 'x').split()[0]}@{studio_key}.example".lower()
-    login = add_staff(app.extensions["frontdesk.db"], studio_key=studio_key, email=email, password=PASSWORD, role=role,
-                      name=name)
+    login = add_staff(
+        app.extensions["frontdesk.db"], studio_key=studio_key, email=email, password=PASSWORD, role=role, name=name
+    )
     browser = app.test_client()
     form = {"email": email, "password": PASSWORD, "studio": studio_key, "csrf_token": token(browser, "/admin/login")}
     assert browser.post("/admin/login", data=form).status_code == 302
@@ -56,9 +58,9 @@ def two(db, clock):
     jo = make_client(db, lotus, "+447700900303", "Jo Park")
     with db.studio(lotus.studio_id) as s:
         waitlist.join(s, jo, lotus_sid)
-    return dataclasses.make_dataclass("Two", ["lotus", "harbour", "lotus_sid", "harbour_sid", "lotus_booking",
-                                              "harbour_booking"])(lotus, harbour, lotus_sid, harbour_sid,
-                                                                  lotus_booking, harbour_booking)
+    return dataclasses.make_dataclass(
+        "Two", ["lotus", "harbour", "lotus_sid", "harbour_sid", "lotus_booking", "harbour_booking"]
+    )(lotus, harbour, lotus_sid, harbour_sid, lotus_booking, harbour_booking)
 
 
 def _day(page: str, label: str) -> str:
@@ -87,7 +89,7 @@ def test_week_shows_each_studios_sessions_in_local_time_and_never_the_others(db,
     wednesday = _day(harbour, "Wednesday 25 November")  # 00:00 UTC Thursday is Wednesday evening in New York
     assert "19:00" in wednesday and f"/admin/calendar/session/{two.harbour_sid}" in wednesday
     assert f"/admin/calendar/session/{two.lotus_sid}" not in harbour
-    assert "Thursday 26 November\">\n    <h2>Thu 26</h2>\n    <p class=\"none\">No classes" in harbour
+    assert 'Thursday 26 November">\n    <h2>Thu 26</h2>\n    <p class="none">No classes' in harbour
 
 
 def test_week_navigation_and_cancelled_classes_struck_through(db, app, two, clock):
@@ -123,7 +125,8 @@ def test_location_picker_filters_the_week(db, app, two):
     # another studio's location id is not a filter that leaks anything: the own week shows
     harbour_location = two.harbour.location_id
     assert f"session/{two.harbour_sid}" not in browser.get(f"/admin/calendar/?location={harbour_location}").get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_roster_shows_booked_and_waitlist_and_another_studios_ids_are_not_found(db, app, two):
@@ -139,12 +142,14 @@ def test_roster_shows_booked_and_waitlist_and_another_studios_ids_are_not_found(
     before = _state(db, two.harbour, two.harbour_sid)
     theirs = f"/admin/calendar/session/{two.harbour_sid}"
     assert browser.get(theirs).status_code == 404
-    for path, form in ((f"{theirs}/cancel", {"reason": "x", "confirm": "yes"}),
-                       (f"{theirs}/move", {"date": "2026-11-27", "time": "10:00"}),
-                       (f"{theirs}/booking/{two.harbour_booking}/check-in", {}),
-                       (f"{theirs}/booking/{two.harbour_booking}/no-show", {}),
-                       # their booking through our session's roster
-                       (f"/admin/calendar/session/{two.lotus_sid}/booking/{two.harbour_booking}/check-in", {})):
+    for path, form in (
+        (f"{theirs}/cancel", {"reason": "x", "confirm": "yes"}),
+        (f"{theirs}/move", {"date": "2026-11-27", "time": "10:00"}),
+        (f"{theirs}/booking/{two.harbour_booking}/check-in", {}),
+        (f"{theirs}/booking/{two.harbour_booking}/no-show", {}),
+        # their booking through our session's roster
+        (f"/admin/calendar/session/{two.lotus_sid}/booking/{two.harbour_booking}/check-in", {}),
+    ):
         assert post(browser, path, form).status_code == 404, path
     assert _state(db, two.harbour, two.harbour_sid) == before
     with db.studio(two.harbour.studio_id) as s:
@@ -156,7 +161,8 @@ def test_check_in_and_no_show_from_the_roster(db, app, two, clock):
     browser = sign_in(app, "lotus", "front_desk")
     base = f"/admin/calendar/session/{two.lotus_sid}/booking/{two.lotus_booking}"
     assert "Check-in opens an hour before the class." in browser.get(
-        f"/admin/calendar/session/{two.lotus_sid}").get_data(as_text=True)
+        f"/admin/calendar/session/{two.lotus_sid}"
+    ).get_data(as_text=True)
     early = post(browser, f"{base}/check-in")
     assert early.status_code == 409 and "check-in opens an hour before the class" in early.get_data(as_text=True)
     clock.set(local(two.lotus, 2026, 11, 25, 17, 30))
@@ -237,13 +243,19 @@ def test_instructors_see_and_work_only_their_own_classes_and_cannot_cancel_or_mo
     assert browser.get(f"/admin/calendar/session/{two.lotus_sid}").status_code == 404  # Maya's class
     page = browser.get(f"/admin/calendar/session/{mine}").get_data(as_text=True)
     assert "Ali Khan" in page and "Move this class" not in page and "Cancel this class" not in page
-    assert post(browser, f"/admin/calendar/session/{two.lotus_sid}/booking/{two.lotus_booking}/check-in").status_code == 404
+    assert (
+        post(browser, f"/admin/calendar/session/{two.lotus_sid}/booking/{two.lotus_booking}/check-in").status_code
+        == 404
+    )
     clock.set(local(two.lotus, 2026, 11, 24, 6, 50))
     assert post(browser, f"/admin/calendar/session/{mine}/booking/{booking}/check-in").status_code == 302
 
     before = _state(db, two.lotus, mine)
     assert post(browser, f"/admin/calendar/session/{mine}/cancel", {"reason": "x", "confirm": "yes"}).status_code == 403
-    assert post(browser, f"/admin/calendar/session/{mine}/move", {"date": "2026-11-27", "time": "10:00"}).status_code == 403
+    assert (
+        post(browser, f"/admin/calendar/session/{mine}/move", {"date": "2026-11-27", "time": "10:00"}).status_code
+        == 403
+    )
     assert _state(db, two.lotus, mine) == before
     with db.studio(two.lotus.studio_id) as s:
         assert s.get(Booking, booking).status == "attended"

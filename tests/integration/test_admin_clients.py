@@ -1,4 +1,5 @@
 """The clients pages: search, profile, add, grant, book, cancel; scoping and roles."""
+
 from __future__ import annotations
 
 import re
@@ -106,19 +107,28 @@ def test_profile_shows_balance_packs_ledger_bookings_and_messages_from_real_rows
     with db.studio(lotus.studio_id) as s:
         book(s, client_id, session_id, actor="client:+447700900301")
     with db.studio(lotus.studio_id) as s:
-        s.add(Message(client_id=client_id, direction="in", channel="sms", phone="+447700900301",
-                      from_addr="+447700900301", to_addr="+447700900100", body="book flow wed 6pm"))
+        s.add(
+            Message(
+                client_id=client_id,
+                direction="in",
+                channel="sms",
+                phone="+447700900301",
+                from_addr="+447700900301",
+                to_addr="+447700900100",
+                body="book flow wed 6pm",
+            )
+        )
         s.commit()
     desk = signed_in(app, db, "lotus", "front_desk")
     page = desk.get(f"/admin/clients/{client_id}").get_data(as_text=True)
     assert 'data-credits="4"' in page and "5 pack" in page
-    ledger = page[page.index('id="ledger"'):]
+    ledger = page[page.index('id="ledger"') :]
     assert ledger.index("spend") < ledger.index("grant")  # newest first
     # "By" in people's words, and a "When" that doesn't wrap
-    by = re.findall(r'<td class="hide-sm muted">(.*?)</td>', ledger[:ledger.index("</table>")])
+    by = re.findall(r'<td class="hide-sm muted">(.*?)</td>', ledger[: ledger.index("</table>")])
     assert by[0] == "Ana Ruiz" and "client:" not in ledger
     assert '<td class="nowrap">Mon 23 Nov 09:00</td>' in ledger
-    upcoming = page[page.index('id="upcoming"'):page.index('id="past"')]
+    upcoming = page[page.index('id="upcoming"') : page.index('id="past"')]
     assert "Vinyasa Flow" in upcoming and "Wed 25 Nov 18:00" in upcoming
     assert "book flow wed 6pm" in page and "receiving texts" in page
     assert 'id="grant"' not in page  # front desk may not grant credits
@@ -157,8 +167,9 @@ def test_grant_credits_writes_the_ledger_and_the_audit_log(db, app, studios, clo
     assert refused.status_code == 400 and "why the credits" in refused.get_data(as_text=True)
     assert count(db, lotus, CreditEntry) == 0 and count(db, lotus, AuditLog) == 0
 
-    done = post(manager, f"{path}/grant", {"credits": "3", "valid_days": "30", "reason": "sorry about Tuesday"},
-                form_page=path)
+    done = post(
+        manager, f"{path}/grant", {"credits": "3", "valid_days": "30", "reason": "sorry about Tuesday"}, form_page=path
+    )
     assert done.status_code == 302
     with db.studio(lotus.studio_id) as s:
         entry = s.scalars(select(CreditEntry)).one()
@@ -169,7 +180,7 @@ def test_grant_credits_writes_the_ledger_and_the_audit_log(db, app, studios, clo
     assert audit.after["reason"] == "sorry about Tuesday" and audit.after["client_id"] == client_id
     shown = manager.get(path).get_data(as_text=True)
     assert 'data-credits="3"' in shown
-    ledger = shown[shown.index('id="ledger"'):shown.index('id="messages"')]
+    ledger = shown[shown.index('id="ledger"') : shown.index('id="messages"')]
     assert '<td class="hide-sm muted">Manager Person</td>' in ledger and "(staff" not in ledger
 
 
@@ -181,8 +192,7 @@ def test_grant_one_of_the_studios_packages(db, app, studios, clock):
     lotus, harbour = studios
     client_id = make_client(db, lotus, "+447700900301", "Ana Ruiz")
     with db.studio(lotus.studio_id) as s:
-        ten = Package(key="ten", name="Ten classes", kind="class_pack", credits=10, price=Decimal("120"),
-                      valid_days=90)
+        ten = Package(key="ten", name="Ten classes", kind="class_pack", credits=10, price=Decimal("120"), valid_days=90)
         s.add(ten)
         s.commit()
     with db.studio(harbour.studio_id) as s:
@@ -196,7 +206,9 @@ def test_grant_one_of_the_studios_packages(db, app, studios, clock):
     assert refused.status_code == 400 and "choose one of the studio" in refused.get_data(as_text=True)
     zero = post(owner, f"{path}/grant", {"credits": "0", "reason": "paid cash"}, form_page=path)
     assert zero.status_code == 400 and "at least one credit" in zero.get_data(as_text=True)
-    assert post(owner, f"{path}/grant", {"package_id": ten.id, "reason": "paid cash"}, form_page=path).status_code == 302
+    assert (
+        post(owner, f"{path}/grant", {"package_id": ten.id, "reason": "paid cash"}, form_page=path).status_code == 302
+    )
     with db.studio(lotus.studio_id) as s:
         pack = s.scalars(select(ClientPackage)).one()
         entry = s.scalars(select(CreditEntry)).one()
@@ -236,7 +248,11 @@ def test_booking_through_the_page_uses_the_booking_service(db, app, studios, clo
         spend = s.scalars(select(CreditEntry).where(CreditEntry.kind == "spend")).one()
         audit = s.scalars(select(AuditLog).where(AuditLog.action == "book")).one()
     assert (booking.client_id, booking.session_id, booking.status, booking.source) == (
-        client_id, session_id, "confirmed", "admin")
+        client_id,
+        session_id,
+        "confirmed",
+        "admin",
+    )
     assert spend.credits == -1 and audit.entity_id == str(booking.id) and audit.after["status"] == "confirmed"
     assert 'data-credits="1"' in desk.get(f"/admin/clients/{client_id}").get_data(as_text=True)
     assert '<span class="pill ok">booked</span>' in desk.get(f"/admin/clients/{client_id}/book").get_data(as_text=True)
@@ -375,17 +391,23 @@ def test_another_studios_ids_are_not_found(db, app, studios, clock):
         their_import = job.id
     owner = signed_in(app, db, "lotus", "owner")
 
-    for path in (f"/admin/clients/{theirs}", f"/admin/clients/{theirs}/book",
-                 f"/admin/clients/{theirs}/bookings/{their_booking}/cancel",
-                 f"/admin/clients/{mine}/bookings/{their_booking}/cancel",
-                 f"/admin/clients/import/{their_import}", f"/admin/clients/import/{their_import}/status"):
+    for path in (
+        f"/admin/clients/{theirs}",
+        f"/admin/clients/{theirs}/book",
+        f"/admin/clients/{theirs}/bookings/{their_booking}/cancel",
+        f"/admin/clients/{mine}/bookings/{their_booking}/cancel",
+        f"/admin/clients/import/{their_import}",
+        f"/admin/clients/import/{their_import}/status",
+    ):
         assert owner.get(path).status_code == 404, path
-    for path, data in ((f"/admin/clients/{theirs}/grant", {"credits": "5", "reason": "x"}),
-                       (f"/admin/clients/{theirs}/book", {"session_id": their_session}),
-                       (f"/admin/clients/{mine}/book", {"session_id": their_session}),
-                       (f"/admin/clients/{mine}/waitlist", {"session_id": their_session}),
-                       (f"/admin/clients/{mine}/bookings/{their_booking}/cancel", {"accept_late": "1"}),
-                       (f"/admin/clients/import/{their_import}/resume", {})):
+    for path, data in (
+        (f"/admin/clients/{theirs}/grant", {"credits": "5", "reason": "x"}),
+        (f"/admin/clients/{theirs}/book", {"session_id": their_session}),
+        (f"/admin/clients/{mine}/book", {"session_id": their_session}),
+        (f"/admin/clients/{mine}/waitlist", {"session_id": their_session}),
+        (f"/admin/clients/{mine}/bookings/{their_booking}/cancel", {"accept_late": "1"}),
+        (f"/admin/clients/import/{their_import}/resume", {}),
+    ):
         assert post(owner, path, data).status_code == 404, path
     with db.studio(harbour.studio_id) as s:
         assert s.get(Booking, their_booking).status == "confirmed"
@@ -398,13 +420,20 @@ def test_instructors_may_open_none_of_the_client_pages(db, app, studios, clock):
     client_id = make_client(db, lotus, "+447700900301", "Ana Ruiz")
     session_id = make_session(db, lotus, local(lotus, 2026, 11, 25, 18))
     teacher = signed_in(app, db, "lotus", "instructor")
-    for path in ("/admin/clients", "/admin/clients/new", f"/admin/clients/{client_id}",
-                 f"/admin/clients/{client_id}/book", "/admin/clients/import"):
+    for path in (
+        "/admin/clients",
+        "/admin/clients/new",
+        f"/admin/clients/{client_id}",
+        f"/admin/clients/{client_id}/book",
+        "/admin/clients/import",
+    ):
         assert teacher.get(path).status_code == 403, path
     csrf = token(teacher, "/admin/login")
-    for path, data in ((f"/admin/clients/{client_id}/book", {"session_id": session_id}),
-                       (f"/admin/clients/{client_id}/grant", {"credits": "5", "reason": "x"}),
-                       ("/admin/clients/new", {"name": "X", "phone": "+447700900999"})):
+    for path, data in (
+        (f"/admin/clients/{client_id}/book", {"session_id": session_id}),
+        (f"/admin/clients/{client_id}/grant", {"credits": "5", "reason": "x"}),
+        ("/admin/clients/new", {"name": "X", "phone": "+447700900999"}),
+    ):
         assert teacher.post(path, data={**data, "csrf_token": csrf}).status_code == 403, path
     assert count(db, lotus, Booking) == 0 and count(db, lotus, Client) == 1 and count(db, lotus, CreditEntry) == 0
 

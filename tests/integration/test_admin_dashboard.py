@@ -1,4 +1,5 @@
 """The dashboard's figures come from real rows of the studio's own, in its timezone."""
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,8 @@ def _section(page: str, ident: str) -> str:
     """From the card with ``id=ident`` to the next card with an id."""
     start = page.index(f'id="{ident}">') + len(f'id="{ident}">')
     end = page.find(' id="', start)
-    section = page[start:end if end != -1 else len(page)]
-    return section[:section.rfind("<")]  # the next card's opening tag
+    section = page[start : end if end != -1 else len(page)]
+    return section[: section.rfind("<")]  # the next card's opening tag
 
 
 def _text(html: str) -> str:
@@ -31,7 +32,9 @@ def lotus(db, clock):
     world = make_studio(db, "lotus")
     with db.studio(world.studio_id) as s:
         hiit = ClassType(key="hiit", name="HIIT 45", category="HIIT", duration_min=45, capacity=10, credits=1)
-        ten = Package(key="ten", name="10 Class Pack", kind="class_pack", credits=10, price=Decimal("150"), valid_days=90)
+        ten = Package(
+            key="ten", name="10 Class Pack", kind="class_pack", credits=10, price=Decimal("150"), valid_days=90
+        )
         unlimited = Package(key="unl", name="Unlimited", kind="membership", price=Decimal("129"), valid_days=30)
         s.add_all([hiit, ten, unlimited])
         s.commit()
@@ -58,24 +61,52 @@ def lotus(db, clock):
     nov1 = make_session(db, world, local(world, 2026, 11, 1, 10))
     with db.studio(world.studio_id) as s:
         wed18 = local(world, 2026, 11, 18, 12)
-        s.add_all([Booking(client_id=clients[0], session_id=fri, status="no_show", booked_at=wed18),
-                   Booking(client_id=clients[1], session_id=fri, status="attended", booked_at=wed18),
-                   Booking(client_id=clients[2], session_id=nov1, status="no_show",
-                           booked_at=local(world, 2026, 10, 30, 9))])
+        s.add_all(
+            [
+                Booking(client_id=clients[0], session_id=fri, status="no_show", booked_at=wed18),
+                Booking(client_id=clients[1], session_id=fri, status="attended", booked_at=wed18),
+                Booking(
+                    client_id=clients[2], session_id=nov1, status="no_show", booked_at=local(world, 2026, 10, 30, 9)
+                ),
+            ]
+        )
         # waitlist: 3 offers in the last month (2 claimed), one still waiting, one offer from long ago
-        for status, offered in (("claimed", now - timedelta(days=2)), ("claimed", now - timedelta(days=3)),
-                                ("expired", now - timedelta(days=4)), ("waiting", None),
-                                ("claimed", now - timedelta(days=45))):
-            s.add(WaitlistEntry(session_id=fri, client_id=clients[2], status=status, offered_at=offered,
-                                joined_at=now - timedelta(days=50)))
+        for status, offered in (
+            ("claimed", now - timedelta(days=2)),
+            ("claimed", now - timedelta(days=3)),
+            ("expired", now - timedelta(days=4)),
+            ("waiting", None),
+            ("claimed", now - timedelta(days=45)),
+        ):
+            s.add(
+                WaitlistEntry(
+                    session_id=fri,
+                    client_id=clients[2],
+                    status=status,
+                    offered_at=offered,
+                    joined_at=now - timedelta(days=50),
+                )
+            )
         s.commit()
         # sold: a 10-pack and a membership (a loose goodwill grant is not a sale); one paid online
         credits.grant_package(s, clients[0], ids["ten"])
         credits.grant_package(s, clients[1], ids["unlimited"])
         credits.grant_credits(s, clients[2], 3, reason="sorry about Thursday")
-        s.add(Payment(kind="package", package_id=ids["ten"], client_id=clients[0], item_name="10 Class Pack",
-                      amount=Decimal("150.00"), amount_refunded=Decimal("0"), currency="GBP", status="paid",
-                      token="tok1", checkout_url="https://x/pay/tok1", paid_at=now - timedelta(days=1)))
+        s.add(
+            Payment(
+                kind="package",
+                package_id=ids["ten"],
+                client_id=clients[0],
+                item_name="10 Class Pack",
+                amount=Decimal("150.00"),
+                amount_refunded=Decimal("0"),
+                currency="GBP",
+                status="paid",
+                token="tok1",
+                checkout_url="https://x/pay/tok1",
+                paid_at=now - timedelta(days=1),
+            )
+        )
         s.commit()
     return world
 
@@ -106,7 +137,10 @@ def test_dashboard_figures_from_real_rows(db, app, lotus, clock):  # noqa: F811
     labels = re.findall(r'<span><abbr title="(\w+ (\d+))">(\w)</abbr>(\d+)</span>', page)
     assert len(labels) == 14 and labels[-1] == ("Mon 23", "23", "M", "23") and labels[0] == ("Tue 10", "10", "T", "10")
     assert all(initial == hint[0] and number == day for hint, day, initial, number in labels)
-    assert ".vbars span { font-size:.7rem; line-height:1.15; color:var(--muted); white-space:nowrap; text-align:center; }" in page
+    assert (
+        ".vbars span { font-size:.7rem; line-height:1.15; color:var(--muted); white-space:nowrap; text-align:center; }"
+        in page
+    )
     # on a phone the instructor and location columns step aside, so the table doesn't scroll sideways
     assert page.count('class="wide-only"') == 4 and ".wide-only { display:none; }" in page
 

@@ -1,5 +1,6 @@
 """Refused (403) and missing (404) pages under /admin are the panel's own friendly pages,
 with the same status; other paths (the Twilio webhook) keep their plain responses."""
+
 from __future__ import annotations
 
 from tests.factories import make_client, make_studio

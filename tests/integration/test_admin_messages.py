@@ -1,4 +1,5 @@
 """Conversations and the outbox pages: what they show, in whose scope, to whom."""
+
 from __future__ import annotations
 
 import html
@@ -10,24 +11,35 @@ from tests.factories import make_client
 from tests.integration.test_admin_clients import app, signed_in, studios  # noqa: F401  (fixtures)
 
 
-def add_messages(db, world, phone: str, bodies: list[tuple[str, str]], clock, *, channel: str = "sms",
-                 client_id: int | None = None) -> None:
+def add_messages(
+    db, world, phone: str, bodies: list[tuple[str, str]], clock, *, channel: str = "sms", client_id: int | None = None
+) -> None:
     """(direction, body) pairs, one minute apart, oldest first."""
     with db.studio(world.studio_id) as s:
         for direction, body in bodies:
             clock.advance(timedelta(minutes=1))
             studio_number = "+447700900100"
-            s.add(Message(client_id=client_id, direction=direction, channel=channel, phone=phone,
-                          from_addr=phone if direction == "in" else studio_number,
-                          to_addr=studio_number if direction == "in" else phone, body=body, created_at=clock.now()))
+            s.add(
+                Message(
+                    client_id=client_id,
+                    direction=direction,
+                    channel=channel,
+                    phone=phone,
+                    from_addr=phone if direction == "in" else studio_number,
+                    to_addr=studio_number if direction == "in" else phone,
+                    body=body,
+                    created_at=clock.now(),
+                )
+            )
         s.commit()
 
 
 def test_conversations_list_the_latest_message_per_phone_newest_first(db, app, studios, clock):
     lotus, harbour = studios
     ana = make_client(db, lotus, "+447700900301", "Ana Ruiz")
-    add_messages(db, lotus, "+447700900301", [("in", "book flow wed"), ("out", "Booked: Vinyasa Flow")], clock,
-                 client_id=ana)
+    add_messages(
+        db, lotus, "+447700900301", [("in", "book flow wed"), ("out", "Booked: Vinyasa Flow")], clock, client_id=ana
+    )
     add_messages(db, lotus, "+447700900555", [("in", "hi who is this")], clock, channel="whatsapp")
     add_messages(db, harbour, "+12125550100", [("in", "harbour secret")], clock)
     desk = signed_in(app, db, "lotus", "front_desk")
@@ -69,12 +81,19 @@ def test_a_thread_reads_newest_first_in_the_studios_timezone(db, app, studios, c
     assert "Mon 23 Nov 04:03" in page and "3 messages" in page and "America/New York" in page
     assert "The bot is waiting" not in page
     with db.studio(harbour.studio_id) as s:
-        conversation = Conversation(phone="+12125550100", channel="sms", client_id=hal, state="confirm_cancel",
-                                    expires_at=clock.now() + timedelta(minutes=10))
+        conversation = Conversation(
+            phone="+12125550100",
+            channel="sms",
+            client_id=hal,
+            state="confirm_cancel",
+            expires_at=clock.now() + timedelta(minutes=10),
+        )
         s.add(conversation)
         s.commit()
     waiting = desk.get(f"/admin/messages/client/{hal}").get_data(as_text=True)
-    assert "The bot is waiting for an answer on SMS" in waiting and "(confirm cancel, until Mon 23 Nov 04:13)" in waiting
+    assert (
+        "The bot is waiting for an answer on SMS" in waiting and "(confirm cancel, until Mon 23 Nov 04:13)" in waiting
+    )
     by_conversation = desk.get(f"/admin/messages/conversation/{conversation.id}")
     assert by_conversation.status_code == 302
     assert desk.get(by_conversation.headers["Location"]).headers["Location"].endswith(f"/admin/messages/client/{hal}")
@@ -93,22 +112,59 @@ def test_the_outbox_shows_status_attempts_and_a_readable_reason_and_filters(db, 
     lotus, harbour = studios
     ana = make_client(db, lotus, "+447700900301", "Ana Ruiz")
     with db.studio(lotus.studio_id) as s:
-        s.add_all([
-            OutboxMessage(dedupe_key="a", kind="reminder_24h", to_addr="+447700900301", body="See you tomorrow",
-                          client_id=ana, status="delivered", attempts=1),
-            OutboxMessage(dedupe_key="b", kind="waitlist_offer", to_addr="+447700900302", body="A spot is free",
-                          status="failed", attempts=1, error_code="30007",
-                          error_message="filtered by the carrier as spam"),
-            OutboxMessage(dedupe_key="c", kind="reminder_2h", to_addr="+447700900303", body="Starts in 2 hours",
-                          status="expired", error_message="no longer relevant when its turn came"),
-            OutboxMessage(dedupe_key="d", kind="session_cancelled", to_addr="+447700900304", body="Class cancelled",
-                          status="pending", attempts=1, error_message="could not reach Twilio",
-                          send_after=clock.now() + timedelta(minutes=5)),
-        ])
+        s.add_all(
+            [
+                OutboxMessage(
+                    dedupe_key="a",
+                    kind="reminder_24h",
+                    to_addr="+447700900301",
+                    body="See you tomorrow",
+                    client_id=ana,
+                    status="delivered",
+                    attempts=1,
+                ),
+                OutboxMessage(
+                    dedupe_key="b",
+                    kind="waitlist_offer",
+                    to_addr="+447700900302",
+                    body="A spot is free",
+                    status="failed",
+                    attempts=1,
+                    error_code="30007",
+                    error_message="filtered by the carrier as spam",
+                ),
+                OutboxMessage(
+                    dedupe_key="c",
+                    kind="reminder_2h",
+                    to_addr="+447700900303",
+                    body="Starts in 2 hours",
+                    status="expired",
+                    error_message="no longer relevant when its turn came",
+                ),
+                OutboxMessage(
+                    dedupe_key="d",
+                    kind="session_cancelled",
+                    to_addr="+447700900304",
+                    body="Class cancelled",
+                    status="pending",
+                    attempts=1,
+                    error_message="could not reach Twilio",
+                    send_after=clock.now() + timedelta(minutes=5),
+                ),
+            ]
+        )
         s.commit()
     with db.studio(harbour.studio_id) as s:
-        s.add(OutboxMessage(dedupe_key="h", kind="reminder_24h", to_addr="+12125550100", body="harbour text",
-                            status="failed", error_message="harbour failure"))
+        s.add(
+            OutboxMessage(
+                dedupe_key="h",
+                kind="reminder_24h",
+                to_addr="+12125550100",
+                body="harbour text",
+                status="failed",
+                error_message="harbour failure",
+            )
+        )
         s.commit()
     desk = signed_in(app, db, "lotus", "front_desk")
     page = desk.get("/admin/messages/outbox").get_data(as_text=True)
@@ -122,19 +178,39 @@ def test_the_outbox_shows_status_attempts_and_a_readable_reason_and_filters(db, 
 
 def test_the_outbox_shows_a_long_text_up_to_160_characters_and_the_rest_on_a_toggle(db, app, studios, clock):
     lotus, _ = studios
-    long_text = ("Good news: a spot opened in Vinyasa Flow, Wed 25 Nov 18:00 at Shoreditch with Maya. "
-                 "Reply YES within 30 minutes to take it, or NO to pass it on to the next person waiting.")
+    long_text = (
+        "Good news: a spot opened in Vinyasa Flow, Wed 25 Nov 18:00 at Shoreditch with Maya. "
+        "Reply YES within 30 minutes to take it, or NO to pass it on to the next person waiting."
+    )
     short_text = "See you tomorrow at 18:00"
     assert len(long_text) > 160
     with db.studio(lotus.studio_id) as s:
-        s.add_all([OutboxMessage(dedupe_key="long", kind="waitlist_offer", to_addr="+447700900302", body=long_text,
-                                 status="delivered", attempts=1),
-                   OutboxMessage(dedupe_key="short", kind="reminder_24h", to_addr="+447700900303", body=short_text,
-                                 status="delivered", attempts=1)])
+        s.add_all(
+            [
+                OutboxMessage(
+                    dedupe_key="long",
+                    kind="waitlist_offer",
+                    to_addr="+447700900302",
+                    body=long_text,
+                    status="delivered",
+                    attempts=1,
+                ),
+                OutboxMessage(
+                    dedupe_key="short",
+                    kind="reminder_24h",
+                    to_addr="+447700900303",
+                    body=short_text,
+                    status="delivered",
+                    attempts=1,
+                ),
+            ]
+        )
         s.commit()
     page = signed_in(app, db, "lotus", "front_desk").get("/admin/messages/outbox").get_data(as_text=True)
-    shown = dict((html.unescape(full), html.unescape(cut)) for full, cut in
-                 re.findall(r'<span class="muted" title="([^"]*)">([^<]*)</span>', page))
+    shown = dict(
+        (html.unescape(full), html.unescape(cut))
+        for full, cut in re.findall(r'<span class="muted" title="([^"]*)">([^<]*)</span>', page)
+    )
     assert shown[short_text] == short_text
     cut = shown[long_text]
     assert cut.endswith("...") and long_text.startswith(cut[:-3]) and 100 < len(cut) <= 160
@@ -150,8 +226,11 @@ def test_another_studios_threads_are_not_found_and_instructors_are_refused(db, a
         s.add(conversation)
         s.commit()
     owner = signed_in(app, db, "lotus", "owner")
-    for path in (f"/admin/messages/client/{hal}", f"/admin/messages/conversation/{conversation.id}",
-                 "/admin/messages/phone/+12125550100"):
+    for path in (
+        f"/admin/messages/client/{hal}",
+        f"/admin/messages/conversation/{conversation.id}",
+        "/admin/messages/phone/+12125550100",
+    ):
         assert owner.get(path).status_code == 404, path
     teacher = signed_in(app, db, "lotus", "instructor")
     for path in ("/admin/messages", "/admin/messages/outbox", f"/admin/messages/client/{hal}"):

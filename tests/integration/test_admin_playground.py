@@ -1,4 +1,5 @@
 """The bot playground runs the webhook's engine on the studio's real data."""
+
 from __future__ import annotations
 
 import html
@@ -12,8 +13,8 @@ from app.fixtures import load_fixture
 from app.models import Booking, ClassSession, ClassType, Client, Message, OutboxMessage, Studio
 from tests.conversation import LOTUS
 from tests.factories import local, make_session, make_studio
-from tests.integration.test_admin_calendar import app, sign_in  # noqa: F401  (the app fixture)
 from tests.integration.test_admin_auth import token
+from tests.integration.test_admin_calendar import app, sign_in  # noqa: F401  (the app fixture)
 
 SAM, MAYA = "+447700900301", "+447700900201"
 
@@ -27,8 +28,9 @@ def lotus(db, clock):
 
 
 def say(browser, phone: str, body: str):
-    return browser.post("/admin/playground/", data={"phone": phone, "body": body,
-                                                    "csrf_token": token(browser, "/admin/playground/")})
+    return browser.post(
+        "/admin/playground/", data={"phone": phone, "body": body, "csrf_token": token(browser, "/admin/playground/")}
+    )
 
 
 def bubbles(page: str) -> list[str]:
@@ -42,19 +44,28 @@ def test_the_playground_books_a_real_booking_through_the_engine(db, app, lotus):
     response = say(browser, "+44 7700 900301", "book yoga wed 6pm")
     assert response.status_code == 302
     page = browser.get(response.headers["Location"]).get_data(as_text=True)
-    assert bubbles(page) == ["book yoga wed 6pm",
-                             "Booked: Vinyasa Flow, Wed 25 Nov 18:00 at Shoreditch with Maya. 9 credits left. "
-                             "Free to cancel until Wed 06:00."]
+    assert bubbles(page) == [
+        "book yoga wed 6pm",
+        "Booked: Vinyasa Flow, Wed 25 Nov 18:00 at Shoreditch with Maya. 9 credits left. "
+        "Free to cancel until Wed 06:00.",
+    ]
     assert "<code>idle</code>" in page and "Sam Lee (client)" in page
     with db.studio(lotus) as s:
-        booked = s.execute(select(ClassType.name, ClassSession.starts_at, Booking.status)
-                           .join(ClassSession, ClassSession.id == Booking.session_id)
-                           .join(ClassType, ClassType.id == ClassSession.class_type_id)
-                           .join(Client, Client.id == Booking.client_id).where(Client.phone == SAM)).one()
+        booked = s.execute(
+            select(ClassType.name, ClassSession.starts_at, Booking.status)
+            .join(ClassSession, ClassSession.id == Booking.session_id)
+            .join(ClassType, ClassType.id == ClassSession.class_type_id)
+            .join(Client, Client.id == Booking.client_id)
+            .where(Client.phone == SAM)
+        ).one()
         logged = s.scalars(select(Message).where(Message.direction == "in")).one()
     assert booked == ("Vinyasa Flow", local("Europe/London", 2026, 11, 25, 18), "confirmed")
     assert (logged.channel, logged.to_addr, logged.provider_sid[:2], len(logged.provider_sid)) == (
-        "sms", "+447700900100", "PG", 34)
+        "sms",
+        "+447700900100",
+        "PG",
+        34,
+    )
 
     # a question leaves the conversation waiting for the answer: the state shows it
     page = browser.get(say(browser, SAM, "cancel yoga").headers["Location"]).get_data(as_text=True)
@@ -64,8 +75,9 @@ def test_the_playground_books_a_real_booking_through_the_engine(db, app, lotus):
 def test_texts_the_turn_queued_are_shown_and_delivery_is_kicked(db, app, lotus):  # noqa: F811
     browser = sign_in(app, "lotus", "front_desk")
     page = browser.get(say(browser, SAM, "can I speak to someone about my injury").headers["Location"]).get_data(
-        as_text=True)
-    produced = page[page.index('id="produced"'):]
+        as_text=True
+    )
+    produced = page[page.index('id="produced"') :]
     assert MAYA in produced and "handoff" in produced and "injury" in produced
     assert app.extensions["kicked"] == [lotus]
 
@@ -93,8 +105,10 @@ def test_bad_input_and_forbidden_roles_change_nothing(db, app, lotus):  # noqa: 
     assert empty.status_code == 400 and "Type a message" in empty.get_data(as_text=True)
     teacher = sign_in(app, "lotus", "instructor", name="Tom")
     assert teacher.get("/admin/playground/").status_code == 403
-    refused = teacher.post("/admin/playground/", data={"phone": SAM, "body": "book yoga wed 6pm",
-                                                       "csrf_token": token(teacher, "/admin/calendar/")})
+    refused = teacher.post(
+        "/admin/playground/",
+        data={"phone": SAM, "body": "book yoga wed 6pm", "csrf_token": token(teacher, "/admin/calendar/")},
+    )
     assert refused.status_code == 403
     with db.studio(lotus) as s:
         assert s.scalar(select(func.count(Message.id))) == 0

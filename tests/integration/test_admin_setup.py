@@ -1,13 +1,14 @@
 """Studio setup pages (Flask-Admin at /admin/setup): scoping with two studios on every
 view, roles on every endpoint, audit lines, form errors that write nothing, and
 generating sessions in the studio's timezone. Runs on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 
 import pytest
 from sqlalchemy import func, select
@@ -49,20 +50,49 @@ def furnish(db, key: str, tz: str) -> Furnished:
         instructor = Staff(key="teacher", name=f"{word} Teacher", role="instructor", phone="+447700900999")
         s.add_all([location, class_type, instructor])
         s.flush()
-        package = Package(key="pack", name=f"{word} Ten Pack", kind="class_pack", credits=10, price=Decimal("90"),
-                          valid_days=90)
+        package = Package(
+            key="pack", name=f"{word} Ten Pack", kind="class_pack", credits=10, price=Decimal("90"), valid_days=90
+        )
         offer = IntroOffer(key="intro", name=f"{word} Intro", price=Decimal("20"), class_type_id=class_type.id)
-        schedule = Schedule(class_type_id=class_type.id, location_id=location.id, instructor_id=instructor.id,
-                            weekdays="tue,thu", start_time=time(7, 15), starts_on=date(2026, 11, 1))
-        log = AuditLog(actor=f"{word} Robot", action="edit", entity="class_type", entity_id="0",
-                       before={"capacity": 1}, after={"capacity": 2})
+        schedule = Schedule(
+            class_type_id=class_type.id,
+            location_id=location.id,
+            instructor_id=instructor.id,
+            weekdays="tue,thu",
+            start_time=time(7, 15),
+            starts_on=date(2026, 11, 1),
+        )
+        log = AuditLog(
+            actor=f"{word} Robot",
+            action="edit",
+            entity="class_type",
+            entity_id="0",
+            before={"capacity": 1},
+            after={"capacity": 2},
+        )
         s.add_all([package, offer, schedule, log])
         s.commit()
-        ids = {"location": location.id, "class_type": class_type.id, "staff": instructor.id, "package": package.id,
-               "intro_offer": offer.id, "schedule": schedule.id, "audit": log.id}
-        s.add_all([Staff(key=role, name=f"{word} {role.replace('_', ' ').title()}", email=f"{role}@{key}.example",
-                         role=role, password_hash=password_hash()) for role in ("owner", "manager", "front_desk",
-                                                                                "instructor")])
+        ids = {
+            "location": location.id,
+            "class_type": class_type.id,
+            "staff": instructor.id,
+            "package": package.id,
+            "intro_offer": offer.id,
+            "schedule": schedule.id,
+            "audit": log.id,
+        }
+        s.add_all(
+            [
+                Staff(
+                    key=role,
+                    name=f"{word} {role.replace('_', ' ').title()}",
+                    email=f"{role}@{key}.example",
+                    role=role,
+                    password_hash=password_hash(),
+                )
+                for role in ("owner", "manager", "front_desk", "instructor")
+            ]
+        )
         s.commit()
     return Furnished(world, key, ids)
 
@@ -154,8 +184,9 @@ def test_each_list_and_details_show_only_the_signed_in_studio(db, app, studios, 
 
 
 @pytest.mark.parametrize("url,model,kind,label", EDITABLE, ids=[v[0] for v in EDITABLE])
-def test_another_studios_id_is_not_found_for_edit_and_delete_and_nothing_changes(db, app, studios, url, model,
-                                                                                 kind, label):
+def test_another_studios_id_is_not_found_for_edit_and_delete_and_nothing_changes(
+    db, app, studios, url, model, kind, label
+):
     lotus, harbour = studios
     desk = sign_in(app, lotus)
     foreign = harbour.ids[kind]
@@ -185,8 +216,7 @@ def test_export_holds_only_the_signed_in_studios_rows(db, app, studios, url):
 def test_pickers_list_only_the_signed_in_studios_rows(db, app, studios):
     lotus, harbour = studios
     desk = sign_in(app, lotus)
-    for path in ("schedules/new/", f"schedules/edit/?id={lotus.ids['schedule']}", "packages/new/",
-                 "intro-offers/new/"):
+    for path in ("schedules/new/", f"schedules/edit/?id={lotus.ids['schedule']}", "packages/new/", "intro-offers/new/"):
         html = desk.get(f"{SETUP}/{path}").get_data(as_text=True)
         options = re.findall(r"<option[^>]*>([^<]*)</option>", html)
         assert "Lotus Barre" in options, path
@@ -198,17 +228,28 @@ def test_pickers_list_only_the_signed_in_studios_rows(db, app, studios):
     response = desk.post(f"{SETUP}/schedules/new/", schedule_form_data(harbour, lotus))
     assert response.status_code == 200 and 'id="class_type" name="class_type"' in response.get_data(as_text=True)
     assert re.search(r'class="form-control is-invalid"[^>]*id="class_type"', response.get_data(as_text=True))
-    offer = desk.post(f"{SETUP}/intro-offers/new/", {"name": "Sneaky", "class_type_id": str(harbour.ids["class_type"]),
-                                                     "sessions": "1", "price": "10"})
+    offer = desk.post(
+        f"{SETUP}/intro-offers/new/",
+        {"name": "Sneaky", "class_type_id": str(harbour.ids["class_type"]), "sessions": "1", "price": "10"},
+    )
     assert "Not one of this studio" in offer.get_data(as_text=True)
     assert count(db, lotus, Schedule) == before and count(db, lotus, IntroOffer) == 1
 
 
 def schedule_form_data(picks: Furnished, mine: Furnished, **overrides) -> dict:
-    return {"class_type": str(picks.ids["class_type"]), "location": str(mine.ids["location"]),
-            "instructor": str(mine.ids["staff"]), "weekdays": ["tue"], "start_time": "18:30",
-            "duration_min": "", "capacity": "", "starts_on": "2026-11-23", "ends_on": "", "active": "y",
-            **overrides}
+    return {
+        "class_type": str(picks.ids["class_type"]),
+        "location": str(mine.ids["location"]),
+        "instructor": str(mine.ids["staff"]),
+        "weekdays": ["tue"],
+        "start_time": "18:30",
+        "duration_min": "",
+        "capacity": "",
+        "starts_on": "2026-11-23",
+        "ends_on": "",
+        "active": "y",
+        **overrides,
+    }
 
 
 # ---------------------------------------------------------------- create and audit
@@ -217,20 +258,51 @@ def schedule_form_data(picks: Furnished, mine: Furnished, **overrides) -> dict:
 def create_forms(studio: Furnished) -> dict[str, dict]:
     return {
         "locations": {"name": "Rooftop", "address": "9 Top St", "timezone": "Europe/Dublin"},
-        "class-types": {"name": "Power Hour", "category": "HIIT", "kind": "class", "duration_min": "45",
-                        "capacity": "12", "credits": "1", "aliases": "power, hiit hour", "active": "y"},
-        "staff": {"name": "Nia Brooks", "role": "instructor", "phone": "+44 7700 900123", "email": "nia@x.example",
-                  "specialties": "yoga, barre", "active": "y"},
+        "class-types": {
+            "name": "Power Hour",
+            "category": "HIIT",
+            "kind": "class",
+            "duration_min": "45",
+            "capacity": "12",
+            "credits": "1",
+            "aliases": "power, hiit hour",
+            "active": "y",
+        },
+        "staff": {
+            "name": "Nia Brooks",
+            "role": "instructor",
+            "phone": "+44 7700 900123",
+            "email": "nia@x.example",
+            "specialties": "yoga, barre",
+            "active": "y",
+        },
         "schedules": schedule_form_data(studio, studio),
-        "packages": {"name": "Five Pack", "kind": "class_pack", "credits": "5", "price": "45.00", "valid_days": "60",
-                     "class_type_id": "", "active": "y"},
-        "intro-offers": {"name": "First Week", "class_type_id": str(studio.ids["class_type"]), "sessions": "2",
-                         "price": "15", "active": "y"},
+        "packages": {
+            "name": "Five Pack",
+            "kind": "class_pack",
+            "credits": "5",
+            "price": "45.00",
+            "valid_days": "60",
+            "class_type_id": "",
+            "active": "y",
+        },
+        "intro-offers": {
+            "name": "First Week",
+            "class_type_id": str(studio.ids["class_type"]),
+            "sessions": "2",
+            "price": "15",
+            "active": "y",
+        },
     }
 
 
-CREATED = {"locations": (Location, "Rooftop"), "class-types": (ClassType, "Power Hour"), "staff": (Staff, "Nia Brooks"),
-           "packages": (Package, "Five Pack"), "intro-offers": (IntroOffer, "First Week")}
+CREATED = {
+    "locations": (Location, "Rooftop"),
+    "class-types": (ClassType, "Power Hour"),
+    "staff": (Staff, "Nia Brooks"),
+    "packages": (Package, "Five Pack"),
+    "intro-offers": (IntroOffer, "First Week"),
+}
 
 
 @pytest.mark.parametrize("url", ["locations", "class-types", "staff", "schedules", "packages", "intro-offers"])
@@ -272,8 +344,16 @@ def test_edit_and_delete_write_before_and_after_in_the_same_transaction(db, app,
     lotus, _ = studios
     desk = sign_in(app, lotus)
     class_type = lotus.ids["class_type"]
-    form = {"name": "Lotus Barre", "category": "Barre", "kind": "class", "duration_min": "60", "capacity": "14",
-            "credits": "1", "aliases": "", "active": "y"}
+    form = {
+        "name": "Lotus Barre",
+        "category": "Barre",
+        "kind": "class",
+        "duration_min": "60",
+        "capacity": "14",
+        "credits": "1",
+        "aliases": "",
+        "active": "y",
+    }
     assert desk.post(f"{SETUP}/class-types/edit/?id={class_type}", form).status_code == 302
     [edit] = audit_lines(db, lotus, action="edit", entity="class_type", entity_id=str(class_type))
     assert (edit.before["capacity"], edit.after["capacity"]) == (8, 14)
@@ -296,9 +376,18 @@ def test_audit_log_is_read_only_and_newest_first(db, app, studios):
     lotus, _ = studios
     desk = sign_in(app, lotus)
     for capacity in ("9", "10"):
-        desk.post(f"{SETUP}/class-types/edit/?id={lotus.ids['class_type']}",
-                  {"name": "Lotus Barre", "category": "Barre", "kind": "class", "duration_min": "60",
-                   "capacity": capacity, "credits": "1", "active": "y"})
+        desk.post(
+            f"{SETUP}/class-types/edit/?id={lotus.ids['class_type']}",
+            {
+                "name": "Lotus Barre",
+                "category": "Barre",
+                "kind": "class",
+                "duration_min": "60",
+                "capacity": capacity,
+                "credits": "1",
+                "active": "y",
+            },
+        )
     html = desk.get(f"{SETUP}/audit/").get_data(as_text=True)
     assert html.index("Lotus Owner") < html.index("Lotus Robot")  # the newest line first
     assert desk.get(f"{SETUP}/audit/new/").status_code == 302
@@ -361,8 +450,9 @@ def test_signed_out_visitors_are_sent_to_sign_in_for_pages_and_posts(db, app, st
     # with a visitor's token it reaches the guard, which sends it to sign-in and writes nothing
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/admin/login").get_data(as_text=True)).group(1)
     for path in ("class-types/new/", "class-types/action/", "schedules/generate/", "studio/"):
-        response = client.post(f"{SETUP}/{path}", data={"name": "X", "action": "delete", "rowid": ["1"],
-                                                           "csrf_token": csrf})
+        response = client.post(
+            f"{SETUP}/{path}", data={"name": "X", "action": "delete", "rowid": ["1"], "csrf_token": csrf}
+        )
         assert response.status_code == 302 and "/admin/login" in response.headers["Location"], path
     lotus, _ = studios
     assert count(db, lotus, ClassType) == 2 and count(db, lotus, ClassSession) == 0
@@ -391,13 +481,19 @@ def test_managers_cannot_touch_owners_or_make_one(db, app, studios):
     assert audit_lines(db, lotus, entity="staff") == []
     # the studio always keeps an active owner; the owner may make another
     owner = sign_in(app, lotus, "owner")
-    demote_last = owner.post(f"{SETUP}/staff/edit/?id={owner_id}",
-                             {**new_owner, "name": "Lotus Owner", "role": "manager"}, follow_redirects=True)
+    demote_last = owner.post(
+        f"{SETUP}/staff/edit/?id={owner_id}",
+        {**new_owner, "name": "Lotus Owner", "role": "manager"},
+        follow_redirects=True,
+    )
     assert "at least one active owner" in demote_last.get_data(as_text=True)
-    assert "delete yourself" in owner.post(f"{SETUP}/staff/delete/", {"id": str(owner_id)},
-                                           follow_redirects=True).get_data(as_text=True)
-    assert owner.post(f"{SETUP}/staff/edit/?id={lotus.ids['staff']}",
-                      {**new_owner, "name": "Lotus Teacher"}).status_code == 302
+    assert "delete yourself" in owner.post(
+        f"{SETUP}/staff/delete/", {"id": str(owner_id)}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert (
+        owner.post(f"{SETUP}/staff/edit/?id={lotus.ids['staff']}", {**new_owner, "name": "Lotus Teacher"}).status_code
+        == 302
+    )
     with db.studio(lotus.world.studio_id) as s:
         assert s.get(Staff, lotus.ids["staff"]).role == "owner" and s.get(Staff, owner_id).role == "owner"
     [promoted] = audit_lines(db, lotus, entity="staff")
@@ -409,10 +505,32 @@ def test_managers_cannot_touch_owners_or_make_one(db, app, studios):
 BAD = [
     ("locations", Location, {"name": "Annex", "address": "", "timezone": "Mars/Olympus"}, "Choose a timezone"),
     ("staff", Staff, {"name": "Bo", "role": "instructor", "phone": "call me maybe", "active": "y"}, "country code"),
-    ("class-types", ClassType, {"name": "Spin", "category": "Spinning", "kind": "class", "duration_min": "45",
-                                "capacity": "10", "credits": "1"}, "Not a valid choice"),
-    ("class-types", ClassType, {"name": "Spin", "category": "Cycling", "kind": "class", "duration_min": "45",
-                                "capacity": "-3", "credits": "1"}, "Number must be between 1 and 1000"),
+    (
+        "class-types",
+        ClassType,
+        {
+            "name": "Spin",
+            "category": "Spinning",
+            "kind": "class",
+            "duration_min": "45",
+            "capacity": "10",
+            "credits": "1",
+        },
+        "Not a valid choice",
+    ),
+    (
+        "class-types",
+        ClassType,
+        {
+            "name": "Spin",
+            "category": "Cycling",
+            "kind": "class",
+            "duration_min": "45",
+            "capacity": "-3",
+            "credits": "1",
+        },
+        "Number must be between 1 and 1000",
+    ),
     ("schedules", Schedule, None, "Give the start time as HH:MM"),
     ("schedules", Schedule, "ends-before", "can&#39;t end before it starts"),
     ("schedules", Schedule, "no-days", "Tick at least one day"),
@@ -441,12 +559,27 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(db, app, studios, url, 
 
 
 def settings_form(**overrides) -> dict:
-    return {"name": "Lotus Yoga House", "timezone": "Europe/London", "contact_phone": "+44 20 7946 0000",
-            "contact_email": "hello@lotus.example", "booking_window_days": "21", "cancel_window_hours": "6",
-            "late_cancel": "fee", "late_cancel_fee": "7.50", "no_show": "forfeit_credit", "no_show_fee": "0",
-            "waitlist_mode": "auto", "waitlist_offer_minutes": "20", "fill_to_forgive": "y",
-            "reminder_hours": "2, 24", "quiet_start": "21:00", "quiet_end": "08:00", "whatsapp_template_sid": "",
-            "whatsapp_fallback": "sms", **overrides}
+    return {
+        "name": "Lotus Yoga House",
+        "timezone": "Europe/London",
+        "contact_phone": "+44 20 7946 0000",
+        "contact_email": "hello@lotus.example",
+        "booking_window_days": "21",
+        "cancel_window_hours": "6",
+        "late_cancel": "fee",
+        "late_cancel_fee": "7.50",
+        "no_show": "forfeit_credit",
+        "no_show_fee": "0",
+        "waitlist_mode": "auto",
+        "waitlist_offer_minutes": "20",
+        "fill_to_forgive": "y",
+        "reminder_hours": "2, 24",
+        "quiet_start": "21:00",
+        "quiet_end": "08:00",
+        "whatsapp_template_sid": "",
+        "whatsapp_fallback": "sms",
+        **overrides,
+    }
 
 
 def test_studio_settings_and_policies_saved_together_with_an_audit_line(db, app, studios):
@@ -470,15 +603,18 @@ def test_studio_settings_and_policies_saved_together_with_an_audit_line(db, app,
         assert s.scalars(select(Policy)).one().booking_window_days == 14
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("timezone", "Atlantis/Capital", "Choose a timezone"),
-    ("contact_phone", "12", "country code"),
-    ("booking_window_days", "-1", "between 1 and 365"),
-    ("late_cancel_fee", "-5", "between 0 and 10000"),
-    ("reminder_hours", "24, soon", "not a number of hours"),
-    ("quiet_end", "", "both a start and an end"),
-    ("whatsapp_template_sid", "hello", "start with HX"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("timezone", "Atlantis/Capital", "Choose a timezone"),
+        ("contact_phone", "12", "country code"),
+        ("booking_window_days", "-1", "between 1 and 365"),
+        ("late_cancel_fee", "-5", "between 0 and 10000"),
+        ("reminder_hours", "24, soon", "not a number of hours"),
+        ("quiet_end", "", "both a start and an end"),
+        ("whatsapp_template_sid", "hello", "start with HX"),
+    ],
+)
 def test_bad_settings_say_why_and_change_nothing(db, app, studios, field, value, message):
     lotus, _ = studios
     response = sign_in(app, lotus).post(f"{SETUP}/studio/", settings_form(**{field: value}))
@@ -508,7 +644,7 @@ def test_generate_sessions_in_the_studios_timezone_and_only_for_that_studio(db, 
     # 18:30 in New York (EST, UTC-5) on Mondays and Wednesdays, from today (Mon 23 Nov, 09:00 UTC)
     # up to the 14-day booking window
     days = [(11, 23), (11, 25), (11, 30), (12, 2), (12, 7)]
-    assert starts == [datetime(2026, m, d, 23, 30, tzinfo=timezone.utc) for m, d in days]
+    assert starts == [datetime(2026, m, d, 23, 30, tzinfo=UTC) for m, d in days]
     assert count(db, lotus, ClassSession) == 0
     again = desk.post(f"{SETUP}/schedules/generate/", follow_redirects=True)
     assert "already there" in again.get_data(as_text=True) and count(db, harbour, ClassSession) == 5

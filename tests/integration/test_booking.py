@@ -1,4 +1,5 @@
 """Booking and cancelling through the services, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -29,8 +30,10 @@ def world(db, clock):
 
 def _ledger(db, world, client_id):
     with db.studio(world.studio_id) as s:
-        return [(e.kind, e.credits, e.amount) for e in s.scalars(
-            select(CreditEntry).where(CreditEntry.client_id == client_id).order_by(CreditEntry.id))]
+        return [
+            (e.kind, e.credits, e.amount)
+            for e in s.scalars(select(CreditEntry).where(CreditEntry.client_id == client_id).order_by(CreditEntry.id))
+        ]
 
 
 def test_book_confirms_spends_a_credit_and_states_the_free_cancel_deadline(db, world, clock):

@@ -1,4 +1,5 @@
 """CSV import of clients: the file check, batches, the per-row report, reruns, and the runners."""
+
 from __future__ import annotations
 
 import io
@@ -15,16 +16,16 @@ from tests.integration.test_admin_clients import app, signed_in, studios, token 
 
 GOOD_AND_BAD = (
     "Name,Mobile,Email,Notes\n"
-    "Ana Ruiz,07700 900301,ana@x.example,front row\n"        # 2 good (London local number)
-    "Bo Chen,+44 7700 900302,,\n"                             # 3 good
-    "Cy Dee,not a number,,\n"                                 # 4 bad phone
-    "Existing Person,07700900399,,\n"                         # 5 already a client
-    "Bo Again,+447700900302,,\n"                              # 6 same phone as line 3
-    ",07700 900303,,\n"                                       # 7 missing name
-    "\n"                                                      # 8 blank: ignored
-    "Di Evans,,,\n"                                           # 9 missing phone
-    "Ed Fox,07700 900304,not-an-email,\n"                     # 10 bad email
-    "Flo Grey,+1 718 555 0123,,\n"                            # 11 good (international)
+    "Ana Ruiz,07700 900301,ana@x.example,front row\n"  # 2 good (London local number)
+    "Bo Chen,+44 7700 900302,,\n"  # 3 good
+    "Cy Dee,not a number,,\n"  # 4 bad phone
+    "Existing Person,07700900399,,\n"  # 5 already a client
+    "Bo Again,+447700900302,,\n"  # 6 same phone as line 3
+    ",07700 900303,,\n"  # 7 missing name
+    "\n"  # 8 blank: ignored
+    "Di Evans,,,\n"  # 9 missing phone
+    "Ed Fox,07700 900304,not-an-email,\n"  # 10 bad email
+    "Flo Grey,+1 718 555 0123,,\n"  # 11 good (international)
 )
 
 
@@ -45,9 +46,11 @@ def wait_until_finished(browser, import_id: int) -> dict:
 
 def upload(browser, text: str | bytes, filename: str = "clients.csv"):
     data = text.encode() if isinstance(text, str) else text
-    return browser.post("/admin/clients/import", content_type="multipart/form-data",
-                        data={"csrf_token": token(browser, "/admin/clients/import"),
-                              "file": (io.BytesIO(data), filename)})
+    return browser.post(
+        "/admin/clients/import",
+        content_type="multipart/form-data",
+        data={"csrf_token": token(browser, "/admin/clients/import"), "file": (io.BytesIO(data), filename)},
+    )
 
 
 # ------------------------------------------------------------------- the file
@@ -55,12 +58,16 @@ def upload(browser, text: str | bytes, filename: str = "clients.csv"):
 
 def test_headers_are_matched_loosely():
     parsed = parse("First name;Last name;Mobile Phone;E-mail\nAna;Ruiz;07700 900301;a@x.example\n".encode("cp1252"))
-    assert parsed.rows == [{"line": 2, "name": "Ana Ruiz", "phone": "07700 900301", "email": "a@x.example",
-                            "notes": ""}]
-    parsed = parse("\ufeffCLIENT NAME,Cell,Comments\n\"Ruiz, Ana\",+447700900301,\"likes\nthe back row\"\n"
-                   "Bo,+447700900302,\n".encode())
+    assert parsed.rows == [
+        {"line": 2, "name": "Ana Ruiz", "phone": "07700 900301", "email": "a@x.example", "notes": ""}
+    ]
+    parsed = parse(
+        '\ufeffCLIENT NAME,Cell,Comments\n"Ruiz, Ana",+447700900301,"likes\nthe back row"\nBo,+447700900302,\n'.encode()
+    )
     assert [(r["line"], r["name"], r["notes"]) for r in parsed.rows] == [
-        (3, "Ruiz, Ana", "likes\nthe back row"), (4, "Bo", "")]
+        (3, "Ruiz, Ana", "likes\nthe back row"),
+        (4, "Bo", ""),
+    ]
 
 
 def test_excel_separator_line_and_tabs():
@@ -70,13 +77,16 @@ def test_excel_separator_line_and_tabs():
     assert [(r["line"], r["name"], r["phone"]) for r in parsed.rows] == [(2, "Bo Chen", "07700 900302")]
 
 
-@pytest.mark.parametrize("data, words", [
-    (b"", "empty"),
-    (b"name,email\nAna,a@x.example\n", "needs a phone column"),
-    (b"phone\n+447700900301\n", "needs a name column"),
-    (b"name,phone\n", "no clients"),
-    (b"x" * (client_import.MAX_BYTES + 1), "larger than 5 MB"),
-])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"", "empty"),
+        (b"name,email\nAna,a@x.example\n", "needs a phone column"),
+        (b"phone\n+447700900301\n", "needs a name column"),
+        (b"name,phone\n", "no clients"),
+        (b"x" * (client_import.MAX_BYTES + 1), "larger than 5 MB"),
+    ],
+)
 def test_a_file_that_cannot_be_imported_says_why(data, words):
     with pytest.raises(ImportFileError, match=words):
         parse(data)
@@ -95,10 +105,23 @@ def test_good_rows_import_bad_rows_are_reported_and_a_rerun_imports_nothing(db, 
     assert response.status_code == 302
     import_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
     status = wait_until_finished(desk, import_id)
-    assert status | {"id": 0} == {"id": 0, "status": "done", "total": 9, "done": 9, "imported": 3, "skipped": 6,
-                                  "percent": 100, "failure": None, "stale": False}
-    assert clients_of(db, lotus) == {"+447700900399": "Existing Person", "+447700900301": "Ana Ruiz",
-                                     "+447700900302": "Bo Chen", "+17185550123": "Flo Grey"}
+    assert status | {"id": 0} == {
+        "id": 0,
+        "status": "done",
+        "total": 9,
+        "done": 9,
+        "imported": 3,
+        "skipped": 6,
+        "percent": 100,
+        "failure": None,
+        "stale": False,
+    }
+    assert clients_of(db, lotus) == {
+        "+447700900399": "Existing Person",
+        "+447700900301": "Ana Ruiz",
+        "+447700900302": "Bo Chen",
+        "+17185550123": "Flo Grey",
+    }
     assert clients_of(db, harbour) == {"+447700900301": "Harbour's Ana"}
     with db.studio(lotus.studio_id) as s:
         job = s.get(ClientImport, import_id)
@@ -107,8 +130,13 @@ def test_good_rows_import_bad_rows_are_reported_and_a_rerun_imports_nothing(db, 
     assert (ana.email, ana.notes) == ("ana@x.example", "front row")
     assert created == 3 and job.rows == []  # the report stays; the file's personal data does not
     assert sorted((e["line"], e["reason"]) for e in job.errors) == [
-        (4, "not a phone number"), (5, "already a client"), (6, "same phone as line 3"), (7, "missing name"),
-        (9, "missing phone"), (10, "not an email address")]
+        (4, "not a phone number"),
+        (5, "already a client"),
+        (6, "same phone as line 3"),
+        (7, "missing name"),
+        (9, "missing phone"),
+        (10, "not an email address"),
+    ]
     assert {"line": 4, "value": "not a number", "reason": "not a phone number"} in job.errors
 
     page = desk.get(f"/admin/clients/import/{import_id}").get_data(as_text=True)
@@ -181,23 +209,29 @@ def test_the_progress_page_refreshes_itself_while_the_import_runs(db, app, studi
         job = start_import(s, filename="wait.csv", data=b"name,phone\nAna,+447700900301\n", region="GB", actor="t")
     desk = signed_in(app, db, "lotus", "front_desk")
     page = desk.get(f"/admin/clients/import/{job.id}").get_data(as_text=True)
-    assert 'http-equiv="refresh"' in page and "Waiting to start" in page and 'width: 0%' in page
+    assert 'http-equiv="refresh"' in page and "Waiting to start" in page and "width: 0%" in page
     assert desk.get(f"/admin/clients/import/{job.id}/status").get_json()["status"] == "queued"
 
 
 def test_imports_are_scoped_and_instructors_may_not_import(db, app, studios, clock):
     lotus, harbour = studios
     with db.studio(harbour.studio_id) as s:
-        theirs = start_import(s, filename="theirs.csv", data=b"name,phone\nHal,+12125550100\n", region="US",
-                              actor="t").id
+        theirs = start_import(
+            s, filename="theirs.csv", data=b"name,phone\nHal,+12125550100\n", region="US", actor="t"
+        ).id
     owner = signed_in(app, db, "lotus", "owner")
     assert owner.get(f"/admin/clients/import/{theirs}").status_code == 404
     assert owner.get(f"/admin/clients/import/{theirs}/status").status_code == 404
     assert "theirs.csv" not in owner.get("/admin/clients/import").get_data(as_text=True)
     teacher = signed_in(app, db, "lotus", "instructor")
-    refused = teacher.post("/admin/clients/import", content_type="multipart/form-data",
-                           data={"csrf_token": token(teacher, "/admin/login"),
-                                 "file": (io.BytesIO(b"name,phone\nAna,+447700900301\n"), "c.csv")})
+    refused = teacher.post(
+        "/admin/clients/import",
+        content_type="multipart/form-data",
+        data={
+            "csrf_token": token(teacher, "/admin/login"),
+            "file": (io.BytesIO(b"name,phone\nAna,+447700900301\n"), "c.csv"),
+        },
+    )
     assert refused.status_code == 403
     assert teacher.get(f"/admin/clients/import/{theirs}/status").status_code == 403
     with db.studio(lotus.studio_id) as s:
@@ -216,14 +250,16 @@ def test_with_redis_the_import_runs_as_an_rq_job(db, studios, clock, redis_url, 
     monkeypatch.setenv("DB_APP_ROLE", "frontdesk_app" if db.is_postgres else "")
     tasks.database.cache_clear()
     with db.studio(lotus.studio_id) as s:
-        import_id = start_import(s, filename="rq.csv", data=b"name,phone\nAna,07700 900301\nBad,12\n", region="GB",
-                                 actor="t").id
+        import_id = start_import(
+            s, filename="rq.csv", data=b"name,phone\nAna,07700 900301\nBad,12\n", region="GB", actor="t"
+        ).id
     queue_name = f"client-import-test-{db.engine.dialect.name}"
     Queue(queue_name, connection=Redis.from_url(redis_url)).empty()
     make_runner(db, redis_url, queue_name=queue_name)(lotus.studio_id, import_id)
     try:
-        SimpleWorker([Queue(queue_name, connection=Redis.from_url(redis_url))],
-                     connection=Redis.from_url(redis_url)).work(burst=True)
+        SimpleWorker(
+            [Queue(queue_name, connection=Redis.from_url(redis_url))], connection=Redis.from_url(redis_url)
+        ).work(burst=True)
     finally:
         tasks.database().dispose()
         tasks.database.cache_clear()
@@ -236,8 +272,9 @@ def test_with_redis_the_import_runs_as_an_rq_job(db, studios, clock, redis_url, 
 def test_a_crash_marks_the_import_failed_with_the_reason(db, studios, clock, monkeypatch):
     lotus, _ = studios
     with db.studio(lotus.studio_id) as s:
-        import_id = start_import(s, filename="x.csv", data=b"name,phone\nAna,+447700900301\n", region="GB",
-                                 actor="t").id
+        import_id = start_import(
+            s, filename="x.csv", data=b"name,phone\nAna,+447700900301\n", region="GB", actor="t"
+        ).id
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")

@@ -4,6 +4,7 @@ On PostgreSQL the session row lock serialises bookings of one class; on SQLite e
 write transaction begins IMMEDIATE. Either way a class never holds more confirmed
 bookings than its capacity, a client never holds two, and no exception leaks.
 """
+
 from __future__ import annotations
 
 import threading

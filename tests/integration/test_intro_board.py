@@ -1,5 +1,6 @@
 """The admin leads board: leads by stage with funnel figures, matching from a lead's page with
 the same rules as by text, scoped to the studio and guarded by role."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -16,8 +17,15 @@ from tests.integration.test_admin_auth import admin_app, token
 
 INTRO = Path(__file__).parents[1] / "data" / "intro.toml"
 PASSWORD = "correct horse battery"
-PREFS = {"location_id": None, "location": "Clapham", "days": [0, 1, 2, 3, 4], "days_label": "weekday",
-         "windows": [[360, 540]], "times_label": "mornings before 9", "goals_done": True}
+PREFS = {
+    "location_id": None,
+    "location": "Clapham",
+    "days": [0, 1, 2, 3, 4],
+    "days_label": "weekday",
+    "windows": [[360, 540]],
+    "times_label": "mornings before 9",
+    "goals_done": True,
+}
 
 
 @pytest.fixture
@@ -55,8 +63,14 @@ def signed_in(app, email, role, studio="lotus"):
 def test_funnel_counts_and_rates():
     steps = lead_board.funnel(["new", "new", "paid", "preferences", "booked", "converted", "lost"])
     assert [(s.stage, s.reached, s.rate) for s in steps] == [
-        ("new", 6, None), ("paid", 4, 66.7), ("preferences", 3, 75.0), ("matched", 2, 66.7), ("booked", 2, 100.0),
-        ("attended", 1, 50.0), ("converted", 1, 100.0)]
+        ("new", 6, None),
+        ("paid", 4, 66.7),
+        ("preferences", 3, 75.0),
+        ("matched", 2, 66.7),
+        ("booked", 2, 100.0),
+        ("attended", 1, 50.0),
+        ("converted", 1, 100.0),
+    ]
     assert lead_board.funnel([])[1].rate is None
 
 
@@ -100,29 +114,42 @@ def test_matching_from_the_lead_page_asks_the_instructor_by_text(app, db, clock)
         jess = s.scalars(select(Staff).where(Staff.key == "jess")).one()
         tom = s.scalars(select(Staff).where(Staff.key == "tom")).one()
     # a slot Tom doesn't have: refused, nothing written
-    bad = manager.post(f"/admin/leads/{lead_id}/match",
-                       data={**form, "staff_id": tom.id, "day": "2026-11-24", "time": "06:00"}, follow_redirects=True)
+    bad = manager.post(
+        f"/admin/leads/{lead_id}/match",
+        data={**form, "staff_id": tom.id, "day": "2026-11-24", "time": "06:00"},
+        follow_redirects=True,
+    )
     assert "That slot doesn&#39;t work: Tom isn&#39;t free for a 1:1 then." in bad.get_data(as_text=True)
     with db.studio(lotus(db)) as s:
         assert s.scalar(select(func.count(BookingRequest.id))) == 0
         assert s.scalar(select(func.count(AuditLog.id)).where(AuditLog.entity == "lead")) == 0
-    good = manager.post(f"/admin/leads/{lead_id}/match",
-                        data={**form, "staff_id": jess.id, "day": "2026-11-24", "time": "08:00"},
-                        follow_redirects=True)
+    good = manager.post(
+        f"/admin/leads/{lead_id}/match",
+        data={**form, "staff_id": jess.id, "day": "2026-11-24", "time": "08:00"},
+        follow_redirects=True,
+    )
     assert "Asked Jess Moreau by text to take Jane Doe, Tue 24 Nov 08:00." in good.get_data(as_text=True)
     with db.studio(lotus(db)) as s:
         lead = s.get(Lead, lead_id)
         request = s.scalars(select(BookingRequest)).one()
-        assert (lead.status, lead.staff_id, request.status, request.staff_id) == ("matched", jess.id, "proposed",
-                                                                                  jess.id)
+        assert (lead.status, lead.staff_id, request.status, request.staff_id) == (
+            "matched",
+            jess.id,
+            "proposed",
+            jess.id,
+        )
         text = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "intro_request")).one()
-        assert (text.to_addr, text.body) == ("+447700900204", "New intro client Jane D., Tue 24 Nov 08:00, Clapham. "
-                                                              "Reply Y to accept, N to decline.")
+        assert (text.to_addr, text.body) == (
+            "+447700900204",
+            "New intro client Jane D., Tue 24 Nov 08:00, Clapham. Reply Y to accept, N to decline.",
+        )
         assert s.scalars(select(AuditLog.action).where(AuditLog.entity == "lead")).all() == ["match"]
     assert app.extensions["delivered"] == [lotus(db)]  # the text is sent after the commit
-    again = manager.post(f"/admin/leads/{lead_id}/match",
-                         data={**form, "staff_id": jess.id, "day": "2026-11-26", "time": "08:00"},
-                         follow_redirects=True)
+    again = manager.post(
+        f"/admin/leads/{lead_id}/match",
+        data={**form, "staff_id": jess.id, "day": "2026-11-26", "time": "08:00"},
+        follow_redirects=True,
+    )
     assert "This lead has already been matched." in again.get_data(as_text=True)
 
 

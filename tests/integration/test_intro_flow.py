@@ -2,6 +2,7 @@
 what suits them, the owner matches, an instructor declines, another accepts, the client is
 booked with the intro credit. Plus free-form owner instructions, instructor time-outs,
 owner reminders at N working hours and 24h, and the next-session offer."""
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,12 @@ def text(at: str, who: str, body: str) -> str:
 
 
 def pay(at: str, phone: str, name: str, **extra) -> str:
-    return json.dumps({"pay": {"studio": "lotus", "phone": phone, "name": name, "offer": "intro-pt", **extra},
-                       "at": f"2026-11-{at}+00:00"})
+    return json.dumps(
+        {
+            "pay": {"studio": "lotus", "phone": phone, "name": name, "offer": "intro-pt", **extra},
+            "at": f"2026-11-{at}+00:00",
+        }
+    )
 
 
 class Run:
@@ -53,8 +58,13 @@ class Run:
                 self.sim.message(line)
 
     def said(self, to: str | None = None, kind: str | None = None) -> list[str]:
-        return [x["body"] for x in self.out if x["kind"] not in ("inbound", "daily_digest")
-                and (to is None or x["to"] == to) and (kind is None or x["kind"] == kind)]
+        return [
+            x["body"]
+            for x in self.out
+            if x["kind"] not in ("inbound", "daily_digest")
+            and (to is None or x["to"] == to)
+            and (kind is None or x["kind"] == kind)
+        ]
 
     def studio(self):
         with self.sim.db.unscoped() as s:
@@ -85,18 +95,23 @@ PREFERENCES = [
     text("23T09:06:00", JANE, "weekday mornings before 9"),
     text("23T09:07:00", JANE, "lower back pain"),
 ]
-OPTIONS = ("New intro client: Jane Doe. Clapham, weekday mornings before 9. Goals: lower back pain. Top matches:\n"
-           "1) Jess Tue 24 Nov 07:00 Clapham\n2) Tom Wed 25 Nov 08:00 Clapham\n3) Jess Tue 24 Nov 08:00 Clapham\n"
-           "Reply 1-3, or e.g. 'Tom thu 8am'.")
+OPTIONS = (
+    "New intro client: Jane Doe. Clapham, weekday mornings before 9. Goals: lower back pain. Top matches:\n"
+    "1) Jess Tue 24 Nov 07:00 Clapham\n2) Tom Wed 25 Nov 08:00 Clapham\n3) Jess Tue 24 Nov 08:00 Clapham\n"
+    "Reply 1-3, or e.g. 'Tom thu 8am'."
+)
 
 
 def test_the_whole_flow_by_text(runs):
-    run = runs(PREFERENCES + [
-        text("23T09:20:00", MAYA, "2"),
-        text("23T09:30:00", TOM, "N"),
-        text("23T09:40:00", MAYA, "1"),
-        text("23T09:50:00", JESS, "Y"),
-    ])
+    run = runs(
+        PREFERENCES
+        + [
+            text("23T09:20:00", MAYA, "2"),
+            text("23T09:30:00", TOM, "N"),
+            text("23T09:40:00", MAYA, "1"),
+            text("23T09:50:00", JESS, "Y"),
+        ]
+    )
     assert run.said(JANE) == [
         "Hi Jane, thanks for buying Intro: 3 PT sessions at Lotus Yoga & Movement! To match you with the right "
         "instructor: which location suits you (Shoreditch or Clapham), which days and times work, and any goals or "
@@ -109,7 +124,7 @@ def test_the_whole_flow_by_text(runs):
     ]
     assert run.said(MAYA, "intro_options")[0] == OPTIONS
     assert run.said(OLA, "intro_options")[0] == OPTIONS  # managers are asked too
-    assert run.said(MAYA) [1:] == [
+    assert run.said(MAYA)[1:] == [
         "Asked Tom to take Jane D., Wed 25 Nov 08:00, Clapham. I'll text you when they answer.",
         "Tom can't take Jane Doe. Clapham, weekday mornings before 9. Goals: lower back pain. Next best:\n"
         "1) Jess Tue 24 Nov 07:00 Clapham\n2) Jess Tue 24 Nov 08:00 Clapham\n3) Jess Thu 26 Nov 07:00 Clapham\n"
@@ -117,20 +132,42 @@ def test_the_whole_flow_by_text(runs):
         "Asked Jess to take Jane D., Tue 24 Nov 07:00, Clapham. I'll text you when they answer.",
         "Jess accepted: Jane D. is booked Tue 24 Nov 07:00, Clapham.",
     ]
-    assert run.said(TOM) == ["New intro client Jane D., Wed 25 Nov 08:00, Clapham. Reply Y to accept, N to decline.",
-                             "No problem, I'll ask the owner to choose someone else."]
-    assert run.said(JESS) == ["New intro client Jane D., Tue 24 Nov 07:00, Clapham. Reply Y to accept, N to decline.",
-                              "Thanks! Jane D. is booked with you Tue 24 Nov 07:00, Clapham."]
+    assert run.said(TOM) == [
+        "New intro client Jane D., Wed 25 Nov 08:00, Clapham. Reply Y to accept, N to decline.",
+        "No problem, I'll ask the owner to choose someone else.",
+    ]
+    assert run.said(JESS) == [
+        "New intro client Jane D., Tue 24 Nov 07:00, Clapham. Reply Y to accept, N to decline.",
+        "Thanks! Jane D. is booked with you Tue 24 Nov 07:00, Clapham.",
+    ]
     assert all(len(body) <= 306 for body in run.said())
 
     state = run.sim.state()["state"]
-    assert state["leads"] == [{"studio": "lotus", "phone": JANE, "name": "Jane Doe", "status": "booked",
-                               "instructor": "Jess Moreau", "preferences": {
-                                   "location": "Clapham", "days": [0, 1, 2, 3, 4], "windows": [[360, 540]],
-                                   "goals": "lower back pain"}}]
+    assert state["leads"] == [
+        {
+            "studio": "lotus",
+            "phone": JANE,
+            "name": "Jane Doe",
+            "status": "booked",
+            "instructor": "Jess Moreau",
+            "preferences": {
+                "location": "Clapham",
+                "days": [0, 1, 2, 3, 4],
+                "windows": [[360, 540]],
+                "goals": "lower back pain",
+            },
+        }
+    ]
     assert [b for b in state["bookings"] if b["phone"] == JANE] == [
-        {"studio": "lotus", "phone": JANE, "class": "Personal Training", "start": "2026-11-24T07:00:00+00:00",
-         "location": "Clapham", "status": "confirmed"}]
+        {
+            "studio": "lotus",
+            "phone": JANE,
+            "class": "Personal Training",
+            "start": "2026-11-24T07:00:00+00:00",
+            "location": "Clapham",
+            "status": "confirmed",
+        }
+    ]
     assert state["credits"][f"lotus:{JANE}"] == 2  # three granted, one spent
     with run.studio() as s:
         requests = s.scalars(select(BookingRequest).order_by(BookingRequest.id)).all()
@@ -145,8 +182,9 @@ def test_the_whole_flow_by_text(runs):
 
 def test_simulate_cli_takes_pay_lines():
     script = "\n".join(PREFERENCES)
-    result = CliRunner().invoke(cli, ["simulate", "--fixture", str(INTRO), "--now", START], input=script,
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["simulate", "--fixture", str(INTRO), "--now", START], input=script, catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     out = [json.loads(line) for line in result.output.splitlines() if line.strip()]
     welcome = next(x for x in out if x.get("kind") == "intro_welcome")
@@ -165,32 +203,39 @@ def test_a_bad_pay_line_is_refused():
 
 
 def test_everything_in_one_reply_and_a_free_form_owner_pick(runs):
-    run = runs([
-        pay("23T09:00:00", JANE, "Jane Doe"),
-        text("23T09:05:00", JANE, "clapham, weekday mornings before 9, lower back pain"),
-        text("23T09:10:00", MAYA, "Tom tue 6am"),  # Tom takes no 1:1s before 7
-        text("23T09:11:00", MAYA, "Tom fri 8am"),
-    ])
-    assert run.said(JANE)[1] == ("Got it: Clapham, weekday mornings before 9, goal: lower back pain. "
-                                 "We'll text you your instructor shortly.")
+    run = runs(
+        [
+            pay("23T09:00:00", JANE, "Jane Doe"),
+            text("23T09:05:00", JANE, "clapham, weekday mornings before 9, lower back pain"),
+            text("23T09:10:00", MAYA, "Tom tue 6am"),  # Tom takes no 1:1s before 7
+            text("23T09:11:00", MAYA, "Tom fri 8am"),
+        ]
+    )
+    assert run.said(JANE)[1] == (
+        "Got it: Clapham, weekday mornings before 9, goal: lower back pain. We'll text you your instructor shortly."
+    )
     assert run.said(MAYA)[1:] == [
         "That slot doesn't work: Tom isn't free for a 1:1 then. Try another time, or reply 1-3.",
-        "Asked Tom to take Jane D., Fri 27 Nov 08:00, Clapham. I'll text you when they answer."]
+        "Asked Tom to take Jane D., Fri 27 Nov 08:00, Clapham. I'll text you when they answer.",
+    ]
     assert run.said(TOM) == ["New intro client Jane D., Fri 27 Nov 08:00, Clapham. Reply Y to accept, N to decline."]
 
 
 def test_match_names_the_lead_when_several_wait(runs):
-    run = runs([
-        pay("23T09:00:00", JANE, "Jane Doe"),
-        text("23T09:01:00", JANE, "clapham, any time, none"),
-        pay("23T09:02:00", ALEX, "Alex Kim"),
-        text("23T09:03:00", ALEX, "shoreditch, any time, none"),
-        text("23T09:10:00", MAYA, "match Jane with Sara monday 10"),  # today, 10:00
-        text("23T09:11:00", MAYA, "match Zed with Sara monday 11"),
-    ])
+    run = runs(
+        [
+            pay("23T09:00:00", JANE, "Jane Doe"),
+            text("23T09:01:00", JANE, "clapham, any time, none"),
+            pay("23T09:02:00", ALEX, "Alex Kim"),
+            text("23T09:03:00", ALEX, "shoreditch, any time, none"),
+            text("23T09:10:00", MAYA, "match Jane with Sara monday 10"),  # today, 10:00
+            text("23T09:11:00", MAYA, "match Zed with Sara monday 11"),
+        ]
+    )
     assert run.said(MAYA)[2:] == [
         "Asked Sara to take Jane D., Mon 23 Nov 10:00, Clapham. I'll text you when they answer.",
-        "I can't find an open intro client called zed."]
+        "I can't find an open intro client called zed.",
+    ]
     with run.studio() as s:
         statuses = dict(s.execute(select(Lead.name, Lead.status)).all())
     assert statuses == {"Jane Doe": "matched", "Alex Kim": "preferences"}
@@ -200,21 +245,27 @@ def test_match_names_the_lead_when_several_wait(runs):
 
 
 def test_instructor_with_two_requests_answers_by_number(runs):
-    run = runs([
-        pay("23T09:00:00", JANE, "Jane Doe"),
-        text("23T09:01:00", JANE, "clapham, any time, none"),
-        pay("23T09:02:00", ALEX, "Alex Kim"),
-        text("23T09:03:00", ALEX, "clapham, any time, none"),
-        text("23T09:10:00", MAYA, "match Jane with Jess tue 8am"),
-        text("23T09:11:00", MAYA, "match Alex with Jess tue 9am"),
-        text("23T09:20:00", JESS, "Y 2"),
-        text("23T09:21:00", JESS, "N"),
-    ])
-    assert run.said(JESS)[2:] == ["Thanks! Alex K. is booked with you Tue 24 Nov 09:00, Clapham.",
-                                  "No problem, I'll ask the owner to choose someone else."]
+    run = runs(
+        [
+            pay("23T09:00:00", JANE, "Jane Doe"),
+            text("23T09:01:00", JANE, "clapham, any time, none"),
+            pay("23T09:02:00", ALEX, "Alex Kim"),
+            text("23T09:03:00", ALEX, "clapham, any time, none"),
+            text("23T09:10:00", MAYA, "match Jane with Jess tue 8am"),
+            text("23T09:11:00", MAYA, "match Alex with Jess tue 9am"),
+            text("23T09:20:00", JESS, "Y 2"),
+            text("23T09:21:00", JESS, "N"),
+        ]
+    )
+    assert run.said(JESS)[2:] == [
+        "Thanks! Alex K. is booked with you Tue 24 Nov 09:00, Clapham.",
+        "No problem, I'll ask the owner to choose someone else.",
+    ]
     with run.studio() as s:
-        assert dict(s.execute(select(Lead.name, Lead.status)).all()) == {"Jane Doe": "preferences",
-                                                                          "Alex Kim": "booked"}
+        assert dict(s.execute(select(Lead.name, Lead.status)).all()) == {
+            "Jane Doe": "preferences",
+            "Alex Kim": "booked",
+        }
 
 
 def test_no_answer_within_working_hours_sends_the_next_options(runs):
@@ -236,14 +287,23 @@ def test_no_answer_within_working_hours_sends_the_next_options(runs):
 
 def test_owner_reminded_after_4_working_hours_and_24h_exactly_once(runs):
     # Paid Monday 18:00: working hours 07:00-20:00, so 4 working hours pass Tuesday 09:00.
-    run = runs([pay("23T18:00:00", JANE, "Jane Doe"), text("23T18:05:00", JANE, "clapham, any time, none"),
-                json.dumps({"tick": "2026-11-24T08:59:00+00:00"})])
+    run = runs(
+        [
+            pay("23T18:00:00", JANE, "Jane Doe"),
+            text("23T18:05:00", JANE, "clapham, any time, none"),
+            json.dumps({"tick": "2026-11-24T08:59:00+00:00"}),
+        ]
+    )
     assert run.said(MAYA, "intro_reminder") == []
     run.feed([json.dumps({"tick": "2026-11-24T17:59:00+00:00"})])
     reminders = [x for x in run.out if x["kind"] == "intro_reminder"]
-    assert [(x["to"], x["at"]) for x in reminders] == [(MAYA, "2026-11-24T09:00:00+00:00"),
-                                                       (OLA, "2026-11-24T09:00:00+00:00")]
-    assert reminders[0]["body"].startswith("Reminder: Jane Doe paid for an intro 15h ago and has no instructor yet.\n1) ")
+    assert [(x["to"], x["at"]) for x in reminders] == [
+        (MAYA, "2026-11-24T09:00:00+00:00"),
+        (OLA, "2026-11-24T09:00:00+00:00"),
+    ]
+    assert reminders[0]["body"].startswith(
+        "Reminder: Jane Doe paid for an intro 15h ago and has no instructor yet.\n1) "
+    )
     run.feed([json.dumps({"tick": "2026-11-26T12:00:00+00:00"})])
     reminders = [x for x in run.out if x["kind"] == "intro_reminder" and x["to"] == MAYA]
     assert [x["at"] for x in reminders] == ["2026-11-24T09:00:00+00:00", "2026-11-24T18:00:00+00:00"]
@@ -254,28 +314,50 @@ def test_owner_reminded_after_4_working_hours_and_24h_exactly_once(runs):
 
 
 def test_a_matched_lead_is_not_reminded(runs):
-    run = runs(PREFERENCES + [text("23T09:20:00", MAYA, "1"), text("23T09:25:00", JESS, "Y"),
-                              json.dumps({"tick": "2026-11-24T20:00:00+00:00"})])
+    run = runs(
+        PREFERENCES
+        + [
+            text("23T09:20:00", MAYA, "1"),
+            text("23T09:25:00", JESS, "Y"),
+            json.dumps({"tick": "2026-11-24T20:00:00+00:00"}),
+        ]
+    )
     assert run.said(MAYA, "intro_reminder") == []
 
 
 def test_after_the_first_session_the_client_books_the_next_with_the_same_instructor(runs):
-    run = runs(PREFERENCES + [text("23T09:20:00", MAYA, "1"), text("23T09:25:00", JESS, "Y"),
-                              json.dumps({"tick": "2026-11-24T07:30:00+00:00"})])
+    run = runs(
+        PREFERENCES
+        + [
+            text("23T09:20:00", MAYA, "1"),
+            text("23T09:25:00", JESS, "Y"),
+            json.dumps({"tick": "2026-11-24T07:30:00+00:00"}),
+        ]
+    )
     with run.studio() as s:
         booking = s.scalars(select(Booking).where(Booking.source == "intro")).one()
         attendance.check_in(s, booking.id, actor="test")
     run.feed([json.dumps({"tick": "2026-11-24T08:05:00+00:00"})])
     offer = [x for x in run.out if x["kind"] == "intro_next"]
-    assert [(x["to"], x["at"], x["body"]) for x in offer] == [(JANE, "2026-11-24T08:05:00+00:00", (
-        "We hope you enjoyed your first session with Jess! Want to book the next one with Jess? "
-        "Reply YES and I'll send some times."))]
+    assert [(x["to"], x["at"], x["body"]) for x in offer] == [
+        (
+            JANE,
+            "2026-11-24T08:05:00+00:00",
+            (
+                "We hope you enjoyed your first session with Jess! Want to book the next one with Jess? "
+                "Reply YES and I'll send some times."
+            ),
+        )
+    ]
     run.feed([text("24T09:00:00", JANE, "yes")])
-    assert run.said(JANE)[-1] == ("Jess's next free times at Clapham:\n1) Tue 1 Dec 07:00\n2) Tue 24 Nov 10:00\n"
-                                  "3) Thu 26 Nov 07:00\nReply with the number to book.")
+    assert run.said(JANE)[-1] == (
+        "Jess's next free times at Clapham:\n1) Tue 1 Dec 07:00\n2) Tue 24 Nov 10:00\n"
+        "3) Thu 26 Nov 07:00\nReply with the number to book."
+    )
     run.feed([text("24T09:01:00", JANE, "1")])
-    assert run.said(JANE)[-1] == ("Booked: your next session with Jess, Tue 1 Dec 07:00 at Clapham. "
-                                  "1 intro session left.")
+    assert run.said(JANE)[-1] == (
+        "Booked: your next session with Jess, Tue 1 Dec 07:00 at Clapham. 1 intro session left."
+    )
     with run.studio() as s:
         lead = s.scalars(select(Lead)).one()
         assert lead.status == "attended"
@@ -285,8 +367,7 @@ def test_after_the_first_session_the_client_books_the_next_with_the_same_instruc
 
 
 def test_a_stranger_texting_intro_gets_the_offer_and_a_link(runs):
-    run = runs([text("23T09:00:00", ALEX, "Hi, first time here - how do I start?"),
-                text("23T09:01:00", ALEX, "Alex")])
+    run = runs([text("23T09:00:00", ALEX, "Hi, first time here - how do I start?"), text("23T09:01:00", ALEX, "Alex")])
     said = run.said(ALEX)
     assert said[0] == "Hi! Welcome to Lotus Yoga & Movement. I don't think we've met: what's your first name?"
     assert said[1] == "Nice to meet you, Alex!"
@@ -301,8 +382,14 @@ def test_a_stranger_texting_intro_gets_the_offer_and_a_link(runs):
 
 
 def test_a_waitlist_yes_is_not_taken_for_the_next_session(runs):
-    run = runs(PREFERENCES + [text("23T09:20:00", MAYA, "1"), text("23T09:25:00", JESS, "Y"),
-                              json.dumps({"tick": "2026-11-24T07:30:00+00:00"})])
+    run = runs(
+        PREFERENCES
+        + [
+            text("23T09:20:00", MAYA, "1"),
+            text("23T09:25:00", JESS, "Y"),
+            json.dumps({"tick": "2026-11-24T07:30:00+00:00"}),
+        ]
+    )
     with run.studio() as s:
         booking = s.scalars(select(Booking).where(Booking.source == "intro")).one()
         attendance.check_in(s, booking.id, actor="test")
@@ -314,12 +401,12 @@ def test_a_waitlist_yes_is_not_taken_for_the_next_session(runs):
 def test_no_checkout_no_lead_but_the_rest_of_the_turn_stands(runs, monkeypatch):
     """Payments down when a stranger asks for the intro: the reply says so, no lead is kept
     (the links are all or none), and the name they gave in the same turn is still saved."""
+
     def down(*_args, **_kwargs):
         raise PaymentError("payments are down")
 
     monkeypatch.setattr(lead_desk, "start_checkout", down)
-    run = runs([text("23T09:00:00", ALEX, "Hi, first time here - how do I start?"),
-                text("23T09:01:00", ALEX, "Alex")])
+    run = runs([text("23T09:00:00", ALEX, "Hi, first time here - how do I start?"), text("23T09:01:00", ALEX, "Alex")])
     assert run.said(ALEX)[-1] == "Sorry, paying by text isn't available right now. You can pay at the desk."
     with run.studio() as s:
         assert s.scalars(select(Lead)).all() == []

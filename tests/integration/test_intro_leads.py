@@ -1,8 +1,9 @@
 """Intro leads: payment grants the offer's sessions once and asks for preferences once."""
+
 from __future__ import annotations
 
 import tomllib
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -70,11 +71,13 @@ def test_lead_paid_grants_pt_credits_and_asks_preferences_once(db, clock, studio
             credits.choose_pack(s, client.id, 1, yoga.id, later)  # the intro pays for 1:1 PT only
         texts = s.scalars(select(OutboxMessage)).all()
         assert [(t.dedupe_key, t.to_addr, t.from_addr) for t in texts] == [
-            (f"intro:welcome:lead:{lead_id}", JANE, "+447700900100")]
+            (f"intro:welcome:lead:{lead_id}", JANE, "+447700900100")
+        ]
         assert texts[0].body == (
             "Hi Jane, thanks for buying Intro: 3 PT sessions at Lotus Yoga & Movement! To match you with the "
             "right instructor: which location suits you (Shoreditch or Clapham), which days and times work, "
-            "and any goals or injuries we should know about?")
+            "and any goals or injuries we should know about?"
+        )
 
 
 def test_lead_paid_links_an_existing_client(db, clock, studio):
@@ -114,8 +117,13 @@ def test_a_lead_whose_client_buys_a_package_is_converted(db, clock, studio):
         assert s.get(Lead, lead_id).status == "converted"
 
 
-PREFS = {"location": "Clapham", "days": [0, 1, 2, 3, 4], "windows": [[360, 540]], "days_label": "weekday",
-         "times_label": "mornings before 9"}
+PREFS = {
+    "location": "Clapham",
+    "days": [0, 1, 2, 3, 4],
+    "windows": [[360, 540]],
+    "days_label": "weekday",
+    "times_label": "mornings before 9",
+}
 
 
 def asked_owners(db, studio, clock) -> tuple[int, int]:
@@ -137,7 +145,7 @@ def test_a_refused_pick_undoes_only_itself_on_each_backend(db, clock, studio):
         match = leads.preferences_in(s, lead_id, {**PREFS, "location_id": clapham.id})
         tom = s.scalars(select(Staff).where(Staff.key == "tom")).one()
         with pytest.raises(leads.MatchRefused) as refused:
-            leads.choose_slot(s, lead_id, tom.id, [datetime(2026, 11, 24, 6, 0, tzinfo=timezone.utc)], actor="test")
+            leads.choose_slot(s, lead_id, tom.id, [datetime(2026, 11, 24, 6, 0, tzinfo=UTC)], actor="test")
         assert refused.value.kind == "slot"
     with db.studio(studio) as s:
         assert (s.get(Lead, lead_id).status, s.get(LeadMatch, match.id).status) == ("preferences", "open")
@@ -153,17 +161,29 @@ def test_a_yes_for_a_time_gone_meanwhile_goes_back_to_the_owners_on_each_backend
     with db.studio(studio) as s:
         request = leads.choose_option(s, match_id, 1, actor="test")
         pt = s.scalars(select(ClassType).where(ClassType.key == "pt")).one()
-        s.add(ClassSession(class_type_id=pt.id, location_id=request.location_id, instructor_id=request.staff_id,
-                           kind="appointment", starts_at=request.proposed_start,
-                           ends_at=request.proposed_start + timedelta(minutes=pt.duration_min), capacity=1))
+        s.add(
+            ClassSession(
+                class_type_id=pt.id,
+                location_id=request.location_id,
+                instructor_id=request.staff_id,
+                kind="appointment",
+                starts_at=request.proposed_start,
+                ends_at=request.proposed_start + timedelta(minutes=pt.duration_min),
+                capacity=1,
+            )
+        )
         answered = leads.answer_request(s, request.id, True, actor="test")
         assert (answered.kind, answered.lead_name) == ("slot_gone", "Jane Doe")
         request_id = request.id
     with db.studio(studio) as s:
         request = s.get(BookingRequest, request_id)
         lead = s.get(Lead, lead_id)
-        assert (request.status, request.session_id, lead.status, lead.staff_id) == ("cancelled", None, "preferences",
-                                                                                   None)
+        assert (request.status, request.session_id, lead.status, lead.staff_id) == (
+            "cancelled",
+            None,
+            "preferences",
+            None,
+        )
         assert request.notes.startswith("could not book: ")
         assert s.scalar(select(func.count(Booking.id))) == 0
         assert credits.balance(s, lead.client_id).credits == 3
@@ -182,9 +202,18 @@ def test_the_lead_services_end_to_end_on_each_backend(db, clock, studio):
         leads.lead_paid(s, lead_id, paid_at=clock.now())
         clapham = s.scalars(select(Location).where(Location.key == "clapham")).one()
         staff = {m.key: m.id for m in s.scalars(select(Staff))}
-        match = leads.preferences_in(s, lead_id, {"location_id": clapham.id, "location": "Clapham",
-                                                  "days": [0, 1, 2, 3, 4], "windows": [[360, 540]],
-                                                  "days_label": "weekday", "times_label": "mornings before 9"})
+        match = leads.preferences_in(
+            s,
+            lead_id,
+            {
+                "location_id": clapham.id,
+                "location": "Clapham",
+                "days": [0, 1, 2, 3, 4],
+                "windows": [[360, 540]],
+                "days_label": "weekday",
+                "times_label": "mornings before 9",
+            },
+        )
         assert [o["staff_id"] for o in match.options] == [staff["jess"], staff["tom"], staff["jess"]]
         tom_request = leads.choose_option(s, match.id, 2, actor="test")
         leads.answer_request(s, tom_request.id, False, actor="test")
@@ -199,7 +228,7 @@ def test_the_lead_services_end_to_end_on_each_backend(db, clock, studio):
         assert s.get(BookingRequest, jess_request.id).status == "expired"
         third = leads.open_question(s)
         assert {o["staff_id"] for o in third.options} == {staff["sara"]}  # nobody else fits: nearest at Clapham
-        at = datetime(2026, 11, 26, 8, 0, tzinfo=timezone.utc)
+        at = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
         request = leads.choose_slot(s, lead_id, staff["jess"], [at], actor="test")
         assert request.location_id == clapham.id
         answered = leads.answer_request(s, request.id, True, actor="test")
@@ -209,28 +238,29 @@ def test_the_lead_services_end_to_end_on_each_backend(db, clock, studio):
         assert (lead.status, booking.credits_spent, credits.balance(s, lead.client_id).credits) == ("booked", 1, 2)
         run_leads(s)
         assert s.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.kind == "intro_reminder")) == 0
-    clock.set(datetime(2026, 11, 26, 8, 30, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 11, 26, 8, 30, tzinfo=UTC))
     with db.studio(studio) as s:
         attendance.check_in(s, booking.id, actor="test")
-    clock.set(datetime(2026, 11, 26, 9, 1, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 11, 26, 9, 1, tzinfo=UTC))
     with db.studio(studio) as s:
         assert run_leads(s) == 1 and run_leads(s) == 0
         assert s.get(Lead, lead_id).status == "attended"
         assert s.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.kind == "intro_next")).all() == [
-            f"intro:next:lead:{lead_id}"]
+            f"intro:next:lead:{lead_id}"
+        ]
 
 
 def test_owners_are_reminded_once_per_stage_on_each_backend(db, clock, studio):
     lead_id = new_lead(db, studio)
     with db.studio(studio) as s:
         leads.lead_paid(s, lead_id, paid_at=clock.now())  # Monday 09:00 London
-    clock.set(datetime(2026, 11, 23, 12, 59, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 11, 23, 12, 59, tzinfo=UTC))
     with db.studio(studio) as s:
         assert remind_owners(s) == 0
-    clock.set(datetime(2026, 11, 23, 13, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 11, 23, 13, 0, tzinfo=UTC))
     with db.studio(studio) as s:
         assert remind_owners(s) == 2 and remind_owners(s) == 0  # owner and manager, once
-    clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
     with db.studio(studio) as s:
         assert remind_owners(s) == 2 and remind_owners(s) == 0
         keys = sorted(s.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.kind == "intro_reminder")))
@@ -241,10 +271,16 @@ def test_fixture_sets_the_lead_hours(db, clock, studio):
     with db.studio(studio) as s:
         policy = load_policy(s)
         assert (policy.lead_match_hours, policy.instructor_reply_hours, policy.working_start, policy.working_end) == (
-            4, 2, time(7), time(20))
+            4,
+            2,
+            time(7),
+            time(20),
+        )
 
 
 def test_fixture_refuses_bad_working_hours(tmp_path):
-    data = tomllib.loads(INTRO.read_text().replace('working_hours = ["07:00", "20:00"]', 'working_hours = ["20:00", "07:00"]'))
+    data = tomllib.loads(
+        INTRO.read_text().replace('working_hours = ["07:00", "20:00"]', 'working_hours = ["20:00", "07:00"]')
+    )
     with pytest.raises(FixtureError, match="working_hours"):
         validate(data, "intro.toml")

@@ -1,5 +1,6 @@
 """The public intro-offer page: shows the offer, takes a lead, sends them to pay; bad input
 writes nothing; unknown or withdrawn offers are 404."""
+
 from __future__ import annotations
 
 import re
@@ -40,31 +41,48 @@ def test_the_page_shows_the_offer(web):
     page = web.get(URL)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    for text in ("Lotus Yoga &amp; Movement", "Intro: 3 PT sessions", "£39", "3 x Personal Training (60 min, 1:1",
-                 'name="phone"', 'name="goals"', 'name="viewport"'):
+    for text in (
+        "Lotus Yoga &amp; Movement",
+        "Intro: 3 PT sessions",
+        "£39",
+        "3 x Personal Training (60 min, 1:1",
+        'name="phone"',
+        'name="goals"',
+        'name="viewport"',
+    ):
         assert text in html, text
 
 
 def test_a_good_submit_records_the_lead_and_goes_to_checkout(web, db):
-    response = web.post(URL, data={"name": " Jane Doe ", "phone": "07700 900401", "email": "jane@example.com",
-                                   "goals": "lower back pain"})
+    response = web.post(
+        URL,
+        data={"name": " Jane Doe ", "phone": "07700 900401", "email": "jane@example.com", "goals": "lower back pain"},
+    )
     assert response.status_code == 303
     with db.studio(studio_id(db)) as s:
         lead = s.scalars(select(Lead)).one()
         payment = s.scalars(select(Payment)).one()
         assert (lead.name, lead.phone, lead.email, lead.goals, lead.status) == (
-            "Jane Doe", "+447700900401", "jane@example.com", "lower back pain", "new")
+            "Jane Doe",
+            "+447700900401",
+            "jane@example.com",
+            "lower back pain",
+            "new",
+        )
         assert (payment.lead_id, payment.amount, payment.status) == (lead.id, Decimal("39.00"), "open")
         assert response.headers["Location"] == payment.checkout_url
 
 
-@pytest.mark.parametrize("form, message", [
-    ({"name": "", "phone": "07700 900401"}, "Please tell us your name."),
-    ({"name": "Jane", "phone": "12"}, "That doesn&#39;t look like a phone number."),
-    ({"name": "Jane", "phone": ""}, "Please give a mobile number so we can text you."),
-    ({"name": "Jane", "phone": "07700 900401", "email": "jane@"}, "That doesn&#39;t look like an email address."),
-    ({"name": "J" * 101, "phone": "07700 900401"}, "Please keep this under 100 characters."),
-])
+@pytest.mark.parametrize(
+    "form, message",
+    [
+        ({"name": "", "phone": "07700 900401"}, "Please tell us your name."),
+        ({"name": "Jane", "phone": "12"}, "That doesn&#39;t look like a phone number."),
+        ({"name": "Jane", "phone": ""}, "Please give a mobile number so we can text you."),
+        ({"name": "Jane", "phone": "07700 900401", "email": "jane@"}, "That doesn&#39;t look like an email address."),
+        ({"name": "J" * 101, "phone": "07700 900401"}, "Please keep this under 100 characters."),
+    ],
+)
 def test_bad_input_shows_the_form_again_and_writes_nothing(web, db, form, message):
     response = web.post(URL, data=form)
     assert response.status_code == 400
@@ -139,8 +157,13 @@ def test_a_signed_in_admin_can_open_and_submit_the_intro_page(db, clock):
     browser = app.test_client()
     login = browser.get("/admin/login").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
-    assert browser.post("/admin/login", data={"email": "owner@lotus.example", "password": "correct horse battery",
-                                              "csrf_token": csrf}).status_code == 302
+    assert (
+        browser.post(
+            "/admin/login",
+            data={"email": "owner@lotus.example", "password": "correct horse battery", "csrf_token": csrf},
+        ).status_code
+        == 302
+    )
     assert browser.get(URL).status_code == 200
     response = browser.post(URL, data={"name": "Jane Doe", "phone": "07700 900401"})
     assert response.status_code == 303

@@ -1,4 +1,5 @@
 """The credits ledger: grants, expiry, balances derived from rows; attendance and no-shows."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -16,18 +17,22 @@ from tests.factories import grant_pack, local, make_client, make_session, make_s
 
 def kinds(db, world, client_id):
     with db.studio(world.studio_id) as s:
-        return [(e.kind, e.credits, e.amount) for e in s.scalars(
-            select(CreditEntry).where(CreditEntry.client_id == client_id).order_by(CreditEntry.id))]
+        return [
+            (e.kind, e.credits, e.amount)
+            for e in s.scalars(select(CreditEntry).where(CreditEntry.client_id == client_id).order_by(CreditEntry.id))
+        ]
 
 
 def test_grant_package_and_loose_credits(db, clock):
     world = make_studio(db)
     cid = make_client(db, world, "+447700900301")
     with db.studio(world.studio_id) as s:
-        ten = Package(key="ten", name="10 Class Pack", kind="class_pack", credits=10, price=Decimal("150"),
-                      valid_days=120)
-        unlimited = Package(key="unl", name="Unlimited", kind="membership", credits=None, price=Decimal("129"),
-                            valid_days=30)
+        ten = Package(
+            key="ten", name="10 Class Pack", kind="class_pack", credits=10, price=Decimal("150"), valid_days=120
+        )
+        unlimited = Package(
+            key="unl", name="Unlimited", kind="membership", credits=None, price=Decimal("129"), valid_days=30
+        )
         s.add_all([ten, unlimited])
         s.commit()
         ten_id, unl_id = ten.id, unlimited.id
@@ -109,6 +114,7 @@ def booked(db, clock):
         sid = make_session(db, world, local(world, 2026, 11, 23, 18))
         with db.studio(world.studio_id) as s:
             return world, cid, svc.book(s, cid, sid).booking.id
+
     return make
 
 
@@ -121,9 +127,14 @@ def test_check_in(db, clock, booked):
         assert b.status == "attended" and b.checked_in_at == clock.now()
 
 
-@pytest.mark.parametrize("rule, credits_left, owed", [
-    ("forfeit_credit", 4, Decimal("0.00")), ("fee", 4, Decimal("10.00")), ("none", 4, Decimal("0.00")),
-])
+@pytest.mark.parametrize(
+    "rule, credits_left, owed",
+    [
+        ("forfeit_credit", 4, Decimal("0.00")),
+        ("fee", 4, Decimal("10.00")),
+        ("none", 4, Decimal("0.00")),
+    ],
+)
 def test_no_show_sweep_applies_policy_once(db, clock, booked, rule, credits_left, owed):
     world, cid, booking_id = booked(no_show=rule, no_show_fee=Decimal("10"))
     clock.set(local(world, 2026, 11, 23, 19, 10))  # ended 19:00, inside the grace period

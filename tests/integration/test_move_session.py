@@ -1,4 +1,5 @@
 """Moving a session (and cancelling one) as the studio: texts, refusals, free cancels."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -33,8 +34,10 @@ def _book(db, world, session_id, phones, clock, name="Sam Lee"):
 
 def _outbox(db, world, kind="session_moved"):
     with db.studio(world.studio_id) as s:
-        return [(o.dedupe_key, o.to_addr, o.body) for o in s.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id))]
+        return [
+            (o.dedupe_key, o.to_addr, o.body)
+            for o in s.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id))
+        ]
 
 
 def _session(db, world, sid):
@@ -59,10 +62,14 @@ def test_moving_texts_every_booked_client_once_with_the_new_local_time(db, world
     assert moved.move_count == 1 and moved.moved_at == clock.now()
     rows = _outbox(db, world)
     assert [(k, to) for k, to, _ in rows] == [
-        (f"moved:{sid}:1:booking:{b1}", "+447700900301"), (f"moved:{sid}:1:booking:{b2}", "+447700900302"),
-        (f"moved:{sid}:1:waitlist:{entry}", "+447700900303")]
-    booked_text = ("Heads up: Vinyasa Flow on Wed 25 Nov 18:00 has moved to Thu 26 Nov 19:30 at Main with Maya. "
-                   "You're still booked. Can't make it? Reply C to cancel, free of charge.")
+        (f"moved:{sid}:1:booking:{b1}", "+447700900301"),
+        (f"moved:{sid}:1:booking:{b2}", "+447700900302"),
+        (f"moved:{sid}:1:waitlist:{entry}", "+447700900303"),
+    ]
+    booked_text = (
+        "Heads up: Vinyasa Flow on Wed 25 Nov 18:00 has moved to Thu 26 Nov 19:30 at Main with Maya. "
+        "You're still booked. Can't make it? Reply C to cancel, free of charge."
+    )
     assert rows[0][2] == rows[1][2] == booked_text
     assert rows[2][2].endswith("has moved to Thu 26 Nov 19:30 at Main with Maya. You're still on the waitlist.")
     for _, _, body in rows:
@@ -75,8 +82,10 @@ def test_moving_texts_every_booked_client_once_with_the_new_local_time(db, world
         convs = {c.phone: (c.state, c.context) for c in s.scalars(select(Conversation))}
         audit = s.scalars(select(AuditLog)).one()
     assert len(_outbox(db, world)) == 3
-    assert convs == {"+447700900301": ("reminded", {"booking_id": b1}),
-                     "+447700900302": ("reminded", {"booking_id": b2})}
+    assert convs == {
+        "+447700900301": ("reminded", {"booking_id": b1}),
+        "+447700900302": ("reminded", {"booking_id": b2}),
+    }
     assert (audit.action, audit.entity, audit.actor) == ("move", "session", "Ana (owner)")
     assert audit.before["starts_at"] != audit.after["starts_at"]
 
@@ -85,7 +94,10 @@ def test_moving_texts_every_booked_client_once_with_the_new_local_time(db, world
         again = move_session(s, sid, starts_at=local(world, 2026, 11, 27, 7), actor="Ana (owner)")
     assert again.texted == 3
     assert [k for k, *_ in _outbox(db, world)][3:] == [
-        f"moved:{sid}:2:booking:{b1}", f"moved:{sid}:2:booking:{b2}", f"moved:{sid}:2:waitlist:{entry}"]
+        f"moved:{sid}:2:booking:{b1}",
+        f"moved:{sid}:2:booking:{b2}",
+        f"moved:{sid}:2:waitlist:{entry}",
+    ]
     assert "on Thu 26 Nov 19:30 has moved to Fri 27 Nov 07:00" in _outbox(db, world)[3][2]
 
 
@@ -112,8 +124,7 @@ def test_the_text_uses_the_new_locations_timezone(db, world, clock):
     sid = make_session(db, world, local(world, 2026, 11, 25, 18))
     _book(db, world, sid, ["+447700900301"], clock)
     with db.studio(world.studio_id) as s:
-        move_session(s, sid, starts_at=local("America/New_York", 2026, 11, 26, 9), location_id=nyc_id,
-                     actor="owner")
+        move_session(s, sid, starts_at=local("America/New_York", 2026, 11, 26, 9), location_id=nyc_id, actor="owner")
     [(_, _, body)] = _outbox(db, world)
     assert "has moved to Thu 26 Nov 09:00 at Brooklyn" in body
 
@@ -134,7 +145,11 @@ def test_a_move_into_a_clash_is_refused_and_changes_nothing(db, world, clock):
             move_session(s, sid, actor="owner", **kwargs)
     after = _session(db, world, sid)
     assert (after.starts_at, after.ends_at, after.move_count, after.moved_at) == (
-        before.starts_at, before.ends_at, 0, None)
+        before.starts_at,
+        before.ends_at,
+        0,
+        None,
+    )
     assert _outbox(db, world) == []
     with db.studio(world.studio_id) as s:
         assert s.scalar(select(func.count(AuditLog.id))) == 0
@@ -192,8 +207,7 @@ def test_cancel_by_the_studio_needs_a_reason_then_refunds_texts_and_clears_the_w
         assert s.get(Booking, booking).status == "cancelled"
         assert [e.status for e in s.scalars(select(WaitlistEntry))] == ["closed"]
         audit = s.scalars(select(AuditLog)).one()
-    assert (audit.action, audit.after["status"], audit.after["cancel_reason"]) == ("cancel", "cancelled",
-                                                                                  "Maya is ill")
+    assert (audit.action, audit.after["status"], audit.after["cancel_reason"]) == ("cancel", "cancelled", "Maya is ill")
     assert [to for _, to, _ in _outbox(db, world, "session_cancelled")] == ["+447700900301", "+447700900303"]
 
 
@@ -211,9 +225,11 @@ def test_reply_c_to_the_moved_text_cancels_free_through_the_bot(db, clock):
     assert sam.says("book yoga wed 6pm").startswith("Booked: Vinyasa Flow, Wed 25 Nov 18:00")
     clock.set(local("Europe/London", 2026, 11, 25, 10))  # inside the 12-hour window: normally a late cancel
     with db.studio(studio_id) as s:
-        sid = s.scalars(select(ClassSession.id).join(ClassType, ClassType.id == ClassSession.class_type_id)
-                        .where(ClassType.name == "Vinyasa Flow",
-                               ClassSession.starts_at == local("Europe/London", 2026, 11, 25, 18))).one()
+        sid = s.scalars(
+            select(ClassSession.id)
+            .join(ClassType, ClassType.id == ClassSession.class_type_id)
+            .where(ClassType.name == "Vinyasa Flow", ClassSession.starts_at == local("Europe/London", 2026, 11, 25, 18))
+        ).one()
         move_session(s, sid, starts_at=local("Europe/London", 2026, 11, 25, 20), actor="owner")
     assert sam.says("C") == "Cancelled: Vinyasa Flow, Wed 25 Nov 20:00. 1 credit back. You have 10."
 
@@ -227,12 +243,19 @@ def test_a_reminder_still_waiting_with_the_old_time_is_held_back(db, world, cloc
     [kept] = _book(db, world, other, ["+447700900302"], clock)
     with db.studio(world.studio_id) as s:
         for b in (booking, kept):  # queued during quiet hours, due at 08:00
-            enqueue(s, dedupe_key=f"reminder:24h:booking:{b}", kind="reminder_24h", to_addr="+447700900301",
-                    body="Reminder: Vinyasa Flow tomorrow at 08:00", send_after=local(world, 2026, 11, 24, 8))
+            enqueue(
+                s,
+                dedupe_key=f"reminder:24h:booking:{b}",
+                kind="reminder_24h",
+                to_addr="+447700900301",
+                body="Reminder: Vinyasa Flow tomorrow at 08:00",
+                send_after=local(world, 2026, 11, 24, 8),
+            )
         s.commit()
         move_session(s, sid, starts_at=local(world, 2026, 11, 24, 18), actor="owner")
-        rows = {o.dedupe_key: o.status for o in s.scalars(select(OutboxMessage).where(
-            OutboxMessage.kind == "reminder_24h"))}
+        rows = {
+            o.dedupe_key: o.status for o in s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reminder_24h"))
+        }
     assert rows == {f"reminder:24h:booking:{booking}": "skipped", f"reminder:24h:booking:{kept}": "pending"}
 
 
@@ -250,7 +273,11 @@ def test_the_new_time_gets_its_own_reminder_after_the_old_one_was_sent(db, world
     with db.studio(world.studio_id) as s:
         assert queue_reminders(s) == 1
         assert queue_reminders(s) == 0
-        rows = [(o.dedupe_key, o.body) for o in s.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == "reminder_24h").order_by(OutboxMessage.id))]
+        rows = [
+            (o.dedupe_key, o.body)
+            for o in s.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == "reminder_24h").order_by(OutboxMessage.id)
+            )
+        ]
     assert [k for k, _ in rows] == [f"reminder:24h:booking:{booking}", f"reminder:24h:booking:{booking}:move:1"]
     assert "11:00" in rows[1][1]

@@ -1,5 +1,6 @@
 """The Payments page: the list (flagged first), refunds (refunds capability, CSRF, audit),
 Stripe Connect onboarding (owner only), and other studios' payments not found."""
+
 from __future__ import annotations
 
 from urllib.parse import parse_qs
@@ -11,7 +12,6 @@ from sqlalchemy import select
 from admin.accounts import add_staff
 from app.booking import credits
 from app.models import AuditLog, Package, Studio
-from tests.integration.test_admin_auth import PASSWORD, admin_app, token
 from tests.e2e.test_payments import (  # noqa: F401  (fixtures)
     STRIPE,
     buy,
@@ -25,6 +25,7 @@ from tests.e2e.test_payments import (  # noqa: F401  (fixtures)
     stripe_env,
 )
 from tests.factories import make_studio
+from tests.integration.test_admin_auth import PASSWORD, admin_app, token
 
 PAGE = "/admin/payments/"
 
@@ -36,8 +37,14 @@ def app(db, clock):
 
 def sign_in(app, key: str, role: str):
     email = f"{role}@{key}.example"
-    add_staff(app.extensions["frontdesk.db"], studio_key=key, email=email, password=PASSWORD, role=role,
-              name=f"{role.title()} Person")
+    add_staff(
+        app.extensions["frontdesk.db"],
+        studio_key=key,
+        email=email,
+        password=PASSWORD,
+        role=role,
+        name=f"{role.title()} Person",
+    )
     browser = app.test_client()
     form = {"email": email, "password": PASSWORD, "studio": key, "csrf_token": token(browser, "/admin/login")}
     assert browser.post("/admin/login", data=form).status_code == 302
@@ -107,13 +114,17 @@ def test_a_manager_refunds_through_stripe_but_cannot_touch_payouts(stripe_env, d
 @responses.activate
 def test_stripe_refusing_a_refund_changes_nothing(stripe_env, db, app, shop):
     mock_session(responses)
-    responses.post(f"{STRIPE}/v1/refunds", status=400,
-                   json={"error": {"type": "invalid_request_error", "message": "Charge already refunded"}})
+    responses.post(
+        f"{STRIPE}/v1/refunds",
+        status=400,
+        json={"error": {"type": "invalid_request_error", "message": "Charge already refunded"}},
+    )
     payment = paid_pack(db, shop, app)
     owner = sign_in(app, "lotus", "owner")
     post(owner, f"/admin/payments/{payment.id}/refund")
     assert "Not refunded: Stripe could not refund the payment: Charge already refunded" in owner.get(PAGE).get_data(
-        as_text=True)
+        as_text=True
+    )
     assert state(db, shop, payment.id).status == "paid" and audit(db, shop, "refund") == []
     with db.studio(shop.studio_id) as s:
         assert credits.balance(s, shop.client_id).credits == 10
@@ -148,14 +159,20 @@ def test_a_refund_without_the_csrf_token_is_refused(demo_env, db, app, shop):
 
 @responses.activate
 def test_the_owner_connects_stripe_and_comes_back_ready(stripe_env, db, app, shop):
-    created = responses.post(f"{STRIPE}/v1/accounts", json={"id": "acct_new", "object": "account",
-                                                            "charges_enabled": False})
-    link = responses.post(f"{STRIPE}/v1/account_links", json={
-        "object": "account_link", "url": "https://connect.stripe.com/setup/s/acct_new/abc"})
+    created = responses.post(
+        f"{STRIPE}/v1/accounts", json={"id": "acct_new", "object": "account", "charges_enabled": False}
+    )
+    link = responses.post(
+        f"{STRIPE}/v1/account_links",
+        json={"object": "account_link", "url": "https://connect.stripe.com/setup/s/acct_new/abc"},
+    )
     owner = sign_in(app, "lotus", "owner")
     assert "Connect Stripe" in owner.get(PAGE).get_data(as_text=True)
     response = post(owner, "/admin/payments/connect")
-    assert response.status_code == 303 and response.headers["Location"] == "https://connect.stripe.com/setup/s/acct_new/abc"
+    assert (
+        response.status_code == 303
+        and response.headers["Location"] == "https://connect.stripe.com/setup/s/acct_new/abc"
+    )
     body = {k: v[0] for k, v in parse_qs(created.calls[0].request.body).items()}
     assert body["type"] == "standard" and body["metadata[studio_id]"] == str(shop.studio_id)
     assert body["business_profile[name]"] == "Lotus Studio"
@@ -168,8 +185,9 @@ def test_the_owner_connects_stripe_and_comes_back_ready(stripe_env, db, app, sho
     assert "Continue onboarding" in owner.get(PAGE).get_data(as_text=True)
     post(owner, "/admin/payments/connect")  # continue: a new link, the same account
     assert len(created.calls) == 1 and len(link.calls) == 2
-    responses.get(f"{STRIPE}/v1/accounts/acct_new", json={"id": "acct_new", "object": "account",
-                                                          "charges_enabled": True})
+    responses.get(
+        f"{STRIPE}/v1/accounts/acct_new", json={"id": "acct_new", "object": "account", "charges_enabled": True}
+    )
     assert owner.get("/admin/payments/connect/return").status_code == 302
     page = owner.get(PAGE).get_data(as_text=True)
     assert "Stripe is connected" in page and "acct_new" in page

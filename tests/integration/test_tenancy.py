@@ -4,13 +4,15 @@ One full set of rows (one of every scoped model) is built for studio A and for s
 then every model is read, counted, joined, updated and deleted in A's scope and must never
 touch B. A model added to ``SCOPED_MODELS`` without a builder here fails loudly.
 """
+
 from __future__ import annotations
 
 from datetime import date, time, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete, func, inspect as sa_inspect, select, text, update
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app import models as m
@@ -32,12 +34,29 @@ def build(s, now, tag: str) -> dict[type, int]:
     staff = add(m.Staff(key="maya", name=f"{tag} Maya", role="instructor", phone="+447700900201"))
     ct = add(m.ClassType(key="flow", name=f"{tag} Flow", category="Yoga"))
     client = add(m.Client(phone="+447700900301", name=f"{tag} Sam"))
-    sched = add(m.Schedule(class_type_id=ct.id, location_id=loc.id, instructor_id=staff.id, weekdays="mon",
-                           start_time=time(18), starts_on=date(2026, 11, 2)))
+    sched = add(
+        m.Schedule(
+            class_type_id=ct.id,
+            location_id=loc.id,
+            instructor_id=staff.id,
+            weekdays="mon",
+            start_time=time(18),
+            starts_on=date(2026, 11, 2),
+        )
+    )
     add(m.Availability(staff_id=staff.id, location_id=loc.id, weekday=1, start_time=time(7), end_time=time(12)))
-    sess = add(m.ClassSession(class_type_id=ct.id, location_id=loc.id, instructor_id=staff.id, schedule_id=sched.id,
-                              occurs_on=date(2026, 11, 30), starts_at=now + timedelta(days=7),
-                              ends_at=now + timedelta(days=7, hours=1), capacity=10))
+    sess = add(
+        m.ClassSession(
+            class_type_id=ct.id,
+            location_id=loc.id,
+            instructor_id=staff.id,
+            schedule_id=sched.id,
+            occurs_on=date(2026, 11, 30),
+            starts_at=now + timedelta(days=7),
+            ends_at=now + timedelta(days=7, hours=1),
+            capacity=10,
+        )
+    )
     pkg = add(m.Package(key="ten", name=f"{tag} Ten", kind="class_pack", credits=10, price=Decimal("150")))
     cp = add(m.ClientPackage(client_id=client.id, package_id=pkg.id, name="Ten", kind="class_pack", starts_at=now))
     booking = add(m.Booking(client_id=client.id, session_id=sess.id, client_package_id=cp.id))
@@ -45,18 +64,51 @@ def build(s, now, tag: str) -> dict[type, int]:
     add(m.CreditEntry(client_id=client.id, client_package_id=cp.id, booking_id=booking.id, kind="grant", credits=10))
     offer = add(m.IntroOffer(key="intro", name=f"{tag} Intro", price=Decimal("39"), class_type_id=ct.id))
     lead = add(m.Lead(name=f"{tag} Jane", phone="+447700900401", intro_offer_id=offer.id, client_id=client.id))
-    add(m.BookingRequest(client_id=client.id, class_type_id=ct.id, staff_id=staff.id, location_id=loc.id,
-                         lead_id=lead.id, session_id=sess.id))
+    add(
+        m.BookingRequest(
+            client_id=client.id,
+            class_type_id=ct.id,
+            staff_id=staff.id,
+            location_id=loc.id,
+            lead_id=lead.id,
+            session_id=sess.id,
+        )
+    )
     add(m.LeadMatch(lead_id=lead.id, options=[{"staff_id": staff.id}]))
     conv = add(m.Conversation(phone=client.phone, channel="sms", client_id=client.id))
-    add(m.Message(conversation_id=conv.id, client_id=client.id, direction="in", channel="sms", phone=client.phone,
-                  from_addr=client.phone, to_addr="+447700900100", body=f"{tag} hi", provider_sid=f"SM{tag}"))
-    add(m.OutboxMessage(dedupe_key=f"{tag}:1", kind="test", to_addr=client.phone, body=f"{tag} hello",
-                        client_id=client.id))
+    add(
+        m.Message(
+            conversation_id=conv.id,
+            client_id=client.id,
+            direction="in",
+            channel="sms",
+            phone=client.phone,
+            from_addr=client.phone,
+            to_addr="+447700900100",
+            body=f"{tag} hi",
+            provider_sid=f"SM{tag}",
+        )
+    )
+    add(
+        m.OutboxMessage(
+            dedupe_key=f"{tag}:1", kind="test", to_addr=client.phone, body=f"{tag} hello", client_id=client.id
+        )
+    )
     add(m.AuditLog(actor=f"{tag} maya", action="create", entity="client", entity_id=str(client.id)))
-    pay = add(m.Payment(kind="package", package_id=pkg.id, client_id=client.id, client_package_id=cp.id,
-                        item_name=f"{tag} Ten", amount=Decimal("150"), currency="GBP", token=f"{tag}-tok",
-                        checkout_url=f"https://x/pay/{tag}-tok", stripe_checkout_id=f"cs_{tag}"))
+    pay = add(
+        m.Payment(
+            kind="package",
+            package_id=pkg.id,
+            client_id=client.id,
+            client_package_id=cp.id,
+            item_name=f"{tag} Ten",
+            amount=Decimal("150"),
+            currency="GBP",
+            token=f"{tag}-tok",
+            checkout_url=f"https://x/pay/{tag}-tok",
+            stripe_checkout_id=f"cs_{tag}",
+        )
+    )
     add(m.StripeEvent(event_id="evt_1", kind="checkout.session.completed", payment_id=pay.id))
     add(m.ClientImport(filename=f"{tag}.csv", rows=[{"line": 2, "name": f"{tag} Ann", "phone": "+447700900501"}]))
     missing = set(m.SCOPED_MODELS) - set(rows)
@@ -69,12 +121,14 @@ def build(s, now, tag: str) -> dict[type, int]:
 def two_studios(db, clock):
     ids = {}
     with db.unscoped() as s:
-        a, b = m.Studio(key="a", name="A", timezone="Europe/London"), m.Studio(key="b", name="B",
-                                                                             timezone="Europe/London")
+        a, b = (
+            m.Studio(key="a", name="A", timezone="Europe/London"),
+            m.Studio(key="b", name="B", timezone="Europe/London"),
+        )
         s.add_all([a, b])
         s.commit()
         studio_ids = a.id, b.id
-    for tag, sid in zip("AB", studio_ids):
+    for tag, sid in zip("AB", studio_ids, strict=False):
         with db.studio(sid) as s:
             ids[tag] = build(s, clock.now(), tag)
     return studio_ids, ids
@@ -100,8 +154,15 @@ def test_reads_in_a_scope_never_return_another_studios_rows(db, two_studios, mod
 @MODELS
 def test_bulk_update_and_delete_touch_only_the_scope(db, two_studios, model):
     (a, b), ids = two_studios
-    column = next(c for c in ("note", "notes", "name", "body", "actor", "state", "kind", "status")
-                  if c in sa_inspect(model).columns) if model not in (m.Policy, m.Availability, m.Schedule) else None
+    column = (
+        next(
+            c
+            for c in ("note", "notes", "name", "body", "actor", "state", "kind", "status")
+            if c in sa_inspect(model).columns
+        )
+        if model not in (m.Policy, m.Availability, m.Schedule)
+        else None
+    )
     with db.studio(a) as s:
         if column is not None:
             s.execute(update(model).values({column: "changed"}))
@@ -124,8 +185,12 @@ def test_bulk_update_and_delete_touch_only_the_scope(db, two_studios, model):
 @MODELS
 def test_no_scope_raises(db, two_studios, model):
     with db.unscoped() as s:
-        for query in (select(model), select(func.count(model.id)), select(func.count()).select_from(model),
-                      select(m.Studio).join(model, model.studio_id == m.Studio.id)):
+        for query in (
+            select(model),
+            select(func.count(model.id)),
+            select(func.count()).select_from(model),
+            select(m.Studio).join(model, model.studio_id == m.Studio.id),
+        ):
             with pytest.raises(NoStudioScope):
                 s.execute(query)
         with pytest.raises(NoStudioScope):
@@ -195,12 +260,14 @@ SCOPED_TABLES = sorted(model.__tablename__ for model in m.SCOPED_MODELS)
 def pg_two(pg_db, clock):
     ids = {}
     with pg_db.unscoped() as s:
-        a, b = m.Studio(key="a", name="A", timezone="Europe/London"), m.Studio(key="b", name="B",
-                                                                             timezone="Europe/London")
+        a, b = (
+            m.Studio(key="a", name="A", timezone="Europe/London"),
+            m.Studio(key="b", name="B", timezone="Europe/London"),
+        )
         s.add_all([a, b])
         s.commit()
         studio_ids = a.id, b.id
-    for tag, sid in zip("AB", studio_ids):
+    for tag, sid in zip("AB", studio_ids, strict=False):
         with pg_db.studio(sid) as s:
             ids[tag] = build(s, clock.now(), tag)
     return pg_db, studio_ids, ids
@@ -219,18 +286,29 @@ def test_raw_insert_into_another_studio_is_refused(pg_two):
     db, (a, b), _ = pg_two
     with db.studio(a) as s:
         with pytest.raises(DBAPIError, match="row-level security"):
-            s.execute(text("insert into audit_log (studio_id, actor, action, entity, created_at) "
-                           "values (:b, 'x', 'create', 'client', now())"), {"b": b})
+            s.execute(
+                text(
+                    "insert into audit_log (studio_id, actor, action, entity, created_at) "
+                    "values (:b, 'x', 'create', 'client', now())"
+                ),
+                {"b": b},
+            )
 
 
 def test_every_scoped_table_has_forced_rls_and_a_policy(pg_two):
     db, _, _ = pg_two
     with db.engine.connect() as conn:
-        flags = dict(conn.execute(text(
-            "select relname, relrowsecurity and relforcerowsecurity from pg_class "
-            "where relnamespace = 'public'::regnamespace and relkind = 'r'")).all())
-        policies = set(conn.execute(text("select tablename from pg_policies where policyname = 'studio_isolation'"))
-                       .scalars())
+        flags = dict(
+            conn.execute(
+                text(
+                    "select relname, relrowsecurity and relforcerowsecurity from pg_class "
+                    "where relnamespace = 'public'::regnamespace and relkind = 'r'"
+                )
+            ).all()
+        )
+        policies = set(
+            conn.execute(text("select tablename from pg_policies where policyname = 'studio_isolation'")).scalars()
+        )
     for table in SCOPED_TABLES:
         assert flags.get(table) is True, f"{table} has no forced row-level security"
         assert table in policies, f"{table} has no studio_isolation policy"
@@ -241,8 +319,9 @@ def test_the_app_runs_as_a_role_rls_binds(pg_two):
     with db.engine.connect() as conn:
         user = conn.execute(text("select current_user")).scalar()
         role = conn.execute(text("select rolsuper, rolbypassrls from pg_roles where rolname = current_user")).one()
-        owned = conn.execute(text("select count(*) from pg_tables where schemaname = 'public' "
-                                  "and tableowner = current_user")).scalar()
+        owned = conn.execute(
+            text("select count(*) from pg_tables where schemaname = 'public' and tableowner = current_user")
+        ).scalar()
     assert user == "frontdesk_app"
     assert tuple(role) == (False, False)
     assert owned == 0

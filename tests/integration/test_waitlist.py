@@ -1,4 +1,5 @@
 """The waitlist in its three modes, skipping clients who cannot pay, and fill-to-forgive."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -19,6 +20,8 @@ from app.booking.errors import (
 )
 from app.booking.events import (
     OfferExpired as OfferExpiredEvent,
+)
+from app.booking.events import (
     PenaltyWaived,
     SpotGone,
     WaitlistEnrolled,
@@ -31,11 +34,19 @@ from tests.factories import grant_pack, local, make_client, make_session, make_s
 PHONES = ["+447700900301", "+447700900302", "+447700900303", "+447700900304"]
 
 
-def setup_full_class(db, clock, *, mode="offer", forgive=False, late_cancel="forfeit_credit", fee="0",
-                     waiting=2, pay=(True, True, True)):
+def setup_full_class(
+    db, clock, *, mode="offer", forgive=False, late_cancel="forfeit_credit", fee="0", waiting=2, pay=(True, True, True)
+):
     """A class of one, booked by A, with ``waiting`` clients (B, C...) on its list."""
-    world = make_studio(db, waitlist_mode=mode, waitlist_offer_minutes=30, fill_to_forgive=forgive,
-                        cancel_window_hours=12, late_cancel=late_cancel, late_cancel_fee=Decimal(fee))
+    world = make_studio(
+        db,
+        waitlist_mode=mode,
+        waitlist_offer_minutes=30,
+        fill_to_forgive=forgive,
+        cancel_window_hours=12,
+        late_cancel=late_cancel,
+        late_cancel_fee=Decimal(fee),
+    )
     sid = make_session(db, world, local(world, 2026, 11, 25, 18), capacity=1)
     clients = [make_client(db, world, PHONES[i], f"Client {i}") for i in range(waiting + 1)]
     for i, cid in enumerate(clients):
@@ -51,8 +62,10 @@ def setup_full_class(db, clock, *, mode="offer", forgive=False, late_cancel="for
 
 def statuses(db, world, sid):
     with db.studio(world.studio_id) as s:
-        return [e.status for e in s.scalars(
-            select(WaitlistEntry).where(WaitlistEntry.session_id == sid).order_by(WaitlistEntry.id))]
+        return [
+            e.status
+            for e in s.scalars(select(WaitlistEntry).where(WaitlistEntry.session_id == sid).order_by(WaitlistEntry.id))
+        ]
 
 
 def test_join_gives_positions_and_refuses_twice(db, clock):
@@ -209,8 +222,9 @@ def test_fill_to_forgive_refunds_the_late_canceller(db, clock, mode):
 
 
 def test_fill_to_forgive_waives_a_fee(db, clock):
-    world, sid, (a, b, c), booking_id = setup_full_class(db, clock, mode="auto", forgive=True, late_cancel="fee",
-                                                         fee="5.00")
+    world, sid, (a, b, c), booking_id = setup_full_class(
+        db, clock, mode="auto", forgive=True, late_cancel="fee", fee="5.00"
+    )
     clock.set(local(world, 2026, 11, 25, 10))
     with db.studio(world.studio_id) as s:
         svc.cancel(s, booking_id, accept_late=True)

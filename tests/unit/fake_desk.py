@@ -9,6 +9,7 @@ the conversation's state, context and expiry between texts.
 
 The timetable mirrors the Lotus example: the clock starts at Monday 23 Nov 2026, 09:00 London.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -143,18 +144,24 @@ class FakeStudio:
         self.policy = policy or FakePolicy()
         self.view = StudioView("Lotus Yoga & Movement", TZ, "GBP", "DMY", "+442079460000", "hello@lotus.example")
         self.payments_enabled = True
-        self.class_types = {c.id: c for c in (
-            FakeClassType(1, "Vinyasa Flow", "Yoga", ("vinyasa", "flow")),
-            FakeClassType(2, "Yin Yoga", "Yoga", ("yin",)),
-            FakeClassType(3, "Reformer Pilates", "Pilates", ("reformer",)),
-            FakeClassType(4, "HIIT 45", "HIIT", ("hiit",)),
-            FakeClassType(5, "Barre", "Barre"),
-        )}
-        self.staff = {s.id: s for s in (
-            FakeStaff(1, "Maya Patel", MAYA, "owner"),
-            FakeStaff(2, "Sara Lee", SARA),
-            FakeStaff(3, "Tom Hart", TOM),
-        )}
+        self.class_types = {
+            c.id: c
+            for c in (
+                FakeClassType(1, "Vinyasa Flow", "Yoga", ("vinyasa", "flow")),
+                FakeClassType(2, "Yin Yoga", "Yoga", ("yin",)),
+                FakeClassType(3, "Reformer Pilates", "Pilates", ("reformer",)),
+                FakeClassType(4, "HIIT 45", "HIIT", ("hiit",)),
+                FakeClassType(5, "Barre", "Barre"),
+            )
+        }
+        self.staff = {
+            s.id: s
+            for s in (
+                FakeStaff(1, "Maya Patel", MAYA, "owner"),
+                FakeStaff(2, "Sara Lee", SARA),
+                FakeStaff(3, "Tom Hart", TOM),
+            )
+        }
         self.locations = {1: "Shoreditch", 2: "Clapham"}
         self.sessions: dict[int, FakeSession] = {}
         for class_type, start, location, instructor, capacity in (
@@ -172,11 +179,14 @@ class FakeStudio:
         self.add_client(PRIYA, "Priya Shah", unlimited=True, expires_at=now + timedelta(days=20))
         self.add_client(JON, "Jon Bell")
         self.add_client(ALEX, "Alex Kim", credits=5, expires_at=now + timedelta(days=60))
-        self.packages = {p.id: p for p in (
-            FakePackage(1, "Drop-in", Decimal(18), 1, 30),
-            FakePackage(2, "10 Class Pack", Decimal(150), 10, 90),
-            FakePackage(3, "Unlimited Monthly", Decimal(120), None, 30),
-        )}
+        self.packages = {
+            p.id: p
+            for p in (
+                FakePackage(1, "Drop-in", Decimal(18), 1, 30),
+                FakePackage(2, "10 Class Pack", Decimal(150), 10, 90),
+                FakePackage(3, "Unlimited Monthly", Decimal(120), None, 30),
+            )
+        }
         self.bookings: dict[int, FakeBooking] = {}
         self.waitlist: dict[int, FakeEntry] = {}
         self.notices: list[tuple[str, str, int]] = []  # (kind, phone, session id): texts to someone else
@@ -190,14 +200,27 @@ class FakeStudio:
     def advance(self, delta: timedelta) -> None:
         self.clock += delta
 
-    def add_session(self, class_type_id: int, starts_at: datetime, location_id: int = 1,
-                    instructor_id: int | None = 1, capacity: int = 10) -> FakeSession:
+    def add_session(
+        self,
+        class_type_id: int,
+        starts_at: datetime,
+        location_id: int = 1,
+        instructor_id: int | None = 1,
+        capacity: int = 10,
+    ) -> FakeSession:
         s = FakeSession(len(self.sessions) + 1, class_type_id, starts_at, location_id, instructor_id, capacity)
         self.sessions[s.id] = s
         return s
 
-    def add_client(self, phone: str, name: str | None, *, credits: int = 0, unlimited: bool = False,
-                   expires_at: datetime | None = None) -> FakeClient:
+    def add_client(
+        self,
+        phone: str,
+        name: str | None,
+        *,
+        credits: int = 0,
+        unlimited: bool = False,
+        expires_at: datetime | None = None,
+    ) -> FakeClient:
         c = FakeClient(len(self.clients) + 1, phone, name, credits, unlimited, expires_at)
         self.clients[c.id] = c
         return c
@@ -206,8 +229,11 @@ class FakeStudio:
         return next((c for c in self.clients.values() if c.phone == phone), None)
 
     def session_at(self, class_name: str, at: datetime) -> FakeSession:
-        return next(s for s in self.sessions.values()
-                    if self.class_types[s.class_type_id].name == class_name and s.starts_at == at)
+        return next(
+            s
+            for s in self.sessions.values()
+            if self.class_types[s.class_type_id].name == class_name and s.starts_at == at
+        )
 
     def book_directly(self, phone: str, session_id: int) -> FakeBooking:
         """A booking made elsewhere (the desk, the app): rules are not checked, the credit is spent."""
@@ -234,17 +260,29 @@ class FakeStudio:
         client = self.client(phone)
         if client is None:
             return []
-        return [(self.class_types[self.sessions[b.session_id].class_type_id].name,
-                 self.sessions[b.session_id].starts_at.astimezone(LONDON).strftime("%a %H:%M"), b.status)
-                for b in self.bookings.values() if b.client_id == client.id]
+        return [
+            (
+                self.class_types[self.sessions[b.session_id].class_type_id].name,
+                self.sessions[b.session_id].starts_at.astimezone(LONDON).strftime("%a %H:%M"),
+                b.status,
+            )
+            for b in self.bookings.values()
+            if b.client_id == client.id
+        ]
 
     def waitlist_of(self, phone: str) -> list[tuple[str, str, str]]:
         client = self.client(phone)
         if client is None:
             return []
-        return [(self.class_types[self.sessions[e.session_id].class_type_id].name,
-                 self.sessions[e.session_id].starts_at.astimezone(LONDON).strftime("%a %H:%M"), e.status)
-                for e in self.waitlist.values() if e.client_id == client.id]
+        return [
+            (
+                self.class_types[self.sessions[e.session_id].class_type_id].name,
+                self.sessions[e.session_id].starts_at.astimezone(LONDON).strftime("%a %H:%M"),
+                e.status,
+            )
+            for e in self.waitlist.values()
+            if e.client_id == client.id
+        ]
 
     def credits_of(self, phone: str) -> int:
         client = self.client(phone)
@@ -258,24 +296,41 @@ class FakeStudio:
         return sum(1 for e in self.waitlist.values() if e.session_id == session_id and e.status in OPEN_WAITLIST)
 
     def held_offers(self, session_id: int, except_client: int | None = None) -> int:
-        return sum(1 for e in self.waitlist.values()
-                   if e.session_id == session_id and e.status == "offered" and e.offer_expires_at > self.clock
-                   and e.client_id != except_client)
+        return sum(
+            1
+            for e in self.waitlist.values()
+            if e.session_id == session_id
+            and e.status == "offered"
+            and e.offer_expires_at > self.clock
+            and e.client_id != except_client
+        )
 
     def catalog(self) -> Catalog:
         """As ``app.conversation.desk.build_catalog`` makes it from the studio's rows."""
         return Catalog(
             [ClassEntry(c.id, c.name, c.category, c.aliases) for c in self.class_types.values()],
-            [NamedEntry(s.id, s.name) for s in self.staff.values()
-             if s.active and s.role in ("instructor", "owner", "manager")],
+            [
+                NamedEntry(s.id, s.name)
+                for s in self.staff.values()
+                if s.active and s.role in ("instructor", "owner", "manager")
+            ],
             [NamedEntry(i, name) for i, name in self.locations.items()],
         )
 
     def session_view(self, s: FakeSession) -> SessionView:
         instructor = self.staff[s.instructor_id].name if s.instructor_id else None
-        return SessionView(s.id, self.class_types[s.class_type_id].name, s.class_type_id,
-                           s.starts_at.astimezone(LONDON), self.locations[s.location_id], instructor, s.capacity,
-                           self.booked_count(s.id), self.waiting_count(s.id), s.status)
+        return SessionView(
+            s.id,
+            self.class_types[s.class_type_id].name,
+            s.class_type_id,
+            s.starts_at.astimezone(LONDON),
+            self.locations[s.location_id],
+            instructor,
+            s.capacity,
+            self.booked_count(s.id),
+            self.waiting_count(s.id),
+            s.status,
+        )
 
     # ------------------------------------------------------------------ the core's rules, in memory
     def free_cancel_deadline(self, s: FakeSession) -> datetime:
@@ -301,8 +356,11 @@ class FakeStudio:
         cost = self.class_types[s.class_type_id].credits
         if valid and (client.unlimited or client.credits >= cost):
             return None
-        expired = (client.unlimited or client.credits > 0) and client.expires_at is not None \
+        expired = (
+            (client.unlimited or client.credits > 0)
+            and client.expires_at is not None
             and client.expires_at <= s.starts_at
+        )
         return "package expired" if expired else "no credits"
 
     def balance(self, client: FakeClient | None) -> BalanceView:
@@ -327,16 +385,31 @@ class FakeStudio:
         return e
 
     def position(self, entry: FakeEntry) -> int:
-        return 1 + sum(1 for e in self.waitlist.values()
-                       if e.session_id == entry.session_id and e.status in OPEN_WAITLIST and e.id < entry.id)
+        return 1 + sum(
+            1
+            for e in self.waitlist.values()
+            if e.session_id == entry.session_id and e.status in OPEN_WAITLIST and e.id < entry.id
+        )
 
     def open_entry(self, client_id: int, session_id: int) -> FakeEntry | None:
-        return next((e for e in self.waitlist.values() if e.client_id == client_id and e.session_id == session_id
-                     and e.status in OPEN_WAITLIST), None)
+        return next(
+            (
+                e
+                for e in self.waitlist.values()
+                if e.client_id == client_id and e.session_id == session_id and e.status in OPEN_WAITLIST
+            ),
+            None,
+        )
 
     def current_offer(self, client_id: int, session_id: int | None = None) -> FakeEntry | None:
-        offers = [e for e in self.waitlist.values() if e.client_id == client_id and e.offered_at is not None
-                  and e.status in ("offered", "expired") and (session_id is None or e.session_id == session_id)]
+        offers = [
+            e
+            for e in self.waitlist.values()
+            if e.client_id == client_id
+            and e.offered_at is not None
+            and e.status in ("offered", "expired")
+            and (session_id is None or e.session_id == session_id)
+        ]
         return max(offers, key=lambda e: (e.offered_at, e.id), default=None)
 
     def _offer(self, entry: FakeEntry, s: FakeSession) -> None:
@@ -349,8 +422,10 @@ class FakeStudio:
         if s.status != "scheduled" or s.starts_at <= self.clock:
             return
         while s.capacity - self.booked_count(s.id) - self.held_offers(s.id) > 0:
-            waiting = sorted((e for e in self.waitlist.values() if e.session_id == s.id and e.status == "waiting"),
-                             key=lambda e: e.id)
+            waiting = sorted(
+                (e for e in self.waitlist.values() if e.session_id == s.id and e.status == "waiting"),
+                key=lambda e: e.id,
+            )
             entry = None
             for e in waiting:
                 reason = self.can_pay(self.clients[e.client_id], s)
@@ -414,23 +489,33 @@ class FakeDesk:
     def find_sessions(self, query: SessionQuery) -> list[SessionView]:
         now = self.world.now()
         exact = {t.astimezone(LONDON) for t in query.exact}
-        rows = [s for s in self.world.sessions.values() if s.status == "scheduled" and s.starts_at > now
-                and (not query.class_type_ids or s.class_type_id in query.class_type_ids)
-                and (not query.instructor_ids or s.instructor_id in query.instructor_ids)
-                and (query.staff_id is None or s.instructor_id == query.staff_id)
-                and (not query.location_ids or s.location_id in query.location_ids)
-                and (not query.exact or s.starts_at in exact)
-                and (query.start is None or s.starts_at >= query.start)
-                and (query.end is None or s.starts_at < query.end)]
+        rows = [
+            s
+            for s in self.world.sessions.values()
+            if s.status == "scheduled"
+            and s.starts_at > now
+            and (not query.class_type_ids or s.class_type_id in query.class_type_ids)
+            and (not query.instructor_ids or s.instructor_id in query.instructor_ids)
+            and (query.staff_id is None or s.instructor_id == query.staff_id)
+            and (not query.location_ids or s.location_id in query.location_ids)
+            and (not query.exact or s.starts_at in exact)
+            and (query.start is None or s.starts_at >= query.start)
+            and (query.end is None or s.starts_at < query.end)
+        ]
         rows.sort(key=lambda s: (s.starts_at, s.id))
-        return [self.world.session_view(s) for s in rows[:query.limit]]
+        return [self.world.session_view(s) for s in rows[: query.limit]]
 
     def upcoming_bookings(self) -> list[BookingView]:
         if self.person.client_id is None:
             return []
         now = self.world.now()
-        mine = [b for b in self.world.bookings.values() if b.client_id == self.person.client_id
-                and b.status == "confirmed" and self.world.sessions[b.session_id].starts_at > now]
+        mine = [
+            b
+            for b in self.world.bookings.values()
+            if b.client_id == self.person.client_id
+            and b.status == "confirmed"
+            and self.world.sessions[b.session_id].starts_at > now
+        ]
         mine.sort(key=lambda b: self.world.sessions[b.session_id].starts_at)
         return [BookingView(b.id, self.world.session_view(self.world.sessions[b.session_id]), b.status) for b in mine]
 
@@ -449,13 +534,22 @@ class FakeDesk:
         if not self.world.payments_enabled:
             return Outcome(False, "unavailable", {"reason": "no payment provider"})
         self.world.checkouts.append((self.person.client_id, package_id))
-        return Outcome(True, "checkout", {"name": package.name, "price": package.price,
-                                          "url": f"https://pay.example/c/{self.person.client_id}-{package_id}"})
+        return Outcome(
+            True,
+            "checkout",
+            {
+                "name": package.name,
+                "price": package.price,
+                "url": f"https://pay.example/c/{self.person.client_id}-{package_id}",
+            },
+        )
 
     def roster(self, session_id: int) -> list[str]:
-        return [self.world.clients[b.client_id].name or self.world.clients[b.client_id].phone
-                for b in sorted(self.world.bookings.values(), key=lambda b: b.id)
-                if b.session_id == session_id and b.status in ACTIVE_BOOKING]
+        return [
+            self.world.clients[b.client_id].name or self.world.clients[b.client_id].phone
+            for b in sorted(self.world.bookings.values(), key=lambda b: b.id)
+            if b.session_id == session_id and b.status in ACTIVE_BOOKING
+        ]
 
     # ------------------------------------------------------------------ acting
     def _not_bookable(self, session_id: int) -> Outcome | None:
@@ -469,9 +563,15 @@ class FakeDesk:
         return None
 
     def _booked(self, s: FakeSession, client: FakeClient) -> Outcome:
-        return Outcome(True, "booked", {"session": self.world.session_view(s),
-                                        "balance": self.world.balance(client),
-                                        "free_until": self.world.free_cancel_deadline(s).astimezone(LONDON)})
+        return Outcome(
+            True,
+            "booked",
+            {
+                "session": self.world.session_view(s),
+                "balance": self.world.balance(client),
+                "free_until": self.world.free_cancel_deadline(s).astimezone(LONDON),
+            },
+        )
 
     def book(self, session_id: int) -> Outcome:
         self.calls.append(f"book {session_id}")
@@ -486,8 +586,14 @@ class FakeDesk:
         client = self._client()
         if client is None:
             return Outcome(False, "not_bookable", {"reason": "it isn't on the timetable"})
-        existing = next((b for b in w.bookings.values() if b.client_id == client.id and b.session_id == s.id
-                         and b.status in ACTIVE_BOOKING), None)
+        existing = next(
+            (
+                b
+                for b in w.bookings.values()
+                if b.client_id == client.id and b.session_id == s.id and b.status in ACTIVE_BOOKING
+            ),
+            None,
+        )
         if existing is not None:
             return Outcome(False, "already_booked", {"session": w.session_view(s)})
         entry = w.open_entry(client.id, s.id)
@@ -512,17 +618,24 @@ class FakeDesk:
         if booking is None:
             return None, Outcome(False, "not_cancellable", {"reason": "that booking isn't yours"})
         if booking.status != "confirmed":
-            return None, Outcome(False, "not_cancellable",
-                                 {"reason": f"the booking is {booking.status.replace('_', ' ')}"})
+            return None, Outcome(
+                False, "not_cancellable", {"reason": f"the booking is {booking.status.replace('_', ' ')}"}
+            )
         if self.world.sessions[booking.session_id].starts_at <= self.world.now():
             return None, Outcome(False, "not_cancellable", {"reason": "the class has already started"})
         return booking, None
 
     def _terms(self, booking: FakeBooking) -> dict:
         t = self.world.terms(booking)
-        return {"session": self.session(booking.session_id), "late": t["late"], "consequence": t["consequence"],
-                "fee": t["fee"], "hours": self.world.policy.cancel_window_hours, "credits_back": t["credits_back"],
-                "spent": booking.credits_spent}
+        return {
+            "session": self.session(booking.session_id),
+            "late": t["late"],
+            "consequence": t["consequence"],
+            "fee": t["fee"],
+            "hours": self.world.policy.cancel_window_hours,
+            "credits_back": t["credits_back"],
+            "spent": booking.credits_spent,
+        }
 
     def preview_cancel(self, booking_id: int) -> Outcome:
         self.calls.append(f"preview_cancel {booking_id}")
@@ -559,8 +672,10 @@ class FakeDesk:
         if client is None:
             return Outcome(False, "not_bookable", {"reason": "it isn't on the timetable"})
         s = w.sessions[session_id]
-        if any(b.client_id == client.id and b.session_id == s.id and b.status in ACTIVE_BOOKING
-               for b in w.bookings.values()):
+        if any(
+            b.client_id == client.id and b.session_id == s.id and b.status in ACTIVE_BOOKING
+            for b in w.bookings.values()
+        ):
             return Outcome(False, "already_booked", {"session": w.session_view(s)})
         existing = w.open_entry(client.id, s.id)
         if existing is not None:
@@ -670,8 +785,7 @@ class Phone:
         if self.expires_at is not None and self.expires_at <= now:
             state, context = State.IDLE.value, {}
         ctx = ParseContext(desk.now(), desk.studio.timezone, desk.studio.date_order, desk.catalog())
-        turn = respond(desk, words, state, context, parse(body, ctx), body, button=button,
-                       profile_name=profile_name)
+        turn = respond(desk, words, state, context, parse(body, ctx), body, button=button, profile_name=profile_name)
         resume = turn.context.pop("resume", None)
         if resume:
             again = parse(resume, ctx)

@@ -1,7 +1,8 @@
 """Pure pieces of the intro flow: ranking instructors, reading preferences, working hours."""
+
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -11,7 +12,7 @@ from bot.nlu.catalog import NamedEntry
 from bot.nlu.intent import classify
 from bot.nlu.preferences import parse_preferences, when_label
 
-T0 = datetime(2026, 11, 24, 7, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 LOCS = [NamedEntry(1, "Shoreditch"), NamedEntry(2, "Clapham")]
 
 
@@ -42,19 +43,25 @@ def test_everyone_once_before_anyone_twice_and_at_most_three():
     slots = [slot(1, h) for h in range(5)] + [slot(2, 10)]
     picked = rank(slots, None)
     assert [(c.staff_id, c.starts_at) for c in picked] == [
-        (1, T0), (2, T0 + timedelta(hours=10)), (1, T0 + timedelta(hours=1))]
+        (1, T0),
+        (2, T0 + timedelta(hours=10)),
+        (1, T0 + timedelta(hours=1)),
+    ]
     assert rank([], "anything") == []
     assert len(rank(slots, None, limit=5)) == 5
 
 
-@pytest.mark.parametrize("goals, specialties, score", [
-    ("lower back pain", ["rehab"], 1),
-    ("I want to lose weight", ["weight loss", "strength"], 1),
-    ("get stronger and lose weight", ["weight loss", "strength"], 2),
-    ("pregnant, 20 weeks", ["prenatal"], 1),
-    ("none", ["rehab"], 0),
-    (None, ["rehab"], 0),
-])
+@pytest.mark.parametrize(
+    "goals, specialties, score",
+    [
+        ("lower back pain", ["rehab"], 1),
+        ("I want to lose weight", ["weight loss", "strength"], 1),
+        ("get stronger and lose weight", ["weight loss", "strength"], 2),
+        ("pregnant, 20 weeks", ["prenatal"], 1),
+        ("none", ["rehab"], 0),
+        (None, ["rehab"], 0),
+    ],
+)
 def test_specialty_fit(goals, specialties, score):
     assert specialty_fit(specialties, goals) == score
 
@@ -62,15 +69,18 @@ def test_specialty_fit(goals, specialties, score):
 # ------------------------------------------------------------------ preferences
 
 
-@pytest.mark.parametrize("text, location, days, windows, label", [
-    ("clapham, weekday mornings before 9", "Clapham", (0, 1, 2, 3, 4), ((360, 540),), "weekday mornings before 9"),
-    ("any evening except fri", None, (0, 1, 2, 3, 5, 6), ((1020, 1260),), "any evening except Fri"),
-    ("weekends after 6", None, (5, 6), ((1080, 1440),), "weekend after 6"),
-    ("Mon and Wed lunchtime", None, (0, 2), ((690, 840),), "Mon/Wed lunchtimes"),
-    ("Shoreditch, tuesdays before 9am", "Shoreditch", (1,), ((0, 540),), "Tue before 9"),
-    ("clapam any time", "Clapham", tuple(range(7)), ((0, 1440),), "any day, any time"),
-    ("between 7 and 9 on weekdays", None, (0, 1, 2, 3, 4), ((420, 540),), "weekday between 7 and 9"),
-])
+@pytest.mark.parametrize(
+    "text, location, days, windows, label",
+    [
+        ("clapham, weekday mornings before 9", "Clapham", (0, 1, 2, 3, 4), ((360, 540),), "weekday mornings before 9"),
+        ("any evening except fri", None, (0, 1, 2, 3, 5, 6), ((1020, 1260),), "any evening except Fri"),
+        ("weekends after 6", None, (5, 6), ((1080, 1440),), "weekend after 6"),
+        ("Mon and Wed lunchtime", None, (0, 2), ((690, 840),), "Mon/Wed lunchtimes"),
+        ("Shoreditch, tuesdays before 9am", "Shoreditch", (1,), ((0, 540),), "Tue before 9"),
+        ("clapam any time", "Clapham", tuple(range(7)), ((0, 1440),), "any day, any time"),
+        ("between 7 and 9 on weekdays", None, (0, 1, 2, 3, 4), ((420, 540),), "weekday between 7 and 9"),
+    ],
+)
 def test_preferences_are_read(text, location, days, windows, label):
     p = parse_preferences(text, LOCS)
     assert (p.location.name if p.location else None, p.days, p.windows) == (location, days, windows)
@@ -104,22 +114,22 @@ LONDON = "Europe/London"
 
 
 def test_working_hours_skip_the_night():
-    mon_18 = datetime(2026, 11, 23, 18, 0, tzinfo=timezone.utc)
-    assert add_working_hours(mon_18, 4, LONDON, DAY) == datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
-    assert add_working_hours(mon_18, 1, LONDON, DAY) == datetime(2026, 11, 23, 19, 0, tzinfo=timezone.utc)
-    night = datetime(2026, 11, 23, 22, 0, tzinfo=timezone.utc)
-    assert add_working_hours(night, 2, LONDON, DAY) == datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
-    assert working_hours_between(mon_18, datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc), LONDON, DAY) == 4
+    mon_18 = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+    assert add_working_hours(mon_18, 4, LONDON, DAY) == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    assert add_working_hours(mon_18, 1, LONDON, DAY) == datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
+    night = datetime(2026, 11, 23, 22, 0, tzinfo=UTC)
+    assert add_working_hours(night, 2, LONDON, DAY) == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    assert working_hours_between(mon_18, datetime(2026, 11, 24, 9, 0, tzinfo=UTC), LONDON, DAY) == 4
 
 
 def test_working_hours_follow_local_time_in_summer():
     # 07:00 London in June is 06:00 UTC
-    sun = datetime(2026, 6, 1, 5, 0, tzinfo=timezone.utc)
-    assert add_working_hours(sun, 1, LONDON, DAY) == datetime(2026, 6, 1, 7, 0, tzinfo=timezone.utc)
+    sun = datetime(2026, 6, 1, 5, 0, tzinfo=UTC)
+    assert add_working_hours(sun, 1, LONDON, DAY) == datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
 
 
 def test_escalation_stages():
-    paid = datetime(2026, 11, 23, 18, 0, tzinfo=timezone.utc)
+    paid = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
     at = lambda **kw: paid + timedelta(**kw)  # noqa: E731
     assert escalation_stages(paid, at(hours=14, minutes=59), LONDON, DAY, 4) == []
     assert escalation_stages(paid, at(hours=15), LONDON, DAY, 4) == ["4h"]

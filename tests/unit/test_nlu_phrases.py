@@ -1,13 +1,14 @@
 """Phrases the held-out set caught the parser missing (bench/nlu/heldout.jsonl)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.nlu.parse import ParseContext, parse
 
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)  # Monday, London
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday, London
 
 
 def read(text: str):

@@ -3,6 +3,7 @@
 ``Policy`` and ``ClassSession`` are built in memory and never added to a session; no
 database is opened. ``load_policy`` is given a stand-in session with no policy row.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -39,8 +40,7 @@ def test_free_cancel_deadline_is_the_window_before_the_start():
 
 def test_inside_the_window_refunds_everything():
     terms = cancel_terms(policy(), session(), 1, DEADLINE - timedelta(minutes=1))
-    assert terms == CancelTerms(late=False, free_until=DEADLINE, consequence="refund", credits_back=1,
-                                fee=Decimal(0))
+    assert terms == CancelTerms(late=False, free_until=DEADLINE, consequence="refund", credits_back=1, fee=Decimal(0))
 
 
 def test_the_deadline_itself_is_still_free():
@@ -55,14 +55,14 @@ def test_in_window_refunds_what_was_spent_even_under_a_fee_rule():
 
 def test_late_with_forfeit_keeps_the_credit():
     terms = cancel_terms(policy("forfeit_credit"), session(), 1, START - timedelta(hours=2))
-    assert terms == CancelTerms(late=True, free_until=DEADLINE, consequence="forfeit_credit", credits_back=0,
-                                fee=Decimal(0))
+    assert terms == CancelTerms(
+        late=True, free_until=DEADLINE, consequence="forfeit_credit", credits_back=0, fee=Decimal(0)
+    )
 
 
 def test_late_with_a_fee_charges_it_and_gives_the_credit_back():
     terms = cancel_terms(policy("fee", Decimal("5.00")), session(), 1, START - timedelta(hours=2))
-    assert terms == CancelTerms(late=True, free_until=DEADLINE, consequence="fee", credits_back=1,
-                                fee=Decimal("5.00"))
+    assert terms == CancelTerms(late=True, free_until=DEADLINE, consequence="fee", credits_back=1, fee=Decimal("5.00"))
 
 
 def test_late_with_a_fee_rule_but_no_amount_charges_nothing():
@@ -72,8 +72,7 @@ def test_late_with_a_fee_rule_but_no_amount_charges_nothing():
 
 def test_late_with_no_penalty_refunds_and_charges_nothing():
     terms = cancel_terms(policy("none", Decimal(5)), session(), 1, START - timedelta(hours=2))
-    assert terms == CancelTerms(late=True, free_until=DEADLINE, consequence="none", credits_back=1,
-                                fee=Decimal(0))
+    assert terms == CancelTerms(late=True, free_until=DEADLINE, consequence="none", credits_back=1, fee=Decimal(0))
 
 
 def test_a_membership_booking_spent_nothing_and_gets_nothing_back():
@@ -97,10 +96,10 @@ def test_a_booking_made_inside_the_window_is_late_at_once():
 def test_booked_before_the_studio_moved_the_class_is_free_until_it_starts():
     moved_at = START - timedelta(days=1)
     booked_at = moved_at - timedelta(days=2)
-    terms = cancel_terms(policy("fee", Decimal(5)), session(moved_at=moved_at), 1, START - timedelta(hours=1),
-                         booked_at=booked_at)
-    assert terms == CancelTerms(late=False, free_until=START, consequence="refund", credits_back=1,
-                                fee=Decimal(0))
+    terms = cancel_terms(
+        policy("fee", Decimal(5)), session(moved_at=moved_at), 1, START - timedelta(hours=1), booked_at=booked_at
+    )
+    assert terms == CancelTerms(late=False, free_until=START, consequence="refund", credits_back=1, fee=Decimal(0))
 
 
 def test_booked_at_the_moment_of_the_move_still_counts_as_before_it():
@@ -111,8 +110,9 @@ def test_booked_at_the_moment_of_the_move_still_counts_as_before_it():
 
 def test_booked_after_the_move_keeps_the_usual_window():
     moved_at = START - timedelta(days=2)
-    terms = cancel_terms(policy(), session(moved_at=moved_at), 1, START - timedelta(hours=1),
-                         booked_at=moved_at + timedelta(hours=1))
+    terms = cancel_terms(
+        policy(), session(moved_at=moved_at), 1, START - timedelta(hours=1), booked_at=moved_at + timedelta(hours=1)
+    )
     assert terms.late is True and terms.free_until == DEADLINE
 
 
@@ -138,7 +138,15 @@ class _NoPolicyRow:
 def test_load_policy_defaults_when_the_studio_has_none():
     p = load_policy(_NoPolicyRow())
     assert (p.booking_window_days, p.cancel_window_hours, p.late_cancel, p.late_cancel_fee) == (
-        14, 12, "forfeit_credit", Decimal(0))
+        14,
+        12,
+        "forfeit_credit",
+        Decimal(0),
+    )
     assert (p.waitlist_mode, p.waitlist_offer_minutes, p.fill_to_forgive, p.reminder_hours) == (
-        "offer", 30, False, [24, 2])
+        "offer",
+        30,
+        False,
+        [24, 2],
+    )
     assert free_cancel_deadline(p, session()) == DEADLINE

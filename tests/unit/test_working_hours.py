@@ -2,6 +2,7 @@
 
 Pure functions of instants, a timezone and a daily window; policies are transient rows.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
@@ -32,16 +33,19 @@ def test_policy_values_and_their_defaults():
     assert wh.reply_hours_of(Policy(instructor_reply_hours=None)) == 2
 
 
-@pytest.mark.parametrize("start, end, hours", [
-    (at(23, 9), at(23, 11, 30), 2.5),  # inside one day
-    (at(23, 18), at(24, 9), 4.0),  # 18-20, then 07-09
-    (at(23, 21), at(24, 6), 0.0),  # all night
-    (at(23, 5), at(23, 8), 1.0),  # before opening counts from 07:00
-    (at(23, 19), at(23, 23), 1.0),  # after closing stops at 20:00
-    (at(23, 9), at(25, 9), 26.0),  # two whole days
-    (at(23, 9), at(23, 9), 0.0),  # empty
-    (at(23, 11), at(23, 9), 0.0),  # backwards
-])
+@pytest.mark.parametrize(
+    "start, end, hours",
+    [
+        (at(23, 9), at(23, 11, 30), 2.5),  # inside one day
+        (at(23, 18), at(24, 9), 4.0),  # 18-20, then 07-09
+        (at(23, 21), at(24, 6), 0.0),  # all night
+        (at(23, 5), at(23, 8), 1.0),  # before opening counts from 07:00
+        (at(23, 19), at(23, 23), 1.0),  # after closing stops at 20:00
+        (at(23, 9), at(25, 9), 26.0),  # two whole days
+        (at(23, 9), at(23, 9), 0.0),  # empty
+        (at(23, 11), at(23, 9), 0.0),  # backwards
+    ],
+)
 def test_working_hours_between(start, end, hours):
     assert wh.working_hours_between(start, end, LONDON, DAY) == pytest.approx(hours)
 
@@ -59,14 +63,17 @@ def test_a_clocks_forward_day_still_has_its_working_hours():
     assert wh.working_hours_between(start, start + timedelta(days=1), LONDON, DAY) == pytest.approx(13.0)
 
 
-@pytest.mark.parametrize("start, hours, due", [
-    (at(23, 9), 2, at(23, 11)),  # inside the day
-    (at(23, 18), 2, at(23, 20)),  # ends exactly at closing
-    (at(23, 19), 2, at(24, 8)),  # one hour today, one tomorrow
-    (at(23, 5), 1, at(23, 8)),  # starts counting at opening
-    (at(23, 22), 4, at(24, 11)),  # after closing: tomorrow
-    (at(23, 9), 14, at(24, 10)),  # longer than a working day
-])
+@pytest.mark.parametrize(
+    "start, hours, due",
+    [
+        (at(23, 9), 2, at(23, 11)),  # inside the day
+        (at(23, 18), 2, at(23, 20)),  # ends exactly at closing
+        (at(23, 19), 2, at(24, 8)),  # one hour today, one tomorrow
+        (at(23, 5), 1, at(23, 8)),  # starts counting at opening
+        (at(23, 22), 4, at(24, 11)),  # after closing: tomorrow
+        (at(23, 9), 14, at(24, 10)),  # longer than a working day
+    ],
+)
 def test_add_working_hours(start, hours, due):
     result = wh.add_working_hours(start, hours, LONDON, DAY)
     assert result == due
@@ -76,8 +83,9 @@ def test_add_working_hours(start, hours, due):
 @pytest.mark.parametrize("hours", [0.5, 2, 4, 13, 30])
 def test_adding_then_counting_gives_the_hours_back(hours):
     start = at(23, 19, 15)
-    assert wh.working_hours_between(start, wh.add_working_hours(start, hours, LONDON, DAY), LONDON, DAY) == \
-        pytest.approx(hours)
+    assert wh.working_hours_between(
+        start, wh.add_working_hours(start, hours, LONDON, DAY), LONDON, DAY
+    ) == pytest.approx(hours)
 
 
 def test_escalation_stages_for_a_lead_paid_in_the_evening():
@@ -93,5 +101,6 @@ def test_escalation_points_are_when_the_stages_change():
     paid = at(23, 18)
     assert wh.escalation_points(paid, LONDON, DAY, 4) == [at(24, 9), at(24, 18)]
     for point in wh.escalation_points(paid, LONDON, DAY, 4):
-        assert wh.escalation_stages(paid, point - timedelta(seconds=1), LONDON, DAY, 4) != \
-            wh.escalation_stages(paid, point, LONDON, DAY, 4)
+        assert wh.escalation_stages(paid, point - timedelta(seconds=1), LONDON, DAY, 4) != wh.escalation_stages(
+            paid, point, LONDON, DAY, 4
+        )

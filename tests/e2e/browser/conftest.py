@@ -12,13 +12,14 @@ skipped when a driver path is set) and the browser path to ``binary_location``. 
 chromium-driver``) the tests skip saying so, unless ``FRONTDESK_REQUIRE_SERVICES=1``
 (CI), where they fail.
 """
+
 from __future__ import annotations
 
 import os
 import threading
 import traceback
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from flask import got_request_exception
@@ -26,17 +27,17 @@ from werkzeug.serving import make_server
 
 from admin.security import sign_in_limit
 from app import clock as clock_module
-from app.factory import create_app
 from app.clock import FrozenClock
 from app.config import Settings
 from app.db import Database
+from app.factory import create_app
 from app.migrate import upgrade
 from tests.e2e.browser.pages import DESKTOP, Page
 
 CHROMIUM = os.environ.get("FRONTDESK_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("FRONTDESK_CHROMEDRIVER", "/usr/bin/chromedriver")
 REQUIRE_SERVICES = os.environ.get("FRONTDESK_REQUIRE_SERVICES") == "1"
-START = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)  # Monday 23 Nov 2026, 09:00 London
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 23 Nov 2026, 09:00 London
 
 
 def _missing_browser() -> str | None:
@@ -94,9 +95,11 @@ def chromium() -> Iterator[object]:
     """One headless Chromium for the whole run."""
     missing = _missing_browser()
     if missing:
-        message = (f"browser tests need Chromium and its driver: {missing}. Enable them with "
-                   "`apt-get install chromium chromium-driver` (or run .ci/run, which installs them); "
-                   "FRONTDESK_CHROMIUM / FRONTDESK_CHROMEDRIVER point elsewhere")
+        message = (
+            f"browser tests need Chromium and its driver: {missing}. Enable them with "
+            "`apt-get install chromium chromium-driver` (or run .ci/run, which installs them); "
+            "FRONTDESK_CHROMIUM / FRONTDESK_CHROMEDRIVER point elsewhere"
+        )
         if REQUIRE_SERVICES:
             pytest.fail(message + " (FRONTDESK_REQUIRE_SERVICES=1, so this is a failure)")
         pytest.skip(message)
@@ -105,9 +108,17 @@ def chromium() -> Iterator[object]:
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run",
-                     "--disable-extensions", "--disable-background-networking", "--hide-scrollbars", "--lang=en-GB",
-                     f"--window-size={DESKTOP[0]},{DESKTOP[1]}"):
+    for argument in (
+        "--headless=new",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-extensions",
+        "--disable-background-networking",
+        "--hide-scrollbars",
+        "--lang=en-GB",
+        f"--window-size={DESKTOP[0]},{DESKTOP[1]}",
+    ):
         options.add_argument(argument)
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         options.add_argument("--no-sandbox")  # Chromium refuses to sandbox as root

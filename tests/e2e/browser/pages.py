@@ -1,5 +1,6 @@
 """Helpers for the browser tests: find and fill things the way a person would, take
 screenshots, measure sideways overflow; and the sign-up / sign-in steps every test uses."""
+
 from __future__ import annotations
 
 import time
@@ -41,8 +42,10 @@ class Page:
         """The form control whose <label> starts with ``label`` (exact text first)."""
         from selenium.webdriver.common.by import By
 
-        for xpath in (f"//label[normalize-space()={_xpath_literal(label)}]",
-                      f"//label[starts-with(normalize-space(), {_xpath_literal(label)})]"):
+        for xpath in (
+            f"//label[normalize-space()={_xpath_literal(label)}]",
+            f"//label[starts-with(normalize-space(), {_xpath_literal(label)})]",
+        ):
             for found in self.driver.find_elements(By.XPATH, xpath):
                 if not found.is_displayed():
                     continue
@@ -79,20 +82,27 @@ class Page:
                 self.driver.execute_script(
                     "const e = arguments[0]; e.value = arguments[1];"
                     "e.dispatchEvent(new Event('input', {bubbles: true}));"
-                    "e.dispatchEvent(new Event('change', {bubbles: true}));", element, str(value))
+                    "e.dispatchEvent(new Event('change', {bubbles: true}));",
+                    element,
+                    str(value),
+                )
             else:
                 element.clear()
                 element.send_keys(str(value))
 
     def _choose_hidden(self, element, text: str) -> None:
-        chosen = self.driver.execute_script("""
+        chosen = self.driver.execute_script(
+            """
             const select = arguments[0], text = arguments[1].trim();
             const option = Array.from(select.options).find(o => o.text.trim() === text);
             if (!option) return Array.from(select.options).map(o => o.text.trim());
             select.value = option.value;
             select.dispatchEvent(new Event('change', {bubbles: true}));
             if (window.jQuery) window.jQuery(select).trigger('change');
-            return null;""", element, text)
+            return null;""",
+            element,
+            text,
+        )
         if chosen is not None:
             raise AssertionError(f"no option {text!r} in {element.get_attribute('name')}: {chosen}")
 
@@ -120,8 +130,9 @@ class Page:
         try:
             WebDriverWait(self.driver, 15).until(lambda d: _gone(before, WebDriverException))
         except TimeoutException:
-            raise AssertionError(f"clicking {label!r} on {self.path} loaded no new page "
-                                 "(did the browser refuse the form?)") from None
+            raise AssertionError(
+                f"clicking {label!r} on {self.path} loaded no new page (did the browser refuse the form?)"
+            ) from None
         WebDriverWait(self.driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
     def click(self, text: str, within=None) -> None:
@@ -129,8 +140,10 @@ class Page:
         from selenium.webdriver.common.by import By
 
         literal = _xpath_literal(text)
-        xpath = (f".//button[normalize-space()={literal}] | .//a[normalize-space()={literal}]"
-                 f" | .//input[(@type='submit' or @type='button') and @value={literal}]")
+        xpath = (
+            f".//button[normalize-space()={literal}] | .//a[normalize-space()={literal}]"
+            f" | .//input[(@type='submit' or @type='button') and @value={literal}]"
+        )
         scope = within or self.driver
         for element in scope.find_elements(By.XPATH, xpath):
             if element.is_displayed():
@@ -142,11 +155,15 @@ class Page:
         """A full-page PNG at ``size`` (phone widths emulate a mobile viewport)."""
         width, height = size
         mobile = width < 600
-        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+        self.driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile},
+        )
         full = self.driver.execute_script("return Math.max(document.documentElement.scrollHeight, innerHeight)")
-        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": width, "height": min(int(full), 6000), "deviceScaleFactor": 1, "mobile": mobile})
+        self.driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": min(int(full), 6000), "deviceScaleFactor": 1, "mobile": mobile},
+        )
         SCREENSHOTS.mkdir(exist_ok=True)
         path = SCREENSHOTS / f"{name}-{'phone' if mobile else 'desktop'}.png"
         self.driver.save_screenshot(str(path))
@@ -155,11 +172,16 @@ class Page:
 
     def overflow(self, width: int) -> int:
         """How many CSS pixels the page is wider than a ``width`` viewport (0 when it fits)."""
-        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": width, "height": 844, "deviceScaleFactor": 1, "mobile": width < 600})
+        self.driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": 844, "deviceScaleFactor": 1, "mobile": width < 600},
+        )
         try:
-            return int(self.driver.execute_script(
-                "return document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+            return int(
+                self.driver.execute_script(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                )
+            )
         finally:
             self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
@@ -169,14 +191,22 @@ def _xpath_literal(text: str) -> str:
         return f"'{text}'"
     if '"' not in text:
         return f'"{text}"'
-    return "concat(" + ", \"'\", ".join(f"'{part}'" for part in text.split("'")) + ")"
+    return "concat(" + ', "\'", '.join(f"'{part}'" for part in text.split("'")) + ")"
 
 
 def sign_up(page: Page, name: str, key: str, owner: str = "Ana Reyes", email: str | None = None) -> str:
     email = email or f"{key}@studio.example"
     page.open("/admin/signup")
-    page.fill({"Studio name": name, "Short name": key, "Timezone": "Europe/London",
-               "Your name": owner, "Email": email, "Password": PASSWORD})
+    page.fill(
+        {
+            "Studio name": name,
+            "Short name": key,
+            "Timezone": "Europe/London",
+            "Your name": owner,
+            "Email": email,
+            "Password": PASSWORD,
+        }
+    )
     page.click("Create studio")
     return email
 

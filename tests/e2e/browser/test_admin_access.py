@@ -1,4 +1,5 @@
 """Sign-up, sign-in and sign-out in a real browser, and the cookies the browser keeps."""
+
 from __future__ import annotations
 
 import itertools
@@ -20,8 +21,15 @@ def test_a_new_owner_signs_up_and_lands_in_their_studio(page):
 
 def test_sign_up_with_a_short_password_is_refused_with_the_reason(page):
     page.open("/admin/signup")
-    page.fill({"Studio name": "Short", "Short name": f"short-{next(_numbers)}", "Your name": "Sam",
-               "Email": "sam@short.example", "Password": "tiny"})
+    page.fill(
+        {
+            "Studio name": "Short",
+            "Short name": f"short-{next(_numbers)}",
+            "Your name": "Sam",
+            "Email": "sam@short.example",
+            "Password": "tiny",
+        }
+    )
     # the browser's own minlength check comes first; remove it to see the server's answer
     page.driver.execute_script("document.getElementById('password').removeAttribute('minlength')")
     page.click("Create studio")

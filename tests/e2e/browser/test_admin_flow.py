@@ -9,9 +9,10 @@ calendar, dashboard, playground (and a few more pages) at desktop and phone widt
 
 The server's clock is frozen at Monday 23 Nov 2026 09:00 UTC (09:00 in London).
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from selenium.webdriver.common.by import By
 
@@ -33,16 +34,27 @@ def set_up_the_studio(page: Page) -> None:
     page.open("/admin/setup/")
     page.click("Class types")
     page.click("Create")
-    page.fill({"Name": "Vinyasa Flow", "Category": "Yoga", "Minutes": "60", "Capacity": "12",
-               "Credits per booking": "1"})
+    page.fill(
+        {"Name": "Vinyasa Flow", "Category": "Yoga", "Minutes": "60", "Capacity": "12", "Credits per booking": "1"}
+    )
     page.click("Save")
     assert "Vinyasa Flow" in page.text, page.text
 
     page.open("/admin/setup/")
     page.click("Schedules")
     page.click("Create")
-    page.fill({"Class": "Vinyasa Flow", "Location": "Main studio", "Instructor": "Ana Reyes",
-               "Mon": True, "Wed": True, "Fri": True, "Starts at": "18:30", "From": "2026-11-23"})
+    page.fill(
+        {
+            "Class": "Vinyasa Flow",
+            "Location": "Main studio",
+            "Instructor": "Ana Reyes",
+            "Mon": True,
+            "Wed": True,
+            "Fri": True,
+            "Starts at": "18:30",
+            "From": "2026-11-23",
+        }
+    )
     page.click("Save")
     assert "Vinyasa Flow" in page.text and "18:30" in page.text, page.text
 
@@ -85,7 +97,8 @@ def add_and_book_a_client(page: Page) -> str:
         page.click("Book into a class")
         # the list is grouped under a heading row per day; the class is the row after it
         row = page.driver.find_element(
-            By.XPATH, f"//tr[th[normalize-space()='{day}']]/following-sibling::tr[contains(., 'Vinyasa Flow')][1]")
+            By.XPATH, f"//tr[th[normalize-space()='{day}']]/following-sibling::tr[contains(., 'Vinyasa Flow')][1]"
+        )
         page.click("Book", within=row)
         assert "Booked Maya Chen into Vinyasa Flow" in page.text, page.text
         assert page.driver.find_element(By.CSS_SELECTOR, "[data-credits]").text == credits_left
@@ -133,7 +146,7 @@ def talk_to_the_bot(page: Page) -> None:
 
 def check_in_at_the_door(page: Page, roster: str) -> None:
     """At 17:45 (check-in opens an hour before) Maya is checked in on Monday's roster."""
-    page.server.clock.set(datetime(2026, 11, 23, 17, 45, tzinfo=timezone.utc))  # 17:45 in London
+    page.server.clock.set(datetime(2026, 11, 23, 17, 45, tzinfo=UTC))  # 17:45 in London
     page.open(roster)
     row = page.row("Maya Chen")
     page.click("Check in", within=row)

@@ -1,5 +1,6 @@
 """CSV import in a real browser: upload a file, watch the progress bar's page finish on
 its own (it polls the status), read the per-row report; the good rows are clients."""
+
 from __future__ import annotations
 
 from selenium.webdriver.common.by import By
@@ -26,14 +27,17 @@ def test_import_shows_progress_then_the_report_and_keeps_the_good_rows(page, tmp
     page.click("Import")
 
     WebDriverWait(page.driver, 30, poll_frequency=0.25).until(
-        lambda d: d.find_element(By.ID, "import").get_attribute("data-status") in ("done", "failed"))
+        lambda d: d.find_element(By.ID, "import").get_attribute("data-status") in ("done", "failed")
+    )
     summary = page.driver.find_element(By.ID, "summary").text
     assert summary.startswith("Done."), summary
     assert "5 of 5 rows read: 3 imported, 2 skipped" in summary, summary
     assert page.driver.find_element(By.ID, "bar").get_attribute("style").replace(" ", "") == "width:100%;"
 
-    skipped = {row.find_elements(By.TAG_NAME, "td")[0].text: row.text
-               for row in page.driver.find_elements(By.CSS_SELECTOR, "#skipped-rows tbody tr")}
+    skipped = {
+        row.find_elements(By.TAG_NAME, "td")[0].text: row.text
+        for row in page.driver.find_elements(By.CSS_SELECTOR, "#skipped-rows tbody tr")
+    }
     assert set(skipped) == {"5", "6"}, skipped  # line 1 is the header
     assert "not a phone number" in skipped["5"] and "same phone as line 2" in skipped["6"], skipped
 

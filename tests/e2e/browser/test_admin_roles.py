@@ -1,5 +1,6 @@
 """Roles in the browser: staff see only the pages their role may open, and a page they
 may not open is refused by the server when they type its address (not just hidden)."""
+
 from __future__ import annotations
 
 from selenium.webdriver.common.by import By
@@ -16,7 +17,9 @@ def status_of(page: Page, path: str) -> int:
     """The HTTP status the signed-in browser gets for ``path`` (its own cookies, a real request)."""
     return page.driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
-        "fetch(arguments[0], {redirect: 'manual', credentials: 'same-origin'}).then(r => done(r.status));", path)
+        "fetch(arguments[0], {redirect: 'manual', credentials: 'same-origin'}).then(r => done(r.status));",
+        path,
+    )
 
 
 def test_front_desk_and_instructor_see_and_open_only_their_pages(page, live_server):
@@ -24,8 +27,14 @@ def test_front_desk_and_instructor_see_and_open_only_their_pages(page, live_serv
     assert "Setup" in nav_labels(page) and "Playground" in nav_labels(page)
     page.click("Sign out")
     for role in ("front_desk", "instructor"):
-        add_staff(live_server.database, studio_key="cedar-barre", email=f"{role}@cedar.example",
-                  password=PASSWORD, role=role, name=role.replace("_", " ").title())
+        add_staff(
+            live_server.database,
+            studio_key="cedar-barre",
+            email=f"{role}@cedar.example",
+            password=PASSWORD,
+            role=role,
+            name=role.replace("_", " ").title(),
+        )
 
     sign_in(page, "front_desk@cedar.example")
     labels = nav_labels(page)
@@ -38,7 +47,9 @@ def test_front_desk_and_instructor_see_and_open_only_their_pages(page, live_serv
 
     sign_in(page, "instructor@cedar.example")
     labels = nav_labels(page)
-    assert "Calendar" in labels and not {"Dashboard", "Clients", "Messages", "Playground", "Setup"} & set(labels), labels
+    assert "Calendar" in labels and not {"Dashboard", "Clients", "Messages", "Playground", "Setup"} & set(labels), (
+        labels
+    )
     for path in ("/admin/clients", "/admin/messages/outbox", "/admin/playground/", "/admin/setup/"):
         assert status_of(page, path) == 403, path
     assert status_of(page, "/admin/calendar/") == 200
