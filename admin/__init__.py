@@ -13,7 +13,7 @@ import os
 
 from flask import Flask, render_template, request
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Forbidden, NotFound
 
 from admin.auth import bp as auth_bp
 from admin.auth import login_manager
@@ -64,7 +64,7 @@ def init_app(app: Flask) -> None:
 ERROR_HEADINGS = {403: "You don't have access to this page", 404: "We couldn't find that"}
 
 
-def panel_error(error: HTTPException):
+def panel_error(error: Forbidden | NotFound):
     """A refused or missing page under /admin, in the panel's layout with the same status.
 
     Other paths (the Twilio and Stripe webhooks, the intro page) keep Werkzeug's plain

@@ -130,7 +130,7 @@ def authenticate(db: Database, email: str, password: str, studio_key: str | None
             query = query.where(Studio.key == studio_key)
         matches = s.execute(query).all()
     for staff, _ in matches:
-        if check_password_hash(staff.password_hash, password or ""):
+        if staff.password_hash is not None and check_password_hash(staff.password_hash, password or ""):
             return StaffLogin(staff.studio_id, staff.id, staff.name, staff.role)
     check_password_hash(generate_password_hash("x"), "timing")  # same cost when nobody matched
     return None
@@ -158,7 +158,7 @@ def request_reset(db: Database, secret: str, email: str) -> str | None:
                 func.lower(Staff.email) == (email or "").strip().lower(), Staff.password_hash.is_not(None)
             )
         ).first()
-        if staff is None:
+        if staff is None or staff.password_hash is None:
             return None
         return reset_token(secret, StaffLogin(staff.studio_id, staff.id, staff.name, staff.role), staff.password_hash)
 

@@ -31,6 +31,7 @@ from admin.roles import can, own_only, require
 from app import audit, clock
 from app.booking import changes, spots
 from app.booking.errors import BookingError, InvalidRequest, NotFound
+from app.booking.rows import row
 from app.booking.schedules import local_instant
 from app.db import get_db
 from app.models import (
@@ -198,7 +199,7 @@ def _load_session(s: Session, session_id: int) -> ClassSession:
 
 
 def roster_data(s: Session, cs: ClassSession) -> dict:
-    location = s.get(Location, cs.location_id)
+    location = row(s, Location, cs.location_id)
     zone = ZoneInfo(location.timezone)
     bookings = s.execute(
         select(Booking, Client.name, Client.phone)
@@ -215,7 +216,7 @@ def roster_data(s: Session, cs: ClassSession) -> dict:
     starts = cs.starts_at.astimezone(zone)
     return {
         "cs": cs,
-        "class_name": s.get(ClassType, cs.class_type_id).name,
+        "class_name": row(s, ClassType, cs.class_type_id).name,
         "location": location,
         "instructor": s.get(Staff, cs.instructor_id) if cs.instructor_id else None,
         "starts": starts,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from admin.roles import can, require
 from admin.today import today_classes
 from app import clock
+from app.booking.rows import row
 from app.db import get_db
 from app.models import (
     ACTIVE_BOOKING,
@@ -84,7 +85,7 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 def figures(s: Session, studio_id: int) -> Figures:
-    studio = s.get(Studio, studio_id)
+    studio = row(s, Studio, studio_id)
     zone = ZoneInfo(studio.timezone)
     now = clock.now()
     today = now.astimezone(zone).date()

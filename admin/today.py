@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.booking import spots
+from app.booking.rows import row
 from app.db import Database
 from app.models import (
     ClassSession,
@@ -65,7 +66,7 @@ def today_classes(s: Session, zone: ZoneInfo, day: date, *, instructor_id: int |
 
 def today_view(db: Database, studio_id: int) -> dict:
     with db.studio(studio_id) as s:
-        studio = s.get(Studio, studio_id)
+        studio = row(s, Studio, studio_id)
         zone = ZoneInfo(studio.timezone)
         day = clock.now().astimezone(zone).date()
         return {"studio": studio.name, "day": day.strftime("%A %d %B"), "classes": today_classes(s, zone, day)}

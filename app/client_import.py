@@ -315,12 +315,14 @@ def process(session: Session, import_id: int, *, batch: int = BATCH) -> ClientIm
                 }
                 if errors:
                     counters["errors"] = report + errors
-                moved = session.execute(
+                result = session.execute(
                     update(ClientImport)
                     .where(ClientImport.id == job.id, ClientImport.done == start)
                     .values(**counters)
                     .execution_options(synchronize_session=False)
-                ).rowcount
+                )
+                # Session.execute is typed as returning Result; for an UPDATE it is a CursorResult
+                moved = result.rowcount  # type: ignore[attr-defined]
                 if moved != 1:
                     session.rollback()
                     return job  # another runner has this import

@@ -383,6 +383,7 @@ def grant(
         try:
             if package_id is not None:
                 return credits.grant_package(session, client_id, package_id, source="admin", actor=actor[:100])
+            assert credits_count is not None  # checked above: a grant of loose credits says how many
             return credits.grant_credits(
                 session, client_id, credits_count, reason=reason[:200], valid_days=valid_days, actor=actor[:100]
             )

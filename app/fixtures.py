@@ -352,7 +352,8 @@ def validate(data: dict[str, Any], fname: str) -> list[StudioSpec]:
     specs: list[StudioSpec] = []
     seen_studios: set[str] = set()
     for n, raw in enumerate(raw_studios):
-        name = raw.get("key") if isinstance(raw, dict) and isinstance(raw.get("key"), str) else f"#{n + 1}"
+        key = raw.get("key") if isinstance(raw, dict) else None
+        name = key if isinstance(key, str) else f"#{n + 1}"
         fields = _clean(raw, "studio", "studio", name, problems)
         if fields.get("key") in seen_studios:
             problems.add(name, "studio.key", "appears twice in the file")
@@ -497,7 +498,7 @@ def _write_studio(session: Session, spec: StudioSpec, report: LoadReport) -> Non
     f = spec.fields
     studio = session.scalars(select(Studio).where(Studio.key == f["key"])).first()
     created = studio is None
-    if created:
+    if studio is None:
         studio = Studio(key=f["key"])
         session.add(studio)
     studio.name, studio.timezone = f["name"], f["timezone"]
@@ -569,7 +570,7 @@ def _write_studio(session: Session, spec: StudioSpec, report: LoadReport) -> Non
         values = {
             "class_type_id": ids["class_type"][x["class_type"]],
             "location_id": ids["location"][x["location"]],
-            "instructor_id": ids["staff"].get(x.get("instructor")) if x.get("instructor") else None,
+            "instructor_id": ids["staff"].get(x["instructor"]) if x.get("instructor") else None,
             "weekdays": ",".join(x["days"]),
             "start_time": x["time"],
             "starts_on": x["starts_on"],

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Index,
     Numeric,
     String,
+    Table,
     Text,
     Time,
     UniqueConstraint,
@@ -737,6 +738,7 @@ def _add_studio_id_keys() -> None:
     for mapper in Base.registry.mappers:
         if issubclass(mapper.class_, StudioScoped):
             table = mapper.local_table
+            assert isinstance(table, Table), "a declarative model maps one Table"
             table.append_constraint(UniqueConstraint("studio_id", "id", name=f"uq_{table.name}_studio_id_id"))
 
 

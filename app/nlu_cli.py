@@ -107,10 +107,13 @@ def run(
             if not raw:
                 continue
             item = json.loads(raw)
-            at = datetime.fromisoformat(item.get("now") or now) if (item.get("now") or now) else clock.now()
+            stamp = item.get("now") or now
+            at = datetime.fromisoformat(stamp) if stamp else clock.now()
             if at.tzinfo is None:
                 raise SystemExit("error: 'now' must carry a UTC offset")
             if fixture is not None and studio is None:
+                if studio_key is None:
+                    raise SystemExit("error: --fixture and --studio go together")
                 studio = StudioContext(fixture, studio_key, at)
                 stack.callback(studio.close)
             zone = item.get("tz") or (studio.studio.timezone if studio and not item.get("tz") and tz is None else tz)

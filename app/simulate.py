@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.booking import credits, leads, waitlist
+from app.booking.rows import row
 from app.booking.schedules import generate_for_studios
 from app.clock import FrozenClock
 from app.conversation.engine import Inbound, handle_inbound
@@ -100,13 +101,14 @@ class Simulator:
     def _next_due(self, after: datetime, until: datetime) -> datetime | None:
         points: list[datetime] = []
         with self.db.system("simulator: what falls due next") as s:
-            points += s.scalars(
+            expiries = s.scalars(
                 select(WaitlistEntry.offer_expires_at).where(
                     WaitlistEntry.status == "offered",
                     WaitlistEntry.offer_expires_at > after,
                     WaitlistEntry.offer_expires_at <= until,
                 )
-            ).all()
+            )
+            points += [at for at in expiries if at is not None]  # never None: compared above
             points += s.scalars(
                 select(OutboxMessage.send_after).where(
                     OutboxMessage.status.in_(("pending", "deferred")),
@@ -210,7 +212,7 @@ class Simulator:
             if offer is None or not offer.active:
                 raise ScriptError(f"pay: studio {spec['studio']!r} has no active offer {spec['offer']!r}")
             try:
-                phone = to_e164(spec["phone"], studio_region(s.get(Studio, studio_id)))
+                phone = to_e164(spec["phone"], studio_region(row(s, Studio, studio_id)))
             except InvalidPhone as exc:
                 raise ScriptError(f"pay: {exc}") from exc
             lead = leads.create_lead(
@@ -245,14 +247,14 @@ class Simulator:
                             "status": b.status,
                         }
                     )
-                rows = s.execute(
+                waiting = s.execute(
                     select(WaitlistEntry, Client.phone, ClassType.name, ClassSession.starts_at)
                     .join(Client, Client.id == WaitlistEntry.client_id)
                     .join(ClassSession, ClassSession.id == WaitlistEntry.session_id)
                     .join(ClassType, ClassType.id == ClassSession.class_type_id)
                     .order_by(ClassSession.starts_at, WaitlistEntry.id)
                 )
-                for w, phone, cls, start in rows:
+                for w, phone, cls, start in waiting:
                     open_ = w.status in OPEN_WAITLIST
                     entries.append(
                         {

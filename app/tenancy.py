@@ -84,7 +84,7 @@ def open_system_session(factory, reason: str) -> ScopedSession:
     return session
 
 
-def _subclasses(cls: type) -> Iterator[type]:
+def _subclasses(cls: type[object]) -> Iterator[type[object]]:
     for sub in cls.__subclasses__():
         yield sub
         yield from _subclasses(sub)

@@ -52,7 +52,7 @@ class PackageView:
     price: Decimal
     credits: int | None
     valid_days: int | None
-    id: int | None = None
+    id: int
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.booking import spots
+from app.booking.rows import row
 from app.messaging.outbox import enqueue
 from app.models import (
     Booking,
@@ -27,7 +28,7 @@ SEND_AT, STALE_AFTER = time(7), time(12)
 
 
 def queue_digest(session: Session) -> int:
-    studio = session.get(Studio, session.info["frontdesk.studio_id"])
+    studio = row(session, Studio, session.info["frontdesk.studio_id"])
     zone = ZoneInfo(studio.timezone)
     local_now = clock.now().astimezone(zone)
     if not (SEND_AT <= local_now.time() < STALE_AFTER):
@@ -38,6 +39,7 @@ def queue_digest(session: Session) -> int:
     body = digest_text(session, studio, local_now)
     made = 0
     for person in owners:
+        assert person.phone is not None, "reachable_staff gives staff with a phone"
         key = f"digest:{local_now.date().isoformat()}:staff:{person.id}"
         if session.scalars(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)).first():
             continue

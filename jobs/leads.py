@@ -42,6 +42,8 @@ def due_points(session: Session, after: datetime, until: datetime) -> list[datet
     for lead in session.scalars(
         select(Lead).where(Lead.status.in_(leads.OPEN_FOR_MATCHING), Lead.paid_at.is_not(None))
     ):
+        if lead.paid_at is None:  # the query asks for paid leads
+            continue
         policy = policies.get(lead.studio_id)
         points += escalation_points(lead.paid_at, zones[lead.studio_id], day_of(policy), match_hours_of(policy))
     return [p for p in points if p is not None and after < p <= until]

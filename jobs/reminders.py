@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app import clock
 from app.booking.policies import load_policy
+from app.booking.rows import row as row_of  # ``row`` is a result row in queue_reminders
 from app.models import (
     Booking,
     ClassSession,
@@ -50,7 +51,7 @@ def queue_reminders(session: Session) -> int:
     hours = sorted(policy.reminder_hours or [], reverse=True)
     if not hours:
         return 0
-    studio = session.get(Studio, session.info["frontdesk.studio_id"])
+    studio = row_of(session, Studio, session.info["frontdesk.studio_id"])
     instructor = aliased(Staff)
     rows = session.execute(
         select(
@@ -95,10 +96,10 @@ def queue_reminders(session: Session) -> int:
     conversations = {
         (c.phone, c.channel): c for c in session.scalars(select(Conversation).where(Conversation.phone.in_(phones)))
     }
-    latest = {}
-    for (phone, _channel), conv in conversations.items():
-        if phone not in latest or conv.updated_at > latest[phone].updated_at:
-            latest[phone] = conv
+    latest: dict[str, Conversation] = {}
+    for (phone, _channel), known in conversations.items():
+        if phone not in latest or known.updated_at > latest[phone].updated_at:
+            latest[phone] = known
     tz = ZoneInfo(studio.timezone)
     words = {ch: Words(studio_view(studio), ch) for ch in ("sms", "whatsapp")}
     for key, (h, row) in todo.items():

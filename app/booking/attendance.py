@@ -52,7 +52,8 @@ def _undo_no_show(session: Session, booking: Booking, actor: str | None) -> None
         select(CreditEntry).where(CreditEntry.booking_id == booking.id, CreditEntry.kind == "fee")
     ).all()
     for fee in fees:
-        credits.record_fee_waived(session, booking, fee.amount, "no-show reversed: checked in", actor)
+        if fee.amount is not None:  # a fee is always recorded with its amount (credits.record_fee)
+            credits.record_fee_waived(session, booking, fee.amount, "no-show reversed: checked in", actor)
 
 
 @use_case

@@ -88,7 +88,12 @@ def book(
     if existing is not None:
         raise AlreadyBooked(existing.id)
     entry = waitlist.open_entry(session, client_id, session_id)
-    if entry is not None and entry.status == "offered" and entry.offer_expires_at > now:
+    if (
+        entry is not None
+        and entry.status == "offered"
+        and entry.offer_expires_at is not None  # an offered entry always has its expiry
+        and entry.offer_expires_at > now
+    ):
         claimed = waitlist.claim(session, client_id, session_id, source=source, actor=actor)
         return BookingResult(
             claimed.booking,

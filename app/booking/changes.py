@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import audit, clock
-from app.booking import attendance, spots
+from app.booking import attendance, rows, spots
 from app.booking.atomic import use_case
 from app.booking.booking import cancel_session
 from app.booking.errors import (
@@ -197,7 +197,7 @@ def mark_attendance(session: Session, session_id: int, booking_id: int, *, prese
     booking = session.get(Booking, booking_id)
     if booking is None or booking.session_id != session_id:
         raise NotFound("booking", booking_id)
-    starts_at = session.get(ClassSession, session_id).starts_at
+    starts_at = rows.row(session, ClassSession, session_id).starts_at
     now = clock.now()
     if present and now < starts_at - CHECK_IN_OPENS:
         raise InvalidRequest("check-in opens an hour before the class")

@@ -39,7 +39,7 @@ def remaining_by_pack(session: Session, client_id: int) -> dict[int, int]:
         .where(CreditEntry.client_id == client_id, CreditEntry.client_package_id.is_not(None))
         .group_by(CreditEntry.client_package_id)
     )
-    return {pack_id: int(total) for pack_id, total in rows}
+    return {pack_id: int(total) for pack_id, total in rows if pack_id is not None}  # never None: filtered above
 
 
 def packs(session: Session, client_id: int) -> list[PackBalance]:

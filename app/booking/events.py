@@ -105,7 +105,7 @@ class FeeCharged:
     kind: str
 
 
-Event = (
+BookingEvent = (
     WaitlistOffered
     | WaitlistEnrolled
     | WaitlistSkipped
@@ -198,4 +198,4 @@ class NextSessionOffered:
 
 
 LeadEvent = LeadPaid | OwnersAsked | InstructorAsked | IntroBooked | NextSessionOffered
-Event = Event | LeadEvent  # the union above, with the lead events (defined after it)
+Event = BookingEvent | LeadEvent  # the union above, with the lead events (defined after it)

@@ -34,6 +34,7 @@ from app.booking.events import (
     record,
 )
 from app.booking.policies import load_policy
+from app.booking.rows import row
 from app.booking.working_hours import (
     add_working_hours,
     day_of,
@@ -75,7 +76,7 @@ def _studio(session: Session) -> Studio:
     studio_id = session.info.get(SCOPE)
     if studio_id is None:
         raise RuntimeError("lead use cases run in a studio session")
-    return session.get(Studio, studio_id)
+    return row(session, Studio, studio_id)
 
 
 @use_case
@@ -197,23 +198,26 @@ def preferences_in(session: Session, lead_id: int, prefs: dict[str, Any]) -> Lea
     if lead is None:
         raise NotFound("lead", lead_id)
     lead.preferences = dict(prefs)
-    if prefs.get("goals") and not lead.goals:
-        lead.goals = prefs["goals"]
-    elif prefs.get("goals") and prefs["goals"] not in lead.goals:
-        lead.goals = f"{lead.goals}; {prefs['goals']}"[:1000]
+    if prefs.get("goals"):
+        if not lead.goals:
+            lead.goals = prefs["goals"]
+        elif prefs["goals"] not in lead.goals:
+            lead.goals = f"{lead.goals}; {prefs['goals']}"[:1000]
     if lead.status == "paid":
         lead.status = "preferences"
     return ask_owners(session, lead)
 
 
 def _excluded_staff(session: Session, lead: Lead) -> set[int]:
-    return set(
-        session.scalars(
+    return {
+        staff_id
+        for staff_id in session.scalars(
             select(BookingRequest.staff_id).where(
                 BookingRequest.lead_id == lead.id, BookingRequest.status.in_(("declined", "expired"))
             )
-        ).all()
-    )
+        )
+        if staff_id is not None
+    }
 
 
 def _ranked(session: Session, lead: Lead, offer: IntroOffer) -> list[dict[str, Any]]:
@@ -232,7 +236,7 @@ def ask_owners(session: Session, lead: Lead, because: str | None = None, request
     """
     for old in session.scalars(select(LeadMatch).where(LeadMatch.lead_id == lead.id, LeadMatch.status == "open")):
         old.status = "closed"
-    offer = session.get(IntroOffer, lead.intro_offer_id)
+    offer = row(session, IntroOffer, lead.intro_offer_id)
     match = LeadMatch(lead_id=lead.id, status="open", options=_ranked(session, lead, offer))
     session.add(match)
     session.flush()
@@ -289,7 +293,7 @@ def choose_option(session: Session, match_id: int, number: int, *, actor: str) -
     if not 1 <= number <= len(match.options):
         raise MatchRefused("range", str(len(match.options)))
     option = match.options[number - 1]
-    lead = session.get(Lead, match.lead_id)
+    lead = row(session, Lead, match.lead_id)
     return propose(
         session,
         lead,
@@ -323,7 +327,7 @@ def _free_at(
     session: Session, class_type_id: int, staff_id: int, location_id: int | None, starts: Sequence[datetime]
 ) -> tuple[datetime, int] | None:
     """The first of ``starts`` (alternative readings of one time) at which the instructor is free."""
-    class_type = session.get(ClassType, class_type_id)
+    class_type = row(session, ClassType, class_type_id)
     taken = set(
         session.execute(
             select(BookingRequest.staff_id, BookingRequest.proposed_start).where(BookingRequest.status == "proposed")
@@ -361,7 +365,7 @@ def propose(
     staff = session.get(Staff, staff_id)
     if staff is None or not staff.active:
         raise MatchRefused("slot", "that instructor isn't on the team")
-    offer = session.get(IntroOffer, lead.intro_offer_id)
+    offer = row(session, IntroOffer, lead.intro_offer_id)
     found = _free_at(session, offer.class_type_id, staff_id, location_id, starts)
     if found is None:
         raise MatchRefused("slot", f"{staff.name.split()[0]} isn't free for a 1:1 then")
@@ -430,15 +434,16 @@ def answer_request(session: Session, request_id: int, accept: bool, *, actor: st
     request = session.scalars(select(BookingRequest).where(BookingRequest.id == request_id).with_for_update()).first()
     if request is None or request.status != "proposed":
         raise MatchRefused("no_request")
-    lead = session.get(Lead, request.lead_id)
-    staff = session.get(Staff, request.staff_id)
-    location = session.get(Location, request.location_id)
+    lead = row(session, Lead, request.lead_id)
+    staff = row(session, Staff, request.staff_id)
+    location = row(session, Location, request.location_id)
     at = request.proposed_start
+    assert at is not None, "a lead's request is made with its time (propose)"
     if not accept:
         request.status = "declined"
         _back_to_owners(session, lead, "declined", request)
         return Answered("declined", lead.name, at, location.name)
-    cost = session.get(ClassType, request.class_type_id).credits
+    cost = row(session, ClassType, request.class_type_id).credits
     left = max(intro_sessions_left(session, request.client_id) - cost, 0)
     try:
         # its own savepoint: nested in this use case, book_appointment would join it, and a
@@ -488,7 +493,7 @@ def expire_requests(session: Session) -> int:
     ).all()
     for request in due:
         request.status = "expired"
-        _back_to_owners(session, session.get(Lead, request.lead_id), "expired", request)
+        _back_to_owners(session, row(session, Lead, request.lead_id), "expired", request)
     return len(due)
 
 
@@ -500,7 +505,12 @@ def escalations_due(session: Session) -> list[tuple[Lead, str]]:
     policy = load_policy(session)
     tz, day, hours = _studio(session).timezone, day_of(policy), match_hours_of(policy)
     waiting = session.scalars(select(Lead).where(Lead.status.in_(OPEN_FOR_MATCHING), Lead.paid_at.is_not(None))).all()
-    return [(lead, stage) for lead in waiting for stage in escalation_stages(lead.paid_at, now, tz, day, hours)]
+    return [
+        (lead, stage)
+        for lead in waiting
+        if lead.paid_at is not None  # always, by the query: for the type checker
+        for stage in escalation_stages(lead.paid_at, now, tz, day, hours)
+    ]
 
 
 @use_case

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.booking.atomic import use_case
 from app.booking.policies import load_policy
+from app.booking.rows import row
 from app.db import Database
 from app.models import WEEKDAYS, ClassSession, ClassType, Location, Schedule, Studio
 
@@ -37,9 +38,9 @@ def generate_sessions(session: Session, *, days: int | None = None) -> int:
     schedules = session.scalars(select(Schedule).where(Schedule.active.is_(True)).order_by(Schedule.id)).all()
     for schedule in schedules:
         class_type = session.get(ClassType, schedule.class_type_id)
-        location = session.get(Location, schedule.location_id)
         if class_type is None or not class_type.active:
             continue
+        location = row(session, Location, schedule.location_id)
         tz = location.timezone
         today = now.astimezone(ZoneInfo(tz)).date()
         existing = set(

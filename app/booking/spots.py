@@ -87,7 +87,7 @@ def counts(session: Session, session_ids: list[int]) -> dict[int, tuple[int, int
     return {sid: (booked.get(sid, 0), waiting.get(sid, 0)) for sid in session_ids}
 
 
-def _held(session_id: Any, now: datetime, except_client: int | None) -> Select[tuple[int]]:
+def _held(session_id: Any, now: datetime, except_client: int | None) -> Select[int]:
     query = select(func.count(WaitlistEntry.id)).where(
         WaitlistEntry.session_id == session_id,
         WaitlistEntry.status == "offered",

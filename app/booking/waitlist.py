@@ -117,7 +117,7 @@ def join(session: Session, client_id: int, session_id: int) -> JoinResult:
 @use_case
 def leave(session: Session, client_id: int, session_id: int) -> WaitlistEntry:
     """Use case: take the client off the waitlist; an offer they held passes on. The caller commits."""
-    spots.lock_session(session, session_id)
+    class_session = spots.lock_session(session, session_id)
     entry = open_entry(session, client_id, session_id)
     if entry is None:
         raise NotFound("waitlist entry", (client_id, session_id))
@@ -125,7 +125,7 @@ def leave(session: Session, client_id: int, session_id: int) -> WaitlistEntry:
     entry.status = "left"
     entry.resolved_at = clock.now()
     if was_offered:
-        record(session, spot_freed(session, session.get(ClassSession, session_id), load_policy(session)))
+        record(session, spot_freed(session, class_session, load_policy(session)))
     return entry
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import weakref
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -21,6 +22,7 @@ from app.booking import booking as booking_svc
 from app.booking import credits, spots, waitlist
 from app.booking import errors as e
 from app.booking.policies import free_cancel_deadline, load_policy
+from app.booking.rows import row
 from app.conversation.lead_desk import SqlLeadDesk
 from app.models import (
     ACTIVE_BOOKING,
@@ -79,6 +81,13 @@ class SqlDesk:
     def now(self) -> datetime:
         return clock.now().astimezone(self.tz)
 
+    def _client_id(self) -> int:
+        """The texting client's id, for the actions only a client can take; ``NotFound`` for a
+        stranger or staff member with no client row (what the booking core says of an unknown client)."""
+        if self.person.client_id is None:
+            raise e.NotFound("client")
+        return self.person.client_id
+
     def catalog(self) -> Catalog:
         if self._catalog is None:
             self._catalog = cached_catalog(self.db, self.studio_row.id)
@@ -94,10 +103,10 @@ class SqlDesk:
         return self._names_cache
 
     def session(self, session_id: int) -> SessionView | None:
-        row = self.db.execute(
+        found = self.db.execute(
             select(ClassSession, spots.booked_column(), spots.waiting_column()).where(ClassSession.id == session_id)
         ).first()
-        return self._view(*row) if row is not None else None
+        return self._view(*found) if found is not None else None
 
     def find_sessions(self, query: SessionQuery) -> list[SessionView]:
         """Upcoming classes matching ``query``, with their booked and waiting counts: one query."""
@@ -126,11 +135,13 @@ class SqlDesk:
         if self.person.client_id is None:
             return []
         return [
-            BookingView(b.id, self._view(self.db.get(ClassSession, b.session_id)), b.status)
+            BookingView(b.id, self._view(row(self.db, ClassSession, b.session_id)), b.status)
             for b in booking_svc.upcoming_bookings(self.db, self.person.client_id)
         ]
 
     def balance(self) -> BalanceView:
+        if self.person.client_id is None:  # no client row: no packs, nothing owed
+            return BalanceView(0, False, None, Decimal("0.00"))
         b = credits.balance(self.db, self.person.client_id)
         return BalanceView(b.credits, b.unlimited, b.expires_at.astimezone(self.tz) if b.expires_at else None, b.owed)
 
@@ -162,7 +173,7 @@ class SqlDesk:
     def book(self, session_id: int) -> Outcome:
         try:
             result = booking_svc.book(
-                self.db, self.person.client_id, session_id, source=self.channel, actor=f"client:{self.phone}"
+                self.db, self._client_id(), session_id, source=self.channel, actor=f"client:{self.phone}"
             )
         except e.ClassFull:
             return Outcome(False, "full", {"session": self.session(session_id)})
@@ -226,7 +237,7 @@ class SqlDesk:
 
     def join_waitlist(self, session_id: int) -> Outcome:
         try:
-            result = waitlist.join(self.db, self.person.client_id, session_id)
+            result = waitlist.join(self.db, self._client_id(), session_id)
         except e.AlreadyWaitlisted as exc:
             return Outcome(False, "already_waitlisted", {"position": exc.position})
         except e.WaitlistNotNeeded:
@@ -244,19 +255,20 @@ class SqlDesk:
         if offer is None:
             return Outcome(False, "none")
         view = self.session(offer.session_id)
-        if offer.status == "offered" and offer.offer_expires_at > clock.now():
+        if offer.status == "offered" and offer.offer_expires_at is not None and offer.offer_expires_at > clock.now():
             return Outcome(True, "offer", {"session": view, "expires_at": offer.offer_expires_at})
         if offer.resolved_at and clock.now() - offer.resolved_at > timedelta(hours=12):
             return Outcome(False, "none")
         return Outcome(False, "expired", {"session": view})
 
     def claim_offer(self, session_id: int | None = None) -> Outcome:
-        offer = waitlist.current_offer(self.db, self.person.client_id, session_id)
+        client_id = self.person.client_id
+        if client_id is None:  # no client row, so no offer to claim
+            return Outcome(False, "none")
+        offer = waitlist.current_offer(self.db, client_id, session_id)
         view = self.session(offer.session_id) if offer else None
         try:
-            result = waitlist.claim(
-                self.db, self.person.client_id, session_id, source=self.channel, actor=f"client:{self.phone}"
-            )
+            result = waitlist.claim(self.db, client_id, session_id, source=self.channel, actor=f"client:{self.phone}")
         except e.NoOffer:
             return Outcome(False, "none")
         except e.OfferExpired:
@@ -266,18 +278,20 @@ class SqlDesk:
         except e.NoCredits as exc:
             return Outcome(False, "no_credits", {"expired": exc.expired})
         policy = load_policy(self.db)
-        s = self.db.get(ClassSession, result.booking.session_id)
+        s = row(self.db, ClassSession, result.booking.session_id)
         return Outcome(
             True,
             "booked",
             {
                 "session": self.session(s.id),
-                "balance": self._balance_view(credits.balance(self.db, self.person.client_id)),
+                "balance": self._balance_view(credits.balance(self.db, client_id)),
                 "free_until": free_cancel_deadline(policy, s).astimezone(self.tz),
             },
         )
 
     def decline_offer(self) -> Outcome:
+        if self.person.client_id is None:  # no client row, so no offer to decline
+            return Outcome(False, "none")
         try:
             waitlist.decline(self.db, self.person.client_id)
         except e.NoOffer:

@@ -114,6 +114,8 @@ def answer_deferred(db: Database, make_llm: Callable[[], LlmParser | None] | Non
     llm = (make_llm or LlmParser.from_env)()  # built only when something is waiting
     answered = 0
     for studio_id, sid in waiting:
+        if sid is None:  # the query asks for messages with a provider sid
+            continue
         try:
             complete_deferred(db, studio_id, sid, llm)
             answered += 1

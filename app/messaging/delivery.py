@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.booking import rows
 from app.db import Database
 from app.messaging.transports import SendFailed, Transport
 from app.models import Client, Message, OutboxMessage, Policy, Studio
@@ -70,7 +71,7 @@ def _claim(session: Session, row_id: int, now: datetime) -> bool:
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending")
         .values(status="sending", attempts=OutboxMessage.attempts + 1, sent_at=now)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; execute() is typed Result
     session.commit()
     return claimed == 1
 
@@ -80,7 +81,7 @@ def deliver_studio(
 ) -> list[int]:
     """Send every due row of the session's studio; return the ids sent. Commits per row."""
     now = clock.now()
-    studio = session.get(Studio, session.info["frontdesk.studio_id"])
+    studio = rows.row(session, Studio, session.info["frontdesk.studio_id"])
     policy = session.scalars(select(Policy)).first()
     _release_stuck(session, now)
     due = session.scalars(
@@ -93,7 +94,7 @@ def deliver_studio(
     for row_id in due:
         if not _claim(session, row_id, now):
             continue
-        row = session.get(OutboxMessage, row_id)
+        row = rows.row(session, OutboxMessage, row_id)
         session.refresh(row)
         if _hold_back(session, row, studio, policy, now):
             session.commit()
@@ -165,6 +166,8 @@ def _hold_back(session: Session, row: OutboxMessage, studio: Studio, policy: Pol
     if (
         row.kind not in PROACTIVE_EXEMPT
         and policy is not None
+        and policy.quiet_start is not None
+        and policy.quiet_end is not None
         and in_quiet_hours(now.astimezone(ZoneInfo(studio.timezone)).time(), policy.quiet_start, policy.quiet_end)
     ):
         later = quiet_end(now, studio.timezone, policy.quiet_start, policy.quiet_end)
@@ -179,7 +182,7 @@ def _hold_back(session: Session, row: OutboxMessage, studio: Studio, policy: Pol
 def _failed(session: Session, row: OutboxMessage, failure: SendFailed, now: datetime) -> None:
     row.error_code, row.error_message = failure.code, failure.reason
     if failure.code == "21610" and row.client_id:  # Twilio says they replied STOP: honour it here too
-        client = session.get(Client, row.client_id)
+        client = rows.row(session, Client, row.client_id)
         if row.channel == "whatsapp":
             client.whatsapp_opted_out_at = client.whatsapp_opted_out_at or now
         else:

@@ -6,7 +6,9 @@ with the change or not at all; dedupe keys name the event, so a replay adds noth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -193,7 +195,7 @@ def session_moved(session: Session, event: ev.SessionMoved) -> None:
         conv.expires_at, conv.updated_at = class_session.starts_at, now
 
 
-HANDLERS = {
+HANDLERS: dict[type, Callable[[Session, Any], None]] = {
     ev.WaitlistOffered: waitlist_offered,
     ev.WaitlistEnrolled: waitlist_enrolled,
     ev.WaitlistSkipped: waitlist_skipped,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.booking import events as ev
 from app.booking import leads
+from app.booking.rows import row
 from app.messaging.outbox import enqueue
 from app.models import (
     BookingRequest,
@@ -64,6 +65,7 @@ def _text_client(session: Session, client: Client, *, key: str, kind: str, body_
 
 
 def _text_staff(session: Session, member: Staff, *, key: str, kind: str, body: str) -> None:
+    assert member.phone is not None, "staff are texted only when they have a phone"
     enqueue(
         session,
         dedupe_key=key,
@@ -77,14 +79,14 @@ def _text_staff(session: Session, member: Staff, *, key: str, kind: str, body: s
 
 
 def _option_line(session: Session, words: Words, option: dict[str, Any]) -> str:
-    staff = session.get(Staff, option["staff_id"])
-    location = session.get(Location, option["location_id"])
+    staff = row(session, Staff, option["staff_id"])
+    location = row(session, Location, option["location_id"])
     return words.intro_option(staff.name, datetime.fromisoformat(option["starts_at"]), location.name)
 
 
 def _lead_where(session: Session, lead: Lead) -> tuple[str, str]:
     prefs = lead.preferences or {}
-    location = session.get(Location, prefs["location_id"]).name if prefs.get("location_id") else "any location"
+    location = row(session, Location, prefs["location_id"]).name if prefs.get("location_id") else "any location"
     return location, when_label(prefs.get("days_label"), prefs.get("times_label"))
 
 
@@ -93,9 +95,9 @@ def _lead_where(session: Session, lead: Lead) -> tuple[str, str]:
 
 def lead_paid(session: Session, event: ev.LeadPaid) -> None:
     """Welcome the lead and ask for location, days and times, and goals."""
-    lead = session.get(Lead, event.lead_id)
-    client = session.get(Client, event.client_id)
-    offer = session.get(IntroOffer, lead.intro_offer_id)
+    lead = row(session, Lead, event.lead_id)
+    client = row(session, Client, event.client_id)
+    offer = row(session, IntroOffer, lead.intro_offer_id)
     locations = [loc.name for loc in session.scalars(select(Location).order_by(Location.id))]
     first = (lead.name or "").split(" ")[0] or None
     _text_client(
@@ -112,8 +114,8 @@ def _why_back(session: Session, words: Words, lead: Lead, event: ev.OwnersAsked)
         return None
     if event.because == "taken":
         return words.intro_taken_reason(lead.name)
-    request = session.get(BookingRequest, event.request_id)
-    staff = session.get(Staff, request.staff_id)
+    request = row(session, BookingRequest, event.request_id)
+    staff = row(session, Staff, request.staff_id)
     if event.because == "declined":
         return words.intro_declined_reason(staff.name, lead.name)
     return words.intro_expired_reason(staff.name, lead.name)
@@ -121,8 +123,8 @@ def _why_back(session: Session, words: Words, lead: Lead, event: ev.OwnersAsked)
 
 def owners_asked(session: Session, event: ev.OwnersAsked) -> None:
     """The question's numbered options to every owner and manager with a phone."""
-    lead = session.get(Lead, event.lead_id)
-    match = session.get(LeadMatch, event.match_id)
+    lead = row(session, Lead, event.lead_id)
+    match = row(session, LeadMatch, event.match_id)
     words = words_for(session)
     location, when = _lead_where(session, lead)
     lines = [_option_line(session, words, o) for o in match.options]
@@ -136,12 +138,13 @@ def owners_asked(session: Session, event: ev.OwnersAsked) -> None:
 
 def instructor_asked(session: Session, event: ev.InstructorAsked) -> None:
     """The instructor (when they have a phone) is asked to reply Y or N."""
-    request = session.get(BookingRequest, event.request_id)
-    staff = session.get(Staff, request.staff_id)
+    request = row(session, BookingRequest, event.request_id)
+    staff = row(session, Staff, request.staff_id)
     if not staff.phone:
         return
-    lead = session.get(Lead, request.lead_id)
-    location = session.get(Location, request.location_id)
+    lead = row(session, Lead, request.lead_id)
+    location = row(session, Location, request.location_id)
+    assert request.proposed_start is not None, "a lead's request is made with its time (leads.propose)"
     _text_staff(
         session,
         staff,
@@ -155,12 +158,13 @@ def instructor_asked(session: Session, event: ev.InstructorAsked) -> None:
 
 def intro_booked(session: Session, event: ev.IntroBooked) -> None:
     """The client gets the time, place and intro sessions left; the owners get who took whom."""
-    request = session.get(BookingRequest, event.request_id)
-    lead = session.get(Lead, request.lead_id)
-    staff = session.get(Staff, request.staff_id)
-    location = session.get(Location, request.location_id)
-    client = session.get(Client, request.client_id)
+    request = row(session, BookingRequest, event.request_id)
+    lead = row(session, Lead, request.lead_id)
+    staff = row(session, Staff, request.staff_id)
+    location = row(session, Location, request.location_id)
+    client = row(session, Client, request.client_id)
     at = request.proposed_start
+    assert at is not None, "a lead's request is made with its time (leads.propose)"
     _text_client(
         session,
         client,
@@ -177,9 +181,9 @@ def intro_booked(session: Session, event: ev.IntroBooked) -> None:
 
 def next_session_offered(session: Session, event: ev.NextSessionOffered) -> None:
     """Offer the lead the next session with their first instructor."""
-    lead = session.get(Lead, event.lead_id)
-    client = session.get(Client, lead.client_id)
-    staff = session.get(Staff, lead.staff_id)
+    lead = row(session, Lead, event.lead_id)
+    client = row(session, Client, lead.client_id)
+    staff = row(session, Staff, lead.staff_id)
     _text_client(
         session,
         client,
@@ -213,6 +217,7 @@ def remind_owners(session: Session) -> int:
     for lead, stage in leads.escalations_due(session):
         question = leads.open_match(session, lead.id)
         lines = [_option_line(session, words, o) for o in question.options] if question else []
+        assert lead.paid_at is not None, "reminders are about paid leads (escalations_due)"
         ago = int((now - lead.paid_at).total_seconds() // 3600)
         body = words.intro_owner_reminder(lead.name, ago, lines)
         for member in reachable_staff(session, MATCHERS):

@@ -36,6 +36,7 @@ def forward_to_staff(session: Session, studio: Studio, person: Person, phone: st
     who = person.client_name or "A client"
     stamp = clock.now().strftime("%Y%m%d%H%M%S")
     for member in staff:
+        assert member.phone is not None, "reachable_staff gives staff with a phone"
         enqueue(
             session,
             dedupe_key=f"handoff:{phone}:{stamp}:staff:{member.id}",

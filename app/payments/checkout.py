@@ -93,15 +93,16 @@ def start_checkout(
     flushed in the caller's transaction, which the caller rolls back).
     """
     if isinstance(item, Package):
-        refs = {"kind": "package", "package_id": item.id}
+        kind, refs = "package", {"package_id": item.id}
     elif isinstance(item, IntroOffer):
-        refs = {"kind": "intro_offer", "intro_offer_id": item.id}
+        kind, refs = "intro_offer", {"intro_offer_id": item.id}
     else:
         raise PaymentError(f"cannot sell a {type(item).__name__}")
     if client_id is None and lead_id is None:
         raise PaymentError("a payment needs a client or a lead")
     payment = new_payment(
         session,
+        kind=kind,
         item_name=item.name,
         amount=item.price,
         base_url_=base_url,

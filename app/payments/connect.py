@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.audit import record
+from app.booking.rows import row
 from app.models import Studio
 from app.payments import stripe_api
 from app.payments.errors import PaymentsUnavailable
@@ -37,7 +38,7 @@ class ConnectStatus:
 
 
 def status(session: Session, studio_id: int) -> ConnectStatus:
-    studio = session.get(Studio, studio_id)
+    studio = row(session, Studio, studio_id)
     return ConnectStatus(stripe_enabled(current()), studio.stripe_account_id, bool(studio.stripe_charges_enabled))
 
 
@@ -50,7 +51,7 @@ def onboarding_link(session: Session, studio_id: int, *, return_url: str, refres
     settings = current()
     if not stripe_enabled(settings):
         raise PaymentsUnavailable("Stripe is not configured on this server (STRIPE_SECRET_KEY)")
-    studio = session.get(Studio, studio_id)
+    studio = row(session, Studio, studio_id)
     if not studio.stripe_account_id:
         params: dict = {
             "type": "standard",
@@ -86,7 +87,7 @@ def onboarding_link(session: Session, studio_id: int, *, return_url: str, refres
 def refresh(session: Session, studio_id: int) -> ConnectStatus:
     """Use case: back from onboarding, read whether the account can take charges. Commit.
     (``account.updated`` webhooks keep it current afterwards.)"""
-    studio = session.get(Studio, studio_id)
+    studio = row(session, Studio, studio_id)
     settings = current()
     if stripe_enabled(settings) and studio.stripe_account_id:
         account = stripe_api.retrieve_account(settings, studio.stripe_account_id)

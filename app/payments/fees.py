@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.booking.events import FeeCharged
+from app.booking.rows import row
 from app.messaging.outbox import enqueue
 from app.models import Booking, ClassSession, ClassType, Client, Payment, Studio
 from app.notify.addressing import address, channel_for, sender
@@ -35,10 +36,10 @@ def ask_for_fee(session: Session, booking: Booking, amount: Decimal, reason: str
     ).first()
     if existing is not None:
         return existing
-    studio = session.get(Studio, booking.studio_id)
-    client = session.get(Client, booking.client_id)
-    class_session = session.get(ClassSession, booking.session_id)
-    class_type = session.get(ClassType, class_session.class_type_id)
+    studio = row(session, Studio, booking.studio_id)
+    client = row(session, Client, booking.client_id)
+    class_session = row(session, ClassSession, booking.session_id)
+    class_type = row(session, ClassType, class_session.class_type_id)
     channel = channel_for(session, client.phone)
     words = Words(studio_view(studio), channel)
     what = WHAT.get(reason, "fee")

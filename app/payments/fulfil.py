@@ -16,6 +16,7 @@ from app import clock
 from app.booking import credits
 from app.booking.errors import NotFound
 from app.booking.leads import lead_paid
+from app.booking.rows import row
 from app.messaging.outbox import enqueue
 from app.models import Client, ClientPackage, CreditEntry, IntroOffer, Lead, Package, Payment, Studio
 from app.notify.addressing import address, channel_for, sender
@@ -138,7 +139,7 @@ def _settle_fee(session: Session, payment: Payment) -> None:
 def _tell_client(session: Session, payment: Payment, client: Client | None, kind: str) -> None:
     if client is None:
         return
-    studio = session.get(Studio, payment.studio_id)
+    studio = row(session, Studio, payment.studio_id)
     channel = channel_for(session, client.phone)
     words = Words(studio_view(studio), channel)
     if kind == "fee_paid":
@@ -166,7 +167,7 @@ def flag(session: Session, payment: Payment, note: str) -> None:
     payment.needs_attention = True
     payment.attention_note = ((payment.attention_note + " ") if payment.attention_note else "") + note
     payment.attention_note = payment.attention_note[:500]
-    studio = session.get(Studio, payment.studio_id)
+    studio = row(session, Studio, payment.studio_id)
     words = Words(studio_view(studio), "sms")
     client = session.get(Client, payment.client_id) if payment.client_id else None
     who = (client.name or client.phone) if client else "A client"
@@ -176,6 +177,7 @@ def flag(session: Session, payment: Payment, note: str) -> None:
     staff = reachable_staff(session, OWNERS)
     body = words.staff_payment_attention(who, payment.item_name, payment.amount, note)
     for member in staff:
+        assert member.phone is not None, "reachable_staff gives staff with a phone"
         enqueue(
             session,
             dedupe_key=f"payment:attention:{payment.id}:{len(payment.attention_note)}:staff:{member.id}",

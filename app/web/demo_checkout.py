@@ -19,8 +19,10 @@ from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template_string, url_for
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.booking.errors import NotFound
+from app.booking.rows import row
 from app.db import get_db
 from app.models import Payment, Studio
 from app.payments.checkout import by_token, destination, studio_of
@@ -84,7 +86,7 @@ class _Page:
 
 
 def _page(s: Session, payment: Payment, status: int = 200, **kwargs) -> _Page:
-    studio = s.get(Studio, payment.studio_id)
+    studio = row(s, Studio, payment.studio_id)
     context = {
         "title": payment.item_name,
         "studio": studio.name,
@@ -99,7 +101,7 @@ def _page(s: Session, payment: Payment, status: int = 200, **kwargs) -> _Page:
     return _Page(context, status)
 
 
-def _one_unit(view: Callable[[Session, str], _Page | Response]) -> Callable[[str], Response]:
+def _one_unit(view: Callable[[Session, str], _Page | BaseResponse]) -> Callable[[str], BaseResponse]:
     """Run ``view`` in the token's unit of work and render its page only once that has closed.
 
     Rendering runs the template context processors, and flask-login's loads the signed-in
@@ -108,7 +110,7 @@ def _one_unit(view: Callable[[Session, str], _Page | Response]) -> Callable[[str
     """
 
     @wraps(view)
-    def answer(token: str) -> Response:
+    def answer(token: str) -> BaseResponse:
         with _open(token) as s:
             result = view(s, token)
         return result.render() if isinstance(result, _Page) else result
@@ -118,7 +120,7 @@ def _one_unit(view: Callable[[Session, str], _Page | Response]) -> Callable[[str
 
 @bp.get("/pay/<token>")
 @_one_unit
-def pay(s: Session, token: str) -> _Page | Response:
+def pay(s: Session, token: str) -> _Page | BaseResponse:
     try:
         where = destination(s, token)
         payment = by_token(s, token)
@@ -128,6 +130,7 @@ def pay(s: Session, token: str) -> _Page | Response:
         s.rollback()
         return _page(s, by_token(s, token), 503, message=f"Paying online isn't available right now: {exc.reason}.")
     if where.kind == "stripe":
+        assert where.url is not None, "destination() gives Stripe's Checkout URL"
         return redirect(where.url, code=303)
     if where.kind == "demo":
         return redirect(url_for("pay.demo", token=token), code=303)
@@ -150,7 +153,7 @@ def demo(s: Session, token: str) -> _Page:
 
 
 @bp.post("/pay/demo/<token>")
-def demo_pay(token: str) -> Response:
+def demo_pay(token: str) -> BaseResponse:
     if stripe_enabled(_settings()):
         abort(404)
     with _open(token) as s:  # read the payment, close; handle_event opens the one unit that writes

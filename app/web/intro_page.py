@@ -63,7 +63,7 @@ def check(form, region: str | None) -> tuple[leads.LeadForm | None, dict[str, st
             errors["phone"] = "That doesn't look like a phone number. Try e.g. 07700 900123."
     if values["email"] and not EMAIL.match(values["email"]):
         errors["email"] = "That doesn't look like an email address."
-    if errors:
+    if errors or phone is None:  # no phone is one of the errors
         return None, errors
     return leads.LeadForm(values["name"], phone, values["email"] or None, values["goals"] or None), {}
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from bot.desk import BookingView, Desk, SessionQuery, SessionView
 from bot.nlu.parse import Parse
+from bot.nlu.when import When
+
+T = TypeVar("T")
 
 
 def session_query(desk: Desk, parse: Parse, *, days: int = 7, include_full: bool = True) -> SessionQuery:
@@ -73,19 +78,19 @@ def matching_bookings(bookings: list[BookingView], parse: Parse) -> list[Booking
     out = bookings
     if parse.class_match:
         out = [b for b in out if b.session.class_type_id in parse.class_match.class_type_ids]
-    if parse.when is not None:
-        out = [b for b in out if _fits(b.session.starts_at, parse)]
+    when = parse.when
+    if when is not None:
+        out = [b for b in out if _fits(b.session.starts_at, when)]
     return out
 
 
-def _fits(at: datetime, parse: Parse) -> bool:
-    when = parse.when
+def _fits(at: datetime, when: When) -> bool:
     if when.grain == "minute":
         return at in (when.start, *when.alternatives)
     return when.start <= at < (when.end or when.start + timedelta(days=1))
 
 
-def pick_by(options: list, parse: Parse, start_of) -> object | None:
+def pick_by(options: list[T], parse: Parse, start_of: Callable[[T], datetime]) -> T | None:
     """A choice from a numbered list: "2", "the 2nd", "last", or "the 6:30 one"."""
     if parse.number is not None and parse.intent in ("pick", "book", "cancel", "yes", "join_waitlist", "unknown"):
         n = parse.number

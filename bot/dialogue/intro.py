@@ -72,7 +72,7 @@ def _preferences(c: Ctx, leads, lead: dict) -> Turn:
         prefs["location_id"], prefs["location"] = chosen.id, chosen.name
     elif len(locations) == 1:
         prefs["location_id"], prefs["location"] = locations[0].id, locations[0].name
-    if found.when_given:
+    if found.days is not None and found.windows is not None:  # ``when_given``: the parse fills both or neither
         prefs.update(
             days=list(found.days),
             days_label=found.days_label,

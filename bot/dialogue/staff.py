@@ -44,6 +44,7 @@ def respond(c: Ctx) -> Turn | None:
         )
         return c.say(c.words.staff_today(sessions))
     if c.desk.person.client_id is None:
+        assert person.staff_name is not None  # only staff get here (the machine checks ``staff_id``)
         return c.say(c.words.staff_help(person.staff_name.split()[0]))
     return None
 

@@ -82,9 +82,9 @@ class Catalog:
             for word in c.name.lower().split():
                 if len(word) >= 3 and word not in by_category and word not in STOPWORDS and not word.isdigit():
                     words.setdefault(word, set()).add(c.id)
-        for word, ids in words.items():
-            if len(ids) == 1 and word not in self._terms:
-                (only,) = ids
+        for word, word_ids in words.items():
+            if len(word_ids) == 1 and word not in self._terms:
+                (only,) = word_ids
                 self._terms[word] = (next(c.name for c in self.classes if c.id == only), (only,), 2)
         self._names: dict[str, NamedEntry] = {}
         for person in self.instructors:

@@ -75,7 +75,9 @@ class LlmParser:
                 tools=[{"type": "function", "function": {"name": "record_parse", "parameters": SCHEMA}}],
                 tool_choice={"type": "function", "function": {"name": "record_parse"}},
             )
-            call = response.choices[0].message.tool_calls[0]
+            call = (response.choices[0].message.tool_calls or [])[0]
+            if call.type != "function":  # a custom tool call has no function arguments
+                return None
             data = json.loads(call.function.arguments)
         except (openai.OpenAIError, IndexError, AttributeError, TypeError, json.JSONDecodeError):
             return None

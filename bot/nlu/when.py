@@ -159,7 +159,7 @@ def parse_when(text: str, now: datetime, tz: str, date_order: str = "DMY") -> Wh
         hours = minute = None
         ambiguous = False
 
-    day_from, day_span_grain = _find_day(masked, now, date_order, take)
+    day_from, day_span_grain = _find_day(masked, now, zone, date_order, take)
     part_m = PART.search(masked)
     part = part_m.group(1) if part_m else None
     if part_m:
@@ -268,10 +268,10 @@ def _readings(h: int) -> list[int]:
     return [12] if h == 12 else [h, h + 12]
 
 
-def _find_day(text: str, now: datetime, date_order: str, take):
-    """((start, end, flexible_weekday) | None, grain) for the day or week the text names."""
+def _find_day(text: str, now: datetime, zone: ZoneInfo, date_order: str, take):
+    """((start, end, flexible_weekday) | None, grain) for the day or week the text names
+    (``now`` is already in ``zone``)."""
     today = now.date()
-    zone = now.tzinfo
     m = WEEK.search(text)
     if m:
         take(m)
