@@ -4,6 +4,7 @@ For ids read from rows of the same transaction (a booking's session, a payment's
 a miss there is a broken invariant or a row of another studio, and is reported as
 ``NotFound`` rather than an ``AttributeError`` on ``None`` three lines later.
 """
+
 from __future__ import annotations
 
 from typing import Any, TypeVar
