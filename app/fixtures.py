@@ -35,6 +35,7 @@ from app.models import (
     CATEGORIES,
     CLASS_KINDS,
     LATE_CANCEL_RULES,
+    OVERLAP_RULES,
     PACKAGE_KINDS,
     STAFF_ROLES,
     WAITLIST_MODES,
@@ -230,6 +231,10 @@ SECTIONS: dict[str, dict[str, tuple[bool, Check]]] = {
         "fill_to_forgive": (OPT, _bool),
         "reminder_hours": (OPT, _hours),
         "quiet_hours": (OPT, _quiet),
+        # fair rules (issue 11)
+        "no_show_review_hours": (OPT, _int(0)),
+        "waitlist_cutoff_minutes": (OPT, _int(0)),
+        "overlap_rule": (OPT, _choice(OVERLAP_RULES)),
         # intro leads (issue 6): hours to match a paid lead, to answer as an instructor, counted
         # inside the working day
         "lead_match_hours": (OPT, _int(1)),

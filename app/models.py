@@ -51,6 +51,7 @@ CLASS_KINDS = ("class", "appointment")
 PACKAGE_KINDS = ("drop_in", "class_pack", "membership")
 LATE_CANCEL_RULES = ("forfeit_credit", "fee", "none")
 WAITLIST_MODES = ("offer", "auto", "broadcast")
+OVERLAP_RULES = ("allow", "ask", "refuse")
 CHANNELS = ("sms", "whatsapp")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -140,6 +141,13 @@ class Policy(StudioScoped, Base):
     reminder_hours: Mapped[list[int]] = mapped_column(JSON, default=lambda: [24, 2])
     quiet_start: Mapped[time | None] = mapped_column(Time)
     quiet_end: Mapped[time | None] = mapped_column(Time)
+    # Fair rules (issue 11): staff may check in or waive a no-show until this many hours after
+    # the class; only then is the no-show rule applied and the client told.
+    no_show_review_hours: Mapped[int] = mapped_column(default=12)
+    # No waitlist offers inside this many minutes before the class: the spot is left open to book.
+    waitlist_cutoff_minutes: Mapped[int] = mapped_column(default=60)
+    # Booking a class that overlaps one the client holds: allow | ask | refuse.
+    overlap_rule: Mapped[str] = mapped_column(String(10), default="ask")
     # Intro leads (issue 6): working hours count the time owners and instructors have to answer.
     lead_match_hours: Mapped[int | None] = mapped_column(default=4)
     instructor_reply_hours: Mapped[int | None] = mapped_column(default=2)
@@ -366,6 +374,8 @@ class Booking(StudioScoped, Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     penalty_waived: Mapped[bool] = mapped_column(Boolean, default=False)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the no-show review settled this booking (the rule applied, or waived): once.
+    no_show_settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     client: Mapped[Client] = relationship(foreign_keys=[client_id])
     session: Mapped[ClassSession] = relationship(foreign_keys=[session_id])
@@ -396,6 +406,9 @@ class WaitlistEntry(StudioScoped, Base):
     status: Mapped[str] = mapped_column(String(20), default="waiting")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the offer text actually went out: the claim window runs from here (quiet hours may
+    # hold it back); None while it waits, and the spot is held meanwhile.
+    offer_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     booking_id: Mapped[int | None] = mapped_column()
@@ -582,6 +595,9 @@ class OutboxMessage(StudioScoped, Base):
     error_message: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the text is about, re-checked just before it goes ("booking:12",
+    # "waitlist_entry:5", "session:7", "payment:3"): a text no longer true is dropped.
+    about: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditLog(StudioScoped, Base):

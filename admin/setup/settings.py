@@ -20,7 +20,7 @@ from admin.setup.fields import HoursListField, TimezoneField, e164_phone
 from admin.setup.views import EMAIL
 from app import audit
 from app.booking.policies import load_policy
-from app.models import LATE_CANCEL_RULES, WAITLIST_MODES, Studio
+from app.models import LATE_CANCEL_RULES, OVERLAP_RULES, WAITLIST_MODES, Studio
 
 RULES = [("forfeit_credit", "The client loses the credit"), ("fee", "Charge a fee"), ("none", "Nothing happens")]
 WAITLIST = [
@@ -29,7 +29,9 @@ WAITLIST = [
     ("broadcast", "Text everyone waiting; first to reply gets it"),
 ]
 FALLBACK = [("sms", "Send it by SMS instead"), ("none", "Hold it")]
+OVERLAP = [("ask", "Ask the client first"), ("allow", "Allow it"), ("refuse", "Refuse it")]
 assert {v for v, _ in RULES} == set(LATE_CANCEL_RULES) and {v for v, _ in WAITLIST} == set(WAITLIST_MODES)
+assert {v for v, _ in OVERLAP} == set(OVERLAP_RULES)
 
 STUDIO_FIELDS = ("name", "timezone", "contact_phone", "contact_email", "whatsapp_template_sid", "whatsapp_fallback")
 POLICY_FIELDS = (
@@ -45,6 +47,9 @@ POLICY_FIELDS = (
     "reminder_hours",
     "quiet_start",
     "quiet_end",
+    "no_show_review_hours",
+    "waitlist_cutoff_minutes",
+    "overlap_rule",
 )
 MONEY = [InputRequired(message="Give an amount (0 for none)."), NumberRange(min=0, max=10000)]
 
@@ -72,6 +77,17 @@ class SettingsForm(Form):
     )
     quiet_start = TimeField("Quiet hours start", [Optional()], description="No texts between these times, e.g. 21:00")
     quiet_end = TimeField("Quiet hours end", [Optional()], description="e.g. 08:00")
+    no_show_review_hours = IntegerField(
+        "Hours to review no-shows before the rule applies",
+        [InputRequired(), NumberRange(0, 168)],
+        description="Check clients in or waive until then; the client is told only after.",
+    )
+    waitlist_cutoff_minutes = IntegerField(
+        "No waitlist offers this close to class (minutes)",
+        [InputRequired(), NumberRange(0, 1440)],
+        description="Inside it a freed spot stays open for anyone to book.",
+    )
+    overlap_rule = SelectField("Booking a class that overlaps one already booked", choices=OVERLAP)
     whatsapp_template_sid = StringField(
         "WhatsApp template (Content SID)",
         [Optional(), Length(max=64)],

@@ -37,6 +37,9 @@ def load_policy(session: Session) -> Policy:
         waitlist_offer_minutes=30,
         fill_to_forgive=False,
         reminder_hours=[24, 2],
+        no_show_review_hours=12,
+        waitlist_cutoff_minutes=60,
+        overlap_rule="ask",
     )
 
 

@@ -3,7 +3,8 @@
 A row moves pending -> sending by a conditional UPDATE, so two workers (or a retried
 job) never both send it. Before sending: an opted-out client gets nothing, a text past
 its ``valid_until`` is dropped ("starts in 2 hours" is never delivered after the class),
-and quiet hours move ``send_after`` to the window's end. A row found stuck in 'sending'
+quiet hours move ``send_after`` to the window's end, and a text whose kind has rules
+(``send_rules``) is re-checked against the current state and dropped when no longer true. A row found stuck in 'sending'
 (a worker died mid-send) is not resent blindly: it is marked for staff to check.
 """
 
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.booking import rows
 from app.db import Database
+from app.messaging import send_rules
 from app.messaging.transports import SendFailed, Transport
 from app.models import Client, Message, OutboxMessage, Policy, Studio
 
@@ -96,7 +98,7 @@ def deliver_studio(
             continue
         row = rows.row(session, OutboxMessage, row_id)
         session.refresh(row)
-        if _hold_back(session, row, studio, policy, now):
+        if _hold_back(session, row, studio, policy, now) or _no_longer_true(session, row, now):
             session.commit()
             continue
         pace(row.from_addr or "")
@@ -108,6 +110,9 @@ def deliver_studio(
             continue
         row.status = "sent"
         row.error_code = row.error_message = None
+        rule = send_rules.rule_for(row.kind)
+        if rule is not None and rule.sent is not None:
+            rule.sent(session, row, now)
         session.add(
             Message(
                 client_id=row.client_id,
@@ -177,6 +182,16 @@ def _hold_back(session: Session, row: OutboxMessage, studio: Studio, policy: Pol
             row.status, row.send_after = "pending", later
         return True
     return False
+
+
+def _no_longer_true(session: Session, row: OutboxMessage, now: datetime) -> bool:
+    """Re-check a text against the current state just before it goes (``send_rules``)."""
+    rule = send_rules.rule_for(row.kind)
+    reason = rule.still_true(session, row, now) if rule is not None else None
+    if reason is None:
+        return False
+    row.status, row.error_message = "skipped", reason[:500]
+    return True
 
 
 def _failed(session: Session, row: OutboxMessage, failure: SendFailed, now: datetime) -> None:

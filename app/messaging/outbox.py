@@ -34,6 +34,7 @@ def enqueue(
     from_addr: str | None = None,
     content_sid: str | None = None,
     content_variables: dict[str, Any] | None = None,
+    about: str | None = None,
 ) -> OutboxMessage:
     """Add a message to the outbox unless one with ``dedupe_key`` exists; return the row."""
     existing = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)).first()
@@ -52,6 +53,7 @@ def enqueue(
         valid_until=valid_until,
         content_sid=content_sid,
         content_variables=content_variables,
+        about=about,
         status="pending",
     )
     session.add(message)

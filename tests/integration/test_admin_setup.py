@@ -576,6 +576,9 @@ def settings_form(**overrides) -> dict:
         "reminder_hours": "2, 24",
         "quiet_start": "21:00",
         "quiet_end": "08:00",
+        "no_show_review_hours": "24",
+        "waitlist_cutoff_minutes": "90",
+        "overlap_rule": "refuse",
         "whatsapp_template_sid": "",
         "whatsapp_fallback": "sms",
         **overrides,
@@ -594,6 +597,7 @@ def test_studio_settings_and_policies_saved_together_with_an_audit_line(db, app,
         assert (policy.booking_window_days, policy.late_cancel, policy.late_cancel_fee) == (21, "fee", Decimal("7.50"))
         assert (policy.waitlist_mode, policy.fill_to_forgive, policy.reminder_hours) == ("auto", True, [24, 2])
         assert (policy.quiet_start, policy.quiet_end) == (time(21, 0), time(8, 0))
+        assert (policy.no_show_review_hours, policy.waitlist_cutoff_minutes, policy.overlap_rule) == (24, 90, "refuse")
     [line] = audit_lines(db, lotus, entity="studio_settings")
     assert line.before["studio"]["name"] == "Lotus Studio" and line.after["studio"]["name"] == "Lotus Yoga House"
     assert line.before["policy"]["booking_window_days"] == 14 and line.after["policy"]["booking_window_days"] == 21
@@ -613,6 +617,8 @@ def test_studio_settings_and_policies_saved_together_with_an_audit_line(db, app,
         ("reminder_hours", "24, soon", "not a number of hours"),
         ("quiet_end", "", "both a start and an end"),
         ("whatsapp_template_sid", "hello", "start with HX"),
+        ("no_show_review_hours", "-1", "between 0 and 168"),
+        ("overlap_rule", "sometimes", "Not a valid choice"),
     ],
 )
 def test_bad_settings_say_why_and_change_nothing(db, app, studios, field, value, message):
