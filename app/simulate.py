@@ -62,12 +62,18 @@ def parse_instant(value: str, field: str) -> datetime:
 
 
 class Simulator:
-    def __init__(self, fixture: Path, now: datetime, emit: Callable[[dict], None]) -> None:
-
-        self._tmp = tempfile.TemporaryDirectory(prefix="frontdesk-sim-")
-        url = f"sqlite:///{Path(self._tmp.name) / 'sim.db'}"
-        upgrade(url)
-        self.db = Database(url)
+    def __init__(
+        self, fixture: Path, now: datetime, emit: Callable[[dict], None], *, database: Database | None = None
+    ) -> None:
+        """A throwaway SQLite database, or ``database`` (empty and migrated: the tests run the
+        same scripts on PostgreSQL this way; it is left open for the caller)."""
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if database is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="frontdesk-sim-")
+            url = f"sqlite:///{Path(self._tmp.name) / 'sim.db'}"
+            upgrade(url)
+            database = Database(url)
+        self.db = database
         self.clock = FrozenClock(now)
         self._previous = clock.install(self.clock)
         self.emit = emit
@@ -80,8 +86,9 @@ class Simulator:
 
     def close(self) -> None:
         clock.install(self._previous)
-        self.db.dispose()
-        self._tmp.cleanup()
+        if self._tmp is not None:
+            self.db.dispose()
+            self._tmp.cleanup()
 
     # ------------------------------------------------------------------ time
     def tick(self, target: datetime) -> None:
@@ -272,8 +279,15 @@ class Simulator:
         return {"state": {"bookings": bookings, "waitlist": entries, "credits": balances, "leads": leads}}
 
 
-def run(fixture: Path, now: datetime, lines: Iterable[str], emit: Callable[[dict], None]) -> None:
-    sim = Simulator(fixture, now, emit)
+def run(
+    fixture: Path,
+    now: datetime,
+    lines: Iterable[str],
+    emit: Callable[[dict], None],
+    *,
+    database: Database | None = None,
+) -> None:
+    sim = Simulator(fixture, now, emit, database=database)
     try:
         for number, raw in enumerate(lines, 1):
             raw = raw.strip()
