@@ -74,14 +74,17 @@ def _claim(session: Session, row_id: int, now: datetime) -> bool:
         .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending")
         .values(status="sending", attempts=OutboxMessage.attempts + 1, sent_at=now)
     ).rowcount  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; execute() is typed Result
-    session.commit()
+    session.commit()  # the claim is durable before the network call: no other worker sends this row
     return claimed == 1
 
 
 def deliver_studio(
     session: Session, transport: Transport, *, status_callback: str | None = None, limit: int = 200
 ) -> list[int]:
-    """Send every due row of the session's studio; return the ids sent. Commits per row."""
+    """Send every due row of the session's studio; return the ids sent.
+
+    The outermost caller of a delivery run: it commits per row (the claim before the
+    transport call, the outcome after), so a crash mid-run loses at most one row's record."""
     now = clock.now()
     studio = rows.row(session, Studio, session.info["frontdesk.studio_id"])
     policy = session.scalars(select(Policy)).first()

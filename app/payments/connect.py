@@ -71,7 +71,7 @@ def onboarding_link(session: Session, studio_id: int, *, return_url: str, refres
             entity_id=account.id,
             after={"stripe_account_id": account.id},
         )
-        session.commit()
+        session.commit()  # the new account is kept even if the link request below fails (a retry reuses it)
     link = stripe_api.create_account_link(
         settings,
         {
@@ -85,12 +85,11 @@ def onboarding_link(session: Session, studio_id: int, *, return_url: str, refres
 
 
 def refresh(session: Session, studio_id: int) -> ConnectStatus:
-    """Use case: back from onboarding, read whether the account can take charges. Commit.
+    """Use case: back from onboarding, read whether the account can take charges (the caller commits).
     (``account.updated`` webhooks keep it current afterwards.)"""
     studio = row(session, Studio, studio_id)
     settings = current()
     if stripe_enabled(settings) and studio.stripe_account_id:
         account = stripe_api.retrieve_account(settings, studio.stripe_account_id)
         studio.stripe_charges_enabled = bool(getattr(account, "charges_enabled", False))
-        session.commit()
     return status(session, studio_id)

@@ -78,7 +78,7 @@ def _reverse(session: Session, payment: Payment, actor: str) -> None:
 
 
 def refund_payment(session: Session, payment_id: int, *, actor: str) -> Payment:
-    """Use case (admin): refund a paid payment in full, take back unused credits, audit, commit.
+    """Use case (admin): refund a paid payment in full, take back unused credits, audit; the caller commits.
 
     Stripe is asked first with an idempotency key, so a double click or a retry refunds once;
     when Stripe refuses nothing is written. Without Stripe keys (the demo) it is recorded only.
@@ -96,7 +96,7 @@ def refund_payment(session: Session, payment_id: int, *, actor: str) -> Payment:
         }
         if payment.stripe_account:
             params["refund_application_fee"] = True
-        session.rollback()  # no lock held while Stripe is called
+        session.rollback()  # nothing written yet: end the transaction so no lock is held while Stripe answers
         stripe_api.create_refund(
             settings, params, idempotency_key=f"refund:payment:{payment.id}", account=payment.stripe_account
         )
@@ -111,5 +111,4 @@ def refund_payment(session: Session, payment_id: int, *, actor: str) -> Payment:
         before=before,
         after=snapshot(payment),
     )
-    session.commit()
     return payment
