@@ -366,9 +366,8 @@ def run(db: Database, studio_id: int, import_id: int) -> None:
 
 def import_clients_job(studio_id: int, import_id: int) -> None:
     """The RQ job: ids only; it builds its own database handle."""
-    from jobs.tasks import (
-        database,  # jobs sits above app: only a worker running this job needs it
-    )
+    # jobs sits above app in the layers: only a worker running this job needs it
+    from jobs.tasks import database
 
     run(database(), studio_id, import_id)
 

@@ -69,9 +69,8 @@ class TwilioTransport:
     """Twilio's REST API through the official client (tests mock its HTTP with ``responses``)."""
 
     def __init__(self, account_sid: str, auth_token: str, client=None) -> None:
-        from twilio.rest import (
-            Client,  # loads every Twilio API module: only when a real transport is made
-        )
+        # twilio.rest loads every Twilio API module: import it only when a real transport is made
+        from twilio.rest import Client
 
         self.client = client or Client(account_sid, auth_token)
 

@@ -14,6 +14,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from app.conversation.engine import Inbound, InvalidPhone, UnknownStudio, handle_inbound
 from app.db import get_db
+from app.web.twilio_auth import signature_ok
 
 bp = Blueprint("twilio_inbound", __name__)
 
@@ -37,8 +38,6 @@ def _refuse(status: int, reason: str) -> Response:
 @bp.post("/twilio/sms")
 @bp.post("/twilio/whatsapp")
 def inbound() -> Response:
-    from app.web.twilio_auth import signature_ok
-
     if not signature_ok():
         return _refuse(403, "invalid Twilio signature")
     form = request.form
