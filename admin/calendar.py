@@ -29,8 +29,10 @@ from sqlalchemy.orm import Session, aliased
 
 from admin.roles import can, own_only, require
 from app import audit, clock
+from app.booking import attendance as attendance_rules
 from app.booking import changes, spots
 from app.booking.errors import BookingError, InvalidRequest, NotFound
+from app.booking.policies import load_policy
 from app.booking.rows import row
 from app.booking.schedules import local_instant
 from app.db import get_db
@@ -214,6 +216,9 @@ def roster_data(s: Session, cs: ClassSession) -> dict:
         .order_by(WaitlistEntry.joined_at, WaitlistEntry.id)
     ).all()
     starts = cs.starts_at.astimezone(zone)
+    now = clock.now()
+    review_ends = attendance_rules.review_ends(load_policy(s), cs)
+    ended = cs.ends_at <= now and cs.status != "cancelled"
     return {
         "cs": cs,
         "class_name": row(s, ClassType, cs.class_type_id).name,
@@ -229,6 +234,13 @@ def roster_data(s: Session, cs: ClassSession) -> dict:
                 "phone": phone,
                 "shown_phone": display_phone(phone),
                 "checked_in": b.checked_in_at.astimezone(zone).strftime("%H:%M") if b.checked_in_at else None,
+                # issue 11: not checked in after the class, the review window still open: no penalty yet
+                "pending": ended
+                and b.status in ("confirmed", "no_show")
+                and b.no_show_settled_at is None
+                and not b.penalty_waived
+                and now < review_ends,
+                "waivable": ended and b.status in ("confirmed", "no_show") and not b.penalty_waived,
             }
             for b, name, phone in bookings
         ],
@@ -245,6 +257,7 @@ def roster_data(s: Session, cs: ClassSession) -> dict:
         ],
         "waiting": sum(1 for e, *_ in waitlist if e.status in OPEN_WAITLIST),
         "past": cs.starts_at <= clock.now(),
+        "review_ends": review_ends.astimezone(zone),
         "attendance_open": clock.now() >= cs.starts_at - changes.CHECK_IN_OPENS,
         "locations": s.scalars(select(Location).order_by(Location.name)).all(),
         "instructors": s.scalars(
@@ -294,7 +307,26 @@ def attendance(session_id: int, booking_id: int, action: str):
         except BookingError as exc:
             return _roster_page(s, cs, error=f"Not changed: {exc}.", status=409)
         name = s.get(Client, booking.client_id).name or "The client"
+    _kick_delivery()  # after the review window a no-show's penalty (and its text) applies at once
     flash(f"{name} checked in." if action == "check-in" else f"{name} marked as a no-show.")
+    return redirect(url_for("admin_calendar.roster", session_id=session_id))
+
+
+@bp.post("/session/<int:session_id>/booking/<int:booking_id>/waive")
+@require("roster")
+def waive(session_id: int, booking_id: int):
+    """Waive a no-show (issue 11): nothing charged, the credit back; audited."""
+    with _studio_scope() as s:
+        cs = _load_session(s, session_id)
+        try:
+            booking = changes.waive_no_show(s, cs.id, booking_id, actor=_actor())
+        except NotFound:
+            abort(404)
+        except BookingError as exc:
+            return _roster_page(s, cs, error=f"Not changed: {exc}.", status=409)
+        name = s.get(Client, booking.client_id).name or "The client"
+    _kick_delivery()
+    flash(f"{name}'s no-show waived: nothing charged, the credit is back.")
     return redirect(url_for("admin_calendar.roster", session_id=session_id))
 
 

@@ -393,12 +393,14 @@ def grant(
 
 def book(session: Session, client_id: int, session_id: int, *, actor: str) -> booking_svc.BookingResult:
     """Use case: staff book a client into a class, by the same service and rules as a text.
+    Staff are asked nothing about an overlapping class (they chose it; a studio that refuses
+    overlaps still refuses).
 
     Raises the core's errors (``ClassFull``, ``NoCredits``, ...) for the page to put in words.
     """
     get_client(session, client_id)
     with _audited(session, actor=actor, action="book", entity="booking", watch=Booking):
-        return booking_svc.book(session, client_id, session_id, source="admin", actor=actor[:100])
+        return booking_svc.book(session, client_id, session_id, source="admin", actor=actor[:100], allow_overlap=True)
 
 
 def join_waitlist(session: Session, client_id: int, session_id: int, *, actor: str) -> waitlist.JoinResult:

@@ -115,11 +115,48 @@ class Words:
         return f"{s.class_name} {self.when(s.starts_at)} {s.location}{who} ({spots})"
 
     # ---------------------------------------------------------------- booking
-    def booked(self, s: SessionView, balance: BalanceView, free_until: datetime) -> str:
+    def booked(
+        self,
+        s: SessionView,
+        balance: BalanceView,
+        free_until: datetime,
+        *,
+        now: datetime | None = None,
+        consequence: str | None = None,
+        fee: Decimal = Decimal("0"),
+        fees: tuple[Decimal | None, Decimal | None] | None = None,
+    ) -> str:
+        """``fees``: the studio's (late-cancel, no-show) fees, named in a few words when it
+        charges any; a late-cancel fee the deadline sentence already states is not repeated."""
+        deadline = self.cancel_deadline(free_until, balance, now=now, consequence=consequence, fee=fee)
+        late_fee, no_show_fee = fees or (None, None)
+        if "fee" in deadline:
+            late_fee = None
+        note = self.fee_note(late_fee, no_show_fee)
         return self.out(
-            f"Booked: {self.session(s)}. {self.credits_line(balance)} "
-            f"Free to cancel until {self.short_when(free_until)}."
-        )
+            f"Booked: {self.session(s)}. {self.credits_line(balance)} {deadline}" + (f" {note}" if note else "")
+        ).rstrip()
+
+    def cancel_deadline(
+        self,
+        free_until: datetime,
+        balance: BalanceView | None = None,
+        *,
+        now: datetime | None = None,
+        consequence: str | None = None,
+        fee: Decimal = Decimal("0"),
+    ) -> str:
+        """When cancelling stops being free; once that has passed (``now`` given), what a
+        cancel costs instead: a deadline in the past is never printed."""
+        if now is None or free_until > now:
+            return f"Free to cancel until {self.short_when(free_until)}."
+        if consequence == "fee" and fee > 0:
+            return f"Late-cancel rules apply now: cancelling costs a {self.money(fee)} fee."
+        if consequence == "forfeit_credit":
+            if balance is not None and balance.unlimited:
+                return "Late-cancel rules apply now: cancelling counts as a late cancel."
+            return "Late-cancel rules apply now: cancelling costs the credit."
+        return ""
 
     def choose_session(self, options: Sequence[SessionView], verb: str = "book") -> str:
         return self.numbered(f"Which one shall I {verb}?", [self.option(s) for s in options], "Reply with the number.")
@@ -156,7 +193,7 @@ class Words:
     def not_bookable(self, reason: str) -> str:
         return self.out(f"Sorry, you can't book that: {reason}.")
 
-    def reminder(self, s: SessionView, now: datetime) -> str:
+    def reminder(self, s: SessionView, now: datetime, fees: str | None = None) -> str:
         local_now = now.astimezone(self.tz)
         start = s.starts_at.astimezone(self.tz)
         if start.date() == local_now.date():
@@ -168,7 +205,7 @@ class Words:
         who = f" with {s.instructor.split()[0]}" if s.instructor else ""
         return self.out(
             f"Reminder: {s.class_name} {day} at {self.time(start)}, {s.location}{who}. "
-            "Can't make it? Reply C to cancel."
+            "Can't make it? Reply C to cancel." + (f" {fees}" if fees else "")
         )
 
     # ---------------------------------------------------------------- cancelling
@@ -188,16 +225,37 @@ class Words:
             "Reply YES to cancel anyway, or NO to keep your spot."
         )
 
-    def late_cancelled(self, s: SessionView, consequence: str, fee: Decimal, spent: int = 1) -> str:
+    def late_cancelled(
+        self, s: SessionView, consequence: str, fee: Decimal, spent: int = 1, *, forgive_if_filled: bool = False
+    ) -> str:
+        """What a late cancel did; the waitlist promise only where the studio forgives a
+        late cancel whose spot is taken (``Policy.fill_to_forgive``)."""
         cost = {
-            "forfeit_credit": " The credit is kept as it was a late cancel." if spent else "",
+            "forfeit_credit": " The credit is used." if spent else "",
             "fee": f" A {self.money(fee)} late-cancel fee applies.",
-            "none": "",
+            "none": " No charge this time.",
         }[consequence]
-        return self.out(
-            f"Cancelled: {s.class_name}, {self.when(s.starts_at)}.{cost} "
-            "If someone takes your spot from the waitlist we'll let you know."
+        forgive = (
+            " If someone takes your spot from the waitlist, it's forgiven and we'll let you know."
+            if forgive_if_filled and consequence != "none"
+            else ""
         )
+        return self.out(f"Cancelled late: {s.class_name}, {self.when(s.starts_at)}.{cost}{forgive}")
+
+    def overlap_question(self, s: SessionView, clash: SessionView) -> str:
+        return self.out(
+            f"You're already booked into {clash.class_name} {self.short_when(clash.starts_at)} at that time. "
+            f"Book {s.class_name} {self.short_when(s.starts_at)} too? Reply YES or NO."
+        )
+
+    def overlap_refused(self, s: SessionView, clash: SessionView) -> str:
+        return self.out(
+            f"You're booked into {clash.class_name} {self.short_when(clash.starts_at)} at that time, "
+            f"so I can't book {s.class_name} {self.short_when(s.starts_at)} too. Cancel that one first if you'd rather."
+        )
+
+    def not_booked(self) -> str:
+        return self.out("OK, I haven't booked it.")
 
     def kept(self) -> str:
         return self.out("OK, your spot is kept. See you there!")
@@ -280,6 +338,33 @@ class Words:
         return self.out(
             f"The spot in {s.class_name}, {self.when(s.starts_at)} has passed to the next person. "
             "You're off that waitlist."
+        )
+
+    def offer_ended(self, s: SessionView) -> str:
+        """A sent offer lapsed and nobody else was waiting (or it is too close to the class to offer it on)."""
+        return self.out(
+            f"Your offer for {s.class_name}, {self.when(s.starts_at)} has ended, but the spot is still open "
+            f"if you want it: reply 'book {s.class_name} {self.tz_day_name(s.starts_at)} {self.time(s.starts_at)}'."
+        )
+
+    def waitlist_closed(self, s: SessionView | None, minutes: int) -> str:
+        """Inside the studio's waitlist cutoff: no list to join; a spot that frees up is for anyone to book."""
+        what = f"{s.class_name}, {self.when(s.starts_at)}" if s else "that class"
+        free = s is not None and s.spots > 0
+        tail = " There's a spot free now: reply YES to book it." if free else " If a spot frees up, anyone can book it."
+        return self.out(f"The waitlist for {what} has closed: it's less than {minutes} minutes to the class.{tail}")
+
+    def waitlists_dropped(self, s: SessionView, dropped: Sequence[SessionView]) -> str:
+        names = " and ".join(f"{d.class_name}, {self.when(d.starts_at)}" for d in dropped) or "another class"
+        return self.out(
+            f"As you're now booked into {s.class_name}, {self.when(s.starts_at)}, I've taken you off the "
+            f"waitlist for {names} (same time)."
+        )
+
+    def skipped_overlap(self, s: SessionView) -> str:
+        return self.out(
+            f"A spot opened in {s.class_name}, {self.when(s.starts_at)}, but you're booked into another class "
+            "at that time, so it went to the next person."
         )
 
     def spot_taken(self) -> str:
@@ -609,6 +694,46 @@ class Words:
 
     def fee_paid(self, amount: Decimal) -> str:
         return self.out(f"Thank you! Your {self.money(amount)} fee is paid.")
+
+    # ---------------------------------------------------------------- no-shows and fees (issue 11)
+    def fee_note(self, late_cancel: Decimal | None = None, no_show: Decimal | None = None) -> str | None:
+        """The studio's fees in a few words, for a confirmation or a reminder ("No-shows: £15.")."""
+        parts = []
+        if late_cancel:
+            parts.append(f"Late cancels: {self.money(Decimal(late_cancel))}.")
+        if no_show:
+            parts.append(f"No-shows: {self.money(Decimal(no_show))}.")
+        return " ".join(parts) or None
+
+    DISPUTE = "Were you there? Reply and a person will check."
+
+    def no_show_settled(
+        self, s: SessionView, rule: str, fee: Decimal | None, credits_spent: int, url: str | None = None
+    ) -> str | None:
+        """The one text after the review window: what happened and how to dispute it.
+        ``None`` when nothing was taken (no fee, no credit kept), so nothing needs saying."""
+        what = f"You were marked as a no-show for {s.class_name} {self.when(s.starts_at)}"
+        if rule == "fee" and fee:
+            pay = f" Pay here: {url}" if url else ""
+            return self.out(f"{what}, so a {self.money(Decimal(fee))} fee is due.{pay} {self.DISPUTE}")
+        if rule == "forfeit_credit" and credits_spent:
+            used = "the credit is used" if credits_spent == 1 else f"the {credits_spent} credits are used"
+            return self.out(f"{what}, so {used}. {self.DISPUTE}")
+        return None
+
+    def no_show_waived(self, s: SessionView) -> str:
+        return self.out(
+            f"Good news: your no-show for {s.class_name} {self.when(s.starts_at)} is waived. "
+            "Nothing to pay, and the credit is back."
+        )
+
+    def dispute_forwarded(self, sent: bool) -> str:
+        """A client questions a charge: a person looks, the bot does not argue with a balance."""
+        if sent:
+            return self.out("Sorry about that. I've passed it to the team and a person will check and reply to you.")
+        contact = " ".join(x for x in (self.studio.contact_phone, self.studio.contact_email) if x)
+        reach = f"contact the studio: {contact}" if contact else "ask at the front desk"
+        return self.out(f"Sorry about that. A person needs to check this: please {reach}.")
 
     def staff_payment_attention(self, who: str, item: str, amount: Decimal, note: str) -> str:
         return self.out(

@@ -1,5 +1,6 @@
 """The owner's morning text at 07:00 studio time: today's classes and fill, waitlists,
-yesterday's no-shows. Sent once a day (dedupe key per date and person); a digest that
+the no-shows still under review (waivable from the roster until their window closes),
+yesterday's settled no-shows. Sent once a day (dedupe key per date and person); a digest that
 would arrive after noon is skipped as stale."""
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.booking import spots
+from app.booking import attendance, spots
 from app.booking.rows import row
 from app.messaging.outbox import enqueue
 from app.models import (
     Booking,
     ClassSession,
     ClassType,
+    Client,
     OutboxMessage,
     Studio,
 )
@@ -78,6 +80,8 @@ def digest_text(session: Session, studio: Studio, local_now: datetime) -> str:
             .join(ClassSession, ClassSession.id == Booking.session_id)
             .where(
                 Booking.status == "no_show",
+                Booking.no_show_settled_at.is_not(None),
+                Booking.penalty_waived.is_(False),
                 ClassSession.starts_at >= day - timedelta(days=1),
                 ClassSession.starts_at < day,
             )
@@ -99,4 +103,36 @@ def digest_text(session: Session, studio: Studio, local_now: datetime) -> str:
         for r in today
     ]
     tail = f"Yesterday: {no_shows} no-show{'s' if no_shows != 1 else ''}."
-    return fit_sms("\n".join([head, *lines, tail]))
+    return fit_sms("\n".join([head, *lines, *pending_lines(session, local_now), tail]))
+
+
+def pending_lines(session: Session, local_now: datetime) -> list[str]:
+    """Unconfirmed no-shows still in their review window (issue 11): who, which class, and
+    when the penalty applies unless someone checks them in or waives it from the roster."""
+    zone = local_now.tzinfo
+    pending = attendance.pending_no_shows(session, local_now)
+    if not pending:
+        return []
+    names = dict(
+        session.execute(
+            select(Client.id, func.coalesce(Client.name, Client.phone)).where(
+                Client.id.in_({b.client_id for b, _ in pending})
+            )
+        ).all()
+    )
+    classes = {
+        sid: (name, starts_at)
+        for sid, name, starts_at in session.execute(
+            select(ClassSession.id, ClassType.name, ClassSession.starts_at)
+            .join(ClassType, ClassType.id == ClassSession.class_type_id)
+            .where(ClassSession.id.in_({b.session_id for b, _ in pending}))
+        )
+    }
+    count = len(pending)
+    plural = "s" if count != 1 else ""
+    head = f"To review: {count} no-show{plural}. Check in or waive from the roster by the time shown:"
+    return [head] + [
+        f"{names.get(b.client_id, 'A client')}, {classes[b.session_id][0]} "
+        f"{classes[b.session_id][1].astimezone(zone):%a %H:%M} - {closes.astimezone(zone):%H:%M}"
+        for b, closes in pending
+    ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app import clock
 from app.booking import attendance, credits, waitlist
@@ -45,7 +45,11 @@ def run_due(db: Database, transport: Transport | None = None) -> DueReport:
     with db.system("due work: studios with lapsed waitlist offers") as s:
         studio_ids = s.scalars(
             select(WaitlistEntry.studio_id)
-            .where(WaitlistEntry.status == "offered", WaitlistEntry.offer_expires_at <= clock.now())
+            .where(
+                WaitlistEntry.status == "offered",
+                # lapsed, or still waiting for its text (withdrawn at the cutoff: waitlist.expire_offers)
+                or_(WaitlistEntry.offer_expires_at <= clock.now(), WaitlistEntry.offer_sent_at.is_(None)),
+            )
             .distinct()
         ).all()
     for studio_id in studio_ids:

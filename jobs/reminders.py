@@ -6,7 +6,8 @@ booking made after a reminder's moment doesn't get that one, and the dedupe key
 ``reminder:<h>h:booking:<id>`` makes repeats harmless (``…:move:<n>`` once the studio
 has moved the class n times, so the new time gets its own reminders). A reminder invites "reply C to
 cancel" (a bare CANCEL would opt the client out at the carrier) and opens a short
-conversation state in which "C" cancels that booking. Built for a sweep over many
+conversation state in which "C" cancels that booking. When the studio charges late-cancel or
+no-show fees the reminder says so in a few words ("No-shows: £15."). Built for a sweep over many
 studios: a handful of queries per studio, whatever the number of bookings.
 """
 
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from app import clock
+from app.booking import attendance
 from app.booking.policies import load_policy
 from app.booking.rows import row as row_of  # ``row`` is a result row in queue_reminders
 from app.models import (
@@ -102,6 +104,7 @@ def queue_reminders(session: Session) -> int:
             latest[phone] = known
     tz = ZoneInfo(studio.timezone)
     words = {ch: Words(studio_view(studio), ch) for ch in ("sms", "whatsapp")}
+    fees = attendance.fees_charged(policy)
     for key, (h, row) in todo.items():
         booking_id, _, client_id, phone, session_id, starts_at, capacity, type_id, name, location, teacher, _ = row
         channel = latest[phone].channel if phone in latest else "sms"
@@ -114,11 +117,12 @@ def queue_reminders(session: Session) -> int:
                 channel=channel,
                 to_addr=address(channel, phone),
                 from_addr=sender(studio, channel),
-                body=words[channel].reminder(view, now),
+                body=words[channel].reminder(view, now, words[channel].fee_note(*fees)),
                 client_id=client_id,
                 send_after=now,
                 valid_until=starts_at,
                 status="pending",
+                about=f"booking:{booking_id}",
             )
         )
         conv = conversations.get((phone, channel))

@@ -17,6 +17,7 @@ from app.booking.errors import (
     NotCancellable,
     NotFound,
     OutsideBookingWindow,
+    OverlapsBooking,
     SessionNotBookable,
 )
 from app.booking.events import Event, FeeCharged, SessionCancelled, record
@@ -62,15 +63,24 @@ class LateCancelNeedsConsent(NotCancellable):
 
 @use_case
 def book(
-    session: Session, client_id: int, session_id: int, *, source: str = "sms", actor: str | None = None
+    session: Session,
+    client_id: int,
+    session_id: int,
+    *,
+    source: str = "sms",
+    actor: str | None = None,
+    allow_overlap: bool = False,
 ) -> BookingResult:
     """Use case: book a client into a class. The caller commits.
 
     Checks, in order: the session exists and is on, the booking window, the client,
-    an existing booking, capacity (spots held for waitlist offers count as taken,
-    unless the offer is this client's: then booking claims it), and payment.
+    an existing booking, a booking of theirs at the same time (the studio's
+    ``overlap_rule``: allow; ask, so the client agrees and the caller passes
+    ``allow_overlap=True``; or refuse), capacity (spots held for waitlist offers count
+    as taken, unless the offer is this client's: then booking claims it), and payment.
     Raises ``ClassFull`` (with the waitlist size, so the caller can offer it),
-    ``OutsideBookingWindow``, ``SessionNotBookable``, ``AlreadyBooked``, ``NoCredits``.
+    ``OutsideBookingWindow``, ``SessionNotBookable``, ``AlreadyBooked``,
+    ``OverlapsBooking``, ``NoCredits``.
     """
     now = clock.now()
     class_session = spots.lock_session(session, session_id)
@@ -87,12 +97,17 @@ def book(
     existing = spots.active_booking(session, client_id, session_id)
     if existing is not None:
         raise AlreadyBooked(existing.id)
+    rule = policy.overlap_rule or "ask"
+    if rule == "refuse" or (rule == "ask" and not allow_overlap):
+        clash = overlapping_booking(session, client_id, class_session)
+        if clash is not None:
+            raise OverlapsBooking(clash.id, clash.session_id, rule)
     entry = waitlist.open_entry(session, client_id, session_id)
     if (
         entry is not None
         and entry.status == "offered"
-        and entry.offer_expires_at is not None  # an offered entry always has its expiry
-        and entry.offer_expires_at > now
+        # no expiry yet: its text has not gone (quiet hours), and the spot is held for them
+        and (entry.offer_expires_at is None or entry.offer_expires_at > now)
     ):
         claimed = waitlist.claim(session, client_id, session_id, source=source, actor=actor)
         return BookingResult(
@@ -108,6 +123,24 @@ def book(
     if entry is not None:  # they were waiting and a spot is simply free: booking ends the wait
         entry.status, entry.booking_id, entry.resolved_at = "claimed", booking.id, now
     return BookingResult(booking, credits.balance(session, client_id), free_cancel_deadline(policy, class_session))
+
+
+def overlapping_booking(session: Session, client_id: int, class_session: ClassSession) -> Booking | None:
+    """The client's confirmed booking for another class on at the same time (they overlap
+    when one starts before the other ends), the earliest first; None when there is none."""
+    return session.scalars(
+        select(Booking)
+        .join(ClassSession, ClassSession.id == Booking.session_id)
+        .where(
+            Booking.client_id == client_id,
+            Booking.status == "confirmed",
+            ClassSession.id != class_session.id,
+            ClassSession.status == "scheduled",
+            ClassSession.starts_at < class_session.ends_at,
+            ClassSession.ends_at > class_session.starts_at,
+        )
+        .order_by(ClassSession.starts_at, Booking.id)
+    ).first()
 
 
 def _cancellable(session: Session, booking_id: int) -> tuple[Booking, ClassSession]:
@@ -211,6 +244,7 @@ __all__ = [
     "book",
     "cancel",
     "cancel_session",
+    "overlapping_booking",
     "preview_cancel",
     "upcoming_bookings",
 ]

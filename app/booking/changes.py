@@ -192,8 +192,8 @@ def cancel_by_studio(session: Session, session_id: int, *, reason: str, actor: s
 @use_case
 def mark_attendance(session: Session, session_id: int, booking_id: int, *, present: bool, actor: str) -> Booking:
     """Use case: check a client in (``present``, from an hour before the start) or mark a
-    no-show (once it has started), on that session's roster, with its audit line.
-    The caller commits."""
+    no-show (once it has started; its penalty waits for the review window to close), on
+    that session's roster, with its audit line. The caller commits."""
     booking = session.get(Booking, booking_id)
     if booking is None or booking.session_id != session_id:
         raise NotFound("booking", booking_id)
@@ -209,6 +209,17 @@ def mark_attendance(session: Session, session_id: int, booking_id: int, *, prese
         return attendance.mark_no_show(session, booking_id, actor=actor)
 
 
+@use_case
+def waive_no_show(session: Session, session_id: int, booking_id: int, *, actor: str) -> Booking:
+    """Use case: waive a no-show on that session's roster (``attendance.waive_no_show``:
+    nothing charged, the credit back), with its audit line. The caller commits."""
+    booking = session.get(Booking, booking_id)
+    if booking is None or booking.session_id != session_id:
+        raise NotFound("booking", booking_id)
+    with _audited(session, booking, actor=actor, action="waive_no_show", entity="booking"):
+        return attendance.waive_no_show(session, booking_id, actor=actor)
+
+
 @contextmanager
 def _audited(session: Session, row: Any, *, actor: str, action: str, entity: str) -> Iterator[None]:
     """Audit the change made inside the block: ``row`` as it was before and after. The
@@ -221,4 +232,4 @@ def _audited(session: Session, row: Any, *, actor: str, action: str, entity: str
     line.after = audit.snapshot(row)
 
 
-__all__ = ["Change", "cancel_by_studio", "mark_attendance", "move_session"]
+__all__ = ["Change", "cancel_by_studio", "mark_attendance", "move_session", "waive_no_show"]

@@ -108,3 +108,16 @@ class SlotUnavailable(BookingError):
 
 class InvalidRequest(BookingError):
     """Input that does not make sense (a negative grant, an unknown package)."""
+
+
+class OverlapsBooking(BookingError):
+    """The client already holds a confirmed booking for a class at the same time.
+
+    ``rule`` is the studio's ``overlap_rule``: ``ask`` (book anyway with ``allow_overlap``
+    once the client agrees) or ``refuse``. ``booking_id``/``session_id`` name the clash."""
+
+    def __init__(self, booking_id: int, session_id: int, rule: str) -> None:
+        super().__init__("already booked into another class at that time")
+        self.booking_id = booking_id
+        self.session_id = session_id
+        self.rule = rule

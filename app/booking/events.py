@@ -47,9 +47,13 @@ class WaitlistSkipped:
 
 @dataclass(frozen=True)
 class OfferExpired:
+    """An offer the client was sent lapsed unanswered. ``passed_on``: the spot went to the
+    next person (otherwise it is open for anyone to book)."""
+
     entry_id: int
     client_id: int
     session_id: int
+    passed_on: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,17 @@ class SpotGone:
     entry_id: int
     client_id: int
     session_id: int
+
+
+@dataclass(frozen=True)
+class WaitlistDropped:
+    """Auto mode: booked into ``session_id`` from its waitlist, the client came off their other
+    waitlists for classes at the same time (``entry_ids``, in ``dropped_session_ids``); one text."""
+
+    client_id: int
+    session_id: int
+    entry_ids: tuple[int, ...]
+    dropped_session_ids: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -111,6 +126,7 @@ BookingEvent = (
     | WaitlistSkipped
     | OfferExpired
     | SpotGone
+    | WaitlistDropped
     | PenaltyWaived
     | SessionCancelled
     | SessionMoved
@@ -199,3 +215,32 @@ class NextSessionOffered:
 
 LeadEvent = LeadPaid | OwnersAsked | InstructorAsked | IntroBooked | NextSessionOffered
 Event = BookingEvent | LeadEvent  # the union above, with the lead events (defined after it)
+
+
+# --------------------------------------------------------------------------- no-show review (issue 11)
+
+
+@dataclass(frozen=True)
+class NoShowSettled:
+    """The no-show review window closed on a booking nobody checked in or waived: the
+    studio's rule applied. ``rule`` is ``forfeit_credit``, ``fee`` (``fee`` is the amount,
+    asked for by the ``FeeCharged`` recorded with it) or ``none``; ``credits_spent`` what
+    the booking cost. The client is told once, with how to dispute it."""
+
+    booking_id: int
+    client_id: int
+    session_id: int
+    rule: str
+    fee: Decimal | None
+    credits_spent: int
+
+
+@dataclass(frozen=True)
+class NoShowWaived:
+    """Staff waived a no-show: nothing charged, the credit back. ``settled`` when the client
+    had already been told of the penalty (the review window had closed)."""
+
+    booking_id: int
+    client_id: int
+    session_id: int
+    settled: bool = False

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.booking import credits
@@ -88,10 +88,12 @@ def counts(session: Session, session_ids: list[int]) -> dict[int, tuple[int, int
 
 
 def _held(session_id: Any, now: datetime, except_client: int | None) -> Select[int]:
+    """Offers still open: not yet texted (the claim window starts when the text goes, so the
+    spot waits for it), or texted and not yet past their deadline."""
     query = select(func.count(WaitlistEntry.id)).where(
         WaitlistEntry.session_id == session_id,
         WaitlistEntry.status == "offered",
-        WaitlistEntry.offer_expires_at > now,
+        or_(WaitlistEntry.offer_sent_at.is_(None), WaitlistEntry.offer_expires_at > now),
     )
     if except_client is not None:
         query = query.where(WaitlistEntry.client_id != except_client)
@@ -99,7 +101,8 @@ def _held(session_id: Any, now: datetime, except_client: int | None) -> Select[i
 
 
 def held_offers(session: Session, session_id: int, now: datetime, *, except_client: int | None = None) -> int:
-    """Spots held for waitlisted clients who were offered them and may still claim (offer mode)."""
+    """Spots held for waitlisted clients who were offered them and may still claim (offer mode):
+    offers whose text has not gone yet, and offers sent and not yet expired."""
     return session.scalar(_held(session_id, now, except_client)) or 0
 
 
@@ -158,3 +161,20 @@ def can_pay(session: Session, client_id: int, class_session: ClassSession) -> st
     except credits.NoCredits as exc:
         return "package expired" if exc.expired else "no credits"
     return None
+
+
+def overlapping_booking(session: Session, client_id: int, class_session: ClassSession) -> Booking | None:
+    """The client's confirmed booking in another scheduled class whose time overlaps ``class_session``."""
+    return session.scalars(
+        select(Booking)
+        .join(ClassSession, ClassSession.id == Booking.session_id)
+        .where(
+            Booking.client_id == client_id,
+            Booking.status == "confirmed",
+            ClassSession.id != class_session.id,
+            ClassSession.status == "scheduled",
+            ClassSession.starts_at < class_session.ends_at,
+            ClassSession.ends_at > class_session.starts_at,
+        )
+        .order_by(ClassSession.starts_at, Booking.id)
+    ).first()

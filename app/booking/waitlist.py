@@ -4,24 +4,32 @@
   claim it; unanswered, it passes to the next.
 - ``auto``: the next in line is booked into the freed spot at once.
 - ``broadcast``: everyone waiting is told; the first to claim gets it.
-In every mode a client who cannot pay (no credits, expired pack) is skipped with a note
-rather than offered a spot they cannot take.
+In every mode a client who cannot pay (no credits, expired pack), who cannot be texted
+(opted out on every channel they use) or who is booked into a class at the same time is
+skipped with a note rather than offered a spot they cannot take.
+
+An offer's claim window starts when its text actually goes (quiet hours may hold it
+back): until then the spot is held for the client (``offer_sent_at`` is None), and the
+text is re-checked just before it goes (``recheck_offer``, then ``offer_delivered``).
+Within ``Policy.waitlist_cutoff_minutes`` of the class no offers go out: a freed spot is
+left open for anyone to book.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.booking import credits, spots
+from app.booking import credits, rows, spots
 from app.booking.atomic import use_case
 from app.booking.errors import (
     AlreadyBooked,
     AlreadyWaitlisted,
+    BookingError,
     NoOffer,
     NotFound,
     OfferExpired,
@@ -33,6 +41,7 @@ from app.booking.events import (
     Event,
     PenaltyWaived,
     SpotGone,
+    WaitlistDropped,
     WaitlistEnrolled,
     WaitlistOffered,
     WaitlistSkipped,
@@ -51,6 +60,19 @@ from app.models import (
     Policy,
     WaitlistEntry,
 )
+
+UNREACHABLE = "no way to text you (opted out)"
+OVERLAP = "a booking at the same time"
+
+
+class WaitlistClosed(BookingError):
+    """Inside the studio's waitlist cutoff: no more offers go out, so nobody joins the list
+    (a spot that frees up is open for anyone to book)."""
+
+    def __init__(self, session_id: int, minutes: int) -> None:
+        super().__init__(f"the waitlist for session {session_id} has closed ({minutes} minutes before class)")
+        self.session_id = session_id
+        self.minutes = minutes
 
 
 @dataclass
@@ -107,6 +129,9 @@ def join(session: Session, client_id: int, session_id: int) -> JoinResult:
     free = class_session.capacity - spots.taken(session, session_id, now)
     if free > 0:
         raise WaitlistNotNeeded(session_id, free)
+    policy = load_policy(session)
+    if inside_cutoff(policy, class_session, now):
+        raise WaitlistClosed(session_id, policy.waitlist_cutoff_minutes)
     entry = WaitlistEntry(session_id=session_id, client_id=client_id, status="waiting", joined_at=now)
     session.add(entry)
     session.flush()
@@ -148,7 +173,8 @@ def claim(
     """Use case: the client says YES to an offer. Books them, or says why not. The caller commits.
 
     Raises ``NoOffer``, ``OfferExpired`` (the spot has gone) or, in broadcast mode,
-    ``SpotTaken`` when someone else claimed first.
+    ``SpotTaken`` when someone else claimed first. An offer whose text has not gone yet
+    (quiet hours) is the client's all the same: the spot is held for them.
     """
     now = clock.now()
     offer = current_offer(session, client_id, session_id)
@@ -197,6 +223,8 @@ def spot_freed(session: Session, class_session: ClassSession, policy: Policy) ->
     now = clock.now()
     if class_session.status != "scheduled" or class_session.starts_at <= now:
         return []
+    if inside_cutoff(policy, class_session, now):  # too close to the class: open for anyone to book
+        return []
     if policy.waitlist_mode == "broadcast":
         return _broadcast(session, class_session, policy, now)
     events: list[Event] = []
@@ -212,16 +240,58 @@ def spot_freed(session: Session, class_session: ClassSession, policy: Policy) ->
             entry.status, entry.booking_id, entry.resolved_at = "claimed", booking.id, now
             events.append(WaitlistEnrolled(entry.id, entry.client_id, class_session.id, booking.id))
             events += forgive_late_cancel(session, class_session, policy)
+            session.flush()
+            events += _drop_overlapping(session, entry.client_id, class_session, policy, now)
         else:
-            entry.status, entry.offered_at = "offered", now
-            entry.offer_expires_at = _offer_deadline(policy, class_session, now)
-            events.append(WaitlistOffered(entry.id, entry.client_id, class_session.id, entry.offer_expires_at))
+            _make_offer(entry, now)
+            events.append(
+                WaitlistOffered(
+                    entry.id, entry.client_id, class_session.id, _offer_deadline(policy, class_session, now)
+                )
+            )
         session.flush()
 
 
-def _offer_deadline(policy: Policy, class_session: ClassSession, now):
-    """The offer lasts the studio's minutes, but never past the class start."""
-    return min(now + timedelta(minutes=policy.waitlist_offer_minutes), class_session.starts_at)
+def _make_offer(entry: WaitlistEntry, now: datetime) -> None:
+    """Offered, the text not yet sent: no deadline until it goes (``offer_delivered``)."""
+    entry.status, entry.offered_at = "offered", now
+    entry.offer_sent_at = entry.offer_expires_at = None
+
+
+def _offer_deadline(policy: Policy, class_session: ClassSession, at: datetime) -> datetime:
+    """An offer sent at ``at`` lasts the studio's minutes, but never past the class start."""
+    return min(at + timedelta(minutes=policy.waitlist_offer_minutes), class_session.starts_at)
+
+
+def inside_cutoff(policy: Policy, class_session: ClassSession, now: datetime) -> bool:
+    """Within ``waitlist_cutoff_minutes`` of the class start: no more offers go out."""
+    return now >= class_session.starts_at - timedelta(minutes=policy.waitlist_cutoff_minutes or 0)
+
+
+def reachable(client: Client | None) -> bool:
+    """Can the studio text this client at all? Not when they opted out on every channel they
+    use: SMS, and WhatsApp once they have written to us there."""
+    if client is None:
+        return False
+    if client.sms_opted_out_at is None:
+        return True
+    return client.last_whatsapp_inbound_at is not None and client.whatsapp_opted_out_at is None
+
+
+def skip_reason(session: Session, client_id: int, class_session: ClassSession) -> str | None:
+    """Why this client must not be offered a spot in ``class_session`` (None: they may).
+    ``UNREACHABLE``, ``OVERLAP`` or why they cannot pay."""
+    if not reachable(session.get(Client, client_id)):
+        return UNREACHABLE
+    if spots.overlapping_booking(session, client_id, class_session) is not None:
+        return OVERLAP
+    return spots.can_pay(session, client_id, class_session)
+
+
+def _skip(entry: WaitlistEntry, reason: str, now: datetime) -> WaitlistSkipped:
+    entry.status, entry.note, entry.resolved_at = "skipped", f"skipped: {reason}", now
+    entry.offered_at = entry.offer_sent_at = entry.offer_expires_at = None
+    return WaitlistSkipped(entry.id, entry.client_id, entry.session_id, reason)
 
 
 def _next_payable(session: Session, class_session: ClassSession, events: list[Event]) -> WaitlistEntry | None:
@@ -229,14 +299,47 @@ def _next_payable(session: Session, class_session: ClassSession, events: list[Ev
         select(WaitlistEntry)
         .where(WaitlistEntry.session_id == class_session.id, WaitlistEntry.status == "waiting")
         .order_by(WaitlistEntry.id)
-    )
+    ).all()
     for entry in waiting:
-        reason = spots.can_pay(session, entry.client_id, class_session)
+        reason = skip_reason(session, entry.client_id, class_session)
         if reason is None:
             return entry
-        entry.status, entry.note, entry.resolved_at = "skipped", f"skipped: {reason}", clock.now()
-        events.append(WaitlistSkipped(entry.id, entry.client_id, class_session.id, reason))
+        events.append(_skip(entry, reason, clock.now()))
     return None
+
+
+def _drop_overlapping(
+    session: Session, client_id: int, class_session: ClassSession, policy: Policy, now: datetime
+) -> list[Event]:
+    """Auto mode: booked into ``class_session``, the client comes off their other waitlists for
+    classes at the same time (one text says so); an offer one of them held passes on."""
+    others = session.scalars(
+        select(WaitlistEntry)
+        .join(ClassSession, ClassSession.id == WaitlistEntry.session_id)
+        .where(
+            WaitlistEntry.client_id == client_id,
+            WaitlistEntry.status.in_(OPEN_WAITLIST),
+            WaitlistEntry.session_id != class_session.id,
+            ClassSession.starts_at < class_session.ends_at,
+            ClassSession.ends_at > class_session.starts_at,
+        )
+        .order_by(ClassSession.starts_at, WaitlistEntry.id)
+    ).all()
+    if not others:
+        return []
+    events: list[Event] = [
+        WaitlistDropped(client_id, class_session.id, tuple(e.id for e in others), tuple(e.session_id for e in others))
+    ]
+    held = []
+    for other in others:
+        if other.status == "offered":
+            held.append(other.session_id)
+        other.status, other.resolved_at = "closed", now
+        other.note = f"dropped: booked into session {class_session.id} at the same time"
+    session.flush()
+    for session_id in held:
+        events += spot_freed(session, spots.lock_session(session, session_id), policy)
+    return events
 
 
 def _broadcast(session: Session, class_session: ClassSession, policy: Policy, now) -> list[Event]:
@@ -247,16 +350,15 @@ def _broadcast(session: Session, class_session: ClassSession, policy: Policy, no
     deadline = _offer_deadline(policy, class_session, now)
     entries = session.scalars(
         select(WaitlistEntry)
-        .where(WaitlistEntry.session_id == class_session.id, WaitlistEntry.status.in_(OPEN_WAITLIST))
+        .where(WaitlistEntry.session_id == class_session.id, WaitlistEntry.status == "waiting")
         .order_by(WaitlistEntry.id)
     ).all()
-    for entry in entries:
-        reason = spots.can_pay(session, entry.client_id, class_session)
+    for entry in entries:  # those already offered keep their offer (its text is on its way or was sent)
+        reason = skip_reason(session, entry.client_id, class_session)
         if reason is not None:
-            entry.status, entry.note, entry.resolved_at = "skipped", f"skipped: {reason}", now
-            events.append(WaitlistSkipped(entry.id, entry.client_id, class_session.id, reason))
+            events.append(_skip(entry, reason, now))
             continue
-        entry.status, entry.offered_at, entry.offer_expires_at = "offered", now, deadline
+        _make_offer(entry, now)
         events.append(WaitlistOffered(entry.id, entry.client_id, class_session.id, deadline, broadcast=True))
     session.flush()
     return events
@@ -268,8 +370,10 @@ def _close_broadcast(session: Session, session_id: int) -> list[Event]:
     for entry in session.scalars(
         select(WaitlistEntry).where(WaitlistEntry.session_id == session_id, WaitlistEntry.status == "offered")
     ):
-        entry.status, entry.offered_at, entry.offer_expires_at = "waiting", None, None
-        events.append(SpotGone(entry.id, entry.client_id, session_id))
+        was_sent = entry.offer_sent_at is not None
+        entry.status, entry.offered_at, entry.offer_sent_at, entry.offer_expires_at = "waiting", None, None, None
+        if was_sent:  # an offer never texted is simply taken back
+            events.append(SpotGone(entry.id, entry.client_id, session_id))
     return events
 
 
@@ -308,18 +412,34 @@ def forgive_late_cancel(session: Session, class_session: ClassSession, policy: P
 def expire_offers(session: Session) -> list[Event]:
     """Use case for the sweep: lapse offers past their time and pass each spot on. The caller commits.
 
+    Only an offer whose text went out lapses (its client is told; "passed on" only when
+    someone else got the spot). An offer still waiting for its text is withdrawn when it can
+    no longer go (``recheck_offer``: the class started, the cutoff, the client opted out).
     Runs in one studio's session (the policy is the studio's).
     """
     now = clock.now()
     policy = load_policy(session)
-    lapsed = session.scalars(
-        select(WaitlistEntry)
-        .where(WaitlistEntry.status == "offered", WaitlistEntry.offer_expires_at <= now)
+    events: list[Event] = []
+    unsent = session.scalars(
+        select(WaitlistEntry.id)
+        .where(WaitlistEntry.status == "offered", WaitlistEntry.offer_sent_at.is_(None))
         .order_by(WaitlistEntry.session_id, WaitlistEntry.id)
     ).all()
-    events: list[Event] = []
+    for entry_id in unsent:
+        if _withdrawable(session, entry_id, now, policy):
+            events += _recheck(session, entry_id, now, policy)[1]
+    lapsed = session.scalars(
+        select(WaitlistEntry)
+        .where(
+            WaitlistEntry.status == "offered",
+            WaitlistEntry.offer_sent_at.is_not(None),
+            WaitlistEntry.offer_expires_at <= now,
+        )
+        .order_by(WaitlistEntry.session_id, WaitlistEntry.id)
+    ).all()
     for session_id in sorted({e.session_id for e in lapsed}):
         class_session = spots.lock_session(session, session_id)
+        expired: list[WaitlistEntry] = []
         for entry in lapsed:
             if entry.session_id != session_id:
                 continue
@@ -327,9 +447,90 @@ def expire_offers(session: Session) -> list[Event]:
             if entry.status != "offered":
                 continue
             entry.status, entry.resolved_at = "expired", now
-            events.append(OfferExpiredEvent(entry.id, entry.client_id, session_id))
+            expired.append(entry)
+        passed: list[Event] = []
         if policy.waitlist_mode != "broadcast":
             session.flush()
-            events += spot_freed(session, class_session, policy)
+            passed = spot_freed(session, class_session, policy)
+        passed_on = any(isinstance(e, (WaitlistOffered, WaitlistEnrolled)) for e in passed)
+        events += [OfferExpiredEvent(e.id, e.client_id, session_id, passed_on=passed_on) for e in expired]
+        events += passed
     record(session, events)
     return events
+
+
+def offer_deadline(session: Session, entry: WaitlistEntry, at: datetime) -> datetime:
+    """When an offer whose text goes at ``at`` runs out: the studio's minutes from then, never past the class."""
+    return _offer_deadline(load_policy(session), rows.row(session, ClassSession, entry.session_id), at)
+
+
+@use_case
+def recheck_offer(session: Session, entry_id: int, now: datetime | None = None) -> str | None:
+    """Use case, just before an offer's text goes: None when it may go; otherwise why not,
+    with the offer already withdrawn and the spot freed by the rules (the next in line is
+    offered it, or inside the cutoff it is left open). The caller commits.
+
+    An offer is withdrawn when the class has started or been cancelled (closed), inside the
+    waitlist cutoff (back to waiting, the spot open to anyone), or when the client can no
+    longer be texted or has booked a class at the same time (skipped, the next is offered)."""
+    reason, events = _recheck(session, entry_id, now or clock.now(), load_policy(session))
+    record(session, events)
+    return reason
+
+
+def _withdrawable(session: Session, entry_id: int, now: datetime, policy: Policy) -> bool:
+    """A cheap look, without locks, at whether an unsent offer can no longer go."""
+    entry = session.get(WaitlistEntry, entry_id)
+    class_session = session.get(ClassSession, entry.session_id) if entry is not None else None
+    if entry is None or class_session is None:
+        return False
+    return (
+        class_session.status != "scheduled"
+        or inside_cutoff(policy, class_session, now)
+        or not reachable(session.get(Client, entry.client_id))
+    )
+
+
+def _recheck(session: Session, entry_id: int, now: datetime, policy: Policy) -> tuple[str | None, list[Event]]:
+    entry = session.get(WaitlistEntry, entry_id)
+    if entry is None:
+        return "the waitlist entry is gone", []
+    class_session = spots.lock_session(session, entry.session_id)
+    session.refresh(entry)
+    if entry.status != "offered":
+        return f"the offer is no longer open ({entry.status})", []
+    if entry.offer_sent_at is not None:
+        return "the offer was already texted", []
+    if class_session.status != "scheduled" or class_session.starts_at <= now:
+        entry.status, entry.resolved_at = "closed", now
+        entry.note = "offer withdrawn before it was texted: the class started or was cancelled"
+        return "the class has started or was cancelled", []
+    if inside_cutoff(policy, class_session, now):
+        entry.status, entry.offered_at = "waiting", None
+        entry.note = "offer withdrawn before it was texted: inside the waitlist cutoff"
+        session.flush()
+        return "inside the waitlist cutoff: the spot is open to anyone", spot_freed(session, class_session, policy)
+    client = session.get(Client, entry.client_id)
+    reason = None
+    if not reachable(client):
+        reason = UNREACHABLE
+    elif spots.overlapping_booking(session, entry.client_id, class_session) is not None:
+        reason = OVERLAP
+    if reason is None:
+        return None, []
+    events: list[Event] = [_skip(entry, reason, now)]
+    session.flush()
+    return f"skipped: {reason}", events + spot_freed(session, class_session, policy)
+
+
+@use_case
+def offer_delivered(session: Session, entry_id: int, at: datetime) -> datetime | None:
+    """Use case: the offer's text went at ``at``, so its claim window starts now. Returns the
+    deadline (None when the offer is no longer open). The caller commits."""
+    entry = session.get(WaitlistEntry, entry_id)
+    if entry is None or entry.status != "offered" or entry.offer_sent_at is not None:
+        return None
+    entry.offer_sent_at = at
+    entry.offer_expires_at = offer_deadline(session, entry, at)
+    session.flush()
+    return entry.offer_expires_at

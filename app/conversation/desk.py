@@ -21,6 +21,7 @@ from app import clock
 from app.booking import booking as booking_svc
 from app.booking import credits, spots, waitlist
 from app.booking import errors as e
+from app.booking.attendance import fees_charged
 from app.booking.policies import free_cancel_deadline, load_policy
 from app.booking.rows import row
 from app.conversation.lead_desk import SqlLeadDesk
@@ -170,11 +171,19 @@ class SqlDesk:
     def _balance_view(self, b: credits.Balance) -> BalanceView:
         return BalanceView(b.credits, b.unlimited, b.expires_at.astimezone(self.tz) if b.expires_at else None, b.owed)
 
-    def book(self, session_id: int) -> Outcome:
+    def book(self, session_id: int, allow_overlap: bool = False) -> Outcome:
         try:
             result = booking_svc.book(
-                self.db, self._client_id(), session_id, source=self.channel, actor=f"client:{self.phone}"
+                self.db,
+                self._client_id(),
+                session_id,
+                source=self.channel,
+                actor=f"client:{self.phone}",
+                allow_overlap=allow_overlap,
             )
+        except e.OverlapsBooking as exc:
+            kind = "overlap_refused" if exc.rule == "refuse" else "overlap"
+            return Outcome(False, kind, {"session": self.session(session_id), "clash": self.session(exc.session_id)})
         except e.ClassFull:
             return Outcome(False, "full", {"session": self.session(session_id)})
         except e.NoCredits as exc:
@@ -192,8 +201,17 @@ class SqlDesk:
                 "session": self.session(session_id),
                 "balance": self._balance_view(result.balance),
                 "free_until": result.free_cancel_until.astimezone(self.tz),
+                **self._late_facts(),
+                "fees": fees_charged(load_policy(self.db)),  # issue 11: the confirmation names the fees
             },
         )
+
+    def _late_facts(self) -> dict:
+        """What a confirmation needs to say once the free-cancel deadline has passed: now,
+        and what a late cancel costs (``consequence``, ``fee``)."""
+        policy = load_policy(self.db)
+        fee = Decimal(policy.late_cancel_fee or 0) if policy.late_cancel == "fee" else Decimal("0")
+        return {"now": self.now(), "consequence": policy.late_cancel, "fee": fee}
 
     def _terms(self, booking: Booking, terms) -> dict:
         policy = load_policy(self.db)
@@ -233,6 +251,7 @@ class SqlDesk:
             return Outcome(False, "not_cancellable", {"reason": exc.reason})
         data = self._terms(result.booking, result.terms)
         data["balance"] = self._balance_view(result.balance)
+        data["forgive_if_filled"] = bool(load_policy(self.db).fill_to_forgive)
         return Outcome(True, "cancelled", data)
 
     def join_waitlist(self, session_id: int) -> Outcome:
@@ -242,6 +261,8 @@ class SqlDesk:
             return Outcome(False, "already_waitlisted", {"position": exc.position})
         except e.WaitlistNotNeeded:
             return Outcome(False, "not_needed", {"session": self.session(session_id)})
+        except waitlist.WaitlistClosed as exc:
+            return Outcome(False, "closed", {"session": self.session(session_id), "minutes": exc.minutes})
         except e.AlreadyBooked:
             return Outcome(False, "already_booked", {"session": self.session(session_id)})
         except (e.SessionNotBookable, e.NotFound) as exc:
@@ -255,7 +276,8 @@ class SqlDesk:
         if offer is None:
             return Outcome(False, "none")
         view = self.session(offer.session_id)
-        if offer.status == "offered" and offer.offer_expires_at is not None and offer.offer_expires_at > clock.now():
+        # an offer whose text has not gone yet (quiet hours) has no deadline yet; it is still theirs
+        if offer.status == "offered" and (offer.offer_expires_at is None or offer.offer_expires_at > clock.now()):
             return Outcome(True, "offer", {"session": view, "expires_at": offer.offer_expires_at})
         if offer.resolved_at and clock.now() - offer.resolved_at > timedelta(hours=12):
             return Outcome(False, "none")
@@ -286,6 +308,8 @@ class SqlDesk:
                 "session": self.session(s.id),
                 "balance": self._balance_view(credits.balance(self.db, client_id)),
                 "free_until": free_cancel_deadline(policy, s).astimezone(self.tz),
+                **self._late_facts(),  # claimed inside the late-cancel window: say so, no past deadline
+                "fees": fees_charged(policy),  # issue 11: the confirmation names the fees
             },
         )
 

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.booking import events as ev
+from app.booking import waitlist
 from app.messaging.outbox import enqueue
+from app.messaging.send_rules import about as about_row
 from app.models import Booking, ClassSession, Client, Conversation, Location, WaitlistEntry
 from app.notify.addressing import route, studio_of
 from app.notify.views import session_view, session_view_by_id, studio_view
@@ -25,11 +27,17 @@ from bot.dialogue.base import State
 from bot.replies import Words
 
 ClientEvent = (
-    ev.WaitlistOffered | ev.WaitlistEnrolled | ev.WaitlistSkipped | ev.OfferExpired | ev.SpotGone | ev.PenaltyWaived
+    ev.WaitlistOffered
+    | ev.WaitlistEnrolled
+    | ev.WaitlistSkipped
+    | ev.OfferExpired
+    | ev.SpotGone
+    | ev.PenaltyWaived
+    | ev.WaitlistDropped
 )
 
 
-def _text(session: Session, client: Client, *, key: str, kind: str, body: str, valid_until=None) -> None:
+def _text(session: Session, client: Client, *, key: str, kind: str, body: str, about: str, valid_until=None) -> None:
     channel, to, sender = route(session, client)
     enqueue(
         session,
@@ -41,6 +49,7 @@ def _text(session: Session, client: Client, *, key: str, kind: str, body: str, v
         client_id=client.id,
         from_addr=sender,
         valid_until=valid_until,
+        about=about,
     )
 
 
@@ -55,7 +64,16 @@ def _about(session: Session, event: ClientEvent) -> tuple[Client, Words, Session
     return client, Words(studio_view(studio), channel), view
 
 
+def _offered_at(session: Session, entry_id: int):
+    """When this offer was made (an entry offered again after a broadcast spot went gets a new text)."""
+    entry = session.get(WaitlistEntry, entry_id)
+    return entry.offered_at if entry is not None and entry.offered_at is not None else clock.now()
+
+
 def waitlist_offered(session: Session, event: ev.WaitlistOffered) -> None:
+    """The offer text. Its reply-by time is re-counted from when it actually goes and the
+    claim window starts then (``app.notify.offer_rules``), so it has no ``valid_until``:
+    the send-time check decides whether it may still go."""
     about = _about(session, event)
     if about is None:
         return
@@ -64,10 +82,10 @@ def waitlist_offered(session: Session, event: ev.WaitlistOffered) -> None:
     _text(
         session,
         client,
-        key=f"offer:entry:{event.entry_id}:{event.expires_at:%Y%m%d%H%M}",
+        key=f"offer:entry:{event.entry_id}:{_offered_at(session, event.entry_id):%Y%m%d%H%M%S%f}",
         kind="waitlist_offer",
         body=body,
-        valid_until=event.expires_at,
+        about=about_row("waitlist_entry", event.entry_id),
     )
 
 
@@ -80,18 +98,24 @@ def waitlist_enrolled(session: Session, event: ev.WaitlistEnrolled) -> None:
             key=f"enrolled:entry:{event.entry_id}",
             kind="waitlist_enrolled",
             body=words.waitlist_enrolled(view),
+            about=about_row("waitlist_entry", event.entry_id),
         )
 
 
 def waitlist_skipped(session: Session, event: ev.WaitlistSkipped) -> None:
+    """Told why the spot went past them; a client skipped because they cannot be texted is not texted."""
+    if event.reason == waitlist.UNREACHABLE:
+        return
     if about := _about(session, event):
         client, words, view = about
+        body = words.skipped_overlap(view) if event.reason == waitlist.OVERLAP else words.skipped(view, event.reason)
         _text(
             session,
             client,
             key=f"skipped:entry:{event.entry_id}",
             kind="waitlist_skipped",
-            body=words.skipped(view, event.reason),
+            body=body,
+            about=about_row("waitlist_entry", event.entry_id),
         )
 
 
@@ -103,7 +127,8 @@ def offer_expired(session: Session, event: ev.OfferExpired) -> None:
             client,
             key=f"lapsed:entry:{event.entry_id}",
             kind="offer_expired",
-            body=words.offer_lapsed_notice(view),
+            body=words.offer_lapsed_notice(view) if event.passed_on else words.offer_ended(view),
+            about=about_row("waitlist_entry", event.entry_id),
         )
 
 
@@ -116,6 +141,7 @@ def spot_gone(session: Session, event: ev.SpotGone) -> None:
             key=f"spot_gone:entry:{event.entry_id}:{clock.now():%Y%m%d%H%M%S}",
             kind="spot_gone",
             body=words.spot_gone(view),
+            about=about_row("waitlist_entry", event.entry_id),
         )
 
 
@@ -128,6 +154,23 @@ def penalty_waived(session: Session, event: ev.PenaltyWaived) -> None:
             key=f"forgiven:booking:{event.booking_id}",
             kind="late_cancel_forgiven",
             body=words.forgiven(view),
+            about=about_row("booking", event.booking_id),
+        )
+
+
+def waitlist_dropped(session: Session, event: ev.WaitlistDropped) -> None:
+    """Auto mode: one text for the waitlists the client came off because they clash."""
+    if about := _about(session, event):
+        client, words, view = about
+        tz = ZoneInfo(studio_of(session).timezone)
+        dropped = [session_view_by_id(session, sid, tz) for sid in event.dropped_session_ids]
+        _text(
+            session,
+            client,
+            key=f"dropped:entry:{event.entry_ids[0]}:session:{event.session_id}",
+            kind="waitlist_dropped",
+            body=words.waitlists_dropped(view, [d for d in dropped if d is not None]),
+            about=about_row("waitlist_entry", event.entry_ids[0]),
         )
 
 
@@ -150,6 +193,7 @@ def session_cancelled(session: Session, event: ev.SessionCancelled) -> None:
             key=f"session_cancelled:{class_session.id}:client:{client.id}",
             kind="session_cancelled",
             body=Words(studio_view(studio), channel).session_cancelled(view),
+            about=about_row("session", class_session.id),
         )
 
 
@@ -181,6 +225,7 @@ def session_moved(session: Session, event: ev.SessionMoved) -> None:
             key=f"moved:{class_session.id}:{event.version}:{what}:{row.id}",
             kind="session_moved",
             body=body,
+            about=about_row("session", class_session.id),
             valid_until=class_session.starts_at,
         )
         if what != "booking":
@@ -201,6 +246,7 @@ HANDLERS: dict[type, Callable[[Session, Any], None]] = {
     ev.WaitlistSkipped: waitlist_skipped,
     ev.OfferExpired: offer_expired,
     ev.SpotGone: spot_gone,
+    ev.WaitlistDropped: waitlist_dropped,
     ev.PenaltyWaived: penalty_waived,
     ev.SessionCancelled: session_cancelled,
     ev.SessionMoved: session_moved,

@@ -9,6 +9,7 @@ opened (``GET /pay/<token>``), so a booking's row locks are never held while Str
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -16,11 +17,14 @@ from sqlalchemy.orm import Session
 
 from app.booking.events import FeeCharged
 from app.booking.rows import row
+from app.messaging import send_rules
 from app.messaging.outbox import enqueue
-from app.models import Booking, ClassSession, ClassType, Client, Payment, Studio
+from app.messaging.send_rules import SendRule
+from app.models import Booking, ClassSession, ClassType, Client, OutboxMessage, Payment, Studio
 from app.notify.addressing import address, channel_for, sender
 from app.notify.views import studio_view
 from app.payments.checkout import new_payment
+from app.payments.fulfil import fee_outstanding
 from bot.replies import Words
 
 WHAT = {"late_cancel": "late-cancel fee", "no_show": "no-show fee"}
@@ -59,6 +63,7 @@ def ask_for_fee(session: Session, booking: Booking, amount: Decimal, reason: str
         channel=channel,
         client_id=client.id,
         from_addr=sender(studio, channel),
+        about=send_rules.about("payment", payment.id),
     )
     return payment
 
@@ -68,3 +73,34 @@ def fee_charged(session: Session, event: FeeCharged) -> None:
     booking = session.get(Booking, event.booking_id)
     if booking is not None:
         ask_for_fee(session, booking, event.amount, event.kind)
+
+
+def fee_link_still_due(session: Session, row: OutboxMessage, now: datetime) -> str | None:
+    """Send-time check of a ``fee_link`` text (registered in bootstrap): it goes only while
+    its payment is open and something is still owed (a fee waived or paid meanwhile: dropped)."""
+    payment_id = send_rules.about_id(row, "payment")
+    if payment_id is not None:
+        payment = session.get(Payment, payment_id)
+    else:  # written before texts named what they are about: ``fee:booking:<id>``
+        booking_id = row.dedupe_key.rsplit(":", 1)[-1]
+        payment = (
+            session.scalars(
+                select(Payment)
+                .where(Payment.kind == "fee", Payment.booking_id == int(booking_id))
+                .order_by(Payment.id.desc())
+            ).first()
+            if booking_id.isdigit()
+            else None
+        )
+    if payment is None:
+        return "the fee payment no longer exists"
+    if payment.paid_at is not None:
+        return "the fee has been paid"
+    if payment.status not in ("open", "expired"):  # an expired checkout is made afresh from the link
+        return f"the fee payment is {payment.status.replace('_', ' ')}"
+    if fee_outstanding(session, payment) <= 0:
+        return "nothing is owed any more (the fee was waived or settled)"
+    return None
+
+
+FEE_LINK_RULE = ("fee_link", SendRule(fee_link_still_due))

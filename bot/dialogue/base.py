@@ -19,6 +19,7 @@ class State(str, Enum):
     CHOOSING_SESSION = "choosing_session"  # context: options [session ids], action book|waitlist
     CONFIRM_WAITLIST = "confirm_waitlist"  # context: session_id
     CONFIRM_BOOK = "confirm_book"  # context: session_id
+    CONFIRM_OVERLAP = "confirm_overlap"  # context: session_id; YES books it alongside the clash
     CHOOSING_BOOKING = "choosing_booking"  # context: options [booking ids]
     CONFIRM_LATE_CANCEL = "confirm_late_cancel"  # context: booking_id
     CONFIRM_OPT_OUT = "confirm_opt_out"

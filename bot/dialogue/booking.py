@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from bot.desk import SessionView
 from bot.dialogue import waitlist
 from bot.dialogue.base import Ctx, State, Turn
@@ -31,11 +33,25 @@ def start(c: Ctx) -> Turn:
     )
 
 
-def book(c: Ctx, session: SessionView) -> Turn:
-    out = c.desk.book(session.id)
+def book(c: Ctx, session: SessionView, *, allow_overlap: bool = False) -> Turn:
+    out = c.desk.book(session.id, allow_overlap=True) if allow_overlap else c.desk.book(session.id)
     w, d = c.words, out.data
     if out.ok:
-        return c.say(w.booked(d["session"], d["balance"], d["free_until"]))
+        return c.say(
+            w.booked(
+                d["session"],
+                d["balance"],
+                d["free_until"],
+                now=d.get("now"),
+                consequence=d.get("consequence"),
+                fee=d.get("fee") or Decimal("0"),
+                fees=d.get("fees"),
+            )
+        )
+    if out.kind == "overlap":
+        return c.say(w.overlap_question(d["session"], d["clash"]), state=State.CONFIRM_OVERLAP, session_id=session.id)
+    if out.kind == "overlap_refused":
+        return c.say(w.overlap_refused(d["session"], d["clash"]))
     if out.kind == "full":
         return c.say(w.class_full(d["session"]), state=State.CONFIRM_WAITLIST, session_id=session.id)
     if out.kind == "no_credits":
@@ -71,4 +87,14 @@ def confirm_book(c: Ctx) -> Turn | None:
         return book(c, session) if session else None
     if c.parse.intent == "no":
         return c.say("OK, no problem.")
+    return None
+
+
+def confirm_overlap(c: Ctx) -> Turn | None:
+    """Answer to "you're already booked into X at that time: book Y too?"."""
+    if c.parse.intent == "yes":
+        session = c.desk.session(c.context["session_id"])
+        return book(c, session, allow_overlap=True) if session else None
+    if c.parse.intent == "no":
+        return c.say(c.words.not_booked())
     return None

@@ -52,7 +52,15 @@ def _do(c: Ctx, booking_id: int, accept_late: bool) -> Turn:
             )
         return c.say(c.words.not_cancellable(d["reason"]))
     if d["late"]:
-        return c.say(c.words.late_cancelled(d["session"], d["consequence"], d["fee"], d["spent"]))
+        return c.say(
+            c.words.late_cancelled(
+                d["session"],
+                d["consequence"],
+                d["fee"],
+                d["spent"],
+                forgive_if_filled=d.get("forgive_if_filled", False),
+            )
+        )
     return c.say(c.words.cancelled(d["session"], d["credits_back"], d["balance"]))
 
 

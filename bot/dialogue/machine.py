@@ -17,6 +17,7 @@ from bot.replies import Words
 PENDING: dict[State, Callable[[Ctx], Turn | None]] = {
     State.CHOOSING_SESSION: booking.choosing,
     State.CONFIRM_BOOK: booking.confirm_book,
+    State.CONFIRM_OVERLAP: booking.confirm_overlap,
     State.CONFIRM_WAITLIST: waitlist.confirm,
     State.CHOOSING_BOOKING: cancel.choosing,
     State.CONFIRM_LATE_CANCEL: cancel.confirm_late,
@@ -80,6 +81,8 @@ def respond(
         return c.say(words.confirm_opt_out(), state=State.CONFIRM_OPT_OUT)
     if parse.intent == "human":
         return c.say(words.forwarded(desk.ask_staff(raw)))
+    if parse.intent == "dispute":  # a charge questioned: a person checks, never a balance (issue 11)
+        return c.say(words.dispute_forwarded(desk.ask_staff(raw)))
 
     if current in PENDING:
         turn = PENDING[current](c)

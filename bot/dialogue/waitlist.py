@@ -34,6 +34,11 @@ def join(c: Ctx, session: SessionView) -> Turn:
         return c.say(c.words.already_waitlisted(d["position"]))
     if out.kind == "not_needed":
         return c.say(c.words.waitlist_not_needed(d["session"]), state=State.CONFIRM_BOOK, session_id=session.id)
+    if out.kind == "closed":
+        closed = c.words.waitlist_closed(d["session"], d["minutes"])
+        if d["session"] is not None and d["session"].spots > 0:
+            return c.say(closed, state=State.CONFIRM_BOOK, session_id=session.id)
+        return c.say(closed)
     if out.kind == "already_booked":
         return c.say(c.words.already_booked(d["session"]))
     return c.say(c.words.not_bookable(d.get("reason", "that class isn't available")))
@@ -61,7 +66,8 @@ def answer_offer(c: Ctx, yes: bool, session_id: int | None = None) -> Turn | Non
     out = c.desk.claim_offer(session_id)
     d = out.data
     if out.ok:
-        return c.say(c.words.booked(d["session"], d["balance"], d["free_until"]))
+        late = {"now": d["now"], "consequence": d["consequence"], "fee": d["fee"]} if "now" in d else {}
+        return c.say(c.words.booked(d["session"], d["balance"], d["free_until"], **late, fees=d.get("fees")))
     if out.kind == "expired":
         return c.say(c.words.offer_expired(d.get("session")))
     if out.kind == "taken":

@@ -29,6 +29,7 @@ INTENTS = (
     "reset",
     "unknown",
     "intro",
+    "dispute",
 )
 
 ORDINALS = {
@@ -77,6 +78,24 @@ _INTRO = re.compile(
     r"trial (session|class|offer))\b"
 )
 _NOT_INTRO = re.compile(r"\b(how much|price|prices|cost|costs)\b")
+# A client questioning a charge (issue 11): a person looks at it; never answered with a balance.
+# "how many credits do i have", "what do i owe" stay "credits".
+_DISPUTE = re.compile(
+    r"\bwhy (was|were|am|have|has|did|do|would|is) (i|we|you|u|my|it|this|that)( been| being| get| got)? ?(charg|bill|fin|mark|no.?show|tak|us)"
+    r"|\b(charged|billed) (me )?(twice|double|two times|again|wrong|wrongly|by mistake|incorrectly|for nothing)"
+    r"|\bdouble.?(charged|billed|charge)"
+    r"|\b(fee|charge|fine|charges|bill|payment) (is|was|seems|looks) (wrong|incorrect|a mistake|not right|unfair|not fair)"
+    r"|\b(wrong|incorrect|unfair) (fee|charge|fine|charges|no.?show)"
+    r"|\b(shouldn'?t|should not|should ?n'?t) (have )?(been |be )?(charged|billed|fined|marked)"
+    r"|\bi (was|did) (there|come|attend|turn up|show up)|\bi (attended|came|turned up|showed up)\b(?! late)"
+    r"|\bi (was|wasn'?t) (a )?no.?show|\bnot a no.?show"
+    r"|\b(dispute|contest|appeal)\b"
+    r"|\b(refund|money back|my money)\b"
+    r"|\b(took|taken|charged|used) my (credit|money|class)\b"
+    r"|\bwhy (was|were|did|has|have) (my|a|the) (credit|money|fee|card)s? (been )?(taken|used|charged|gone|deducted)"
+    r"|\bwhy did (you|u) (take|use|charge|fine|bill)"
+)
+_DISPUTE_NOT = re.compile(r"\bi was there (yesterday|last|on|at|earlier|this)\b.*\b(love|great|amazing|fun|thanks)")
 _PICK_WORD = re.compile(r"^(?:the )?(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)(?: one)?(?: please)?$")
 
 RULES: list[tuple[str, re.Pattern[str], float]] = [
@@ -166,6 +185,8 @@ def classify(text: str) -> IntentGuess:
         return IntentGuess("greeting", 0.95)
     if _INTRO.search(bare) and not _NOT_INTRO.search(bare):
         return IntentGuess("intro", 0.9)
+    if _DISPUTE.search(bare) and not _DISPUTE_NOT.search(bare) and not _cancel_for_refund(bare):
+        return IntentGuess("dispute", 0.9)
     for intent, pattern, confidence in RULES:
         if pattern.search(bare):
             if intent == "book" and RULES[6][1].search(bare) and bare.endswith("?"):
@@ -180,3 +201,9 @@ def classify(text: str) -> IntentGuess:
     if re.search(r"\b(thanks|thank you|cheers)\b", bare):
         return IntentGuess("thanks", 0.7)
     return IntentGuess("unknown", 0.0)
+
+
+def _cancel_for_refund(bare: str) -> bool:
+    """ "cancel tomorrow's class, can I get a refund?": a cancel that mentions a refund is a cancel."""
+    cancel = RULES[1][1]
+    return bool(cancel.search(bare)) and not re.search(r"charg|fee|fine|bill|twice|there", bare)

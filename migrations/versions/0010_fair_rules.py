@@ -31,6 +31,10 @@ def upgrade() -> None:
         batch.add_column(sa.Column("offer_sent_at", sa.DateTime(), nullable=True))
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("about", sa.String(64), nullable=True))
+    # Rows from before the review: an offer already made was texted when it was made, and a
+    # no-show already recorded had its rule applied then (never settle or text them again).
+    op.execute("UPDATE waitlist_entries SET offer_sent_at = offered_at WHERE status = 'offered'")
+    op.execute("UPDATE bookings SET no_show_settled_at = COALESCE(checked_in_at, booked_at) WHERE status = 'no_show'")
 
 
 def downgrade() -> None:

@@ -185,6 +185,8 @@ def test_full_then_waitlist_then_offer_then_claim(db, lotus, client, clock):
 
 def test_yes_after_the_offer_expired_says_the_spot_has_gone(db, lotus, client, clock):
     from app.booking import waitlist
+    from app.messaging.delivery import deliver_studio
+    from app.messaging.transports import ConsoleTransport
 
     fill(db, lotus, "Vinyasa Flow", local(LONDON, 2026, 11, 25, 18))
     sam, priya = texter(client, SAM), texter(client, PRIYA)
@@ -192,6 +194,8 @@ def test_yes_after_the_offer_expired_says_the_spot_has_gone(db, lotus, client, c
     priya.says("book yoga wed 6pm")
     priya.says("yes")
     sam.says("cancel yoga")
+    with db.studio(lotus) as s:  # the offer text goes: its 30 minutes start now
+        deliver_studio(s, ConsoleTransport())
     clock.advance(timedelta(minutes=31))
     with db.studio(lotus) as s:
         waitlist.expire_offers(s)
@@ -244,7 +248,10 @@ def test_late_cancel_states_the_cost_and_needs_yes(db, lotus, client, clock):
         "Reply YES to cancel anyway, or NO to keep your spot."
     )
     assert bookings(db, lotus, SAM) == [("Vinyasa Flow", "Wed 18:00", "confirmed")]
-    assert sam.says("yes").startswith("Cancelled: Vinyasa Flow, Wed 25 Nov 18:00. The credit is kept")
+    assert sam.says("yes") == (
+        "Cancelled late: Vinyasa Flow, Wed 25 Nov 18:00. The credit is used. "
+        "If someone takes your spot from the waitlist, it's forgiven and we'll let you know."
+    )
     assert bookings(db, lotus, SAM) == [("Vinyasa Flow", "Wed 18:00", "late_cancelled")]
 
 

@@ -586,7 +586,7 @@ def test_a_waived_fee_link_asks_for_nothing(db, shop, demo_env, clock):
     with db.studio(shop.studio_id) as s:
         booking = booking_svc.book(s, shop.client_id, class_id).booking
         booking_id = booking.id
-    clock.set(local(shop, 2026, 11, 23, 12))
+    clock.set(local(shop, 2026, 11, 23, 23))  # issue 11: after the review window (class end + 12 h)
     with db.studio(shop.studio_id) as s:
         attendance.mark_no_show(s, booking_id)
         fee = s.scalars(select(Payment).where(Payment.kind == "fee")).one()

@@ -211,12 +211,13 @@ def test_a_no_show_fee_links_once_and_paying_after_a_waiver_is_flagged(db, lotus
         from app.models import Booking
 
         booking_id = s.scalars(select(Booking.id)).one()
-    clock.set(local(LONDON, 2026, 11, 25, 20))
+    clock.set(local(LONDON, 2026, 11, 26, 7))  # issue 11: after the review window (class end + 12 h)
     with db.studio(lotus) as s:
         attendance.mark_no_show(s, booking_id, actor="desk")
     assert balance(db, lotus).owed == Decimal("10.00")
-    [(key, _, body)] = outbox(db, lotus, "fee_link")
-    assert key == f"fee:booking:{booking_id}" and body.startswith("A £10 no-show fee for Vinyasa Flow")
+    [(key, _, body)] = outbox(db, lotus, "fee_link")  # one text: the no-show, the link, how to dispute it
+    assert key == f"fee:booking:{booking_id}"
+    assert body.startswith("You were marked as a no-show for Vinyasa Flow Wed 25 Nov 18:00, so a £10 fee is due.")
     with db.studio(lotus) as s:
         attendance.check_in(s, booking_id, actor="desk")  # she was there after all: fee waived
     assert balance(db, lotus).owed == Decimal("0.00")

@@ -136,11 +136,14 @@ def test_check_in(db, clock, booked):
     ],
 )
 def test_no_show_sweep_applies_policy_once(db, clock, booked, rule, credits_left, owed):
+    """Issue 11: nothing happens at the class end; the rule applies once the review window
+    (12 h by default) closes."""
     world, cid, booking_id = booked(no_show=rule, no_show_fee=Decimal("10"))
-    clock.set(local(world, 2026, 11, 23, 19, 10))  # ended 19:00, inside the grace period
+    clock.set(local(world, 2026, 11, 23, 19, 16))  # ended 19:00: an unconfirmed no-show, nothing charged
     with db.studio(world.studio_id) as s:
         assert attendance.sweep_no_shows(s) == []
-    clock.set(local(world, 2026, 11, 23, 19, 16))
+        assert s.get(Booking, booking_id).status == "confirmed" and credits.balance(s, cid).owed == 0
+    clock.set(local(world, 2026, 11, 24, 7, 0))  # 19:00 + 12 h
     with db.studio(world.studio_id) as s:
         assert attendance.sweep_no_shows(s) == [booking_id]
     with db.studio(world.studio_id) as s:
@@ -151,9 +154,11 @@ def test_no_show_sweep_applies_policy_once(db, clock, booked, rule, credits_left
 
 def test_checking_in_a_no_show_waives_its_fee(db, clock, booked):
     world, cid, booking_id = booked(no_show="fee", no_show_fee=Decimal("10"))
+    clock.set(local(world, 2026, 11, 24, 7, 0))  # after the review window: the fee applies at once
     with db.studio(world.studio_id) as s:
         attendance.mark_no_show(s, booking_id)
     with db.studio(world.studio_id) as s:
+        assert credits.balance(s, cid).owed == Decimal("10.00")
         attendance.check_in(s, booking_id)
     with db.studio(world.studio_id) as s:
         assert credits.balance(s, cid).owed == Decimal("0.00")

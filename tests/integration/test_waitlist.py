@@ -35,7 +35,16 @@ PHONES = ["+447700900301", "+447700900302", "+447700900303", "+447700900304"]
 
 
 def setup_full_class(
-    db, clock, *, mode="offer", forgive=False, late_cancel="forfeit_credit", fee="0", waiting=2, pay=(True, True, True)
+    db,
+    clock,
+    *,
+    mode="offer",
+    forgive=False,
+    late_cancel="forfeit_credit",
+    fee="0",
+    waiting=2,
+    pay=(True, True, True),
+    cutoff=60,
 ):
     """A class of one, booked by A, with ``waiting`` clients (B, C...) on its list."""
     world = make_studio(
@@ -46,6 +55,7 @@ def setup_full_class(
         cancel_window_hours=12,
         late_cancel=late_cancel,
         late_cancel_fee=Decimal(fee),
+        waitlist_cutoff_minutes=cutoff,
     )
     sid = make_session(db, world, local(world, 2026, 11, 25, 18), capacity=1)
     clients = [make_client(db, world, PHONES[i], f"Client {i}") for i in range(waiting + 1)]
@@ -58,6 +68,15 @@ def setup_full_class(
         with db.studio(world.studio_id) as s:
             waitlist.join(s, cid, sid)
     return world, sid, clients, booking_id
+
+
+def deliver_offers(db, world, at):
+    """The offer texts went at ``at``: each claim window starts then (``waitlist.offer_delivered``)."""
+    with db.studio(world.studio_id) as s:
+        ids = s.scalars(
+            select(WaitlistEntry.id).where(WaitlistEntry.status == "offered", WaitlistEntry.offer_sent_at.is_(None))
+        ).all()
+        return [waitlist.offer_delivered(s, entry_id, at) for entry_id in ids]
 
 
 def statuses(db, world, sid):
@@ -120,6 +139,8 @@ def test_unanswered_offer_expires_and_passes_on(db, clock):
     world, sid, (a, b, c), booking_id = setup_full_class(db, clock)
     with db.studio(world.studio_id) as s:
         svc.cancel(s, booking_id)
+    clock.advance(timedelta(minutes=5))  # the claim window starts when the offer text goes
+    assert deliver_offers(db, world, clock.now()) == [clock.now() + timedelta(minutes=30)]
     clock.advance(timedelta(minutes=29))
     with db.studio(world.studio_id) as s:
         assert waitlist.expire_offers(s) == []
@@ -127,7 +148,7 @@ def test_unanswered_offer_expires_and_passes_on(db, clock):
     with db.studio(world.studio_id) as s:
         events = waitlist.expire_offers(s)
     assert [type(e) for e in events] == [OfferExpiredEvent, WaitlistOffered]
-    assert events[1].client_id == c
+    assert events[0].passed_on is True and events[1].client_id == c
     with db.studio(world.studio_id) as s, pytest.raises(OfferExpired):
         waitlist.claim(s, b)
     with db.studio(world.studio_id) as s:
@@ -147,11 +168,12 @@ def test_decline_passes_the_offer_on(db, clock):
 
 
 def test_offer_never_outlasts_the_class(db, clock):
-    world, sid, (a, b, c), booking_id = setup_full_class(db, clock, late_cancel="none")
+    world, sid, (a, b, c), booking_id = setup_full_class(db, clock, late_cancel="none", cutoff=0)
     clock.set(local(world, 2026, 11, 25, 17, 50))
     with db.studio(world.studio_id) as s:
         events = svc.cancel(s, booking_id, accept_late=True).events
     assert events[0].expires_at == local(world, 2026, 11, 25, 18)
+    assert deliver_offers(db, world, clock.now()) == [local(world, 2026, 11, 25, 18)]
 
 
 def test_client_who_cannot_pay_is_skipped_with_a_note(db, clock):
@@ -182,6 +204,7 @@ def test_broadcast_mode_first_claim_wins(db, clock):
         events = svc.cancel(s, booking_id).events
     assert sorted(e.client_id for e in events) == sorted([b, c])
     assert all(isinstance(e, WaitlistOffered) and e.broadcast for e in events)
+    deliver_offers(db, world, clock.now())  # told "the spot has gone" only once they were offered it
     with db.studio(world.studio_id) as s:
         won = waitlist.claim(s, c)
     assert won.booking.client_id == c

@@ -298,10 +298,7 @@ def test_late_cancel_asks_first_and_yes_cancels_keeping_the_credit(studio):
     )
     assert sam.state == State.CONFIRM_LATE_CANCEL.value
     assert studio.bookings_of(SAM) == [("Barre", "Mon 18:00", "confirmed")]
-    assert sam.says("yes") == (
-        "Cancelled: Barre, Mon 23 Nov 18:00. The credit is kept as it was a late cancel. "
-        "If someone takes your spot from the waitlist we'll let you know."
-    )
+    assert sam.says("yes") == "Cancelled late: Barre, Mon 23 Nov 18:00. The credit is used."
     assert studio.bookings_of(SAM) == [("Barre", "Mon 18:00", "late_cancelled")]
     assert studio.credits_of(SAM) == 9
     assert sam.state == State.IDLE.value
@@ -324,7 +321,7 @@ def test_late_cancel_with_a_fee_states_it_and_refunds_the_credit():
         "Barre Mon 23 Nov 18:00 is less than 12h away, so there's a £5 late-cancel "
         "fee. Reply YES to cancel anyway, or NO to keep your spot."
     )
-    assert sam.says("yes").startswith("Cancelled: Barre, Mon 23 Nov 18:00. A £5 late-cancel fee applies.")
+    assert sam.says("yes").startswith("Cancelled late: Barre, Mon 23 Nov 18:00. A £5 late-cancel fee applies.")
     assert studio.client(SAM).owed == Decimal(5) and studio.credits_of(SAM) == 10
     assert Phone(studio, SAM).says("balance") == "You have 10 credits (first expire Fri 22 Jan). You owe £5 in fees."
 
