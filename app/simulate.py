@@ -127,17 +127,20 @@ class Simulator:
                 select(ClassSession.starts_at, ClassSession.ends_at, ClassSession.studio_id)
                 .join(Booking, Booking.session_id == ClassSession.id)
                 .where(
-                    Booking.status == "confirmed",
+                    Booking.status.in_(("confirmed", "no_show")),
+                    Booking.no_show_settled_at.is_(None),
                     ClassSession.status == "scheduled",
-                    ClassSession.starts_at > after - timedelta(days=1),
+                    ClassSession.starts_at > after - timedelta(days=8),
                     ClassSession.starts_at <= until + timedelta(days=3),
                 )
             )
             hours = _reminder_hours(s)
+            review = {p.studio_id: p.no_show_review_hours for p in s.scalars(select(Policy))}
             for starts_at, ends_at, studio_id in s.execute(booked):
                 for h in hours.get(studio_id, [24, 2]):
                     points.append(starts_at - timedelta(hours=h))
                 points.append(ends_at + timedelta(minutes=15))
+                points.append(ends_at + timedelta(hours=review.get(studio_id, 12)))  # the no-show review closes
             points += _lead_points(s, after, until)
         day = after.date()
         while datetime.combine(day, datetime.min.time(), after.tzinfo) <= until:
