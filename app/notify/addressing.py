@@ -39,6 +39,9 @@ def studio_of(session: Session) -> Studio:
 
 
 def route(session: Session, client: Client) -> tuple[str, str, str | None]:
-    """(channel, to, from) for texting ``client`` where they last talked to us."""
+    """(channel, to, from) for texting ``client`` where they last talked to us; by SMS instead
+    when they opted out of WhatsApp only (a STOP on one channel is not a STOP on both)."""
     channel = channel_for(session, client.phone)
+    if channel == "whatsapp" and client.opted_out("whatsapp") and not client.opted_out("sms"):
+        channel = "sms"
     return channel, address(channel, client.phone), sender(studio_of(session), channel)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from app.booking import booking as svc
 from app.booking import waitlist
 from app.booking.events import WaitlistOffered, WaitlistSkipped
-from app.models import Booking, Client, OutboxMessage, Studio, WaitlistEntry
+from app.models import Booking, Client, Conversation, OutboxMessage, Studio, WaitlistEntry
 from tests.factories import grant_pack, local, make_client, make_session, make_studio
 from tests.simulation import replies_to, simulate
 
@@ -391,3 +391,18 @@ def test_an_unsent_offer_holds_the_spot_and_a_sent_one_expires_from_its_send_tim
         body = s.scalars(select(OutboxMessage.body).where(OutboxMessage.kind == "offer_expired")).one()
         assert "spot is still open" in body and "next person" not in body
         assert s.scalars(select(Booking).where(Booking.session_id == sid, Booking.status == "confirmed")).all() == []
+
+
+def test_a_client_who_stopped_whatsapp_only_is_offered_the_spot_by_sms(db, clock):
+    """A STOP on WhatsApp is not a STOP on SMS: the offer goes by SMS instead of being dropped
+    (which would hold the spot for someone who never sees it)."""
+    world, sid, (a, b), booking_id = full_class(db, clock, waiting=1)
+    with db.studio(world.studio_id) as s:
+        client = s.get(Client, b)
+        client.last_whatsapp_inbound_at = client.whatsapp_opted_out_at = clock.now()
+        s.add(Conversation(phone=client.phone, channel="whatsapp", client_id=b, updated_at=clock.now()))
+    with db.studio(world.studio_id) as s:
+        svc.cancel(s, booking_id)
+    with db.studio(world.studio_id) as s:
+        offer = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "waitlist_offer")).one()
+        assert (offer.channel, offer.to_addr) == ("sms", "+447700900312")
