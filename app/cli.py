@@ -148,3 +148,7 @@ def staff_add(studio_key: str, email: str, password: str, role: str, name: str |
 
 def main() -> None:
     cli(prog_name="frontdesk")
+
+
+if __name__ == "__main__":  # python -m app.cli, as well as the frontdesk script
+    main()
