@@ -9,7 +9,7 @@ Never ask anyone to reply a bare CANCEL: carriers treat it as an opt-out.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -331,6 +331,10 @@ class Words:
         )
 
     def offer_expired(self, s: SessionView | None) -> str:
+        """A YES to an offer that ran out: when the spot is still free (``s.spots``), it can be
+        booked all the same (the caller expects YES to book it)."""
+        if s is not None and s.spots > 0:
+            return self.offer_ended(s)
         what = f" in {s.class_name}, {self.when(s.starts_at)}" if s else ""
         return self.out(f"Sorry, that spot{what} has gone: the offer ran out. You can still book another class.")
 
@@ -343,8 +347,8 @@ class Words:
     def offer_ended(self, s: SessionView) -> str:
         """A sent offer lapsed and nobody else was waiting (or it is too close to the class to offer it on)."""
         return self.out(
-            f"Your offer for {s.class_name}, {self.when(s.starts_at)} has ended, but the spot is still open "
-            f"if you want it: reply 'book {s.class_name} {self.tz_day_name(s.starts_at)} {self.time(s.starts_at)}'."
+            f"Your offer for {s.class_name}, {self.when(s.starts_at)} has ended, but the spot is still open: "
+            "reply YES to book it."
         )
 
     def waitlist_closed(self, s: SessionView | None, minutes: int) -> str:
@@ -381,8 +385,40 @@ class Words:
     def declined(self) -> str:
         return self.out("No problem, I've passed the spot on.")
 
-    def waitlist_enrolled(self, s: SessionView) -> str:
-        return self.out(f"Good news! A spot opened and you're now booked: {self.session(s)}.")
+    def waitlist_enrolled(
+        self,
+        s: SessionView,
+        balance: BalanceView,
+        *,
+        minutes: int,
+        free_until: datetime,
+        now: datetime,
+        consequence: str | None = None,
+        fee: Decimal = Decimal("0"),
+        fees: tuple[Decimal | None, Decimal | None] | None = None,
+    ) -> str:
+        """Auto-enrolment: booked without being asked, so free to cancel for ``minutes`` after
+        this text (whenever it is delivered); the usual deadline when that is later. After the
+        grace, what a cancel costs by the studio's rules, and the studio's fees."""
+        head = f"Good news! A spot opened and you're booked: {self.session(s)}. {self.credits_line(balance)}"
+        late_fee, no_show_fee = fees or (None, None)
+        if free_until > now + timedelta(minutes=minutes):
+            tail = f"Free to cancel until {self.short_when(free_until)}."
+        else:
+            tail = f"Can't make it? Cancel within {minutes} min and it's free"
+            if consequence == "fee" and fee > 0:
+                tail += f"; after that there's a {self.money(fee)} late-cancel fee."
+                late_fee = None
+            elif consequence == "forfeit_credit":
+                tail += (
+                    "; after that it counts as a late cancel."
+                    if balance.unlimited
+                    else "; after that it costs the credit."
+                )
+            else:
+                tail += "."
+        note = self.fee_note(late_fee, no_show_fee)
+        return self.out(f"{head} {tail}" + (f" {note}" if note else ""))
 
     def skipped(self, s: SessionView, reason: str) -> str:
         return self.out(
@@ -715,7 +751,8 @@ class Words:
         what = f"You were marked as a no-show for {s.class_name} {self.when(s.starts_at)}"
         if rule == "fee" and fee:
             pay = f" Pay here: {url}" if url else ""
-            return self.out(f"{what}, so a {self.money(Decimal(fee))} fee is due.{pay} {self.DISPUTE}")
+            back = " Your credit is back." if credits_spent else ""
+            return self.out(f"{what}, so a {self.money(Decimal(fee))} fee is due.{back}{pay} {self.DISPUTE}")
         if rule == "forfeit_credit" and credits_spent:
             used = "the credit is used" if credits_spent == 1 else f"the {credits_spent} credits are used"
             return self.out(f"{what}, so {used}. {self.DISPUTE}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -116,24 +116,40 @@ def waive_no_show(session: Session, booking_id: int, *, actor: str | None = None
     settled = booking.no_show_settled_at is not None
     if settled:
         _undo_no_show(session, booking, "no-show waived", actor)
-    if booking.credits_spent:
+    if booking.credits_spent and _credits_held(session, booking) < 0:  # not given back at settling
         credits.record_refund(session, booking, "no-show waived: credit back", actor)
     booking.status, booking.penalty_waived, booking.no_show_settled_at = "no_show", True, clock.now()
     record(session, [NoShowWaived(booking.id, booking.client_id, booking.session_id, settled)])
     return booking
 
 
+def _credits_held(session: Session, booking: Booking) -> int:
+    """The booking's net credits on the ledger: negative while its credit is spent."""
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(CreditEntry.credits), 0)).where(CreditEntry.booking_id == booking.id)
+        )
+        or 0
+    )
+
+
 def _settle(session: Session, booking: Booking, actor: str | None) -> None:
-    """The review is over: the studio's no-show rule applies, once, and the client is told."""
+    """The review is over: the studio's no-show rule applies, once, and the client is told.
+
+    As for a late cancel (``policies.cancel_terms``): ``forfeit_credit`` keeps the credit;
+    ``fee`` charges the fee and gives the credit back (never both); ``none`` gives it back."""
     policy = load_policy(session)
     booking.status, booking.no_show_settled_at = "no_show", clock.now()
     fee = policy.no_show_fee if policy.no_show == "fee" and policy.no_show_fee else None
     events: list = []
     if policy.no_show == "forfeit_credit":
         credits.record_forfeit(session, booking, "no-show: credit kept", actor)
-    elif fee is not None:
-        credits.record_fee(session, booking, fee, "no-show fee", actor)
-        events.append(FeeCharged(booking.id, booking.client_id, fee, "no_show"))
+    else:
+        if booking.credits_spent:
+            credits.record_refund(session, booking, f"no-show ({policy.no_show}): credit back", actor)
+        if fee is not None:
+            credits.record_fee(session, booking, fee, "no-show fee", actor)
+            events.append(FeeCharged(booking.id, booking.client_id, fee, "no_show"))
     rule = "fee" if fee is not None else policy.no_show
     events.append(NoShowSettled(booking.id, booking.client_id, booking.session_id, rule, fee, booking.credits_spent))
     record(session, events)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,6 +34,7 @@ from app.models import (
     Booking,
     ClassSession,
     Client,
+    Policy,
     WaitlistEntry,
 )
 
@@ -160,9 +162,61 @@ def preview_cancel(session: Session, booking_id: int) -> CancelTerms:
     """What cancelling now would cost, without cancelling (for the bot to ask YES).
     Changes nothing; the class stays locked until the caller's transaction ends."""
     booking, class_session = _cancellable(session, booking_id)
-    return cancel_terms(
-        load_policy(session), class_session, booking.credits_spent, clock.now(), booked_at=booking.booked_at
-    )
+    return _terms(session, load_policy(session), booking, class_session, clock.now())
+
+
+def _terms(
+    session: Session, policy: Policy, booking: Booking, class_session: ClassSession, now: datetime
+) -> CancelTerms:
+    """``policies.cancel_terms``, and free inside an auto-enrolment's grace (``enrolment_grace``)."""
+    terms = cancel_terms(policy, class_session, booking.credits_spent, now, booked_at=booking.booked_at)
+    if terms.late and enrolment_grace(session, booking, policy, now):
+        return CancelTerms(
+            False, enrolment_grace_until(session, booking, policy) or now, "refund", booking.credits_spent, Decimal("0")
+        )
+    return terms
+
+
+def _enrolment(session: Session, booking: Booking) -> WaitlistEntry | None:
+    """The waitlist entry a booking made by auto-enrolment came from (None for any other booking)."""
+    if booking.source != "waitlist":
+        return None
+    return session.scalars(
+        select(WaitlistEntry).where(WaitlistEntry.booking_id == booking.id).order_by(WaitlistEntry.id.desc())
+    ).first()
+
+
+def enrolment_grace_until(session: Session, booking: Booking, policy: Policy) -> datetime | None:
+    """When the free-cancel grace of an auto-enrolled booking ends: ``waitlist_offer_minutes``
+    after its enrolment text went. None when it is no auto-enrolment or the text has not gone."""
+    entry = _enrolment(session, booking)
+    if entry is None or entry.offer_sent_at is None:
+        return None
+    return entry.offer_sent_at + timedelta(minutes=policy.waitlist_offer_minutes or 0)
+
+
+def enrolment_grace(session: Session, booking: Booking, policy: Policy, now: datetime) -> bool:
+    """An auto-enrolled booking (the client did not choose it at that moment) may be cancelled
+    free until ``waitlist_offer_minutes`` after its enrolment text went, and while it has not
+    gone yet (quiet hours): a client never pays for a booking they could not yet undo."""
+    entry = _enrolment(session, booking)
+    if entry is None:
+        return False
+    if entry.offer_sent_at is None:
+        return True
+    until = enrolment_grace_until(session, booking, policy)
+    return until is not None and now <= until
+
+
+@use_case
+def enrolment_texted(session: Session, entry_id: int, at: datetime) -> None:
+    """Use case: the "you're booked" text of an auto-enrolment went at ``at``, so its free-cancel
+    grace starts now (kept in ``WaitlistEntry.offer_sent_at``). Once only. The caller commits."""
+    entry = session.get(WaitlistEntry, entry_id)
+    if entry is None or entry.booking_id is None or entry.offer_sent_at is not None:
+        return
+    entry.offer_sent_at = at
+    session.flush()
 
 
 @use_case
@@ -177,7 +231,7 @@ def cancel(session: Session, booking_id: int, *, accept_late: bool = False, acto
     booking, class_session = _cancellable(session, booking_id)
     policy = load_policy(session)
     now = clock.now()
-    terms = cancel_terms(policy, class_session, booking.credits_spent, now, booked_at=booking.booked_at)
+    terms = _terms(session, policy, booking, class_session, now)
     if terms.late and not accept_late:
         raise LateCancelNeedsConsent(booking_id, terms)
     booking.cancelled_at = now
@@ -244,6 +298,9 @@ __all__ = [
     "book",
     "cancel",
     "cancel_session",
+    "enrolment_grace",
+    "enrolment_grace_until",
+    "enrolment_texted",
     "overlapping_booking",
     "preview_cancel",
     "upcoming_bookings",

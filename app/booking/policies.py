@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -72,3 +73,17 @@ def cancel_terms(
     fee = Decimal(policy.late_cancel_fee or 0) if rule == "fee" else Decimal("0")
     credits_back = 0 if rule == "forfeit_credit" else credits_spent
     return CancelTerms(True, deadline, rule, credits_back, fee)
+
+
+def in_quiet_hours(local: time, start: time | None, end: time | None) -> bool:
+    """Is local wall time ``local`` inside the studio's quiet hours (which may cross midnight)?"""
+    if start is None or end is None or start == end:
+        return False
+    return start <= local < end if start < end else (local >= start or local < end)
+
+
+def quiet_end(now: datetime, tz: str, start: time, end: time) -> datetime:
+    """The instant, after ``now``, when the quiet hours ``now`` falls in end (in ``tz``)."""
+    local = now.astimezone(ZoneInfo(tz))
+    day = local.date() if local.time() < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, end).replace(tzinfo=ZoneInfo(tz)).astimezone(now.tzinfo)

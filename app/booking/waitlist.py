@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,7 +51,7 @@ from app.booking.events import (
 from app.booking.events import (
     OfferExpired as OfferExpiredEvent,
 )
-from app.booking.policies import load_policy
+from app.booking.policies import in_quiet_hours, load_policy, quiet_end
 from app.models import (
     OPEN_WAITLIST,
     Booking,
@@ -259,8 +260,10 @@ def _make_offer(entry: WaitlistEntry, now: datetime) -> None:
 
 
 def _offer_deadline(policy: Policy, class_session: ClassSession, at: datetime) -> datetime:
-    """An offer sent at ``at`` lasts the studio's minutes, but never past the class start."""
-    return min(at + timedelta(minutes=policy.waitlist_offer_minutes), class_session.starts_at)
+    """An offer sent at ``at`` lasts the studio's minutes, but never into the waitlist cutoff
+    (from then the spot is open to anyone) and never past the class start."""
+    cutoff = class_session.starts_at - timedelta(minutes=policy.waitlist_cutoff_minutes or 0)
+    return max(at, min(at + timedelta(minutes=policy.waitlist_offer_minutes), cutoff))
 
 
 def inside_cutoff(policy: Policy, class_session: ClassSession, now: datetime) -> bool:
@@ -534,3 +537,17 @@ def offer_delivered(session: Session, entry_id: int, at: datetime) -> datetime |
     entry.offer_expires_at = offer_deadline(session, entry, at)
     session.flush()
     return entry.offer_expires_at
+
+
+def refill_possible(session: Session, class_session: ClassSession, policy: Policy, tz: str, now: datetime) -> bool:
+    """Could a late cancel's spot still be refilled from the waitlist, so fill-to-forgive could
+    forgive it? Only when the studio forgives refills, someone is waiting, and an offer could
+    still go out before the waitlist cutoff (quiet hours hold offers back until they end).
+    What the cancel reply may promise (``Words.late_cancelled``)."""
+    if not policy.fill_to_forgive or spots.waiting_count(session, class_session.id) == 0:
+        return False
+    first_offer = now
+    if policy.quiet_start is not None and policy.quiet_end is not None:
+        if in_quiet_hours(now.astimezone(ZoneInfo(tz)).time(), policy.quiet_start, policy.quiet_end):
+            first_offer = quiet_end(now, tz, policy.quiet_start, policy.quiet_end)
+    return not inside_cutoff(policy, class_session, first_offer)

@@ -251,7 +251,10 @@ class SqlDesk:
             return Outcome(False, "not_cancellable", {"reason": exc.reason})
         data = self._terms(result.booking, result.terms)
         data["balance"] = self._balance_view(result.balance)
-        data["forgive_if_filled"] = bool(load_policy(self.db).fill_to_forgive)
+        class_session = row(self.db, ClassSession, result.booking.session_id)
+        data["forgive_if_filled"] = result.terms.late and waitlist.refill_possible(
+            self.db, class_session, load_policy(self.db), self.studio_row.timezone, clock.now()
+        )
         return Outcome(True, "cancelled", data)
 
     def join_waitlist(self, session_id: int) -> Outcome:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 import time as time_module
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.booking import rows
+from app.booking.policies import in_quiet_hours, quiet_end
 from app.db import Database
 from app.messaging import send_rules
 from app.messaging.transports import SendFailed, Transport
@@ -53,18 +54,6 @@ class SenderPace:
 
 
 pace = SenderPace(float(os.environ.get("FRONTDESK_SENDER_RATE", "10")))
-
-
-def in_quiet_hours(local: time, start: time | None, end: time | None) -> bool:
-    if start is None or end is None or start == end:
-        return False
-    return start <= local < end if start < end else (local >= start or local < end)
-
-
-def quiet_end(now: datetime, tz: str, start: time, end: time) -> datetime:
-    local = now.astimezone(ZoneInfo(tz))
-    day = local.date() if local.time() < end else local.date() + timedelta(days=1)
-    return datetime.combine(day, end).replace(tzinfo=ZoneInfo(tz)).astimezone(now.tzinfo)
 
 
 def _claim(session: Session, row_id: int, now: datetime) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from app.booking import waitlist
 from app.messaging.outbox import enqueue
 from app.messaging.send_rules import about as about_row
 from app.models import Booking, ClassSession, Client, Conversation, Location, WaitlistEntry
+from app.notify import offer_rules
 from app.notify.addressing import route, studio_of
 from app.notify.views import session_view, session_view_by_id, studio_view
 from bot.desk import SessionView
@@ -90,14 +92,18 @@ def waitlist_offered(session: Session, event: ev.WaitlistOffered) -> None:
 
 
 def waitlist_enrolled(session: Session, event: ev.WaitlistEnrolled) -> None:
+    """Auto-enrolment: "you're booked", free to cancel for a while after this text goes. The
+    text is re-written and its grace starts when it actually goes (``app.notify.offer_rules``)."""
     if about := _about(session, event):
         client, words, view = about
+        booking = session.get(Booking, event.booking_id)
+        assert booking is not None
         _text(
             session,
             client,
             key=f"enrolled:entry:{event.entry_id}",
             kind="waitlist_enrolled",
-            body=words.waitlist_enrolled(view),
+            body=offer_rules.enrolment_text(session, booking, words, view, clock.now()),
             about=about_row("waitlist_entry", event.entry_id),
         )
 
@@ -120,6 +126,8 @@ def waitlist_skipped(session: Session, event: ev.WaitlistSkipped) -> None:
 
 
 def offer_expired(session: Session, event: ev.OfferExpired) -> None:
+    """An offer that ran out. Passed on: the client is told so. Nobody else got it: the spot
+    is still open, and the client's conversation then expects YES to book it."""
     if about := _about(session, event):
         client, words, view = about
         _text(
@@ -130,6 +138,10 @@ def offer_expired(session: Session, event: ev.OfferExpired) -> None:
             body=words.offer_lapsed_notice(view) if event.passed_on else words.offer_ended(view),
             about=about_row("waitlist_entry", event.entry_id),
         )
+        if not event.passed_on:
+            class_session = session.get(ClassSession, event.session_id)
+            assert class_session is not None
+            _expect(session, client, State.CONFIRM_BOOK, {"session_id": event.session_id}, class_session.starts_at)
 
 
 def spot_gone(session: Session, event: ev.SpotGone) -> None:
@@ -230,14 +242,23 @@ def session_moved(session: Session, event: ev.SessionMoved) -> None:
         )
         if what != "booking":
             continue
-        conv = session.scalars(
-            select(Conversation).where(Conversation.phone == client.phone, Conversation.channel == channel)
-        ).first()
-        if conv is None:
-            conv = Conversation(phone=client.phone, channel=channel, client_id=client.id)
-            session.add(conv)
-        conv.state, conv.context = State.REMINDED.value, {"booking_id": row.id}
-        conv.expires_at, conv.updated_at = class_session.starts_at, now
+        _expect(session, client, State.REMINDED, {"booking_id": row.id}, class_session.starts_at, now)
+
+
+def _expect(
+    session: Session, client: Client, state: State, context: dict, until: datetime, now: datetime | None = None
+) -> None:
+    """After a text that asks for a reply ("reply YES to book it", "C cancels"), the client's
+    conversation expects it, until ``until``."""
+    channel, _, _ = route(session, client)
+    conv = session.scalars(
+        select(Conversation).where(Conversation.phone == client.phone, Conversation.channel == channel)
+    ).first()
+    if conv is None:
+        conv = Conversation(phone=client.phone, channel=channel, client_id=client.id)
+        session.add(conv)
+    conv.state, conv.context = state.value, context
+    conv.expires_at, conv.updated_at = until, now or clock.now()
 
 
 HANDLERS: dict[type, Callable[[Session, Any], None]] = {

@@ -257,10 +257,9 @@ def test_a_booking_made_before_the_window_still_gives_the_deadline(db, tmp_path)
     ("policy", "said"),
     [
         ({"fill_to_forgive": False}, "Cancelled late: Vinyasa Flow, Wed 25 Nov 18:00. The credit is used."),
-        (
+        (  # nobody is waiting: no refill to forgive, so nothing is promised
             {"fill_to_forgive": True},
-            "Cancelled late: Vinyasa Flow, Wed 25 Nov 18:00. The credit is used. "
-            "If someone takes your spot from the waitlist, it's forgiven and we'll let you know.",
+            "Cancelled late: Vinyasa Flow, Wed 25 Nov 18:00. The credit is used.",
         ),
         (
             {"fill_to_forgive": False, "late_cancel": "fee", "late_cancel_fee": 5.0},
@@ -380,3 +379,34 @@ def test_the_core_refuses_an_overlap_until_the_client_agrees(db, quiet_world, cl
     with db.studio(world.studio_id) as s:
         with pytest.raises(OverlapsBooking):
             svc.book(s, world.client_id, third, allow_overlap=True)
+
+
+PRIYA = "+447700900302"
+PROMISE = "If someone takes your spot from the waitlist, it's forgiven and we'll let you know."
+
+
+@pytest.mark.parametrize(
+    ("cancel_at", "promised"),
+    [
+        (at(25, 9), True),  # someone waits and an offer can go at once
+        (at(25, 17, 20), False),  # inside the 60-minute waitlist cutoff: no offer can go
+    ],
+)
+def test_the_forgive_promise_only_when_a_refill_can_still_happen(db, tmp_path, cancel_at, promised):
+    studio = fixture(tmp_path, policy={"fill_to_forgive": True})
+    studio.write_text(studio.read_text().replace("capacity = 16", "capacity = 1", 1))
+    out = simulate(
+        db,
+        studio,
+        START,
+        [
+            say(at(23, 9), "book yoga wed 6pm"),
+            {"at": at(23, 9, 5), "from": PRIYA, "to": STUDIO, "body": "book yoga wed 6pm"},
+            {"at": at(23, 9, 6), "from": PRIYA, "to": STUDIO, "body": "yes"},  # join the waitlist
+            say(cancel_at, "cancel yoga"),
+            say(cancel_at.replace(":00+", ":01+", 1) if cancel_at.endswith(":00+00:00") else cancel_at, "yes"),
+        ],
+    )
+    replies = [line["body"] for line in out if line.get("kind") == "reply" and line["to"] == SAM]
+    assert replies[-1].startswith("Cancelled late: Vinyasa Flow, Wed 25 Nov 18:00. The credit is used.")
+    assert (PROMISE in replies[-1]) is promised

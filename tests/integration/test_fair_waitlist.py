@@ -184,7 +184,7 @@ def test_a_head_of_the_list_who_texted_stop_is_skipped_and_never_texted(db, tmp_
 
 def test_an_offer_nobody_else_wants_ends_with_the_spot_open(db, tmp_path):
     """Nobody next: no "passed to the next person"; the client is told the spot is still
-    open and how to book it, and booking it that way works."""
+    open and to reply YES to book it, and booking it by name works too."""
     fixture = studio_file(tmp_path)
     out = simulate(
         db,
@@ -201,8 +201,7 @@ def test_an_offer_nobody_else_wants_ends_with_the_spot_open(db, tmp_path):
     (ended,) = texts(out, "offer_expired", PRIYA)
     assert ended["at"] == "2026-11-23T09:35:00+00:00"
     assert ended["body"] == (
-        "Your offer for Yin Yoga, Tue 24 Nov 19:30 has ended, but the spot is still open if you want it: "
-        "reply 'book Yin Yoga Tue 19:30'."
+        "Your offer for Yin Yoga, Tue 24 Nov 19:30 has ended, but the spot is still open: reply YES to book it."
     )
     assert not any("next person" in x.get("body", "") for x in out)
     assert replies_to(out, PRIYA)[-1].startswith("Booked: Yin Yoga, Tue 24 Nov 19:30")
@@ -327,7 +326,8 @@ def test_auto_enrolment_drops_an_overlapping_waitlist_entry_and_says_so(db, tmp_
         ],
     )
     assert [x["body"] for x in texts(out, "waitlist_enrolled", PRIYA)] == [
-        "Good news! A spot opened and you're now booked: Vinyasa Flow, Wed 25 Nov 18:00 at Shoreditch with Maya."
+        "Good news! A spot opened and you're booked: Vinyasa Flow, Wed 25 Nov 18:00 at Shoreditch with Maya. "
+        "Your membership covers it. Free to cancel until Wed 06:00."
     ]
     assert [x["body"] for x in texts(out, "waitlist_dropped", PRIYA)] == [
         "As you're now booked into Vinyasa Flow, Wed 25 Nov 18:00, I've taken you off the waitlist for "
@@ -406,3 +406,21 @@ def test_a_client_who_stopped_whatsapp_only_is_offered_the_spot_by_sms(db, clock
     with db.studio(world.studio_id) as s:
         offer = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "waitlist_offer")).one()
         assert (offer.channel, offer.to_addr) == ("sms", "+447700900312")
+
+
+def test_an_offer_never_runs_into_the_cutoff(db, clock):
+    """A long claim window ends at the cutoff, when the spot opens to anyone, not at the class start."""
+    world = make_studio(db, waitlist_mode="offer", waitlist_offer_minutes=120, waitlist_cutoff_minutes=60)
+    sid = make_session(db, world, local(world, 2026, 11, 25, 18), capacity=1)
+    a, b = (make_client(db, world, phone, name) for phone, name in (("+447700900321", "Ann"), ("+447700900322", "Bo")))
+    for cid in (a, b):
+        grant_pack(db, world, cid, 5, starts_at=clock.now())
+    with db.studio(world.studio_id) as s:
+        booking_id = svc.book(s, a, sid).booking.id
+    with db.studio(world.studio_id) as s:
+        entry_id = waitlist.join(s, b, sid).entry.id
+    with db.studio(world.studio_id) as s:
+        svc.cancel(s, booking_id)
+    with db.studio(world.studio_id) as s:
+        deadline = waitlist.offer_delivered(s, entry_id, local(world, 2026, 11, 25, 16, 15))
+    assert deadline == local(world, 2026, 11, 25, 17)  # 16:15 + 2 h would be 18:15; the cutoff is 17:00

@@ -130,9 +130,9 @@ def test_check_in(db, clock, booked):
 @pytest.mark.parametrize(
     "rule, credits_left, owed",
     [
-        ("forfeit_credit", 4, Decimal("0.00")),
-        ("fee", 4, Decimal("10.00")),
-        ("none", 4, Decimal("0.00")),
+        ("forfeit_credit", 4, Decimal("0.00")),  # the credit is used
+        ("fee", 5, Decimal("10.00")),  # the fee instead of the credit, as for a late cancel
+        ("none", 5, Decimal("0.00")),  # nothing taken
     ],
 )
 def test_no_show_sweep_applies_policy_once(db, clock, booked, rule, credits_left, owed):

@@ -244,13 +244,29 @@ def test_no_to_an_offer_passes_it_to_the_next_in_line(studio):
     assert studio.bookings_of(PRIYA) == [("HIIT 45", "Wed 06:30", "confirmed")]
 
 
-def test_yes_after_the_offer_ran_out_says_the_spot_has_gone(studio):
+def test_yes_after_the_offer_ran_out_with_the_spot_still_open_offers_it_and_yes_books_it(studio):
     full_hiit(studio)
     sam = Phone(studio, SAM)
     sam.says("put me on the waitlist for hiit wed")
     Phone(studio, ALEX).says("cancel hiit")
     studio.advance(timedelta(minutes=31))
     studio.expire_offers()
+    assert sam.says("yes") == (
+        "Your offer for HIIT 45, Wed 25 Nov 06:30 has ended, but the spot is still open: reply YES to book it."
+    )
+    assert studio.bookings_of(SAM) == []
+    assert sam.says("yes").startswith("Booked: HIIT 45, Wed 25 Nov 06:30")
+    assert studio.bookings_of(SAM) == [("HIIT 45", "Wed 06:30", "confirmed")]
+
+
+def test_yes_after_the_offer_ran_out_says_the_spot_has_gone_when_it_was_taken(studio):
+    full_hiit(studio)
+    sam = Phone(studio, SAM)
+    sam.says("put me on the waitlist for hiit wed")
+    Phone(studio, ALEX).says("cancel hiit")
+    studio.advance(timedelta(minutes=31))
+    studio.expire_offers()
+    assert Phone(studio, ALEX).says("book hiit wed").startswith("Booked: HIIT 45")
     assert sam.says("yes") == (
         "Sorry, that spot in HIIT 45, Wed 25 Nov 06:30 has gone: the offer ran out. You can still book another class."
     )

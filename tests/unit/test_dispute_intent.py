@@ -114,7 +114,8 @@ def test_the_no_show_text_says_what_happened_and_how_to_dispute_it():
     url = "https://frontdesk.example/pay/" + "x" * 43
     fee = WORDS.no_show_settled(REFORMER, "fee", Decimal("15"), 1, url)
     assert fee == (
-        f"You were marked as a no-show for Reformer Tue 24 Nov 07:00, so a £15 fee is due. Pay here: {url} "
+        f"You were marked as a no-show for Reformer Tue 24 Nov 07:00, so a £15 fee is due. Your credit is back. "
+        f"Pay here: {url} "
         "Were you there? Reply and a person will check."
     )
     for body in (credit, two, fee):
