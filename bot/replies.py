@@ -330,10 +330,10 @@ class Words:
             f"(until {self.time(expires_at)})."
         )
 
-    def offer_expired(self, s: SessionView | None) -> str:
-        """A YES to an offer that ran out: when the spot is still free (``s.spots``), it can be
-        booked all the same (the caller expects YES to book it)."""
-        if s is not None and s.spots > 0:
+    def offer_expired(self, s: SessionView | None, *, still_open: bool = False) -> str:
+        """A YES to an offer that ran out: when the spot is still open to them (nobody took it
+        or holds an offer for it), it can be booked all the same (the caller expects YES)."""
+        if s is not None and still_open:
             return self.offer_ended(s)
         what = f" in {s.class_name}, {self.when(s.starts_at)}" if s else ""
         return self.out(f"Sorry, that spot{what} has gone: the offer ran out. You can still book another class.")

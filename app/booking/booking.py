@@ -122,9 +122,19 @@ def book(
     if taken >= class_session.capacity:
         raise ClassFull(session_id, spots.waiting_count(session, session_id))
     booking = spots.enrol(session, client_id, class_session, source=source, actor=actor)
-    if entry is not None:  # they were waiting and a spot is simply free: booking ends the wait
-        entry.status, entry.booking_id, entry.resolved_at = "claimed", booking.id, now
-    return BookingResult(booking, credits.balance(session, client_id), free_cancel_deadline(policy, class_session))
+    events: list[Event] = []
+    if entry is None:  # an offer of theirs that lapsed: they still came off this waitlist
+        entry = waitlist.current_offer(session, client_id, session_id)
+        entry = entry if entry is not None and entry.status == "expired" else None
+    if entry is not None:  # a waitlisted client takes the spot: the wait ends, and a refill forgives
+        if entry.status != "expired":
+            entry.status, entry.resolved_at = "claimed", now
+        entry.booking_id = booking.id
+        events = waitlist.forgive_late_cancel(session, class_session, policy)
+        record(session, events)
+    return BookingResult(
+        booking, credits.balance(session, client_id), free_cancel_deadline(policy, class_session), events
+    )
 
 
 def overlapping_booking(session: Session, client_id: int, class_session: ClassSession) -> Booking | None:

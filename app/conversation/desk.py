@@ -35,6 +35,7 @@ from app.models import (
     Package,
     Staff,
     Studio,
+    WaitlistEntry,
 )
 from app.notify.staff import forward_to_staff
 from app.notify.views import Names, session_view, studio_view
@@ -286,6 +287,16 @@ class SqlDesk:
             return Outcome(False, "none")
         return Outcome(False, "expired", {"session": view})
 
+    def _open_to_me(self, offer: WaitlistEntry | None) -> bool:
+        """Could this client still book the class of a lapsed offer? Not when its places are
+        taken, counting those held for someone else's offer."""
+        if offer is None:
+            return False
+        class_session = row(self.db, ClassSession, offer.session_id)
+        held = load_policy(self.db).waitlist_mode != "broadcast"
+        taken = spots.taken(self.db, class_session.id, clock.now(), count_held=held, except_client=offer.client_id)
+        return class_session.status == "scheduled" and taken < class_session.capacity
+
     def claim_offer(self, session_id: int | None = None) -> Outcome:
         client_id = self.person.client_id
         if client_id is None:  # no client row, so no offer to claim
@@ -297,7 +308,7 @@ class SqlDesk:
         except e.NoOffer:
             return Outcome(False, "none")
         except e.OfferExpired:
-            return Outcome(False, "expired", {"session": view})
+            return Outcome(False, "expired", {"session": view, "open": self._open_to_me(offer)})
         except e.SpotTaken:
             return Outcome(False, "taken", {"session": view})
         except e.NoCredits as exc:

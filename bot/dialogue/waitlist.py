@@ -70,8 +70,10 @@ def answer_offer(c: Ctx, yes: bool, session_id: int | None = None) -> Turn | Non
         return c.say(c.words.booked(d["session"], d["balance"], d["free_until"], **late, fees=d.get("fees")))
     if out.kind == "expired":  # ran out; a spot still free may be booked all the same (YES books it)
         session = d.get("session")
-        if session is not None and session.spots > 0:
-            return c.say(c.words.offer_expired(session), state=State.CONFIRM_BOOK, session_id=session.id)
+        if session is not None and d.get("open"):
+            return c.say(
+                c.words.offer_expired(session, still_open=True), state=State.CONFIRM_BOOK, session_id=session.id
+            )
         return c.say(c.words.offer_expired(session))
     if out.kind == "taken":
         return c.say(c.words.spot_taken())

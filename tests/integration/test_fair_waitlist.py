@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.booking import booking as svc
-from app.booking import waitlist
+from app.booking import credits, waitlist
 from app.booking.events import WaitlistOffered, WaitlistSkipped
 from app.models import Booking, Client, Conversation, OutboxMessage, Studio, WaitlistEntry
 from tests.factories import grant_pack, local, make_client, make_session, make_studio
@@ -424,3 +424,34 @@ def test_an_offer_never_runs_into_the_cutoff(db, clock):
     with db.studio(world.studio_id) as s:
         deadline = waitlist.offer_delivered(s, entry_id, local(world, 2026, 11, 25, 16, 15))
     assert deadline == local(world, 2026, 11, 25, 17)  # 16:15 + 2 h would be 18:15; the cutoff is 17:00
+
+
+def test_a_lapsed_waitlister_who_books_the_spot_forgives_the_late_cancel(db, clock):
+    """Fill-to-forgive counts a refill by someone from the waitlist however they book it: a
+    client whose offer lapsed and who then books the still-open spot forgives the late cancel."""
+    world = make_studio(
+        db, waitlist_mode="offer", waitlist_offer_minutes=30, cancel_window_hours=12, fill_to_forgive=True
+    )
+    sid = make_session(db, world, local(world, 2026, 11, 25, 18), capacity=1)
+    a, b = (make_client(db, world, phone, name) for phone, name in (("+447700900331", "Ann"), ("+447700900332", "Bo")))
+    for cid in (a, b):
+        grant_pack(db, world, cid, 5, starts_at=clock.now())
+    with db.studio(world.studio_id) as s:
+        booking_id = svc.book(s, a, sid).booking.id
+    with db.studio(world.studio_id) as s:
+        entry_id = waitlist.join(s, b, sid).entry.id
+    clock.set(local(world, 2026, 11, 25, 9))  # inside the 12 h window: a late cancel
+    with db.studio(world.studio_id) as s:
+        svc.cancel(s, booking_id, accept_late=True)
+    with db.studio(world.studio_id) as s:
+        waitlist.offer_delivered(s, entry_id, clock.now())
+    clock.set(local(world, 2026, 11, 25, 9, 31))
+    with db.studio(world.studio_id) as s:
+        waitlist.expire_offers(s)
+    with db.studio(world.studio_id) as s:
+        assert credits.balance(s, a).credits == 4  # the late cancel still costs Ann the credit
+        svc.book(s, b, sid)  # Bo books the spot that is still open
+    with db.studio(world.studio_id) as s:
+        assert credits.balance(s, a).credits == 5  # refilled from the waitlist: forgiven
+        forgiven = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "late_cancel_forgiven")).one()
+        assert forgiven.to_addr == "+447700900331"

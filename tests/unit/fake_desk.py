@@ -708,7 +708,7 @@ class FakeDesk:
             return Outcome(False, "none")
         view = self.session(offer.session_id)
         if offer.status == "expired" or (offer.offer_expires_at and offer.offer_expires_at <= w.now()):
-            return Outcome(False, "expired", {"session": view})
+            return Outcome(False, "expired", {"session": view, "open": view is not None and view.spots > 0})
         if offer.status != "offered":
             return Outcome(False, "none")
         s = w.sessions[offer.session_id]
