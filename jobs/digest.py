@@ -95,7 +95,7 @@ def digest_text(session: Session, studio: Studio, local_now: datetime) -> str:
         filled = sum(r[3] for r in today)
         lists = sum(1 for r in today if r[4])
         head = (
-            f"Good morning! Today: {len(today)} classes, {filled}/{seats} booked "
+            f"Good morning! Today: {len(today)} class{'es' if len(today) != 1 else ''}, {filled}/{seats} booked "
             f"({round(100 * filled / seats) if seats else 0}%)" + (f", {lists} with a waitlist." if lists else ".")
         )
     lines = [

@@ -353,7 +353,7 @@ def test_daily_digest_at_seven_once(db, clock):
         assert queue_digest(s) == 1
         assert queue_digest(s) == 0
         body = s.scalars(select(OutboxMessage.body).where(OutboxMessage.kind == "daily_digest")).one()
-    assert body == "Good morning! Today: 1 classes, 1/2 booked (50%).\n18:00 Vinyasa Flow 1/2\nYesterday: 1 no-show."
+    assert body == "Good morning! Today: 1 class, 1/2 booked (50%).\n18:00 Vinyasa Flow 1/2\nYesterday: 1 no-show."
 
 
 def test_a_real_worker_killed_mid_send_then_retried_sends_nothing_twice(
