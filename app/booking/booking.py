@@ -101,7 +101,7 @@ def book(
         raise AlreadyBooked(existing.id)
     rule = policy.overlap_rule or "ask"
     if rule == "refuse" or (rule == "ask" and not allow_overlap):
-        clash = overlapping_booking(session, client_id, class_session)
+        clash = spots.overlapping_booking(session, client_id, class_session)
         if clash is not None:
             raise OverlapsBooking(clash.id, clash.session_id, rule)
     entry = waitlist.open_entry(session, client_id, session_id)
@@ -135,24 +135,6 @@ def book(
     return BookingResult(
         booking, credits.balance(session, client_id), free_cancel_deadline(policy, class_session), events
     )
-
-
-def overlapping_booking(session: Session, client_id: int, class_session: ClassSession) -> Booking | None:
-    """The client's confirmed booking for another class on at the same time (they overlap
-    when one starts before the other ends), the earliest first; None when there is none."""
-    return session.scalars(
-        select(Booking)
-        .join(ClassSession, ClassSession.id == Booking.session_id)
-        .where(
-            Booking.client_id == client_id,
-            Booking.status == "confirmed",
-            ClassSession.id != class_session.id,
-            ClassSession.status == "scheduled",
-            ClassSession.starts_at < class_session.ends_at,
-            ClassSession.ends_at > class_session.starts_at,
-        )
-        .order_by(ClassSession.starts_at, Booking.id)
-    ).first()
 
 
 def _cancellable(session: Session, booking_id: int) -> tuple[Booking, ClassSession]:
@@ -311,7 +293,6 @@ __all__ = [
     "enrolment_grace",
     "enrolment_grace_until",
     "enrolment_texted",
-    "overlapping_booking",
     "preview_cancel",
     "upcoming_bookings",
 ]

@@ -164,7 +164,8 @@ def can_pay(session: Session, client_id: int, class_session: ClassSession) -> st
 
 
 def overlapping_booking(session: Session, client_id: int, class_session: ClassSession) -> Booking | None:
-    """The client's confirmed booking in another scheduled class whose time overlaps ``class_session``."""
+    """The client's confirmed booking for another scheduled class at the same time (they
+    overlap when one starts before the other ends), the earliest first; None when none."""
     return session.scalars(
         select(Booking)
         .join(ClassSession, ClassSession.id == Booking.session_id)
