@@ -17,8 +17,6 @@ from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
-import httpx2
-import openai
 import pytest
 import stripe
 from sqlalchemy import select
@@ -40,6 +38,7 @@ from jobs.due import run_due
 from tests.conversation import BASE, LOTUS, TOKEN, Texter, replies_of
 from tests.factories import make_client, make_studio
 from tests.integration.test_admin_auth import admin_app
+from tests.llm_mock import mocked_llm
 from tests.rq_transports import CountingTransport
 
 SAM, PRIYA = "+447700900301", "+447700900302"
@@ -76,45 +75,7 @@ def sends(tmp_path, monkeypatch):
 def llm(monkeypatch):
     """The optional LLM, mocked at the HTTP layer; ``LlmParser.from_env`` returns it everywhere
     (create_app, the RQ job, the due-work tick)."""
-    args = {
-        "intent": "book",
-        "class_name": "Vinyasa Flow",
-        "instructor": None,
-        "when_text": "wednesday 18:00",
-        "number": None,
-    }
-    completion = {
-        "id": "c",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "m",
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": "tool_calls",
-                "message": {
-                    "role": "assistant",
-                    "content": None,
-                    "tool_calls": [
-                        {
-                            "id": "t",
-                            "type": "function",
-                            "function": {"name": "record_parse", "arguments": json.dumps(args)},
-                        }
-                    ],
-                },
-            }
-        ],
-    }
-    parser = LlmParser(
-        openai.OpenAI(
-            api_key="k",
-            base_url="https://llm.test/v1",
-            max_retries=0,
-            http_client=httpx2.Client(transport=httpx2.MockTransport(lambda r: httpx2.Response(200, json=completion))),
-        ),
-        model="m",
-    )
+    parser = mocked_llm()
     monkeypatch.setattr(LlmParser, "from_env", staticmethod(lambda: parser))
     return parser
 

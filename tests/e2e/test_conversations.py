@@ -433,51 +433,10 @@ def test_whatsapp_profile_name_spares_the_question(db, lotus, client):
 
 
 def test_low_confidence_text_goes_to_the_llm_after_the_webhook_returns(db, lotus, client):
-    import httpx2
-    import openai
-
     from app.conversation.engine import complete_deferred
-    from bot.nlu.llm import LlmParser
+    from tests.llm_mock import mocked_llm
 
-    args = {
-        "intent": "book",
-        "class_name": "Vinyasa Flow",
-        "instructor": None,
-        "when_text": "wednesday 18:00",
-        "number": None,
-    }
-    completion = {
-        "id": "c",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "m",
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": "tool_calls",
-                "message": {
-                    "role": "assistant",
-                    "content": None,
-                    "tool_calls": [
-                        {
-                            "id": "t",
-                            "type": "function",
-                            "function": {"name": "record_parse", "arguments": __import__("json").dumps(args)},
-                        }
-                    ],
-                },
-            }
-        ],
-    }
-    llm = LlmParser(
-        openai.OpenAI(
-            api_key="k",
-            base_url="https://llm.test/v1",
-            max_retries=0,
-            http_client=httpx2.Client(transport=httpx2.MockTransport(lambda r: httpx2.Response(200, json=completion))),
-        ),
-        model="m",
-    )
+    llm = mocked_llm()
     app = client.application
     deferred = []
     app.extensions["frontdesk.llm"] = llm
