@@ -175,6 +175,9 @@ class Words:
             f"I couldn't find {what}. Nearest:", [self.option(s) for s in alternatives], "Reply with a number to book."
         )
 
+    def none_of_those(self, what: str) -> str:
+        return f"None of those is {what}."
+
     def what_to_book(self) -> str:
         return self.out("Which class would you like, and when? E.g. 'yoga tomorrow 6pm'.")
 

@@ -7,7 +7,11 @@ import re
 from bot.dialogue.base import Ctx, State, Turn
 
 _NAME_PREFIX = re.compile(r"^(hi|hello|hey)?[ ,!]*(it'?s|i'?m|i am|this is|my name is|name'?s|call me)\s+", re.I)
-_NOT_A_NAME = re.compile(r"\d|\b(book|cancel|yoga|class|tomorrow|today|what|when|stop|help)\b", re.I)
+_NOT_A_NAME = re.compile(
+    r"\d|\b(book|cancel|yoga|class|tomorrow|today|what|when|stop|help|yes|yeah|yep|no|nope|nah|thanks|thank|"
+    r"thx|ok|okay|sure|please|pls|hi|hello|hey|start|unsubscribe|later|sorry|why|who|how)\b",
+    re.I,
+)
 
 
 def extract_name(raw: str) -> str | None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from dataclasses import replace
+
 from bot.desk import SessionView
 from bot.dialogue import waitlist
 from bot.dialogue.base import Ctx, State, Turn
-from bot.dialogue.finding import candidates, describe, nearest, pick_by
+from bot.dialogue.finding import asked, candidates, describe, nearest, said, session_query
+from bot.dialogue.refine import narrow
+from bot.nlu.parse import Parse
 
 
 def start(c: Ctx) -> Turn:
@@ -26,10 +30,15 @@ def start(c: Ctx) -> Turn:
             state=State.CHOOSING_SESSION,
             options=[s.id for s in alternatives],
             action="book",
+            query=asked(p),
         )
     options = found[:5]
     return c.say(
-        c.words.choose_session(options), state=State.CHOOSING_SESSION, options=[s.id for s in options], action="book"
+        c.words.choose_session(options),
+        state=State.CHOOSING_SESSION,
+        options=[s.id for s in options],
+        action="book",
+        query=asked(p),
     )
 
 
@@ -63,22 +72,92 @@ def book(c: Ctx, session: SessionView, *, allow_overlap: bool = False) -> Turn:
     return c.say(w.not_bookable(d.get("reason", "that class isn't available")))
 
 
+# Replies that are a new request, never an answer to "which one?".
+NEW_REQUEST = frozenset(
+    {
+        "cancel",
+        "list_bookings",
+        "credits",
+        "prices",
+        "buy",
+        "reschedule",
+        "leave_waitlist",
+        "waitlist_status",
+        "running_late",
+        "check_in",
+        "human",
+        "dispute",
+        "cancel_policy",
+        "intro",
+    }
+)
+RESTATE = frozenset({"ack", "greeting", "help"})
+
+
 def choosing(c: Ctx) -> Turn | None:
-    """Answer to "which one?": a number, an ordinal, or a time; YES when there was one option."""
+    """Answer to "which one?": a number or ordinal, a time, a day, a class, "the later one";
+    YES when there was one option. A reply that narrows to nothing offered searches again
+    with what was first asked plus what the reply adds; failing that it says so and asks
+    again with the same choices."""
     ids = c.context.get("options", [])
     options = [s for s in (c.desk.session(i) for i in ids) if s is not None]
-    if not options:
+    p = c.parse
+    if not options or p.intent in NEW_REQUEST or getattr(p, "also", ()):
         return None
-    chosen = pick_by(options, c.parse, lambda s: s.starts_at)
-    if chosen is None and c.parse.intent == "yes" and len(options) == 1:
-        chosen = options[0]
-    if chosen is None:
-        if c.parse.intent == "no":
-            return c.say("OK, no problem.")
-        return None
+    if p.intent == "yes" and len(options) == 1 and not p.has_slots:
+        return _act(c, options[0])
+    found = narrow(options, p, lambda s: s.starts_at, lambda s: s.class_type_id, lambda s: s.instructor)
+    if found.picked is not None:
+        return _act(c, found.picked)
+    if p.intent == "no" and not found.said:
+        return c.say("OK, no problem.")
+    if found.said and found.fits:
+        return _offer(c, found.fits)
+    if found.said:
+        again = search_again(c, p)
+        if again:
+            if len(again) == 1 and c.context.get("origin") != "schedule":
+                return _act(c, again[0])
+            return _offer(c, again[:5])
+        return _offer(c, options, prefix=c.words.none_of_those(said(p, c.words)))
+    if p.intent in RESTATE or p.text.strip() in ("", "?", "??", "???"):
+        return _offer(c, options)
+    return None
+
+
+def _act(c: Ctx, chosen: SessionView) -> Turn:
     if c.context.get("action") == "waitlist":
         return waitlist.join(c, chosen)
+    if c.context.get("action") == "move":
+        from bot.dialogue import moving
+
+        return moving.move_to(c, int(c.context["booking_id"]), chosen)
     return book(c, chosen)
+
+
+def _offer(c: Ctx, options: list[SessionView], prefix: str = "") -> Turn:
+    """The same question again over ``options``, keeping what the list was for."""
+    action = c.context.get("action", "book")
+    verb = {"waitlist": "add you to the waitlist for", "move": "move it to"}.get(action, "book")
+    text = c.words.choose_session(options[:5], verb)
+    keep = {k: c.context[k] for k in ("action", "origin", "query", "booking_id") if k in c.context}
+    return c.say(
+        f"{prefix} {text}".strip(), state=State.CHOOSING_SESSION, **{**keep, "options": [s.id for s in options[:5]]}
+    )
+
+
+def search_again(c: Ctx, p: Parse) -> list[SessionView]:
+    """What was first asked (``query`` in the context), with the reply's slots in place."""
+    asked = c.context.get("query") or {}
+    classes = p.class_match.class_type_ids if p.class_match else tuple(asked.get("classes", ()))
+    instructors = (p.instructor.id,) if p.instructor else tuple(asked.get("instructors", ()))
+    locations = (p.location.id,) if p.location else tuple(asked.get("locations", ()))
+    if not (p.class_match or p.when or p.instructor or p.location):
+        return []
+    base = session_query(c.desk, p)
+    query = replace(base, class_type_ids=classes, instructor_ids=instructors, location_ids=locations)
+    found = c.desk.find_sessions(query)
+    return [s for s in found if s.starts_at > c.desk.now()]
 
 
 def confirm_book(c: Ctx) -> Turn | None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.desk import BookingView
 from bot.dialogue.base import Ctx, State, Turn
-from bot.dialogue.finding import describe, matching_bookings, pick_by
+from bot.dialogue.finding import describe, matching_bookings, said
+from bot.dialogue.refine import narrow
 
 
 def start(c: Ctx) -> Turn:
@@ -65,16 +66,29 @@ def _do(c: Ctx, booking_id: int, accept_late: bool) -> Turn:
 
 
 def choosing(c: Ctx) -> Turn | None:
+    """Answer to "which booking?": a number, a time, a day, a class ("the barre one")."""
     bookings = {b.id: b for b in c.desk.upcoming_bookings()}
     options = [bookings[i] for i in c.context.get("options", []) if i in bookings]
-    if not options:
-        return None
-    chosen = pick_by(options, c.parse, lambda b: b.session.starts_at)
-    if chosen is None and c.parse.intent == "yes" and len(options) == 1:
-        chosen = options[0]
-    if chosen is None:
-        return c.say("OK, nothing cancelled.") if c.parse.intent == "no" else None
-    return cancel(c, chosen)
+    p = c.parse
+    if not options or p.intent in ("book", "schedule", "list_bookings", "credits", "prices", "reschedule"):
+        if not (options and p.intent in ("book", "schedule") and not p.when and p.class_match):
+            return None
+    if p.intent == "yes" and len(options) == 1:
+        return cancel(c, options[0])
+    found = narrow(options, p, lambda b: b.session.starts_at, lambda b: b.session.class_type_id)
+    if found.picked is not None:
+        return cancel(c, found.picked)
+    if p.intent == "no" and not found.said:
+        return c.say("OK, nothing cancelled.")
+    if found.said:
+        fits = found.fits or options
+        prefix = "" if found.fits else c.words.none_of_those(said(p, c.words)) + " "
+        return c.say(
+            prefix + c.words.choose_booking(fits), state=State.CHOOSING_BOOKING, options=[b.id for b in fits]
+        )
+    if p.intent in ("ack", "greeting", "help") or p.text.strip() in ("", "?", "??"):
+        return c.say(c.words.choose_booking(options), state=State.CHOOSING_BOOKING, options=[b.id for b in options])
+    return None
 
 
 def confirm_late(c: Ctx) -> Turn | None:

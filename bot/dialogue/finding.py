@@ -74,6 +74,17 @@ def describe(parse: Parse, words) -> str:
     return f"{what} on {words.day(parse.when.start)}"
 
 
+def said(parse: Parse, words) -> str:
+    """The reply's own slots in words, for "None of those is Barre on Thu 26 Nov"."""
+    parts = [parse.class_match.label] if parse.class_match else []
+    if parse.instructor:
+        parts.append(f"with {parse.instructor.name.split()[0]}")
+    if parse.when is not None:
+        at = parse.when.start
+        parts.append(f"at {words.time(at)}" if parse.when.grain == "minute" else f"on {words.day(at)}")
+    return " ".join(parts) or "what you said"
+
+
 def matching_bookings(bookings: list[BookingView], parse: Parse) -> list[BookingView]:
     out = bookings
     if parse.class_match:
@@ -104,3 +115,13 @@ def pick_by(options: list[T], parse: Parse, start_of: Callable[[T], datetime]) -
         if len(hits) == 1:
             return hits[0]
     return None
+
+
+def asked(parse: Parse) -> dict:
+    """What a list was a search for, kept in the context so a follow-up ("thursday") can
+    search again with the same class, instructor and location."""
+    return {
+        "classes": list(parse.class_match.class_type_ids) if parse.class_match else [],
+        "instructors": [parse.instructor.id] if parse.instructor else [],
+        "locations": [parse.location.id] if parse.location else [],
+    }

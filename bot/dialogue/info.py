@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.desk import SessionQuery
 from bot.dialogue import buying
 from bot.dialogue.base import Ctx, State, Turn
-from bot.dialogue.finding import session_query
+from bot.dialogue.finding import asked, session_query
 
 
 def schedule(c: Ctx) -> Turn:
@@ -35,7 +35,12 @@ def schedule(c: Ctx) -> Turn:
     if not sessions:
         return c.say(c.words.schedule(title, []))
     return c.say(
-        c.words.schedule(title, sessions), state=State.CHOOSING_SESSION, options=[s.id for s in sessions], action="book"
+        c.words.schedule(title, sessions),
+        state=State.CHOOSING_SESSION,
+        options=[s.id for s in sessions],
+        action="book",
+        origin="schedule",
+        query=asked(p),
     )
 
 

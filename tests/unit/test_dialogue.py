@@ -524,11 +524,6 @@ def test_whatsapp_profile_name_spares_the_question(studio):
 # --------------------------------------------------------------------------- faults found (xfail until fixed)
 
 
-@pytest.mark.xfail(
-    reason="in CHOOSING_SESSION, pick_by accepts a 'cancel' intent's number, so 'cancel 1' "
-    "books option 1 of the timetable list",
-    strict=True,
-)
 def test_cancel_n_while_choosing_a_class_does_not_book_it(studio):
     sam = Phone(studio, SAM)
     sam.says("book yoga wed 6pm")
@@ -539,11 +534,6 @@ def test_cancel_n_while_choosing_a_class_does_not_book_it(studio):
     assert ("Yin Yoga", "Tue 19:30", "confirmed") not in studio.bookings_of(SAM)
 
 
-@pytest.mark.xfail(
-    reason="a pick by time compares only the time of day: 'reformer friday 6:30pm' books "
-    "Thursday's 18:30 from the pending list",
-    strict=True,
-)
 def test_a_different_day_at_a_listed_time_is_not_a_pick(studio):
     sam = Phone(studio, SAM)
     sam.says("book reformer thursday")
@@ -576,10 +566,6 @@ def test_yes_add_me_joins_the_waitlist(studio):
     assert studio.waitlist_of(SAM) == [("HIIT 45", "Wed 06:30", "waiting")]
 
 
-@pytest.mark.xfail(
-    reason="extract_name accepts yes/no words: 'no thanks' to the name question registers the client as 'No Thanks'",
-    strict=True,
-)
 def test_no_thanks_is_not_taken_as_a_name(studio):
     new = Phone(studio, STRANGER)
     new.says("what's on tomorrow?")
