@@ -50,9 +50,9 @@ def score(row: dict, p) -> dict[str, bool]:
         ok["when"] = _same_instant(p.when.start if p.when else None, row["when"])
     if "target_when" in row or "target_class" in row:
         target = getattr(p, "target", None)
-        ok["target"] = _same_instant(target.when.start if target and target.when else None, row.get("target_when")) and (
-            (target.class_match.label if target and target.class_match else None) == row.get("target_class")
-        )
+        ok["target"] = _same_instant(
+            target.when.start if target and target.when else None, row.get("target_when")
+        ) and ((target.class_match.label if target and target.class_match else None) == row.get("target_class"))
     if "also_intent" in row:
         also = getattr(p, "also", ()) or ()
         ok["also"] = bool(also) and also[0].intent == row["also_intent"]
@@ -113,7 +113,9 @@ def main() -> None:
     print(json.dumps(result, indent=2))
     if opts.show_errors:
         for studio_key, text, wrong, got, row in errors:
-            want = {k: row.get(k) for k in ("intent", "lang", "class", "when", "target_when", "target_class", "also_intent")}
+            want = {
+                k: row.get(k) for k in ("intent", "lang", "class", "when", "target_when", "target_class", "also_intent")
+            }
             want = {k: v for k, v in want.items() if v is not None or k in ("class", "when")}
             print(f"[{studio_key}] {text!r} wrong={wrong}\n    got  {got}\n    want {want}")
     out = ROOT / "bench/results"

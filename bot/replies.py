@@ -245,6 +245,94 @@ class Words:
         )
         return self.out(f"Cancelled late: {s.class_name}, {self.when(s.starts_at)}.{cost}{forgive}")
 
+    def cancel_policy(self, facts: dict, next_class: SessionView | None) -> str:
+        """The late-cancel rule in one or two sentences; ``facts`` from ``Desk.policy_facts``."""
+        hours = facts.get("cancel_window_hours") or 0
+        consequence = facts.get("late_cancel") or "none"
+        fee = Decimal(str(facts.get("late_cancel_fee") or 0))
+        cost = {
+            "forfeit_credit": "you lose the class's credit",
+            "fee": f"there's a {self.money(fee)} fee",
+            "none": "there's no charge",
+        }.get(consequence, "late-cancel rules apply")
+        text = f"Cancel free up to {hours}h before class; after that {cost}."
+        no_show_fee = facts.get("no_show_fee")
+        if no_show_fee:
+            text += f" Missing a class without cancelling costs {self.money(Decimal(str(no_show_fee)))}."
+        if next_class is not None:
+            deadline = next_class.starts_at - timedelta(hours=hours)
+            text += f" For {self._short(next_class)}: by {self.when(deadline)}."
+        return self.out(text)
+
+    # ---------------------------------------------------------------- arriving (issue 13)
+    def late_no_class(self) -> str:
+        return self.out("I can't see a class of yours starting soon. Text 'my bookings' to check.")
+
+    def late_noted(self, s: SessionView, told: bool, doors_close: int | None) -> str:
+        who = s.instructor.split()[0] if s.instructor else "the team"
+        head = f"Thanks for letting us know. I've told {who}" if told else "Thanks for letting us know"
+        doors = ""
+        if doors_close:
+            closes = self.time(s.starts_at + timedelta(minutes=doors_close))
+            doors = f" Doors close {doors_close} min after the start ({closes})."
+        return self.out(f"{head}; your spot in {self._short(s)} is kept.{doors}")
+
+    def checked_in(self, s: SessionView) -> str:
+        return self.out(f"You're checked in for {self._short(s)}. Enjoy the class!")
+
+    def check_in_too_early(self, s: SessionView, opens_at: datetime) -> str:
+        return self.out(f"Check-in for {self._short(s)} opens at {self.time(opens_at)}. See you soon!")
+
+    def check_in_at_desk(self) -> str:
+        return self.out("Please check in with the team at the front desk. Enjoy the class!")
+
+    def check_in_no_booking(self) -> str:
+        return self.out("I can't see a booking of yours starting now. Text 'my bookings' to check.")
+
+    # ---------------------------------------------------------------- moving (issue 13)
+    def moved(self, new: SessionView, old: SessionView) -> str:
+        """ "Moved: Flow Sat 9 Dec 10:00 (was Fri 18:00)." with the place when it changed."""
+        where = f" at {new.location}" if new.location != old.location else ""
+        was = self.short_when(old.starts_at) if old.class_name == new.class_name else self._short(old)
+        return self.out(f"Moved: {new.class_name} {self.when(new.starts_at)}{where} (was {was}).")
+
+    def _short(self, s: SessionView) -> str:
+        return f"{s.class_name} {self.short_when(s.starts_at)}"
+
+    def move_where(self, s: SessionView) -> str:
+        return self.out(f"Sure. Where shall I move {self._short(s)} to? E.g. 'saturday 10am'.")
+
+    def move_no_match(self, old: SessionView, near: Sequence[SessionView]) -> str:
+        if not near:
+            return self.out(f"I couldn't find a class to move {self._short(old)} to. Which day and time?")
+        return self.numbered(
+            f"I couldn't find that. Move {self._short(old)} to one of these?",
+            [self.option(s) for s in near],
+            "Reply with the number.",
+        )
+
+    def late_move_question(
+        self, old: SessionView, consequence: str, fee: Decimal, hours: int, spent: int, new: SessionView
+    ) -> str:
+        cost = {
+            "forfeit_credit": "moving it loses that credit" if spent else "moving it counts as a late cancel",
+            "fee": f"moving it costs a {self.money(fee)} late-cancel fee",
+            "none": "moving it counts as a late cancel (no charge this time)",
+        }[consequence]
+        return self.out(
+            f"{self._short(old)} is less than {hours}h away, so {cost}. "
+            f"Move to {self._short(new)} anyway? Reply YES or NO."
+        )
+
+    def move_full(self, s: SessionView) -> str:
+        return self.out(
+            f"{self._short(s)} is full, so your booking stays as it is. "
+            "Want me to add you to its waitlist? Reply YES or NO."
+        )
+
+    def credits_short(self, s: SessionView, needed: int, have: int) -> str:
+        return self.out(f"{s.class_name} takes {needed} credit{'s' if needed != 1 else ''}; you have {have}.")
+
     def overlap_question(self, s: SessionView, clash: SessionView) -> str:
         return self.out(
             f"You're already booked into {clash.class_name} {self.short_when(clash.starts_at)} at that time. "
@@ -263,9 +351,9 @@ class Words:
     def kept(self) -> str:
         return self.out("OK, your spot is kept. See you there!")
 
-    def choose_booking(self, bookings: Sequence[BookingView]) -> str:
+    def choose_booking(self, bookings: Sequence[BookingView], verb: str = "cancel") -> str:
         return self.numbered(
-            "Which booking should I cancel?",
+            f"Which booking should I {verb}?",
             [f"{b.session.class_name} {self.when(b.session.starts_at)}" for b in bookings],
             "Reply with the number.",
         )
@@ -312,6 +400,27 @@ class Words:
             f"You're on the waitlist for {s.class_name}, {self.when(s.starts_at)}: number {position}. "
             "I'll text you if a spot opens."
         )
+
+    def not_on_waitlist(self) -> str:
+        return self.out("You're not on any waitlist right now.")
+
+    def not_on_waitlist_for(self, what: str, waiting: Sequence[SessionView]) -> str:
+        lists = ", ".join(self._short(s) for s in waiting[:3])
+        return self.out(f"You're not on a waitlist for {what}. You're waiting for: {lists}.")
+
+    def left_waitlist(self, s: SessionView) -> str:
+        return self.out(f"Done: you're off the waitlist for {self._short(s)}. You won't get an offer for it.")
+
+    def waitlist_positions(self, entries: Sequence) -> str:
+        """One line per entry: "Reformer Thu 18:30: number 2" (or the live offer)."""
+        lines = []
+        for e in entries[:4]:
+            if e.status == "offered":
+                until = f" until {self.time(e.offer_expires_at)}" if e.offer_expires_at else ""
+                lines.append(f"{self._short(e.session)}: a spot is yours{until}, reply YES to take it")
+            else:
+                lines.append(f"{self._short(e.session)}: number {e.position} on the waitlist")
+        return self.out("\n".join(lines) + ".")
 
     def already_waitlisted(self, position: int) -> str:
         return self.out(f"You're already on that waitlist: number {position}.")
@@ -477,6 +586,9 @@ class Words:
     def ask_name(self) -> str:
         return self.out(f"Hi! Welcome to {self.studio.name}. I don't think we've met: what's your first name?")
 
+    def ask_name_again(self) -> str:
+        return self.out("Sorry, what's your first name?")
+
     def nice_to_meet(self, name: str) -> str:
         return self.out(f"Nice to meet you, {name}!")
 
@@ -504,9 +616,46 @@ class Words:
     def thanks(self) -> str:
         return self.out("You're welcome!")
 
-    def opted_out(self) -> str:
+    def ack(self) -> str:
+        return self.out("Great! Text me any time you'd like to book, cancel or check your classes.")
+
+    def unplaced_date(self, phrase: str) -> str:
+        return self.out(f"I couldn't place the date '{phrase[:20]}'. Which day do you mean? E.g. 'fri 4 dec'.")
+
+    FOREIGN = {
+        "es": "Gracias. Le paso su mensaje al equipo; alguien le respondera pronto.",
+        "fr": "Merci. Je transmets votre message a l'equipe; quelqu'un vous repondra bientot.",
+        "de": "Danke. Ich leite Ihre Nachricht an das Team weiter; jemand meldet sich bald.",
+        "it": "Grazie. Passo il suo messaggio al team; qualcuno le rispondera presto.",
+        "pt": "Obrigado. Vou passar a sua mensagem a equipa; alguem vai responder em breve.",
+        "nl": "Bedankt. Ik stuur je bericht door naar het team; iemand reageert snel.",
+        "pl": "Dziekujemy. Przekazuje wiadomosc zespolowi; ktos wkrotce odpowie.",
+    }
+
+    def foreign(self, lang: str, sent: bool) -> str:
+        """A text in another language: a person answers; we say so in that language (GSM-7:
+        no accents outside the GSM alphabet), then in English."""
+        said = self.FOREIGN.get(lang)
+        english = (
+            "I've passed your message to the team; someone will reply soon."
+            if sent
+            else f"Please contact {self.studio.name} directly: {self.studio.contact_phone or 'reply HELP'}."
+        )
+        if said is None or not sent:
+            return self.out(english)
+        return self.out(f"{said} ({english})")
+
+    def opted_out(self, still_booked: Sequence[SessionView] = ()) -> str:
+        if not still_booked:
+            return self.out(
+                f"You're unsubscribed from {self.studio.name} texts and won't get any more. Reply START to resubscribe."
+            )
+        first = still_booked[0]
+        more = f" and {len(still_booked) - 1} more" if len(still_booked) > 1 else ""
+        example = f"{first.class_name.split()[0].lower()} {self.tz_day_name(first.starts_at).lower()}"
         return self.out(
-            f"You're unsubscribed from {self.studio.name} texts and won't get any more. Reply START to resubscribe."
+            f"You're unsubscribed from {self.studio.name} texts. You're still booked into {self._short(first)}{more}. "
+            f"To cancel a class, reply START, then text e.g. 'cancel {example}'."
         )
 
     def opted_in(self) -> str:
@@ -711,10 +860,13 @@ class Words:
         what = "unlimited" if p.credits is None else f"{p.credits} class{'es' if p.credits != 1 else ''}"
         return f"{p.name}: {self.money(p.price)} ({what})"
 
-    def choose_package(self, packages: Sequence[PackageView], unknown: str | None = None) -> str:
+    def choose_package(self, packages: Sequence[PackageView], unknown: str | None = None, lead: str = "") -> str:
+        """``lead``: what comes first ("Reformer takes 2 credits; you have 1."), then the menu."""
         if not packages:
             return self.out("There's nothing to buy by text right now. Reply 'talk to someone' to ask the team.")
         header = f"Sorry, we don't have a '{unknown[:40]}'. We have:" if unknown else "Which would you like to buy?"
+        if lead:
+            header = f"{lead} Buy a pack to book it?"
         return self.numbered(header, [self.package_line(p) for p in packages], "Reply with the number.")
 
     def checkout_link(self, name: str, price: Decimal, url: str) -> str:
@@ -727,6 +879,9 @@ class Words:
 
     def fee_link(self, what: str, amount: Decimal, url: str) -> str:
         return self.out(f"A {self.money(amount)} {what} is due. Pay here: {url}")
+
+    def book_now_question(self, s: SessionView) -> str:
+        return f"Shall I book {self._short(s)} for you now? Reply YES."
 
     def package_paid(self, name: str, amount: Decimal, balance: BalanceView) -> str:
         return self.out(f"Thank you! Payment received: {name}, {self.money(amount)}. {self.credits_line(balance)}")

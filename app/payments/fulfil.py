@@ -6,22 +6,33 @@ replayed event and the demo page may all arrive, but only the first fulfils.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.booking import credits
+from app.booking import credits, spots
 from app.booking.errors import NotFound
 from app.booking.leads import lead_paid
 from app.booking.rows import row
 from app.messaging.outbox import enqueue
-from app.models import Client, ClientPackage, CreditEntry, IntroOffer, Lead, Package, Payment, Studio
+from app.models import (
+    ClassSession,
+    Client,
+    ClientPackage,
+    Conversation,
+    CreditEntry,
+    IntroOffer,
+    Lead,
+    Package,
+    Payment,
+    Studio,
+)
 from app.notify.addressing import address, channel_for, sender
 from app.notify.staff import OWNERS, reachable_staff
-from app.notify.views import studio_view
+from app.notify.views import session_view, studio_view
 from bot.desk import BalanceView
 from bot.replies import Words
 
@@ -149,6 +160,9 @@ def _tell_client(session: Session, payment: Payment, client: Client | None, kind
         body = words.package_paid(
             payment.item_name, payment.amount, BalanceView(b.credits, b.unlimited, b.expires_at, b.owed)
         )
+        again = _class_to_offer_again(session, client, channel)
+        if again is not None:
+            body = words.out(f"{body} {words.book_now_question(session_view(session, again, words.tz))}")
     to = address(channel, client.phone)
     enqueue(
         session,
@@ -160,6 +174,29 @@ def _tell_client(session: Session, payment: Payment, client: Client | None, kind
         client_id=client.id,
         from_addr=sender(studio, channel),
     )
+
+
+def _class_to_offer_again(session: Session, client: Client, channel: str) -> ClassSession | None:
+    """The class the client wanted when they found they were short of credits (issue 13):
+    named in the conversation as ``then_book``. Offered again only while it can still be
+    booked; the conversation then waits for YES (CONFIRM_BOOK) for the usual 30 minutes."""
+    conv = session.scalars(
+        select(Conversation).where(Conversation.phone == client.phone, Conversation.channel == channel)
+    ).first()
+    wanted = (conv.context or {}).get("then_book") if conv is not None else None
+    if conv is None or not isinstance(wanted, int):
+        return None
+    class_session = session.get(ClassSession, wanted)
+    now = clock.now()
+    if class_session is None or class_session.status != "scheduled" or class_session.starts_at <= now:
+        return None
+    if spots.taken(session, class_session.id, now) >= class_session.capacity:
+        return None
+    conv.state = "confirm_book"
+    conv.context = {"session_id": class_session.id}
+    conv.expires_at = now + timedelta(minutes=30)
+    conv.version = (conv.version or 0) + 1
+    return class_session
 
 
 def flag(session: Session, payment: Payment, note: str) -> None:

@@ -30,8 +30,11 @@ def ask_name(c: Ctx) -> Turn:
 
 
 def opt_out(c: Ctx) -> Turn:
+    """STOP (or a bare CANCEL: carriers read it as an opt-out) unsubscribes. A client with
+    classes still booked is told which, and how to cancel one without that word alone."""
     c.desk.set_opt_out(True)
-    return Turn([c.words.opted_out()])
+    live = c.desk.upcoming_bookings() if c.desk.person.client_id is not None else []
+    return Turn([c.words.opted_out([b.session for b in live])])
 
 
 def opt_in(c: Ctx) -> Turn:

@@ -25,6 +25,9 @@ class State(str, Enum):
     CONFIRM_OPT_OUT = "confirm_opt_out"
     REMINDED = "reminded"  # context: booking_id; "C" cancels it
     CHOOSING_PACKAGE = "choosing_package"  # context: options [package ids] (issue 6: buying)
+    CHOOSING_MOVE = "choosing_move"  # context: options [booking ids], target (the words saying where to)
+    AWAITING_MOVE_TARGET = "awaiting_move_target"  # context: booking_id; "where shall I move it?"
+    CONFIRM_LATE_MOVE = "confirm_late_move"  # context: booking_id, session_id; YES moves it anyway
 
 
 @dataclass
@@ -51,6 +54,6 @@ class Ctx:
     context: dict
 
     def say(self, *texts: str, state: State = State.IDLE, **context) -> Turn:
-        kept = {k: v for k, v in self.context.items() if k == "last_list"}
+        kept = {k: v for k, v in self.context.items() if k in ("last_list", "last_booked")}
         kept.update(context)
         return Turn([t for t in texts if t], state, kept)

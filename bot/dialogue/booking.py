@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
-from dataclasses import replace
-
 from bot.desk import SessionView
-from bot.dialogue import waitlist
+from bot.dialogue import buying, moving, waitlist
 from bot.dialogue.base import Ctx, State, Turn
 from bot.dialogue.finding import asked, candidates, describe, nearest, said, session_query
 from bot.dialogue.refine import narrow
@@ -55,7 +54,8 @@ def book(c: Ctx, session: SessionView, *, allow_overlap: bool = False) -> Turn:
                 consequence=d.get("consequence"),
                 fee=d.get("fee") or Decimal("0"),
                 fees=d.get("fees"),
-            )
+            ),
+            last_booked=d["session"].id,
         )
     if out.kind == "overlap":
         return c.say(w.overlap_question(d["session"], d["clash"]), state=State.CONFIRM_OVERLAP, session_id=session.id)
@@ -64,7 +64,7 @@ def book(c: Ctx, session: SessionView, *, allow_overlap: bool = False) -> Turn:
     if out.kind == "full":
         return c.say(w.class_full(d["session"]), state=State.CONFIRM_WAITLIST, session_id=session.id)
     if out.kind == "no_credits":
-        return c.say(w.no_credits(d["expired"]))
+        return buying.credits_short(c, session, d)
     if out.kind == "already_booked":
         return c.say(w.already_booked(d["session"]))
     if out.kind == "window":
@@ -128,9 +128,9 @@ def choosing(c: Ctx) -> Turn | None:
 def _act(c: Ctx, chosen: SessionView) -> Turn:
     if c.context.get("action") == "waitlist":
         return waitlist.join(c, chosen)
+    if c.context.get("action") == "leave_waitlist":
+        return waitlist.leave_one(c, chosen)
     if c.context.get("action") == "move":
-        from bot.dialogue import moving
-
         return moving.move_to(c, int(c.context["booking_id"]), chosen)
     return book(c, chosen)
 

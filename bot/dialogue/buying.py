@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process
 
-from bot.desk import PackageView
+from bot.desk import PackageView, SessionView
 from bot.dialogue.base import Ctx, State, Turn
 
 _BUY = re.compile(r"\b(buy|purchase)\b")
@@ -92,12 +92,30 @@ def start(c: Ctx) -> Turn:
     return _choose(c, packages, unknown=request)
 
 
-def _choose(c: Ctx, packages: Sequence[PackageView], unknown: str | None = None) -> Turn:
-    text = c.words.choose_package(packages, unknown)
+def _choose(c: Ctx, packages: Sequence[PackageView], unknown: str | None = None, prefix: str = "") -> Turn:
+    text = c.words.choose_package(packages, unknown, lead=prefix)
     if not packages:
         return c.say(text)
     shown = list(packages)[: text.count("\n") - 1 or 1]
-    return c.say(text, state=State.CHOOSING_PACKAGE, options=[p.id for p in shown])
+    then_book = c.context.get("then_book")
+    extra = {"then_book": then_book} if then_book else {}
+    return c.say(text, state=State.CHOOSING_PACKAGE, options=[p.id for p in shown], **extra)
+
+
+def credits_short(c: Ctx, session: SessionView, data: dict) -> Turn:
+    """Not enough credits for a class: how many it takes and how many the client has, then
+    the packs as a numbered menu; once a pack bought from it is paid, the class is offered
+    again (``then_book``, read by the payment's confirmation)."""
+    needed, have = data.get("needed"), data.get("have")
+    if data.get("expired") or needed is None or have is None:
+        head = c.words.no_credits(bool(data.get("expired"))).split(". Reply")[0] + "."
+    else:
+        head = c.words.credits_short(session, needed, have)
+    packages = [p for p in c.desk.packages() if p.credits is None or p.credits >= (needed or 1)]
+    if not packages:
+        return c.say(c.words.no_credits(bool(data.get("expired"))))
+    c.context["then_book"] = session.id
+    return _choose(c, packages, prefix=head)
 
 
 def choosing(c: Ctx) -> Turn | None:
@@ -105,7 +123,7 @@ def choosing(c: Ctx) -> Turn | None:
     options = c.context.get("options") or []
     packages = {p.id: p for p in c.desk.packages()}
     offered = [packages[i] for i in options if i in packages]
-    if c.parse.intent == "pick" and c.parse.number is not None:
+    if c.parse.number is not None and c.parse.intent in ("pick", "buy", "unknown", "book"):
         n = c.parse.number
         n = len(offered) if n == -1 else n
         if 1 <= n <= len(offered):
@@ -120,7 +138,9 @@ def choosing(c: Ctx) -> Turn | None:
 def checkout(c: Ctx, package: PackageView) -> Turn:
     outcome = c.desk.buy(package.id)
     if outcome.ok:
-        return c.say(c.words.checkout_link(outcome.data["name"], outcome.data["price"], outcome.data["url"]))
+        then_book = c.context.get("then_book")
+        extra = {"then_book": then_book} if then_book else {}
+        return c.say(c.words.checkout_link(outcome.data["name"], outcome.data["price"], outcome.data["url"]), **extra)
     if outcome.kind == "unknown":
         return _choose(c, c.desk.packages())
     return c.say(c.words.payments_unavailable())

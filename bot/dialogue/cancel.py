@@ -83,9 +83,7 @@ def choosing(c: Ctx) -> Turn | None:
     if found.said:
         fits = found.fits or options
         prefix = "" if found.fits else c.words.none_of_those(said(p, c.words)) + " "
-        return c.say(
-            prefix + c.words.choose_booking(fits), state=State.CHOOSING_BOOKING, options=[b.id for b in fits]
-        )
+        return c.say(prefix + c.words.choose_booking(fits), state=State.CHOOSING_BOOKING, options=[b.id for b in fits])
     if p.intent in ("ack", "greeting", "help") or p.text.strip() in ("", "?", "??"):
         return c.say(c.words.choose_booking(options), state=State.CHOOSING_BOOKING, options=[b.id for b in options])
     return None

@@ -67,3 +67,11 @@ def prices(c: Ctx) -> Turn:
     if buying.wants_to_buy(c.raw):
         return buying.start(c)
     return c.say(c.words.prices(c.desk.packages()))
+
+
+def cancel_policy(c: Ctx) -> Turn:
+    """ "when do I have to cancel by?": the studio's rule, and for the client's next
+    booking the exact deadline."""
+    facts = c.desk.policy_facts()
+    upcoming = c.desk.upcoming_bookings()
+    return c.say(c.words.cancel_policy(facts, upcoming[0].session if upcoming else None))

@@ -6,12 +6,13 @@ next state, context) and the caller persists it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from bot.desk import Desk
-from bot.dialogue import account, booking, buying, cancel, info, intro, staff, waitlist
+from bot.dialogue import account, arrival, booking, buying, cancel, info, intro, moving, staff, waitlist
 from bot.dialogue.base import Ctx, State, Turn
-from bot.nlu.parse import Parse
+from bot.nlu.parse import Parse, ParseContext, parse
 from bot.replies import Words
 
 PENDING: dict[State, Callable[[Ctx], Turn | None]] = {
@@ -24,6 +25,9 @@ PENDING: dict[State, Callable[[Ctx], Turn | None]] = {
     State.CONFIRM_OPT_OUT: account.confirm_opt_out,
     State.REMINDED: cancel.after_reminder,
     State.CHOOSING_PACKAGE: buying.choosing,
+    State.CHOOSING_MOVE: moving.choosing,
+    State.AWAITING_MOVE_TARGET: moving.awaiting_target,
+    State.CONFIRM_LATE_MOVE: moving.confirm_late,
 }
 
 FRESH: dict[str, Callable[[Ctx], Turn]] = {
@@ -35,10 +39,53 @@ FRESH: dict[str, Callable[[Ctx], Turn]] = {
     "credits": info.credits,
     "prices": info.prices,
     "intro": intro.start,
+    "reschedule": moving.start,
+    "leave_waitlist": waitlist.leave,
+    "waitlist_status": waitlist.status,
+    "running_late": arrival.running_late,
+    "check_in": arrival.check_in,
+    "cancel_policy": info.cancel_policy,
+    "buy": buying.start,
 }
+
+# What a new number may ask before we know their name: questions, not actions (issue 13).
+ANSWER_STRANGERS = frozenset({"schedule", "prices", "cancel_policy", "help"})
+# Short nudges that, with a question pending, get the question again.
+NUDGE = re.compile(r"^\s*(\?+|hello\?*|hi\?+|ok+|okay|k|hm+|um+|and\?*|so\?+|still there\?*)\s*[.!?]*\s*$", re.I)
+# "actually make it friday" just after a booking: move that booking.
+INSTEAD = re.compile(r"\b(actually|instead|make it|change (it|that) to|switch (it|that) to|move (it|that) to)\b")
 
 
 def respond(
+    desk: Desk,
+    words: Words,
+    state: str,
+    context: dict,
+    parse: Parse,
+    raw: str,
+    *,
+    button: str | None = None,
+    profile_name: str | None = None,
+) -> Turn:
+    """One message in, one ``Turn`` out. A text holding two requests ("book flow fri and
+    cancel my reformer sat": ``Parse.also``) is answered part by part in one reply; the
+    conversation is left where the last part that asked something left it."""
+    turn = _respond(desk, words, state, context, parse, raw, button=button, profile_name=profile_name)
+    also = getattr(parse, "also", ()) or ()
+    if also and desk.person.client_id is not None and not desk.person.opted_out:
+        for part in also:
+            more = _respond(desk, words, State.IDLE.value, dict(turn.context), part, part.text)
+            replies = turn.replies + more.replies
+            if more.state is State.IDLE and turn.state is not State.IDLE:
+                turn = Turn(replies, turn.state, {**more.context, **turn.context})
+            else:
+                turn = Turn(replies, more.state, more.context)
+    if turn.state is not State.IDLE and turn.replies:
+        turn.context["asked"] = turn.replies[-1]
+    return turn
+
+
+def _respond(
     desk: Desk,
     words: Words,
     state: str,
@@ -72,6 +119,10 @@ def respond(
         if turn is not None:
             return turn
 
+    lang = getattr(parse, "lang", None)
+    if lang:  # not English: a person answers, and we say so in their language
+        return c.say(words.foreign(lang, desk.ask_staff(raw)))
+
     if person.client_id is None and person.staff_id is None:
         return _stranger(c, current, profile_name)
 
@@ -88,6 +139,8 @@ def respond(
         turn = PENDING[current](c)
         if turn is not None:
             return turn
+        if c.context.get("asked") and (NUDGE.match(raw) or parse.intent in ("ack", "greeting")):
+            return Turn([c.context["asked"]], current, dict(c.context))
 
     turn = intro.respond(c)  # a paid intro lead's preferences, or booking their next session
     if turn is not None:
@@ -97,6 +150,14 @@ def respond(
         turn = staff.respond(c)
         if turn is not None:
             return turn
+
+    unplaced = getattr(parse, "unplaced", None)
+    if unplaced and parse.intent not in ("yes", "no", "thanks", "greeting", "ack"):
+        return c.say(words.unplaced_date(unplaced))
+
+    if c.context.get("last_booked") and parse.intent in ("book", "unknown", "schedule") and INSTEAD.search(parse.text):
+        if parse.has_slots:  # "actually make it friday": move what was just booked
+            return moving.start(c, target=parse, source=None)
 
     if parse.intent in ("yes", "no"):
         turn = waitlist.answer_offer(c, parse.intent == "yes")
@@ -108,27 +169,70 @@ def respond(
         return handler(c)
     if parse.intent == "greeting":
         return c.say(words.greeting(person.client_name))
-    if parse.intent == "thanks":
-        return c.say(words.thanks())
+    if parse.intent in ("thanks", "ack"):
+        return c.say(words.thanks() if parse.intent == "thanks" else words.ack())
     if parse.intent == "help":
         return c.say(words.greeting(person.client_name))
     return c.say(words.unknown())
 
 
 def _stranger(c: Ctx, current: State, profile_name: str | None = None) -> Turn:
-    """A number we don't know: ask the name once, then carry on with what they asked.
-    On WhatsApp the profile name is known already, so nobody is asked."""
+    """A number we don't know. A question is answered at once; the name is asked only when
+    an action needs it, and then that action is carried on with (issue 13). On WhatsApp the
+    profile name is known already, so nobody is asked."""
     name = account.extract_name(profile_name) if profile_name else None
     if name is not None and current is not State.AWAITING_NAME:
         c.desk.register(name)
-        return Turn([], State.IDLE, {"resume": c.raw})
+        return _resume(c, c.raw, current.value, c.context, [])
     if current is State.AWAITING_NAME:
         name = account.extract_name(c.raw)
         if name is None:
-            return c.say("Sorry, what's your first name?", state=State.AWAITING_NAME, pending=c.context.get("pending"))
+            if c.parse.intent in ANSWER_STRANGERS or c.parse.intent == "no":
+                return _answer_stranger(c) if c.parse.intent != "no" else c.say("OK! Text me any time.")
+            return c.say(c.words.ask_name_again(), state=State.AWAITING_NAME, **_pending(c.context))
         c.desk.register(name)
-        return Turn([c.words.nice_to_meet(name)], State.IDLE, {"resume": c.context.get("pending")})
-    return account.ask_name(c)
+        pending = c.context.get("pending")
+        return _resume(
+            c,
+            pending,
+            c.context.get("pending_state", State.IDLE.value),
+            c.context.get("pending_context") or {},
+            [c.words.nice_to_meet(name)],
+        )
+    if c.parse.intent in ANSWER_STRANGERS:
+        return _answer_stranger(c)
+    if c.parse.intent in ("thanks", "ack", "no") and current is State.IDLE:
+        return c.say(c.words.thanks())
+    return c.say(
+        c.words.ask_name(),
+        state=State.AWAITING_NAME,
+        pending=c.raw,
+        pending_state=current.value,
+        pending_context={k: v for k, v in c.context.items() if k != "asked"},
+    )
+
+
+def _pending(context: dict) -> dict:
+    return {k: context[k] for k in ("pending", "pending_state", "pending_context") if k in context}
+
+
+def _answer_stranger(c: Ctx) -> Turn:
+    handler = FRESH.get(c.parse.intent)
+    if c.parse.intent == "help":
+        return Turn([c.words.help()])
+    return handler(c) if handler is not None else c.say(c.words.unknown())
+
+
+def _resume(c: Ctx, pending: str | None, state: str, context: dict, said: list[str]) -> Turn:
+    """Carry on with what a new client asked before we knew their name."""
+    if not pending:
+        return Turn(said + [c.words.greeting(c.desk.person.client_name)])
+    studio = c.desk.studio
+    again = parse(pending, ParseContext(c.desk.now(), studio.timezone, studio.date_order, c.desk.catalog()))
+    if again.intent in ("greeting", "unknown", "thanks") and state == State.IDLE.value:
+        return Turn(said + [c.words.greeting(c.desk.person.client_name)])
+    follow = respond(c.desk, c.words, state, context, again, pending)
+    return Turn(said + follow.replies, follow.state, follow.context)
 
 
 def _button(c: Ctx, payload: str) -> Turn | None:

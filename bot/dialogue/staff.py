@@ -1,22 +1,59 @@
-"""Staff texting the studio number: their classes today and who is in a class.
+"""Staff texting the studio number: their classes, numbered rosters, and the register.
 
-Owner matching of intro leads plugs in here (``LEAD_HOOKS``) when that flow lands.
+- "today" / "tomorrow" / "my week" / "what's on thu" / "my schedule this week": the classes
+  an instructor teaches (owners and managers: every class) with booked/capacity.
+- "roster" / "who's in my 6pm" / "who's coming to flow": the roster of the next (or named)
+  class, numbered; the session and its numbering stay in the (idle) context for a while.
+- "check in 1 3", "Sam and Priya are here", "check in Sam", "no show Priya", "waive Priya",
+  "undo": the register, through ``Desk.attendance``, on the roster shown, else on the class
+  named, else on this instructor's class on now or next today. Names match roster names by
+  first name, last name or fuzzily; an ambiguous name is asked about, never guessed.
+  Instructors may act on classes they teach only: the desk refuses, and we say so.
+
+Owner matching of intro leads plugs in first (``LEAD_HOOKS``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 
-from bot.desk import SessionQuery
+from rapidfuzz import fuzz
+
+from bot.desk import RosterEntry, SessionQuery, SessionView
 from bot.dialogue import matching
 from bot.dialogue.base import Ctx, Turn
+from bot.dialogue.staff_words import StaffWords
+from bot.nlu.when import WEEKDAYS
 
 LEAD_HOOKS: list[Callable[[Ctx], Turn | None]] = [matching.instructor_reply, matching.owner_reply]
 
-_ROSTER = re.compile(r"\b(who'?s|who is|whos|who are|roster|register|list for|booked (in|for))\b")
-_TODAY = re.compile(r"^(today|my classes|my day|schedule|classes today|today'?s classes)\b")
+ROSTER_KEY = "staff_roster"  # {session_id, numbers: [[number, booking id]], label, until}
+LAST_KEY = "last_attendance"  # {action, booking_ids, names}: what "undo" reverses
+ROSTER_TTL = timedelta(hours=3)  # after the class starts (and at least this long after it is shown)
+ACTIONS = ("check_in", "no_show", "waive", "undo")
+
+_ROSTER = re.compile(r"\b(who'?s|who is|whos|who are|roster|register|list for|booked (in|for)|class list|attendance)\b")
+_DAY = r"(?:today|tomorrow|tonight|this week|next week|the week|" + "|".join(WEEKDAYS) + ")"
+_SCHEDULE = re.compile(
+    r"^(?:(?:what'?s|whats|what is) on|what am i teaching|what do i teach|(?:my )?(?:schedule|classes|timetable|"
+    r"teaching)|my (?:day|week)|today|tomorrow|tonight|this week|next week|(?:today|tomorrow) classes)"
+    rf"(?:\s+(?:for |on )?{_DAY})?$"
+)
+_UNDO = re.compile(r"^(?:oops |sorry )?undo(?: that| it| last| the last one| please| pls)?$")
+_NO_SHOW = re.compile(r"\bno[- ]?shows?\b|\bnoshow\b|\bdidn'?t (?:come|show|turn up)\b|\babsent\b")
+_WAIVE = re.compile(r"\bwaive[ds]?\b")
+_CHECK_IN = re.compile(r"\bcheck(?:ed)?[- ]?in\b|\b(?:is|are|'s|s) here\b|\barrived\b|\b(?:is|are) in\b")
+_SELF_HERE = re.compile(r"^(?:hi |hey )?(?:i'?m|im|i am) (?:here|in)\b")
+_ALL = re.compile(r"\b(?:all|everyone|everybody)\b")
+_NUMBER = re.compile(r"(?<![\d:.£$])\b(\d{1,2})\b(?![:.]\d|\s*(?:am|pm)\b)")
+_NOT_NAMES = frozenset(
+    "check checked checking checkin in no show shows noshow mark marked as waive waived waives waiver fee fees "
+    "the and are is here arrived has have just please pls for of undo s both too also a an at to my class them "
+    "her him all everyone everybody didn't didnt come turn up absent & n' with from off late today tonight "
+    "tomorrow morning evening afternoon am pm one ones".split()
+)
 
 
 def respond(c: Ctx) -> Turn | None:
@@ -24,38 +61,388 @@ def respond(c: Ctx) -> Turn | None:
         turn = hook(c)
         if turn is not None:
             return turn
-    text = c.parse.text
-    person = c.desk.person
-    now = c.desk.now()
-    day_start = now.astimezone(c.words.tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    text = c.parse.text.strip(" ?!.")
+    action = _action(c, text)
+    if action is not None and hasattr(c.desk, "attendance"):
+        turn = undo(c) if action == "undo" else attendance(c, action)
+        if turn is not None:
+            return turn
     if _ROSTER.search(text):
-        query = _query_for(c, day_start)
-        sessions = c.desk.find_sessions(query)
-        if not sessions:
-            return c.say("I can't find that class. Try 'who's in 6pm' or 'who's in reformer thu'.")
-        s = sessions[0]
-        return c.say(c.words.roster(s, c.desk.roster(s.id)))
-    if _TODAY.search(text):
-        mine = person.staff_role == "instructor"
-        sessions = c.desk.find_sessions(
-            SessionQuery(
-                start=day_start, end=day_start + timedelta(days=1), staff_id=person.staff_id if mine else None, limit=12
-            )
-        )
-        return c.say(c.words.staff_today(sessions))
+        return roster(c)
+    if _SCHEDULE.match(text):
+        return teaching(c, text)
     if c.desk.person.client_id is None:
+        person = c.desk.person
         assert person.staff_name is not None  # only staff get here (the machine checks ``staff_id``)
         return c.say(c.words.staff_help(person.staff_name.split()[0]))
     return None
 
 
-def _query_for(c: Ctx, day_start) -> SessionQuery:
-    p = c.parse
-    class_ids = p.class_match.class_type_ids if p.class_match else ()
-    if p.when is not None and p.when.grain == "minute":
-        return SessionQuery(class_ids, exact=(p.when.start, *p.when.alternatives), limit=1)
-    if p.when is not None:
-        return SessionQuery(class_ids, start=p.when.start, end=p.when.end, limit=1)
-    return SessionQuery(
-        class_ids, start=max(c.desk.now() - timedelta(hours=2), day_start), end=day_start + timedelta(days=1), limit=1
+def _action(c: Ctx, text: str) -> str | None:
+    intent = c.parse.intent
+    if intent in ACTIONS:
+        return intent
+    if text.startswith(("who", "whos")):
+        return None
+    if _UNDO.match(text):
+        return "undo"
+    if _WAIVE.search(text):
+        return "waive"
+    if _NO_SHOW.search(text):
+        return "no_show"
+    if _CHECK_IN.search(text):
+        return "check_in"
+    return None
+
+
+# --------------------------------------------------------------------------- classes taught
+
+
+def teaching(c: Ctx, text: str) -> Turn:
+    person = c.desk.person
+    sw = StaffWords(c.words)
+    now = c.desk.now()
+    today = _day_start(c, now)
+    when = c.parse.when
+    if when is not None and when.grain == "week":
+        start, end = when.start, when.end or when.start + timedelta(days=7)
+        title = "next week" if "next week" in text else "this week"
+        phrase = title
+    elif when is not None:
+        day = _day_start(c, when.start)
+        start, end = max(now, day), day + timedelta(days=1)
+        if day == today:
+            title = phrase = "today"
+        elif day == today + timedelta(days=1):
+            title = phrase = "tomorrow"
+        else:
+            title, phrase = c.words.day(day), f"on {c.words.day(day)}"
+    elif "week" in text:
+        start, end = now, today + timedelta(days=7)
+        title, phrase = "the next 7 days", "in the next 7 days"
+    else:
+        start, end = now, today + timedelta(days=1)
+        title = phrase = "today"
+    mine = person.staff_role not in ("owner", "manager")
+    sessions = c.desk.find_sessions(
+        SessionQuery(start=start, end=end, staff_id=person.staff_id if mine else None, limit=40)
     )
+    multi_day = end - start > timedelta(days=1) or len({_day_start(c, s.starts_at) for s in sessions}) > 1
+    reply = sw.teaching(title, phrase, sessions, with_day=multi_day, me=person.staff_name, mine=mine)
+    return _say(c, [reply])
+
+
+# --------------------------------------------------------------------------- rosters
+
+
+def roster(c: Ctx) -> Turn:
+    session = _named_session(c) or (None if _names_a_class(c) else _current_session(c, days=7))
+    if session is None:
+        return _say(c, [StaffWords(c.words).no_such_class()])
+    return _show_roster(c, session)
+
+
+def _show_roster(c: Ctx, session: SessionView, *extra: str) -> Turn:
+    if not hasattr(c.desk, "roster_entries"):  # a desk without numbered rosters
+        return c.say(c.words.roster(session, c.desk.roster(session.id)))
+    entries = c.desk.roster_entries(session.id)
+    texts = StaffWords(c.words).roster(session, entries, c.desk.now())
+    return _say(c, [*texts, *extra], roster=_remember(c, session, entries))
+
+
+def _remember(c: Ctx, session: SessionView, entries: Sequence[RosterEntry]) -> dict:
+    until = max(c.desk.now() + ROSTER_TTL, session.starts_at + ROSTER_TTL)
+    return {
+        "session_id": session.id,
+        "numbers": [[e.number, e.booking_id] for e in entries],
+        "until": until.isoformat(),
+    }
+
+
+def _shown(c: Ctx) -> dict | None:
+    shown = c.context.get(ROSTER_KEY)
+    if not isinstance(shown, dict) or datetime.fromisoformat(shown["until"]) <= c.desk.now():
+        return None
+    return shown
+
+
+def _names_a_class(c: Ctx) -> bool:
+    return c.parse.class_match is not None or c.parse.when is not None
+
+
+def _named_session(c: Ctx) -> SessionView | None:
+    """The class the text names ("who's in my 6pm", "flow wed"): this instructor's first,
+    then anyone's (a roster is read-only; acting on it is the desk's to refuse)."""
+    p = c.parse
+    if not _names_a_class(c):
+        return None
+    class_ids = tuple(p.class_match.class_type_ids) if p.class_match else ()
+    now = c.desk.now()
+    if p.when is not None and p.when.grain == "minute":
+        base = SessionQuery(class_ids, exact=(p.when.start, *p.when.alternatives), limit=1)
+    elif p.when is not None:
+        base = SessionQuery(class_ids, start=p.when.start, end=p.when.end or p.when.start + timedelta(days=1), limit=1)
+    else:
+        base = SessionQuery(class_ids, start=now - ROSTER_TTL, end=now + timedelta(days=8), limit=1)
+    for staff_id in (c.desk.person.staff_id, None):
+        found = c.desk.find_sessions(_with_staff(base, staff_id))
+        if found:
+            return found[0]
+    return None
+
+
+def _current_session(c: Ctx, days: int = 0) -> SessionView | None:
+    """This instructor's class on now or next (today, or within ``days``); owners and
+    managers fall back to the studio's next class."""
+    now = c.desk.now()
+    end = now + timedelta(days=days) if days else _day_start(c, now) + timedelta(days=1)
+    base = SessionQuery(start=now - ROSTER_TTL, end=end, limit=1)
+    person = c.desk.person
+    for staff_id in (person.staff_id, None):
+        if staff_id is None and person.staff_role not in ("owner", "manager"):
+            break
+        found = c.desk.find_sessions(_with_staff(base, staff_id))
+        if found:
+            return found[0]
+    return None
+
+
+def _with_staff(q: SessionQuery, staff_id: int | None) -> SessionQuery:
+    return SessionQuery(q.class_type_ids, start=q.start, end=q.end, exact=q.exact, limit=q.limit, staff_id=staff_id)
+
+
+# --------------------------------------------------------------------------- the register
+
+
+def attendance(c: Ctx, action: str) -> Turn | None:
+    sw = StaffWords(c.words)
+    text = c.parse.text.strip(" ?!.")
+    numbers = _numbers(c)
+    names = _name_tokens(c)
+    everyone = action == "check_in" and bool(_ALL.search(text))
+    if action == "check_in" and not numbers and not names and not everyone and _SELF_HERE.match(text):
+        return None  # "I'm here": a staff member arriving as a client, not a register
+    shown = _shown(c)
+    session: SessionView | None = None
+    numbering: dict[int, int] | None = None
+    if _names_a_class(c):
+        session = _named_session(c)
+        if session is None:
+            return _say(c, [sw.no_such_class()])
+    elif shown is not None:
+        session = c.desk.session(shown["session_id"])
+        numbering = {int(n): int(b) for n, b in shown["numbers"]}
+    if session is None:
+        session = _current_session(c)
+        if session is None:
+            return _say(c, [sw.no_class_now()])
+    elif numbering is None and shown is not None and shown["session_id"] == session.id:
+        numbering = {int(n): int(b) for n, b in shown["numbers"]}
+    entries = c.desk.roster_entries(session.id)
+    if not numbers and not names and not everyone:
+        return _show_roster(c, session, sw.who_is_here() if action == "check_in" else sw.which_people())
+    if numbers and numbering is None:  # numbers they haven't seen: show the roster first
+        return _show_roster(c, session)
+    by_booking = {e.booking_id: e for e in entries}
+    chosen: list[RosterEntry] = []
+    notes: list[str] = []
+    missing_numbers = []
+    for n in numbers:
+        booking_id = (numbering or {}).get(n)
+        entry = by_booking.get(booking_id) if booking_id is not None else None
+        if entry is None:
+            missing_numbers.append(str(n))
+        elif entry not in chosen:
+            chosen.append(entry)
+    if missing_numbers:
+        notes.append(f"No number {', '.join(missing_numbers)} on the roster.")
+    if everyone:
+        chosen.extend(e for e in entries if e.status == "confirmed" and e not in chosen)
+    found, unknown, ambiguous = match_names(names, entries)
+    chosen.extend(e for e in found if e not in chosen)
+    label = sw.session_label(session, c.desk.now())
+    if unknown:
+        notes.append(sw.unknown_names(unknown, label))
+    if ambiguous is not None:
+        notes.append(sw.ambiguous(*ambiguous))
+    if not chosen:
+        return _say(c, [sw.joined(notes)], roster=_remember(c, session, entries))
+    return _act(c, action, session, entries, chosen, notes, numbering is None)
+
+
+def _act(
+    c: Ctx,
+    action: str,
+    session: SessionView,
+    entries: Sequence[RosterEntry],
+    chosen: Sequence[RosterEntry],
+    notes: list[str],
+    name_class: bool,
+) -> Turn:
+    sw = StaffWords(c.words)
+    desk_action = "checked_in" if action == "check_in" else action
+    done_ids: list[int] = []
+    done_names: list[str] = []
+    problems: list[str] = []
+    for entry in chosen:
+        who = display_name(entry, entries)
+        out = c.desk.attendance(entry.booking_id, desk_action)
+        if out.ok:
+            done_ids.append(entry.booking_id)
+            done_names.append(who)
+        elif out.kind == "not_allowed":
+            problems = [sw.not_allowed()]
+            break
+        elif out.kind == "not_found":
+            problems.append(sw.not_found(who))
+        else:
+            problems.append(sw.refused(who, str(out.data.get("reason", "that can't be changed now"))))
+    label = sw.session_label(session, c.desk.now()) if name_class else None
+    said = [sw.done(desk_action, done_names, label)] if done_ids else []
+    extra: dict = {"roster": _remember(c, session, c.desk.roster_entries(session.id))}
+    if done_ids:
+        extra["last"] = {"action": desk_action, "booking_ids": done_ids, "names": done_names}
+    return _say(c, [sw.joined([*said, *problems, *notes])], **extra)
+
+
+def undo(c: Ctx) -> Turn:
+    sw = StaffWords(c.words)
+    last = c.context.get(LAST_KEY)
+    if not isinstance(last, dict) or not last.get("booking_ids"):
+        return _say(c, [sw.nothing_to_undo()])
+    undone: list[str] = []
+    problems: list[str] = []
+    for booking_id, who in zip(last["booking_ids"], last["names"], strict=False):
+        out = c.desk.attendance(booking_id, "undo")
+        if out.ok:
+            undone.append(who)
+        elif out.kind == "not_allowed":
+            problems = [sw.not_allowed()]
+            break
+        elif out.kind == "not_found":
+            problems.append(sw.not_found(who))
+        else:
+            problems.append(sw.refused(who, str(out.data.get("reason", "that can't be changed now"))))
+    said = [sw.undone(last["action"], undone)] if undone else []
+    return _say(c, [sw.joined([*said, *problems])], last=None)
+
+
+# --------------------------------------------------------------------------- names and numbers
+
+
+def _numbers(c: Ctx) -> tuple[int, ...]:
+    """Roster numbers ("check in 1 3"), never the digits of a time ("check in sam at 6pm")."""
+    text = c.parse.text
+    if c.parse.when is not None:
+        a, b = c.parse.when.span
+        text = text[:a] + " " * (b - a) + text[b:]
+    return tuple(dict.fromkeys(int(n) for n in _NUMBER.findall(text)))
+
+
+def _name_tokens(c: Ctx) -> tuple[str, ...]:
+    """The words naming people: ``Parse.names`` for the register's intents, else the words
+    left once the command, the class and the day are taken out."""
+    skip = set(_NOT_NAMES) | set(WEEKDAYS)
+    if c.parse.class_match is not None:
+        skip |= set(c.parse.class_match.label.lower().split())
+    if c.parse.intent in ACTIONS:
+        words = list(c.parse.names)
+    else:
+        words = [w.strip("'").removesuffix("'s") for w in re.split(r"[^a-z']+", c.parse.text.lower())]
+    return tuple(w for w in words if len(w) >= 2 and w not in skip and not any(ch.isdigit() for ch in w))
+
+
+def match_names(
+    tokens: Sequence[str], entries: Sequence[RosterEntry]
+) -> tuple[list[RosterEntry], list[str], tuple[str, list[RosterEntry]] | None]:
+    """(matched entries, names matching nobody, the first ambiguous name and its candidates).
+    "sam green" (two tokens) is one person; "sam g" narrows the Sams by last name."""
+    found: list[RosterEntry] = []
+    unknown: list[str] = []
+    ambiguous: tuple[str, list[RosterEntry]] | None = None
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        pair = _by_full_name(f"{token} {following}", entries) if following else None
+        if pair is not None:
+            found.append(pair)
+            i += 2
+            continue
+        candidates = _candidates(token, entries)
+        if len(candidates) > 1 and following:
+            narrowed = [e for e in candidates if _last(e).startswith(following.rstrip("."))]
+            if len(narrowed) == 1:
+                candidates, i = narrowed, i + 1
+        if len(candidates) == 1:
+            found.append(candidates[0])
+        elif not candidates:
+            unknown.append(token)
+        elif ambiguous is None:
+            ambiguous = (token, candidates)
+        i += 1
+    return found, unknown, ambiguous
+
+
+def _first(e: RosterEntry) -> str:
+    return (e.name.split() or [""])[0].lower()
+
+
+def _last(e: RosterEntry) -> str:
+    parts = e.name.split()
+    return parts[-1].lower() if len(parts) > 1 else ""
+
+
+def _by_full_name(phrase: str, entries: Sequence[RosterEntry]) -> RosterEntry | None:
+    scored = [(fuzz.ratio(phrase, e.name.lower()), e) for e in entries]
+    good = [(s, e) for s, e in scored if s >= 88]
+    if not good:
+        return None
+    best = max(s for s, _ in good)
+    top = [e for s, e in good if s == best]
+    return top[0] if len(top) == 1 else None
+
+
+def _candidates(token: str, entries: Sequence[RosterEntry]) -> list[RosterEntry]:
+    exact = [e for e in entries if _first(e) == token]
+    if exact:
+        return exact
+    by_last = [e for e in entries if _last(e) == token]
+    if by_last:
+        return by_last
+    scored = [(max(fuzz.ratio(token, _first(e)), fuzz.ratio(token, _last(e)) if _last(e) else 0), e) for e in entries]
+    cutoff = 80 if len(token) >= 4 else 100
+    good = [(s, e) for s, e in scored if s >= cutoff]
+    if not good:
+        return []
+    best = max(s for s, _ in good)
+    return [e for s, e in good if s >= best - 3]
+
+
+def display_name(entry: RosterEntry, entries: Sequence[RosterEntry]) -> str:
+    """The first name, or the full name when someone else on the roster shares it."""
+    first = entry.name.split()[0] if entry.name.split() else entry.name
+    twins = [e for e in entries if _first(e) == first.lower()]
+    return entry.name if len(twins) > 1 else first
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _day_start(c: Ctx, at: datetime) -> datetime:
+    return at.astimezone(c.words.tz).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _say(c: Ctx, texts: Sequence[str], *, roster: dict | None = None, last: dict | None | bool = False) -> Turn:
+    """A reply that keeps the roster shown while it is fresh, and what "undo" would reverse.
+    ``last=None`` forgets the last action; ``False`` (the default) keeps it."""
+    keep: dict = {}
+    shown = roster if roster is not None else _shown(c)
+    if shown is not None:
+        keep[ROSTER_KEY] = shown
+    previous = c.context.get(LAST_KEY)
+    if isinstance(last, dict):
+        keep[LAST_KEY] = last
+    elif last is False and isinstance(previous, dict):
+        keep[LAST_KEY] = previous
+    return c.say(*texts, **keep)

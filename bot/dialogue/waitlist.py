@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.desk import SessionView
 from bot.dialogue.base import Ctx, State, Turn
-from bot.dialogue.finding import candidates, describe
+from bot.dialogue.finding import candidates, describe, said
+from bot.dialogue.refine import narrow
 
 
 def start(c: Ctx) -> Turn:
@@ -82,4 +83,45 @@ def answer_offer(c: Ctx, yes: bool, session_id: int | None = None) -> Turn | Non
     return c.say(c.words.no_offer())
 
 
-__all__ = ["answer_offer", "confirm", "join", "start"]
+def _entries_matching(c: Ctx):
+    entries = c.desk.waitlist_entries()
+    p = c.parse
+    if p.class_match or p.when:
+        fits = narrow(entries, p, lambda e: e.session.starts_at, lambda e: e.session.class_type_id)
+        return entries, fits.fits
+    return entries, entries
+
+
+def leave(c: Ctx) -> Turn:
+    """ "take me off the list for friday": the entry goes, and is never offered."""
+    entries, found = _entries_matching(c)
+    if not entries:
+        return c.say(c.words.not_on_waitlist())
+    if not found:
+        return c.say(c.words.not_on_waitlist_for(said(c.parse, c.words), [e.session for e in entries]))
+    if len(found) > 1:
+        return c.say(
+            c.words.choose_session([e.session for e in found[:5]], "take you off the waitlist for"),
+            state=State.CHOOSING_SESSION,
+            options=[e.session.id for e in found[:5]],
+            action="leave_waitlist",
+        )
+    return leave_one(c, found[0].session)
+
+
+def leave_one(c: Ctx, session: SessionView) -> Turn:
+    out = c.desk.leave_waitlist(session.id)
+    if out.ok:
+        return c.say(c.words.left_waitlist(out.data["session"]))
+    return c.say(c.words.not_on_waitlist())
+
+
+def status(c: Ctx) -> Turn:
+    """ "where am I on the waitlist": the position on each list (or the one named)."""
+    entries, found = _entries_matching(c)
+    if not entries:
+        return c.say(c.words.not_on_waitlist())
+    return c.say(c.words.waitlist_positions(found or entries))
+
+
+__all__ = ["answer_offer", "confirm", "join", "leave", "leave_one", "start", "status"]

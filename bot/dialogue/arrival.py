@@ -1,0 +1,43 @@
+"""Getting to class: "running 10 late" tells the instructor; "I'm here" checks the client in.
+
+Running late keeps the booking and, where the studio closes its doors N minutes after the
+start (``Policy.late_arrival_minutes``), says so. Self check-in works only where the studio
+allows it and only inside the class's check-in window; the desk decides both.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.dialogue.base import Ctx, Turn
+
+SOON = timedelta(hours=3)  # a "running late" text is about a class starting within this
+
+
+def running_late(c: Ctx) -> Turn:
+    now = c.desk.now()
+    bookings = [b for b in c.desk.upcoming_bookings() if b.session.starts_at <= now + SOON]
+    bookings = [b for b in bookings if b.session.starts_at + timedelta(minutes=60) >= now]
+    if c.parse.class_match:
+        named = [b for b in bookings if b.session.class_type_id in c.parse.class_match.class_type_ids]
+        bookings = named or bookings
+    if not bookings:
+        return c.say(c.words.late_no_class())
+    booking = min(bookings, key=lambda b: b.session.starts_at)
+    out = c.desk.running_late(booking.id, getattr(c.parse, "minutes", None))
+    if not out.ok:
+        return c.say(c.words.late_no_class())
+    d = out.data
+    return c.say(c.words.late_noted(d["session"], d.get("instructor_told", False), d.get("doors_close_minutes")))
+
+
+def check_in(c: Ctx) -> Turn:
+    out = c.desk.check_in_self()
+    w, d = c.words, out.data
+    if out.kind in ("checked_in", "already"):
+        return c.say(w.checked_in(d["session"]))
+    if out.kind == "too_early":
+        return c.say(w.check_in_too_early(d["session"], d["opens_at"]))
+    if out.kind == "not_allowed":
+        return c.say(w.check_in_at_desk())
+    return c.say(w.check_in_no_booking())

@@ -1,0 +1,187 @@
+"""Texts for staff by text (schedules, numbered rosters, attendance) and 1:1 appointments.
+
+Kept beside ``bot.replies.Words`` (whose formatting it reuses: times in the studio's style,
+GSM-7, two segments at most) so these flows can grow without touching the shared copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.desk import BalanceView, RosterEntry, SessionView, SlotView
+from bot.replies import SMS_LIMIT, Words, gsm7, gsm7_length
+
+STATUS_MARK = {"checked_in": " (in)", "no_show": " (no-show)", "waived": " (waived)"}
+ACTION_DONE = {
+    "checked_in": "Checked in",
+    "no_show": "Marked no-show",
+    "waive": "No-show waived",
+}
+ACTION_UNDONE = {"checked_in": "check-in", "no_show": "no-show", "waive": "waiver"}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _and(names: Sequence[str]) -> str:
+    return ", ".join(names)
+
+
+class StaffWords:
+    """What the bot says to staff about their classes, and to clients about 1:1 slots."""
+
+    def __init__(self, words: Words) -> None:
+        self.w = words
+
+    def _fits(self, text: str) -> bool:
+        return self.w.channel != "sms" or gsm7_length(gsm7(text)) <= SMS_LIMIT
+
+    # ---------------------------------------------------------------- staff: classes
+    def class_line(self, s: SessionView, *, with_day: bool, me: str | None) -> str:
+        at = self.w.short_when(s.starts_at) if with_day else self.w.time(s.starts_at)
+        who = f", {s.instructor.split()[0]}" if s.instructor and s.instructor != me else ""
+        return f"{at} {s.class_name}, {s.location}{who} ({s.booked}/{s.capacity})"
+
+    def teaching(
+        self, title: str, phrase: str, sessions: Sequence[SessionView], *, with_day: bool, me: str | None, mine: bool
+    ) -> str:
+        """ "Today:\\n18:00 Barre, Shoreditch (0/10)"; other instructors' classes name them.
+        ``title`` heads the list ("Today"), ``phrase`` ends the empty answer ("today", "on Thu 26 Nov")."""
+        if not sessions:
+            return self.w.out(f"{'You have' if mine else 'There are'} no classes {phrase}.")
+        lines = [self.class_line(s, with_day=with_day, me=me) for s in sessions]
+        text = f"{title[0].upper()}{title[1:]}:\n" + "\n".join(lines)
+        shown = len(lines)
+        while shown > 1 and not self._fits(text):
+            shown -= 1
+            text = f"{title[0].upper()}{title[1:]}:\n" + "\n".join(lines[:shown]) + f"\n+{len(lines) - shown} more"
+        return self.w.out(text)
+
+    # ---------------------------------------------------------------- staff: rosters
+    def session_label(self, s: SessionView, now: datetime) -> str:
+        """ "Barre 18:00" today, "Vinyasa Flow Wed 18:00" on another day."""
+        today = s.starts_at.astimezone(self.w.tz).date() == now.astimezone(self.w.tz).date()
+        return f"{s.class_name} {self.w.time(s.starts_at) if today else self.w.short_when(s.starts_at)}"
+
+    def roster(self, s: SessionView, entries: Sequence[RosterEntry], now: datetime) -> list[str]:
+        """ "Barre 18:00, 3/10: 1 Sam Green 2 Priya Shah (in) 3 Alex Kim": one text, or more
+        when a big class doesn't fit two segments (names are never cut off)."""
+        head = f"{self.session_label(s, now)}, {s.booked}/{s.capacity}:"
+        if not entries:
+            return [self.w.out(f"{head} nobody booked yet.")]
+        footer = "Reply e.g. 'check in 1 3' or 'no show 2'."
+
+        def person(e: RosterEntry, short: bool) -> str:
+            name = Words.short_name(e.name) if short else e.name
+            return f"{e.number} {name}{STATUS_MARK.get(e.status, '')}"
+
+        for short in (False, True):
+            people = " ".join(person(e, short) for e in entries)
+            for text in (f"{head} {people}\n{footer}", f"{head} {people}"):
+                if self._fits(text):
+                    return [self.w.out(text)]
+        texts: list[str] = []  # a big class: several texts, each whole
+        current = head
+        for e in entries:
+            part = person(e, True)
+            if not self._fits(f"{current} {part}"):
+                texts.append(current)
+                current = part
+            else:
+                current = f"{current} {part}"
+        texts.append(current)
+        return [self.w.out(t) for t in texts]
+
+    def who_is_here(self) -> str:
+        return self.w.out("Who's here? Reply with their numbers or names, e.g. 'check in 1 3' or 'Sam is here'.")
+
+    def done(self, action: str, names: Sequence[str], label: str | None = None) -> str:
+        where = f" ({label})" if label else ""
+        return f"{ACTION_DONE[action]}{where}: {_and(names)}."
+
+    def undone(self, action: str, names: Sequence[str]) -> str:
+        return f"Undone: {ACTION_UNDONE.get(action, 'the last change')} for {_and(names)}."
+
+    def refused(self, name: str, reason: str) -> str:
+        return f"{name}: {reason}."
+
+    def not_found(self, name: str) -> str:
+        return f"{name}: I can't find that booking any more."
+
+    def not_allowed(self) -> str:
+        return "Sorry, you can only update the register for classes you teach."
+
+    def joined(self, parts: Sequence[str]) -> str:
+        return self.w.out(" ".join(p for p in parts if p))
+
+    def nothing_to_undo(self) -> str:
+        return self.w.out("There's nothing to undo.")
+
+    def no_class_now(self) -> str:
+        return self.w.out("I can't see a class of yours on now or later today. Try e.g. 'who's in flow wed'.")
+
+    def no_such_class(self) -> str:
+        return self.w.out("I can't find that class. Try 'who's in 6pm' or 'who's in reformer thu'.")
+
+    def unknown_names(self, names: Sequence[str], label: str) -> str:
+        listed = ", ".join(n.title() for n in names)
+        return f"I can't see {listed} on {label}. Reply 'roster' to see it."
+
+    def ambiguous(self, name: str, options: Sequence[RosterEntry]) -> str:
+        listed = " or ".join(f"{e.number} {e.name}" for e in options[:4])
+        return f"Which {name.title()}: {listed}? Reply with the number, e.g. 'check in {options[0].number}'."
+
+    def which_people(self) -> str:
+        return self.w.out("Who? Reply e.g. 'check in 1 3' or 'no show Priya'.")
+
+    # ---------------------------------------------------------------- clients: 1:1 slots
+    def slot_line(self, slot: SlotView, *, with_day: bool) -> str:
+        at = self.w.when(slot.starts_at) if with_day else self.w.time(slot.starts_at)
+        return f"{at} {slot.instructor.split()[0]}, {slot.location}"
+
+    def slots(self, what: str, period: str, slots: Sequence[SlotView], note: str | None = None) -> str:
+        days = {s.starts_at.astimezone(self.w.tz).date() for s in slots}
+        with_day = len(days) > 1
+        if not with_day and slots:
+            period = self.w.day(slots[0].starts_at)
+        header = f"{note} " if note else ""
+        header += f"Free {what} slots, {period}:"
+        credits = {s.credits for s in slots}
+        cost = f" ({_plural(credits.pop(), 'credit')})" if len(credits) == 1 else ""
+        return self.w.numbered(
+            header, [self.slot_line(s, with_day=with_day) for s in slots], f"Reply a number to book{cost}."
+        )
+
+    def one_slot(self, slot: SlotView) -> str:
+        return self.w.out(
+            f"{slot.instructor.split()[0]} is free {self.w.when(slot.starts_at)} at {slot.location} for "
+            f"{slot.class_name} ({_plural(slot.credits, 'credit')}). Reply YES to book it."
+        )
+
+    def not_free(self, who: str, at: datetime) -> str:
+        return f"{who} isn't free {self.w.when(at)}."
+
+    def no_slots(self, what: str, period: str) -> str:
+        return self.w.out(f"Sorry, there are no free {what} slots {period}. Try another day or time?")
+
+    def slot_booked(self, slot: SlotView, balance: BalanceView, free_until: datetime, now: datetime) -> str:
+        if balance.unlimited:
+            paid = "Your membership covers it."
+        else:
+            paid = f"{_plural(slot.credits, 'credit')} used, {balance.credits} left."
+        deadline = self.w.cancel_deadline(free_until, balance, now=now)
+        return self.w.out(
+            f"Booked: {slot.class_name} with {slot.instructor.split()[0]}, {self.w.when(slot.starts_at)} "
+            f"at {slot.location}. {paid} {deadline}"
+        ).rstrip()
+
+    def slot_taken(self, slot: SlotView) -> str:
+        return f"Sorry, {slot.instructor.split()[0]}'s {self.w.time(slot.starts_at)} has just been taken."
+
+    def slot_no_credits(self, what: str, needed: int, have: int) -> str:
+        return self.w.out(
+            f"{what} needs {_plural(needed, 'credit')} and you have {have}. "
+            "Reply PRICES to buy a pack, then text me again to book."
+        )
