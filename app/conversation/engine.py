@@ -262,15 +262,6 @@ def _turn(
     turn = respond(
         desk, words, state, context, understood, msg.body, button=msg.button_payload, profile_name=msg.profile_name
     )
-    resume = turn.context.pop("resume", None)
-    if resume:
-        again = parse(resume, ctx)
-        if again.intent not in ("greeting", "unknown", "thanks"):
-            follow = respond(desk, words, State.IDLE.value, {}, again, resume)
-            return Turn(turn.replies + follow.replies, follow.state, follow.context), desk.person.client_id
-        return Turn(
-            turn.replies + [words.greeting(desk.person.client_name)], turn.state, turn.context
-        ), desk.person.client_id
     return turn, desk.person.client_id
 
 
