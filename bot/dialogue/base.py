@@ -25,6 +25,7 @@ class State(str, Enum):
     CONFIRM_OPT_OUT = "confirm_opt_out"
     REMINDED = "reminded"  # context: booking_id; "C" cancels it
     CHOOSING_PACKAGE = "choosing_package"  # context: options [package ids] (issue 6: buying)
+    CHOOSING_SLOT = "choosing_slot"  # context: slots [1:1 slots as dicts], appt {type_ids, instructor...}
     CHOOSING_MOVE = "choosing_move"  # context: options [booking ids], target (the words saying where to)
     AWAITING_MOVE_TARGET = "awaiting_move_target"  # context: booking_id; "where shall I move it?"
     CONFIRM_LATE_MOVE = "confirm_late_move"  # context: booking_id, session_id; YES moves it anyway

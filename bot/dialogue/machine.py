@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 
 from bot.desk import Desk
-from bot.dialogue import account, arrival, booking, buying, cancel, info, intro, moving, staff, waitlist
+from bot.dialogue import account, appointments, arrival, booking, buying, cancel, info, intro, moving, staff, waitlist
 from bot.dialogue.base import Ctx, State, Turn
 from bot.nlu.parse import Parse, ParseContext, parse
 from bot.replies import Words
@@ -25,6 +25,7 @@ PENDING: dict[State, Callable[[Ctx], Turn | None]] = {
     State.CONFIRM_OPT_OUT: account.confirm_opt_out,
     State.REMINDED: cancel.after_reminder,
     State.CHOOSING_PACKAGE: buying.choosing,
+    State.CHOOSING_SLOT: appointments.choosing,
     State.CHOOSING_MOVE: moving.choosing,
     State.AWAITING_MOVE_TARGET: moving.awaiting_target,
     State.CONFIRM_LATE_MOVE: moving.confirm_late,
@@ -158,6 +159,10 @@ def _respond(
     if c.context.get("last_booked") and parse.intent in ("book", "unknown", "schedule") and INSTEAD.search(parse.text):
         if parse.has_slots:  # "actually make it friday": move what was just booked
             return moving.start(c, target=parse, source=None)
+
+    turn = appointments.start(c)  # a 1:1 ("PT with Sara thu 2pm"); None for anything else
+    if turn is not None:
+        return turn
 
     if parse.intent in ("yes", "no"):
         turn = waitlist.answer_offer(c, parse.intent == "yes")

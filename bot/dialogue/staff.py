@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -136,7 +138,10 @@ def teaching(c: Ctx, text: str) -> Turn:
 
 
 def roster(c: Ctx) -> Turn:
-    session = _named_session(c) or (None if _names_a_class(c) else _current_session(c, days=7))
+    if _names_a_class(c):
+        session = _named_session(c)
+    else:
+        session = _under_way(c) or _current_session(c, days=7)
     if session is None:
         return _say(c, [StaffWords(c.words).no_such_class()])
     return _show_roster(c, session)
@@ -146,7 +151,10 @@ def _show_roster(c: Ctx, session: SessionView, *extra: str) -> Turn:
     if not hasattr(c.desk, "roster_entries"):  # a desk without numbered rosters
         return c.say(c.words.roster(session, c.desk.roster(session.id)))
     entries = c.desk.roster_entries(session.id)
-    texts = StaffWords(c.words).roster(session, entries, c.desk.now())
+    sw = StaffWords(c.words)
+    if not entries and session.booked:  # the desk shows a roster only to those who may see it
+        return _say(c, [sw.not_yours(session, c.desk.now())])
+    texts = sw.roster(session, entries, c.desk.now())
     return _say(c, [*texts, *extra], roster=_remember(c, session, entries))
 
 
@@ -164,6 +172,14 @@ def _shown(c: Ctx) -> dict | None:
     if not isinstance(shown, dict) or datetime.fromisoformat(shown["until"]) <= c.desk.now():
         return None
     return shown
+
+
+def _under_way(c: Ctx) -> SessionView | None:
+    """The class of the roster shown when it has started: still "the" class for a while
+    (``find_sessions`` only sees classes not yet started)."""
+    shown = _shown(c)
+    session = c.desk.session(shown["session_id"]) if shown else None
+    return session if session is not None and session.starts_at <= c.desk.now() else None
 
 
 def _names_a_class(c: Ctx) -> bool:
@@ -208,7 +224,13 @@ def _current_session(c: Ctx, days: int = 0) -> SessionView | None:
 
 
 def _with_staff(q: SessionQuery, staff_id: int | None) -> SessionQuery:
-    return SessionQuery(q.class_type_ids, start=q.start, end=q.end, exact=q.exact, limit=q.limit, staff_id=staff_id)
+    """``q`` for this instructor (or anyone's, None), classes under way included where the
+    desk can see them (a ``SessionQuery.include_started`` flag, when the desk has one)."""
+    query = replace(q, staff_id=staff_id)
+    if "include_started" in getattr(SessionQuery, "__dataclass_fields__", {}):
+        flag: dict[str, Any] = {"include_started": True}
+        query = replace(query, **flag)
+    return query
 
 
 # --------------------------------------------------------------------------- the register
@@ -239,6 +261,8 @@ def attendance(c: Ctx, action: str) -> Turn | None:
     elif numbering is None and shown is not None and shown["session_id"] == session.id:
         numbering = {int(n): int(b) for n, b in shown["numbers"]}
     entries = c.desk.roster_entries(session.id)
+    if not entries and session.booked:
+        return _say(c, [sw.not_allowed()])
     if not numbers and not names and not everyone:
         return _show_roster(c, session, sw.who_is_here() if action == "check_in" else sw.which_people())
     if numbers and numbering is None:  # numbers they haven't seen: show the roster first
@@ -264,9 +288,11 @@ def attendance(c: Ctx, action: str) -> Turn | None:
     if unknown:
         notes.append(sw.unknown_names(unknown, label))
     if ambiguous is not None:
-        notes.append(sw.ambiguous(*ambiguous))
+        seen = {b: n for n, b in (numbering or {}).items()}  # the numbers as they were shown
+        name, options = ambiguous
+        notes.append(sw.ambiguous(name, [replace(e, number=seen.get(e.booking_id, e.number)) for e in options]))
     if not chosen:
-        return _say(c, [sw.joined(notes)], roster=_remember(c, session, entries))
+        return _say(c, [sw.joined(notes)], roster=shown if numbering else _remember(c, session, entries))
     return _act(c, action, session, entries, chosen, notes, numbering is None)
 
 
@@ -299,7 +325,11 @@ def _act(
             problems.append(sw.refused(who, str(out.data.get("reason", "that can't be changed now"))))
     label = sw.session_label(session, c.desk.now()) if name_class else None
     said = [sw.done(desk_action, done_names, label)] if done_ids else []
-    extra: dict = {"roster": _remember(c, session, c.desk.roster_entries(session.id))}
+    shown = _shown(c)
+    if shown is not None and shown["session_id"] == session.id:  # the numbers they see stay the same
+        extra: dict = {"roster": {**shown, "until": _remember(c, session, ())["until"]}}
+    else:
+        extra = {"roster": _remember(c, session, c.desk.roster_entries(session.id))}
     if done_ids:
         extra["last"] = {"action": desk_action, "booking_ids": done_ids, "names": done_names}
     return _say(c, [sw.joined([*said, *problems, *notes])], **extra)
@@ -349,7 +379,14 @@ def _name_tokens(c: Ctx) -> tuple[str, ...]:
         words = list(c.parse.names)
     else:
         words = [w.strip("'").removesuffix("'s") for w in re.split(r"[^a-z']+", c.parse.text.lower())]
-    return tuple(w for w in words if len(w) >= 2 and w not in skip and not any(ch.isdigit() for ch in w))
+    names = [w for w in words if len(w) >= 2 and w not in skip and not any(ch.isdigit() for ch in w)]
+    out: list[str] = []
+    for name in names:  # "sam l": a last-name initial says which Sam
+        out.append(name)
+        initial = re.search(rf"\b{re.escape(name)}(?:'s)? ([a-z])\b\.?", c.parse.text)
+        if initial:
+            out.append(initial.group(1))
+    return tuple(out)
 
 
 def match_names(
@@ -368,6 +405,9 @@ def match_names(
         if pair is not None:
             found.append(pair)
             i += 2
+            continue
+        if len(token) == 1:  # an initial that narrowed nobody
+            i += 1
             continue
         candidates = _candidates(token, entries)
         if len(candidates) > 1 and following:

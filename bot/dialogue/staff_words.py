@@ -94,6 +94,12 @@ class StaffWords:
         texts.append(current)
         return [self.w.out(t) for t in texts]
 
+    def not_yours(self, s: SessionView, now: datetime) -> str:
+        return self.w.out(
+            f"{self.session_label(s, now)} isn't one of your classes, so I can't share its roster. "
+            "Text 'today' to see yours."
+        )
+
     def who_is_here(self) -> str:
         return self.w.out("Who's here? Reply with their numbers or names, e.g. 'check in 1 3' or 'Sam is here'.")
 
@@ -111,7 +117,7 @@ class StaffWords:
         return f"{name}: I can't find that booking any more."
 
     def not_allowed(self) -> str:
-        return "Sorry, you can only update the register for classes you teach."
+        return self.w.out("Sorry, you can only update the register for classes you teach.")
 
     def joined(self, parts: Sequence[str]) -> str:
         return self.w.out(" ".join(p for p in parts if p))
@@ -141,18 +147,21 @@ class StaffWords:
         at = self.w.when(slot.starts_at) if with_day else self.w.time(slot.starts_at)
         return f"{at} {slot.instructor.split()[0]}, {slot.location}"
 
-    def slots(self, what: str, period: str, slots: Sequence[SlotView], note: str | None = None) -> str:
+    def slots(
+        self, what: str, period: str, slots: Sequence[SlotView], *, note: str | None = None, part: str | None = None
+    ) -> str:
+        """ "Free Personal Training slots on Fri 27 Nov:\\n1) 10:00 Sara, Clapham ...": ``period``
+        says when with its preposition ("on Fri 27 Nov", "in the next 7 days")."""
         days = {s.starts_at.astimezone(self.w.tz).date() for s in slots}
         with_day = len(days) > 1
-        if not with_day and slots:
-            period = self.w.day(slots[0].starts_at)
-        header = f"{note} " if note else ""
-        header += f"Free {what} slots, {period}:"
+        if not with_day and slots and not period.startswith("on "):
+            period = f"on {self.w.day(slots[0].starts_at)}"
+        parts = f" ({part}s)" if part else ""
+        header = (f"{note} " if note else "") + f"Free {what} slots {period}{parts}:"
         credits = {s.credits for s in slots}
         cost = f" ({_plural(credits.pop(), 'credit')})" if len(credits) == 1 else ""
-        return self.w.numbered(
-            header, [self.slot_line(s, with_day=with_day) for s in slots], f"Reply a number to book{cost}."
-        )
+        lines = [self.slot_line(s, with_day=with_day) for s in slots]
+        return self.w.numbered(header, lines, f"Reply a number to book{cost}.")
 
     def one_slot(self, slot: SlotView) -> str:
         return self.w.out(
@@ -163,8 +172,12 @@ class StaffWords:
     def not_free(self, who: str, at: datetime) -> str:
         return f"{who} isn't free {self.w.when(at)}."
 
-    def no_slots(self, what: str, period: str) -> str:
-        return self.w.out(f"Sorry, there are no free {what} slots {period}. Try another day or time?")
+    def no_slots(self, what: str, period: str, part: str | None = None) -> str:
+        parts = f" ({part}s)" if part else ""
+        return self.w.out(f"Sorry, there are no free {what} slots {period}{parts}. Try another day or time?")
+
+    def which_slot(self, count: int) -> str:
+        return self.w.out(f"Which one? Reply a number from 1 to {count}.")
 
     def slot_booked(self, slot: SlotView, balance: BalanceView, free_until: datetime, now: datetime) -> str:
         if balance.unlimited:

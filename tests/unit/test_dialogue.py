@@ -139,7 +139,7 @@ def test_booking_twice_says_already_booked(studio):
 
 def test_no_credits_and_an_expired_pack_book_nothing(studio):
     assert Phone(studio, JON).says("book reformer thu 7am") == (
-        "You don't have credits for that class. Buy a pack to book it?\n"
+        "Reformer Pilates takes 1 credit; you have 0. Buy a pack to book it?\n"
         "1) Drop-in: \u00a318 (1 class)\n2) Unlimited Monthly: \u00a3120 (unlimited)\n"
         "3) 10 Class Pack: \u00a3150 (10 classes)\n"
         "Reply with the number."
@@ -478,7 +478,9 @@ def test_talk_to_a_person_is_forwarded_to_the_team(studio):
 def test_staff_roster_and_today(studio):
     Phone(studio, SAM).says("book yoga wed 6pm")
     maya = Phone(studio, MAYA)
-    assert maya.says("who's in wed 6pm") == "Vinyasa Flow Wed 25 Nov 18:00 Shoreditch (1/12): Sam Green"
+    assert maya.says("who's in wed 6pm") == (
+        "Vinyasa Flow Wed 18:00, 1/12: 1 Sam Green\nReply e.g. 'check in 1 3' or 'no show 2'."
+    )
     assert maya.says("today") == "Today:\n18:00 Barre, Shoreditch (0/10)"
     assert maya.says("book yoga") == "Hi Maya! Staff commands: 'today' (your classes), 'who's in 6pm' (roster)."
 
@@ -493,7 +495,7 @@ def test_a_new_number_is_asked_its_name_then_the_request_carries_on(studio):
     assert studio.client(STRANGER) is None
     assert new.says("book yoga") == "Sorry, what's your first name?"  # not a name: asked again
     assert new.says("I'm jane").startswith(
-        "Nice to meet you, Jane!\nYou don't have credits for that class. Buy a pack to book it?\n1) Drop-in"
+        "Nice to meet you, Jane!\nVinyasa Flow takes 1 credit; you have 0. Buy a pack to book it?\n1) Drop-in"
     )
     assert studio.client(STRANGER).name == "Jane"
     assert studio.bookings_of(STRANGER) == []
@@ -510,7 +512,7 @@ def test_a_new_number_gets_its_question_answered_first_and_its_name_asked_when_i
     assert new.state == State.CHOOSING_SESSION.value
     assert new.says("1") == ASK_NAME
     assert studio.client(STRANGER) is None
-    assert new.says("Lee").startswith("Nice to meet you, Lee!\nYou don't have credits for that class.")
+    assert new.says("Lee").startswith("Nice to meet you, Lee!\nYin Yoga takes 1 credit; you have 0.")
     assert studio.client(STRANGER).name == "Lee"
 
 
