@@ -43,8 +43,16 @@ SPELLINGS = {
         "tomorrw",
         "tomm",
         "tmw",
+        "tomorrows",
+        "tmrow",
+        "2moz",
+        "tomozz",
     ),
-    "tonight": ("tonite", "2nite", "tonigh", "tonigt"),
+    "tonight": ("tonite", "2nite", "tonigh", "tonigt", "2night"),
+    "night": ("nite",),
+    "weekend": ("wknd", "wkend"),
+    "afternoon": ("arvo", "aftn", "afternoonish"),
+    "midday": ("mid-day",),
     "today": ("2day", "tdy", "todya", "toady"),
     "please": ("pls", "plz", "plss", "pleas", "pleae"),
     "thanks": ("thx", "thnx", "thanx", "ty", "thanku", "tnx", "thks"),
@@ -88,6 +96,7 @@ _DAYS = {
     "sat",
     "sun",
 }
+_CLOCK_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _WORDS = {variant: canonical for canonical, variants in SPELLINGS.items() for variant in variants}
 
 
@@ -98,6 +107,10 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
     text = "".join(ch if (ch.isalnum() or ch in " :./?'#£$&-@") else " " for ch in text)
     text = re.sub(r"\b([ap])\.\s?m\b\.?", r"\1m", text)  # "6 p.m." -> "6 pm"
+    text = re.sub(rf"\b(\d{{1,2}}|{_CLOCK_WORDS})\s*([ap])\s+m\b", r"\1 \2m", text)  # "nine a m" -> "nine am"
+    text = re.sub(r"\bo\s+clock\b", "o'clock", text)
+    text = re.sub(r"\bmid\s+day\b", "midday", text)
+    text = re.sub(r"(?<=\d)\s+/\s*(?=\d)|(?<=\d)/\s+(?=\d)", "/", text)  # "2 / 15" -> "2/15"
     text = re.sub(r"(?<!\d)[.](?!\d)", " ", text)  # keep 6.30, drop sentence stops
     text = re.sub(r"(?<![\d])/|/(?![\d])", " ", text)  # keep 3/4
     text = re.sub(r"(?<=\w)\?", " ?", text)
