@@ -26,23 +26,39 @@ from app.migrate import upgrade
 from app.models import Studio
 from bot.dialogue.finding import candidates
 from bot.nlu.parse import Parse, ParseContext, parse
+from bot.nlu.when import When
+
+
+def _when_json(w: When | None) -> dict | None:
+    if w is None:
+        return None
+    return {"start": w.start.isoformat(), "end": w.end.isoformat() if w.end else None, "grain": w.grain}
 
 
 def to_json(p: Parse) -> dict:
-    when = None
-    if p.when is not None:
-        when = {
-            "start": p.when.start.isoformat(),
-            "end": p.when.end.isoformat() if p.when.end else None,
-            "grain": p.when.grain,
+    """One parse as the ``frontdesk nlu`` contract (README, "nlu contract")."""
+    target = None
+    if p.target is not None:
+        target = {
+            "when": _when_json(p.target.when),
+            "class": p.target.class_match.label if p.target.class_match else None,
+            "instructor": p.target.instructor.name if p.target.instructor else None,
         }
     return {
         "intent": p.intent,
-        "when": when,
+        "when": _when_json(p.when),
         "class": p.class_match.label if p.class_match else None,
         "instructor": p.instructor.name if p.instructor else None,
         "number": p.number,
         "confidence": round(float(p.confidence), 3),
+        "target": target,
+        "minutes": p.minutes,
+        "numbers": list(p.numbers),
+        "names": list(p.names),
+        "package": p.package,
+        "also": [to_json(a) for a in p.also],
+        "lang": p.lang,
+        "unplaced": p.unplaced,
     }
 
 
@@ -73,8 +89,16 @@ class StudioContext:
         self.catalog = self.desk.catalog()
 
     def resolve(self, p: Parse) -> Parse:
-        """Pick the reading of a bare hour that the timetable actually has."""
+        """Pick the reading of a bare hour that the timetable actually has (each request of a text)."""
+        if p.also:
+            p = replace(p, also=tuple(self.resolve(a) for a in p.also))
+        if p.target is not None and p.target.when is not None:
+            # "move my reformer to friday at 7": the hour the timetable has, for the same class unless another is named
+            moved = self._resolve_one(replace(p.target, class_match=p.target.class_match or p.class_match))
+            p = replace(p, target=replace(p.target, when=moved.when))
+        return self._resolve_one(p)
 
+    def _resolve_one(self, p: Parse) -> Parse:
         if p.when is None or not p.when.hour_ambiguous or not p.when.alternatives:
             return p
         found = candidates(self.desk, p)

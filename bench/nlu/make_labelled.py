@@ -136,8 +136,9 @@ for text in ["yes pls", "ya", "yes thanks", "ok go on then", "perfect", "yes!", 
     add(text, "yes")
 for text in ["no ta", "nah thanks", "no, keep it", "dont", "not today thanks"]:
     add(text, "no")
-for text in ["what are your prices", "how much r classes", "cost of unlimited?", "buy 10 pack"]:
+for text in ["what are your prices", "how much r classes", "cost of unlimited?"]:
     add(text, "prices")
+add("buy 10 pack", "buy", package="10 pack")  # contract 2: buying a named package is "buy", not "prices"
 for text in ["how many credits left?", "do i have any classes left", "credit balance pls"]:
     add(text, "credits")
 for text in ["hello there", "hey hey", "good afternoon"]:
@@ -205,7 +206,8 @@ for text, cls, when, grain in [("put me on the waitlist for reformer thursday", 
 # ---------------------------------------------------------------- yes / no / pick
 for text in ["yes", "YES", "Yes please", "yep", "yeah", "y", "ok", "sure", "yes please!", "👍", "Yes!!", "yup",
              "go ahead", "ok thanks", "confirm", "yes book it", "sounds good", "absolutely"]:
-    add(text, "yes")
+    # contract 2: a bare "ok" is an acknowledgement ("ack"), "ok thanks" is thanks
+    add(text, {"ok": "ack", "ok thanks": "thanks"}.get(text, "yes"))
 for text in ["no", "No thanks", "nope", "nah", "n", "no thank you", "not now", "never mind", "NO", "keep it",
              "no keep my spot", "nah i'm good"]:
     add(text, "no")
@@ -219,9 +221,10 @@ for text in ["how many credits do i have", "credits?", "balance", "how many clas
              "how many sessions do i have left"]:
     add(text, "credits")
 for text in ["prices", "how much is a class?", "how much does it cost", "price list please", "do you have packages?",
-             "how much is membership", "what's the drop in price", "i want to buy a 10 pack", "class pack prices?",
+             "how much is membership", "what's the drop in price", "class pack prices?",
              "how much for the intro offer"]:
     add(text, "prices")
+add("i want to buy a 10 pack", "buy", package="10 pack")
 for text in ["help", "HELP", "info", "what can you do?", "how does this work", "help me"]:
     add(text, "help")
 for text in ["can I talk to someone", "speak to a human please", "i need to talk to a person",
@@ -243,6 +246,58 @@ for text in ["START", "start", "UNSTOP"]:
 for text in ["asdfgh", "is the car park open?", "do you sell water bottles", "my mat is purple", "lol",
              "what's the wifi password", "can I bring my dog", "🙂", "ok so", "whatever"]:
     add(text, "unknown")
+
+# ---------------------------------------------------------------- contract 2: the intents added with it
+# (Mon 23 Nov 2026 09:00; "target" is the reschedule's new slot: class and when of the words after to/for)
+for text, cls, when, grain, tcls, twhen in [
+    ("can I push my reformer to friday", "Reformer Pilates", None, None, None, at(27)),
+    ("move my yin to thursday", "Yin Yoga", None, None, None, at(26)),
+    ("switch my flow to sat", "Vinyasa Flow", None, None, None, at(28)),
+    ("change tomorrow's class to the evening one", None, at(24), "day", None, at(24, 17)),
+    ("can i swap to the later one", None, None, None, None, None),
+    ("could i move wednesday's hiit to friday", "HIIT 45", at(25), "day", None, at(27)),
+]:
+    add(text, "reschedule", cls, when, grain, target={"class": tcls, "when": twhen})
+for text, minutes in [("running behind, 5 mins", 5), ("running 10 late", 10), ("stuck in traffic", None),
+                      ("gonna be late", None), ("be there in 5", 5), ("sorry running 10 mins late!", 10)]:
+    add(text, "running_late", minutes=minutes)
+for text, when, grain in [("leave the list for thursday", at(26), "day"), ("take me off the waitlist", None, None),
+                          ("remove me from the wait list", None, None), ("i don't need the waitlist spot", None, None)]:
+    add(text, "leave_waitlist", None, when, grain)
+for text in ["where am I on the waitlist", "what number am i on the list", "what's my position on the waitlist"]:
+    add(text, "waitlist_status")
+for text, names, numbers in [("I'm here", [], []), ("just arrived", [], []), ("here!", [], []),
+                             ("check in Sam", ["sam"], []), ("check in 1 3", [], [1, 3]),
+                             ("Sam and Priya are here", ["sam", "priya"], [])]:
+    add(text, "check_in", names=names, numbers=numbers)
+for text, names in [("no show Priya", ["priya"]), ("priya didn't come", ["priya"])]:
+    add(text, "no_show", names=names)
+add("undo", "undo")
+add("waive Priya's fee", "waive", names=["priya"])
+for text in ["when do i have to cancel by?", "what's the cancellation policy", "is there a fee if i cancel"]:
+    add(text, "cancel_policy")
+for text in ["okay", "k", "cool", "alright", "?", "??", "hello?"]:
+    add(text, "ack")
+for text in ["ok thx"]:
+    add(text, "thanks")
+for text in ["do i owe anything", "whats my balance"]:
+    add(text, "credits")
+for text, package in [("the 5 pack", "5 pack"), ("10 pack please", "10 pack"), ("buy the unlimited", "unlimited")]:
+    add(text, "buy", package=package)
+for text in ["why was i charged", "i was in class, ask maya", "that fee is wrong"]:
+    add(text, "dispute")
+for text in ["yeah go on then, book it", "definitely, I'll have it", "yes that one please!", "yes please add me",
+             "yes waitlist me", "yes, cancel it"]:
+    add(text, "yes")
+for text in ["nah leave it thanks", "no thanks cant make it"]:
+    add(text, "no")
+for text in ["STOP thanks", "Stop.", "stop!!", "no more texts please", "remove my number", "opt-out",
+             "unsubscribe me"]:
+    add(text, "opt_out")
+add("book flow fri and cancel my reformer sat", "book", "Vinyasa Flow", at(27), "day",
+    also=[{"intent": "cancel", "class": "Reformer Pilates", "when": at(28)}])
+add("what's on tomorrow and how many credits do I have", "schedule", None, at(24), "day",
+    also=[{"intent": "credits", "class": None, "when": None}])
 
 out = Path(__file__).with_name("labelled.jsonl")
 out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))

@@ -24,7 +24,7 @@ def running_late(c: Ctx) -> Turn:
     if not bookings:
         return c.say(c.words.late_no_class())
     booking = min(bookings, key=lambda b: b.session.starts_at)
-    out = c.desk.running_late(booking.id, getattr(c.parse, "minutes", None))
+    out = c.desk.running_late(booking.id, c.parse.minutes)
     if not out.ok:
         return c.say(c.words.late_no_class())
     d = out.data

@@ -102,7 +102,7 @@ def choosing(c: Ctx) -> Turn | None:
     ids = c.context.get("options", [])
     options = [s for s in (c.desk.session(i) for i in ids) if s is not None]
     p = c.parse
-    if not options or p.intent in NEW_REQUEST or getattr(p, "also", ()):
+    if not options or p.intent in NEW_REQUEST or p.also:
         return None
     if p.intent == "yes" and len(options) == 1 and not p.has_slots:
         return _act(c, options[0])

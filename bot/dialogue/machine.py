@@ -72,7 +72,7 @@ def respond(
     cancel my reformer sat": ``Parse.also``) is answered part by part in one reply; the
     conversation is left where the last part that asked something left it."""
     turn = _respond(desk, words, state, context, parse, raw, button=button, profile_name=profile_name)
-    also = getattr(parse, "also", ()) or ()
+    also = parse.also
     if also and desk.person.client_id is not None and not desk.person.opted_out:
         for part in also:
             more = _respond(desk, words, State.IDLE.value, dict(turn.context), part, part.text)
@@ -120,7 +120,7 @@ def _respond(
         if turn is not None:
             return turn
 
-    lang = getattr(parse, "lang", None)
+    lang = parse.lang
     if lang:  # not English: a person answers, and we say so in their language
         return c.say(words.foreign(lang, desk.ask_staff(raw)))
 
@@ -152,7 +152,7 @@ def _respond(
         if turn is not None:
             return turn
 
-    unplaced = getattr(parse, "unplaced", None)
+    unplaced = parse.unplaced
     if unplaced and parse.intent not in ("yes", "no", "thanks", "greeting", "ack"):
         return c.say(words.unplaced_date(unplaced))
 
@@ -222,6 +222,10 @@ def _pending(context: dict) -> dict:
 
 
 def _answer_stranger(c: Ctx) -> Turn:
+    if c.parse.intent == "schedule":  # "any PT slots friday?": the free 1:1 slots
+        turn = appointments.start(c)
+        if turn is not None:
+            return turn
     handler = FRESH.get(c.parse.intent)
     if c.parse.intent == "help":
         return Turn([c.words.help()])

@@ -23,7 +23,7 @@ def start(c: Ctx, target: Parse | None = None, *, source: Parse | None = None) -
     """``source``: the words naming the booking to move (default: the parse's own slots
     when it is a reschedule); ``target``: where to (default: ``Parse.target``)."""
     p = source if source is not None else (c.parse if c.parse.intent == "reschedule" else None)
-    target = target if target is not None else getattr(c.parse, "target", None)
+    target = target if target is not None else c.parse.target
     bookings = c.desk.upcoming_bookings()
     if not bookings:
         return c.say(c.words.no_bookings())

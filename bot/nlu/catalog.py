@@ -2,7 +2,8 @@
 
 Matching is fuzzy (rapidfuzz) over word n-grams of the message, so "pilats",
 "yogaa" and "reformr" find their classes. A category ("yoga") matches every class
-type in it; a name or alias matches that one class type.
+type in it; a name or alias matches that one class type. A category holding a single
+class type is labelled with that class type's name ("spin" -> "Spin 45").
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ class Catalog:
             by_category.setdefault(c.category.lower(), []).append(c.id)
         for category, ids in by_category.items():
             label = category.title() if category != "hiit" else "HIIT"
+            if len(ids) == 1:  # a category of one class type names that class ("spin" -> "Spin 45")
+                label = next(c.name for c in self.classes if c.id == ids[0])
             for term in (category, *CATEGORY_WORDS.get(category, ())):
                 self._terms[term] = (label, tuple(ids), 1)
         for c in self.classes:
@@ -86,11 +89,18 @@ class Catalog:
             if len(word_ids) == 1 and word not in self._terms:
                 (only,) = word_ids
                 self._terms[word] = (next(c.name for c in self.classes if c.id == only), (only,), 2)
+        self._vocabulary = frozenset(w for term in self._terms for w in term.split()) | frozenset(
+            w for person in (*self.instructors, *self.locations) for w in person.name.lower().split()
+        )
         self._names: dict[str, NamedEntry] = {}
         for person in self.instructors:
             first = person.name.split()[0].lower()
             self._names[person.name.lower()] = person
             self._names.setdefault(first, person)
+
+    def vocabulary(self) -> frozenset[str]:
+        """Every word of the studio's class terms, instructors and locations."""
+        return self._vocabulary
 
     def match_class(self, tokens: list[str], threshold: float = 82) -> ClassMatch | None:
         """The best class phrase in ``tokens``; longer and more specific phrases win ties."""

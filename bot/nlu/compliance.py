@@ -18,6 +18,26 @@ _SOFT_OPT_OUT = re.compile(
 )
 
 
+# A whole message that only asks to stop, in plain words: as binding as the bare keyword.
+# "can I stop my membership" or "cancel thanks" are not: only these forms, nothing else said.
+# "please stop texting me" stays soft (one question first), as before.
+_POLITE = r"( (please|pls|plz|thanks|thank you|thx|now|asap|immediately|x|all|ok|okay))*"
+_PLAIN_OPT_OUT = re.compile(
+    r"^(please )?("
+    r"stop|stopall|stop all|unsubscribe|unsubscribe me|optout|opt out|opt-out|opt me out|opt-out me|end|quit"
+    r"|no more (texts|text messages|messages|sms|texting)( to me)?"
+    r"|(remove|delete) my (number|phone number|details)( from (your|the) (list|system|texts))?"
+    r"|take me off (your|the) (texting|text|sms|mailing) list"
+    r")" + _POLITE + "$"
+)
+
+
+def plain_opt_out(body: str) -> bool:
+    """``STOP thanks``, ``no more texts please``, ``opt me out``: an opt-out, no question asked."""
+    text = re.sub(r"[^a-z' -]+", " ", body.lower().replace("\u2019", "'"))
+    return bool(_PLAIN_OPT_OUT.match(" ".join(text.split())))
+
+
 def keyword(body: str) -> str | None:
     """``"opt_out"``, ``"opt_in"`` or ``"help"`` when the whole message is a carrier keyword."""
     m = re.fullmatch(r"[\W_]*([A-Za-z]+)[\W_]*", body)

@@ -168,6 +168,14 @@ def test_nlu_contract():
         "instructor": None,
         "number": None,
         "confidence": out[0]["confidence"],
+        "target": None,
+        "minutes": None,
+        "numbers": [],
+        "names": [],
+        "package": None,
+        "also": [],
+        "lang": None,
+        "unplaced": None,
     }
     assert 0 < out[0]["confidence"] <= 1
     assert out[1]["when"]["start"] == "2026-11-24T15:00:00+00:00"

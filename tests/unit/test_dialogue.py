@@ -558,15 +558,11 @@ def test_a_different_day_at_a_listed_time_is_not_a_pick(studio):
     assert studio.bookings_of(SAM) == []
 
 
-@pytest.mark.xfail(
-    reason="'yes, cancel it' reads as a fresh cancel, so the late-cancel question is asked again instead of cancelling",
-    strict=True,
-)
 def test_yes_cancel_it_answers_the_late_cancel_question(studio):
     sam = Phone(studio, SAM)
     sam.says("book barre today")
     sam.says("cancel barre")
-    assert sam.says("yes, cancel it").startswith("Cancelled: Barre")
+    assert sam.says("yes, cancel it").startswith("Cancelled late: Barre")
     assert studio.bookings_of(SAM) == [("Barre", "Mon 18:00", "late_cancelled")]
 
 

@@ -1,0 +1,476 @@
+"""The nlu contract's second round: new intents and the fields they carry (target, minutes,
+numbers, names, package, also, lang, unplaced), yes/no with extra words, plain-word
+opt-outs, a category of one class named by that class, and non-English texts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+import bot.nlu.when as when_module
+from app.nlu_cli import to_json
+from bot.nlu.catalog import Catalog, ClassEntry, NamedEntry
+from bot.nlu.parse import Parse, ParseContext, parse
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday, London
+
+LOTUS = Catalog(
+    [
+        ClassEntry(1, "Vinyasa Flow", "Yoga", ("flow", "vinyasa yoga")),
+        ClassEntry(2, "Yin Yoga", "Yoga"),
+        ClassEntry(3, "Reformer Pilates", "Pilates", ("reformer", "machine pilates")),
+        ClassEntry(4, "HIIT 45", "HIIT", ("hiit", "bootcamp")),
+        ClassEntry(5, "Spin 45", "Cycling"),
+        ClassEntry(6, "Personal Training", "Personal Training", (), "appointment"),
+    ],
+    [NamedEntry(1, "Maya Patel"), NamedEntry(2, "Tom Okafor"), NamedEntry(3, "Sara Lindqvist")],
+)
+
+
+def read(text: str, catalog: Catalog | None = LOTUS) -> Parse:
+    return parse(text, ParseContext(NOW, "Europe/London", "DMY", catalog))
+
+
+def day(p_when) -> str | None:
+    return p_when.start.date().isoformat() if p_when is not None else None
+
+
+# --------------------------------------------------------------------------- reschedule
+
+
+@pytest.mark.parametrize(
+    "text, cls, source_day, target_day",
+    [
+        ("can I push my reformer to friday", "Reformer Pilates", None, "2026-11-27"),
+        ("move my 6am to thursday", None, "2026-11-24", "2026-11-26"),
+        ("switch my flow to sat", "Vinyasa Flow", None, "2026-11-28"),
+        ("could i move wednesday's hiit to friday", "HIIT 45", "2026-11-25", "2026-11-27"),
+        ("can I change my yin on thurs for sat please", "Yin Yoga", "2026-11-26", "2026-11-28"),
+    ],
+)
+def test_reschedule_reads_the_booking_before_to_and_the_target_after(text, cls, source_day, target_day):
+    p = read(text)
+    assert p.intent == "reschedule"
+    assert (p.class_match.label if p.class_match else None) == cls
+    assert day(p.when) == source_day
+    assert p.target is not None and day(p.target.when) == target_day
+
+
+def test_reschedule_target_without_a_day_keeps_the_bookings_day():
+    p = read("change tomorrow's class to the evening one")
+    assert p.intent == "reschedule" and day(p.when) == "2026-11-24"
+    assert p.target.when.start.isoformat() == "2026-11-24T17:00:00+00:00"
+    assert p.target.when.grain == "part_of_day"
+
+
+def test_reschedule_target_can_name_a_class_and_an_instructor():
+    p = read("swap my yin to the reformer with maya")
+    assert p.intent == "reschedule"
+    assert p.class_match.label == "Yin Yoga"
+    assert p.target.class_match.label == "Reformer Pilates" and p.target.instructor.name == "Maya Patel"
+
+
+def test_swap_to_the_later_one_has_an_empty_target():
+    p = read("can i swap to the later one")
+    assert p.intent == "reschedule" and p.when is None and p.target is not None and p.target.when is None
+
+
+@pytest.mark.parametrize("text", ["change my mind", "can i change my number", "book yoga wed 6pm"])
+def test_not_a_reschedule(text):
+    assert read(text).intent != "reschedule"
+
+
+# --------------------------------------------------------------------------- running late
+
+
+@pytest.mark.parametrize(
+    "text, minutes",
+    [
+        ("running behind, 5 mins", 5),
+        ("running 10 late", 10),
+        ("stuck in traffic", None),
+        ("gonna be late", None),
+        ("be there in 5", 5),
+        ("be there in 5 mins", 5),
+        ("sorry, running about 15 minutes late!", 15),
+        ("five minutes late sorry", 5),
+        ("on my way, train delayed", None),
+    ],
+)
+def test_running_late_carries_the_minutes(text, minutes):
+    p = read(text)
+    assert p.intent == "running_late"
+    assert p.minutes == minutes
+    assert p.number is None
+
+
+def test_running_late_keeps_the_class_time_but_not_the_minutes_as_a_time():
+    p = read("running 10 late for reformer at 7am")
+    assert p.intent == "running_late" and p.minutes == 10
+    assert p.when.start.isoformat() == "2026-11-24T07:00:00+00:00"
+    assert read("be there in 5 mins").when is None
+
+
+# --------------------------------------------------------------------------- waitlist: leave, status
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "leave the list for thursday",
+        "take me off the waitlist",
+        "remove me from the wait list",
+        "please take me off the waiting list for yin",
+        "i don't need the waitlist spot anymore",
+    ],
+)
+def test_leaving_the_waitlist_is_neither_a_cancel_nor_an_opt_out(text):
+    p = read(text)
+    assert p.intent == "leave_waitlist" and not p.soft
+
+
+def test_leave_the_list_keeps_its_day():
+    assert day(read("leave the list for thursday").when) == "2026-11-26"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "where am I on the waitlist",
+        "what number am i on the list",
+        "what's my position on the waitlist",
+        "how many people are ahead of me",
+    ],
+)
+def test_waitlist_status(text):
+    assert read(text).intent == "waitlist_status"
+
+
+def test_joining_the_waitlist_still_joins():
+    assert read("put me on the waitlist for reformer thursday").intent == "join_waitlist"
+    assert read("take me off saturday yoga").intent == "cancel"
+
+
+# --------------------------------------------------------------------------- the door: check-in, no-show, undo, waive
+
+
+@pytest.mark.parametrize("text", ["I'm here", "just arrived", "here!", "Im here now", "we're here", "I've arrived"])
+def test_a_client_at_the_door_checks_in(text):
+    p = read(text)
+    assert p.intent == "check_in" and p.names == () and p.numbers == ()
+
+
+@pytest.mark.parametrize(
+    "text, names, numbers",
+    [
+        ("check in Sam", ("sam",), ()),
+        ("check in 1 3", (), (1, 3)),
+        ("Sam and Priya are here", ("sam", "priya"), ()),
+        ("check-in sam, priya and 4", ("sam", "priya"), (4,)),
+    ],
+)
+def test_staff_check_in_names_and_numbers(text, names, numbers):
+    p = read(text)
+    assert p.intent == "check_in"
+    assert p.names == names and p.numbers == numbers
+    assert p.also == ()  # "sam and priya" is one request
+
+
+@pytest.mark.parametrize(
+    "text, names, numbers",
+    [("no show Priya", ("priya",), ()), ("priya didn't come", ("priya",), ()), ("no show 2", (), (2,))],
+)
+def test_no_show(text, names, numbers):
+    p = read(text)
+    assert p.intent == "no_show" and p.names == names and p.numbers == numbers
+
+
+def test_a_client_saying_they_were_no_show_is_a_dispute():
+    assert read("I wasn't a no-show").intent == "dispute"
+    assert read("why was I marked as a no show").intent == "dispute"
+
+
+def test_undo_and_waive():
+    assert read("undo").intent == "undo"
+    p = read("waive Priya's fee")
+    assert p.intent == "waive" and p.names == ("priya",)
+
+
+# --------------------------------------------------------------------------- cancellation policy
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "when do i have to cancel by?",
+        "what's the cancellation policy",
+        "is there a fee if i cancel",
+        "how late can i cancel?",
+        "what happens if i cancel",
+        "late cancel fee?",
+    ],
+)
+def test_a_question_about_cancelling_is_not_a_cancel(text):
+    assert read(text).intent == "cancel_policy"
+
+
+def test_cancelling_still_cancels():
+    assert read("cancel my reformer tomorrow").intent == "cancel"
+    assert read("CANCEL").intent == "opt_out"  # the bare carrier keyword
+
+
+# --------------------------------------------------------------------------- ack
+
+
+@pytest.mark.parametrize("text", ["ok", "okay", "k", "cool", "alright", "?", "??", "hello?", "OK.", "Okay!"])
+def test_short_acknowledgements_and_nudges(text):
+    assert read(text).intent == "ack"
+
+
+@pytest.mark.parametrize("text", ["ok thx", "ok thanks", "okay thank you"])
+def test_ok_thanks_is_thanks(text):
+    assert read(text).intent == "thanks"
+
+
+def test_hello_alone_is_still_a_greeting():
+    assert read("hello").intent == "greeting"
+
+
+# --------------------------------------------------------------------------- money
+
+
+@pytest.mark.parametrize("text", ["do i owe anything", "whats my balance", "how much do i owe?", "what do i owe"])
+def test_balance_questions_are_credits(text):
+    assert read(text).intent == "credits"
+
+
+@pytest.mark.parametrize(
+    "text, package",
+    [
+        ("the 5 pack", "5 pack"),
+        ("10 pack please", "10 pack"),
+        ("buy the unlimited", "unlimited"),
+        ("buy 10 pack", "10 pack"),
+        ("i want to buy a 10 pack", "10 pack"),
+        ("i'll take the 5 pack", "5 pack"),
+        ("can i get the 10 class pack", "10 class pack"),
+        ("buy", None),
+        ("top up please", None),
+    ],
+)
+def test_buying_names_the_package(text, package):
+    p = read(text)
+    assert p.intent == "buy" and p.package == package and p.number is None
+
+
+@pytest.mark.parametrize(
+    "text", ["how much is the 10 pack?", "prices", "what packages do you have", "cost of unlimited?"]
+)
+def test_asking_the_price_is_still_prices(text):
+    assert read(text).intent == "prices"
+
+
+@pytest.mark.parametrize(
+    "text", ["why was i charged", "i was in class, ask maya", "that fee is wrong", "the fee was a mistake"]
+)
+def test_fee_complaints_are_disputes(text):
+    assert read(text).intent == "dispute"
+
+
+# --------------------------------------------------------------------------- yes / no with extra words
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yeah go on then, book it",
+        "definitely, I'll have it",
+        "yes that one please!",
+        "yes please add me",
+        "yes waitlist me",
+        "yes, cancel it",
+        "yes please book me in",
+        "ok go on then",
+    ],
+)
+def test_yes_with_extra_words(text):
+    assert read(text).intent == "yes"
+
+
+@pytest.mark.parametrize("text", ["nah leave it thanks", "no thanks cant make it", "no thanks", "no, i'm good thanks"])
+def test_no_with_extra_words(text):
+    assert read(text).intent == "no"
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("yes book yoga wed 6pm", "book"),
+        ("no, cancel my yin tomorrow", "cancel"),
+        ("please cancel", "cancel"),
+        ("ok cancel my booking", "cancel"),
+    ],
+)
+def test_a_yes_or_no_before_a_new_request_is_that_request(text, intent):
+    assert read(text).intent == intent
+
+
+# --------------------------------------------------------------------------- opt-out in plain words
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "STOP thanks",
+        "Stop.",
+        "stop!!",
+        "no more texts please",
+        "remove my number",
+        "opt-out",
+        "opt me out",
+        "unsubscribe me",
+        "STOP",
+        "STOPALL",
+        "UNSUBSCRIBE",
+        "CANCEL",
+        "END",
+        "QUIT",
+    ],
+)
+def test_plain_opt_outs_are_hard(text):
+    p = read(text)
+    assert p.intent == "opt_out" and not p.soft and p.confidence == 1.0
+
+
+@pytest.mark.parametrize("text", ["can I stop my membership", "the stop at the bus is closed", "cancel thanks"])
+def test_stop_inside_a_sentence_is_not_an_opt_out(text):
+    assert read(text).intent != "opt_out"
+
+
+def test_please_stop_texting_me_is_still_asked_first():
+    p = read("please stop texting me")
+    assert p.intent == "opt_out" and p.soft
+
+
+# --------------------------------------------------------------------------- a category of one class
+
+
+def test_a_category_of_one_class_is_named_by_that_class():
+    assert read("book spin wed").class_match.label == "Spin 45"
+    assert read("any cycling tomorrow?").class_match.label == "Spin 45"
+    p = read("book pilates thursday")
+    assert p.class_match.label == "Reformer Pilates" and p.class_match.class_type_ids == (3,)
+
+
+def test_a_category_of_several_classes_keeps_the_category():
+    assert read("book yoga wed").class_match.label == "Yoga"
+    two_bikes = Catalog([ClassEntry(1, "Spin 45", "Cycling"), ClassEntry(2, "Rhythm Ride", "Cycling")])
+    p = read("book spin wed", two_bikes)
+    assert p.class_match.label == "Cycling" and p.class_match.class_type_ids == (1, 2)
+
+
+# --------------------------------------------------------------------------- two requests in one text
+
+
+def test_two_requests_are_split():
+    p = read("book flow fri and cancel my reformer sat")
+    assert p.intent == "book" and p.class_match.label == "Vinyasa Flow" and day(p.when) == "2026-11-27"
+    (other,) = p.also
+    assert (
+        other.intent == "cancel" and other.class_match.label == "Reformer Pilates" and day(other.when) == "2026-11-28"
+    )
+
+
+def test_a_question_and_another_question():
+    p = read("what's on tomorrow and how many credits do I have")
+    assert p.intent == "schedule" and day(p.when) == "2026-11-24"
+    assert [a.intent for a in p.also] == ["credits"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "book flow and yin fri",
+        "sam and priya are here",
+        "yes, cancel it",
+        "cancel my yoga and reformer",
+        "book flow fri 6 p.m. tomorrow",
+        "hi, book yoga wed 6pm",
+    ],
+)
+def test_one_request_is_not_split(text):
+    assert read(text).also == ()
+
+
+def test_separators_other_than_and():
+    assert [a.intent for a in read("Book yin tomorrow. Also what's my balance?").also] == ["credits"]
+    assert [a.intent for a in read("cancel my yin thursday, then book reformer friday").also] == ["book"]
+    assert [a.intent for a in read("cancel yoga tomorrow & book hiit wed").also] == ["book"]
+
+
+# --------------------------------------------------------------------------- language
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("jueves a las 6 por favor", "es"),
+        ("quiero reservar yoga el jueves", "es"),
+        ("je voudrais annuler", "fr"),
+        ("ich möchte meinen Kurs absagen", "de"),
+    ],
+)
+def test_non_english_texts_carry_their_language(text, lang):
+    assert read(text).lang == lang
+
+
+@pytest.mark.parametrize(
+    "text", ["yoga thurs pls", "book yoga wed 6pm", "what's the wifi password", "hello", "can I bring my dog"]
+)
+def test_english_texts_have_no_language(text):
+    assert read(text).lang is None
+
+
+# --------------------------------------------------------------------------- unplaced dates and the JSON contract
+
+
+def test_unplaced_comes_from_when_when_it_exists(monkeypatch):
+    monkeypatch.setattr(
+        when_module, "unplaced_date", lambda text, now, tz, order: "31/02" if "31/02" in text else None, raising=False
+    )
+    assert read("book yoga 31/02").unplaced == "31/02"
+    assert read("book yoga wed").unplaced is None
+
+
+def test_unplaced_never_breaks_a_parse(monkeypatch):
+    def broken(*args):
+        raise ValueError("work in progress")
+
+    monkeypatch.setattr(when_module, "unplaced_date", broken, raising=False)
+    assert read("book yoga wed").intent == "book"
+
+
+def test_the_json_contract_has_every_field():
+    data = to_json(read("book flow fri and cancel my reformer sat"))
+    assert set(data) == {
+        "intent", "when", "class", "instructor", "number", "confidence", "target", "minutes",
+        "numbers", "names", "package", "also", "lang", "unplaced",
+    }  # fmt: skip
+    assert data["also"][0]["intent"] == "cancel" and set(data["also"][0]) == set(data)
+    target = to_json(read("switch my flow to sat"))["target"]
+    assert target == {
+        "when": {"start": "2026-11-28T00:00:00+00:00", "end": "2026-11-29T00:00:00+00:00", "grain": "day"},
+        "class": None,
+        "instructor": None,
+    }
+    staff = to_json(read("check in 1 3"))
+    assert staff["numbers"] == [1, 3] and staff["names"] == []
+
+
+def test_an_unplaced_date_is_not_a_number(monkeypatch):
+    monkeypatch.setattr(
+        when_module, "unplaced_date", lambda text, now, tz, order: "31/02" if "31/02" in text else None, raising=False
+    )
+    p = read("book yoga 31/02")
+    assert p.unplaced == "31/02" and p.number is None and p.when is None
