@@ -36,9 +36,16 @@ STUDIOS = {"lotus": ROOT / "tests/data/lotus.toml", "harbour": ROOT / "app/demo/
 
 
 def _same_instant(got, want: str | None) -> bool:
+    """Equal instants; and one deliberate difference: a day that is today ("monday" said on
+    a Monday, "today") starts now rather than at midnight, so classes already over are never
+    offered. A label of today's midnight is met by a start of now."""
     if want is None or got is None:
         return want is None and got is None
-    return got == datetime.fromisoformat(want)
+    wanted = datetime.fromisoformat(want)
+    if got == wanted:
+        return True
+    today_midnight = NOW.astimezone(wanted.tzinfo).replace(hour=0, minute=0, second=0, microsecond=0)
+    return wanted == today_midnight and got == NOW
 
 
 def score(row: dict, p) -> dict[str, bool]:

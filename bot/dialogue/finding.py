@@ -80,8 +80,15 @@ def said(parse: Parse, words) -> str:
     if parse.instructor:
         parts.append(f"with {parse.instructor.name.split()[0]}")
     if parse.when is not None:
+        from bot.dialogue.refine import names_day
+
         at = parse.when.start
-        parts.append(f"at {words.time(at)}" if parse.when.grain == "minute" else f"on {words.day(at)}")
+        if parse.when.grain != "minute":
+            parts.append(f"on {words.day(at)}")
+        elif names_day(parse.text):
+            parts.append(f"on {words.day(at)} at {words.time(at)}")
+        else:
+            parts.append(f"at {words.time(at)}")
     return " ".join(parts) or "what you said"
 
 

@@ -10,12 +10,13 @@ late-cancel window states the consequence and waits for YES.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from bot.desk import BookingView, SessionQuery, SessionView
 from bot.dialogue.base import Ctx, State, Turn
 from bot.dialogue.finding import matching_bookings, session_query
-from bot.dialogue.refine import narrow
+from bot.dialogue.refine import names_day, narrow
 from bot.nlu.parse import Parse, ParseContext, parse
 
 
@@ -53,6 +54,7 @@ def plan(c: Ctx, booking: BookingView, target: Parse | None) -> Turn:
     """Find where ``booking`` should go; ask when the target is missing or several fit."""
     if target is None or not target.has_slots:
         return c.say(c.words.move_where(booking.session), state=State.AWAITING_MOVE_TARGET, booking_id=booking.id)
+    target = _on_the_bookings_day(target, booking)
     query = session_query(c.desk, target, days=14)
     if not query.class_type_ids:
         query = SessionQuery(
@@ -85,6 +87,20 @@ def plan(c: Ctx, booking: BookingView, target: Parse | None) -> Turn:
         action="move",
         booking_id=booking.id,
     )
+
+
+def _on_the_bookings_day(target: Parse, booking: BookingView) -> Parse:
+    """ "make it 6:30pm" names a time, not a day: the day is the booking's own."""
+    when = target.when
+    if when is None or when.grain != "minute" or names_day(target.text):
+        return target
+    day = booking.session.starts_at.date()
+
+    def moved(at: datetime) -> datetime:
+        return at.replace(year=day.year, month=day.month, day=day.day)
+
+    shifted = replace(when, start=moved(when.start), alternatives=tuple(moved(a) for a in when.alternatives))
+    return replace(target, when=shifted)
 
 
 def _nearest(c: Ctx, booking: BookingView, target: Parse) -> list[SessionView]:

@@ -1,0 +1,240 @@
+"""Issue 13 on the in-memory studio: conversations that go beyond one step.
+
+Clock: Monday 23 Nov 2026, 09:00 London (see ``fake_desk.FakeStudio`` for the timetable:
+Barre today 18:00, Yin Tue 19:30, Flow and HIIT Wed, Reformer Thu 07:00 and 18:30).
+Each test asserts the reply and what the studio holds afterwards.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.dialogue import State
+
+from .fake_desk import ALEX, JON, PRIYA, SAM, STRANGER, FakePolicy, FakeStudio, Phone, local
+
+WED_YOGA = local(2026, 11, 25, 18)
+TUE_YIN = local(2026, 11, 24, 19, 30)
+THU_AM, THU_PM = local(2026, 11, 26, 7), local(2026, 11, 26, 18, 30)
+WED_HIIT = local(2026, 11, 25, 6, 30)
+TODAY_BARRE = local(2026, 11, 23, 18)
+
+
+@pytest.fixture
+def studio() -> FakeStudio:
+    return FakeStudio()
+
+
+# --------------------------------------------------------------------------- follow-ups to a list
+
+
+def test_a_day_after_a_list_narrows_it(studio):
+    sam = Phone(studio, SAM)
+    listed = sam.says("book reformer")
+    assert "Which one shall I book?" in listed and "07:00" in listed and "18:30" in listed
+    assert sam.says("the later one").startswith("Booked: Reformer Pilates, Thu 26 Nov 18:30")
+    assert studio.bookings_of(SAM) == [("Reformer Pilates", "Thu 18:30", "confirmed")]
+
+
+def test_the_evening_one_picks_by_part_of_day(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book reformer thursday")
+    assert sam.says("the evening one").startswith("Booked: Reformer Pilates, Thu 26 Nov 18:30")
+
+
+def test_a_reply_naming_nothing_offered_says_so_and_asks_again(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book reformer thursday")
+    reply = sam.says("friday 6:30pm")
+    assert reply.startswith("None of those is on Fri 27 Nov at 18:30. Which one shall I book?")
+    assert "1) Reformer Pilates Thu 26 Nov 07:00" in reply
+    assert sam.state == State.CHOOSING_SESSION.value
+    assert studio.bookings_of(SAM) == []
+    assert sam.says("2").startswith("Booked: Reformer Pilates, Thu 26 Nov 18:30")
+
+
+def test_a_day_after_a_yoga_timetable_searches_yoga_again_not_everything(studio):
+    sam = Phone(studio, SAM)
+    sam.says("what yoga is on tomorrow")
+    reply = sam.says("what about wed")
+    assert "Vinyasa Flow" in reply and "HIIT" not in reply
+
+
+def test_the_barre_one_after_a_cancel_list_cancels_barre(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book yoga wed 6pm")
+    sam.says("book yin tue")
+    assert "Which booking should I cancel?" in sam.says("cancel my class")
+    reply = sam.says("the yin one")
+    assert reply.startswith("Cancelled: Yin Yoga")
+    assert ("Yin Yoga", "Tue 19:30", "cancelled") in studio.bookings_of(SAM)
+
+
+def test_ok_and_question_mark_restate_the_pending_question(studio):
+    sam = Phone(studio, SAM)
+    asked = sam.says("book reformer thursday")
+    assert sam.says("?") == asked
+    assert sam.says("ok") == asked
+    assert sam.state == State.CHOOSING_SESSION.value
+
+
+# --------------------------------------------------------------------------- moving
+
+
+def test_move_my_flow_to_another_day_in_one_text(studio):
+    studio.add_session(1, local(2026, 11, 28, 10), 1, 1, 12)  # Flow Sat 10:00
+    sam = Phone(studio, SAM)
+    sam.says("book yoga wed 6pm")
+    assert sam.says("can I move my flow to saturday") == "Moved: Vinyasa Flow Sat 28 Nov 10:00 (was Wed 18:00)."
+    assert studio.bookings_of(SAM) == [
+        ("Vinyasa Flow", "Wed 18:00", "cancelled"),
+        ("Vinyasa Flow", "Sat 10:00", "confirmed"),
+    ]
+    assert studio.credits_of(SAM) == 9  # one class, one credit: carried over
+
+
+def test_actually_make_it_the_other_time_moves_what_was_just_booked(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book reformer thu 7am")
+    assert sam.says("actually make it 6:30pm").startswith("Moved: Reformer Pilates Thu 26 Nov 18:30")
+    assert [b for b in studio.bookings_of(SAM) if b[2] == "confirmed"] == [
+        ("Reformer Pilates", "Thu 18:30", "confirmed")
+    ]
+    assert studio.credits_of(SAM) == 9
+
+
+def test_moving_out_of_a_class_inside_the_late_window_asks_first(studio):
+    studio.add_session(5, local(2026, 11, 30, 18), 1, 1, 10)  # Barre next Monday
+    sam = Phone(studio, SAM)
+    sam.says("book barre today")
+    question = sam.says("move my barre to next monday")
+    assert "less than 12h away" in question and "Reply YES or NO" in question
+    assert studio.bookings_of(SAM) == [("Barre", "Mon 18:00", "confirmed")]
+    assert sam.says("yes").startswith("Moved: Barre Mon 30 Nov 18:00")
+    assert [b[2] for b in studio.bookings_of(SAM)] == ["late_cancelled", "confirmed"]
+
+
+# --------------------------------------------------------------------------- waitlist
+
+
+def full_hiit(studio: FakeStudio) -> int:
+    hiit = studio.session_at("HIIT 45", WED_HIIT)
+    studio.book_directly(ALEX, hiit.id)
+    studio.fill(hiit.id)
+    return hiit.id
+
+
+def test_leave_the_waitlist_and_ask_ones_place(studio):
+    full_hiit(studio)
+    sam = Phone(studio, SAM)
+    sam.says("book hiit wed 6:30am")
+    sam.says("yes")
+    assert studio.waitlist_of(SAM) == [("HIIT 45", "Wed 06:30", "waiting")]
+    assert sam.says("where am i on the waitlist") == "HIIT 45 Wed 06:30: number 1 on the waitlist."
+    assert sam.says("take me off the waitlist for wednesday").startswith("Done: you're off the waitlist for HIIT 45")
+    assert studio.waitlist_of(SAM) in ([], [("HIIT 45", "Wed 06:30", "left")])
+
+
+# --------------------------------------------------------------------------- arriving
+
+
+def test_running_late_tells_the_instructor_and_keeps_the_booking(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book barre today")
+    studio.advance(timedelta(hours=8, minutes=50))  # 17:50
+    reply = sam.says("running 10 late sorry")
+    assert reply.startswith("Thanks for letting us know. I've told Maya; your spot in Barre Mon 18:00 is kept.")
+    assert studio.bookings_of(SAM) == [("Barre", "Mon 18:00", "confirmed")]
+
+
+def test_running_late_states_the_doors_rule_when_the_studio_has_one():
+    studio = FakeStudio(policy=FakePolicy(late_arrival_minutes=10))
+    sam = Phone(studio, SAM)
+    sam.says("book barre today")
+    studio.advance(timedelta(hours=8, minutes=50))
+    assert "Doors close 10 min after the start (18:10)." in sam.says("stuck in traffic")
+
+
+def test_im_here_checks_in_where_the_studio_allows_it():
+    studio = FakeStudio(policy=FakePolicy(self_check_in=True))
+    sam = Phone(studio, SAM)
+    sam.says("book barre today")
+    studio.advance(timedelta(hours=8, minutes=45))  # 17:45
+    assert sam.says("I'm here") == "You're checked in for Barre Mon 18:00. Enjoy the class!"
+
+
+def test_im_here_without_self_check_in_sends_them_to_the_desk(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book barre today")
+    studio.advance(timedelta(hours=8, minutes=45))
+    assert sam.says("I'm here") == "Please check in with the team at the front desk. Enjoy the class!"
+
+
+# --------------------------------------------------------------------------- two requests
+
+
+def test_two_requests_in_one_text_are_both_done(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book reformer thu 7am")
+    reply = sam.replies("book yin tue and cancel my reformer thu")
+    assert reply[0].startswith("Booked: Yin Yoga")
+    assert reply[1].startswith("Cancelled: Reformer Pilates")
+    assert studio.bookings_of(SAM) == [
+        ("Reformer Pilates", "Thu 07:00", "cancelled"),
+        ("Yin Yoga", "Tue 19:30", "confirmed"),
+    ]
+
+
+def test_a_question_and_a_balance_in_one_text(studio):
+    reply = Phone(studio, SAM).replies("what's on tomorrow and how many credits do I have")
+    assert reply[0].startswith("Tue 24 Nov:")
+    assert reply[1] == "You have 10 credits (first expire Fri 22 Jan)."
+
+
+# --------------------------------------------------------------------------- money
+
+
+def test_short_of_credits_offers_the_packs_and_a_number_sends_the_link(studio):
+    jon = Phone(studio, JON)
+    menu = jon.says("book reformer thu 7am")
+    assert menu.startswith("Reformer Pilates takes 1 credit; you have 0. Buy a pack to book it?")
+    link = jon.says("2")
+    assert "Pay securely here:" in link
+    assert studio.checkouts and studio.checkouts[-1][1] in (1, 2, 3)
+    assert jon.context.get("then_book") == studio.session_at("Reformer Pilates", THU_AM).id
+
+
+def test_when_do_i_have_to_cancel_by_is_a_question_not_a_cancel(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book yoga wed 6pm")
+    reply = sam.says("when do i have to cancel by?")
+    assert reply.startswith("Cancel free up to 12h before class; after that you lose the class's credit.")
+    assert "Vinyasa Flow Wed 18:00: by Wed 25 Nov 06:00" in reply
+    assert studio.bookings_of(SAM) == [("Vinyasa Flow", "Wed 18:00", "confirmed")]
+
+
+# --------------------------------------------------------------------------- understanding at the edges
+
+
+def test_a_date_that_cannot_be_placed_is_asked_about_never_today(studio):
+    sam = Phone(studio, SAM)
+    assert sam.says("book yoga 31/02") == (
+        "I couldn't place the date '31/02'. Which day do you mean? E.g. 'fri 4 dec'."
+    )
+    assert studio.bookings_of(SAM) == []
+
+
+def test_a_spanish_text_goes_to_a_person_with_a_reply_in_spanish(studio):
+    reply = Phone(studio, PRIYA).says("hola, quiero reservar una clase de yoga el jueves por favor")
+    assert reply.startswith("Gracias.")
+    assert studio.forwarded and "jueves" in studio.forwarded[-1]
+
+
+def test_a_new_number_pick_from_a_timetable_is_carried_on_after_the_name(studio):
+    new = Phone(studio, STRANGER)
+    new.says("what's on tuesday?")
+    assert "what's your first name?" in new.says("1")
+    assert new.says("Robin").startswith("Nice to meet you, Robin!")
+    assert studio.client(STRANGER).name == "Robin"
