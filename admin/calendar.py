@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, aliased
 from admin.roles import can, own_only, require
 from app import audit, clock
 from app.booking import attendance as attendance_rules
-from app.booking import changes, spots
+from app.booking import changes, moves, spots
 from app.booking.errors import BookingError, InvalidRequest, NotFound
 from app.booking.policies import load_policy
 from app.booking.rows import row
@@ -241,6 +241,10 @@ def roster_data(s: Session, cs: ClassSession) -> dict:
                 and not b.penalty_waived
                 and now < review_ends,
                 "waivable": ended and b.status in ("confirmed", "no_show") and not b.penalty_waived,
+                # issue 13: a check-in or an unsettled no-show taken back (back to booked)
+                "undoable": b.status in ("attended", "no_show")
+                and b.no_show_settled_at is None
+                and not b.penalty_waived,
             }
             for b, name, phone in bookings
         ],
@@ -263,10 +267,34 @@ def roster_data(s: Session, cs: ClassSession) -> dict:
         "instructors": s.scalars(
             select(Staff).where(Staff.active.is_(True), Staff.role != "front_desk").order_by(Staff.name)
         ).all(),
+        "move_targets": _move_targets(s, cs) if cs.status != "cancelled" and cs.starts_at > now else [],
         "move_date": starts.date().isoformat(),
         "move_time": starts.strftime("%H:%M"),
         "week": week_of(starts.date().isoformat(), starts.date()).isoformat(),
     }
+
+
+def _move_targets(s: Session, cs: ClassSession, limit: int = 60) -> list[tuple[int, str]]:
+    """Where a booking of ``cs`` may be moved: the studio's upcoming classes inside the booking
+    window, soonest first, as (session id, "Wed 25 Nov 18:00 Vinyasa Flow (Main)")."""
+    now = clock.now()
+    horizon = now + timedelta(days=load_policy(s).booking_window_days)
+    zone = ZoneInfo(row(s, Studio, current_user.studio_id).timezone)
+    rows = s.execute(
+        select(ClassSession.id, ClassSession.starts_at, ClassType.name, Location.name)
+        .join(ClassType, ClassType.id == ClassSession.class_type_id)
+        .join(Location, Location.id == ClassSession.location_id)
+        .where(
+            ClassSession.id != cs.id,
+            ClassSession.kind == "class",
+            ClassSession.status == "scheduled",
+            ClassSession.starts_at > now,
+            ClassSession.starts_at <= horizon,
+        )
+        .order_by(ClassSession.starts_at, ClassSession.id)
+        .limit(limit)
+    ).all()
+    return [(sid, f"{at.astimezone(zone):%a %d %b %H:%M} {name} ({where})") for sid, at, name, where in rows]
 
 
 def _roster_page(s: Session, cs: ClassSession, *, error: str | None = None, status: int = 200, form=None):
@@ -309,6 +337,66 @@ def attendance(session_id: int, booking_id: int, action: str):
         name = s.get(Client, booking.client_id).name or "The client"
     _kick_delivery()  # after the review window a no-show's penalty (and its text) applies at once
     flash(f"{name} checked in." if action == "check-in" else f"{name} marked as a no-show.")
+    return redirect(url_for("admin_calendar.roster", session_id=session_id))
+
+
+@bp.post("/session/<int:session_id>/booking/<int:booking_id>/undo")
+@require("roster")
+def undo_attendance(session_id: int, booking_id: int):
+    """Take back a check-in or a no-show mark (issue 13): back to booked; audited."""
+    with _studio_scope() as s:
+        cs = _load_session(s, session_id)
+        try:
+            booking = changes.undo_attendance(s, cs.id, booking_id, actor=_actor())
+        except NotFound:
+            abort(404)
+        except BookingError as exc:
+            return _roster_page(s, cs, error=f"Not changed: {exc}.", status=409)
+        name = s.get(Client, booking.client_id).name or "The client"
+    flash(f"{name} is booked again (attendance taken back).")
+    return redirect(url_for("admin_calendar.roster", session_id=session_id))
+
+
+@bp.post("/session/<int:session_id>/booking/<int:booking_id>/move")
+@require("sessions")
+def move_booking(session_id: int, booking_id: int):
+    """Move one client's booking to another class (issue 13): the same use case as a text
+    (``moves.move_booking``); a late move needs the box ticked that the late-cancel rule applies."""
+    with _studio_scope() as s:
+        cs = _load_session(s, session_id)
+        booking = s.get(Booking, booking_id)
+        if booking is None or booking.session_id != cs.id:
+            abort(404)
+        try:
+            target = int(request.form.get("to_session", ""))
+        except ValueError:
+            return _roster_page(s, cs, error="Choose the class to move the booking to.", status=400)
+        try:
+            moves.move_booking(
+                s,
+                booking_id,
+                target,
+                accept_late=request.form.get("accept_late") == "yes",
+                actor=_actor()[:100],
+                source="admin",
+                allow_overlap=True,
+            )
+        except moves.LateMoveNeedsConsent as exc:
+            terms = exc.terms
+            cost = {"forfeit_credit": "the client loses the credit", "fee": f"a fee of {terms.fee}"}.get(
+                terms.consequence, "nothing"
+            )
+            return _roster_page(
+                s,
+                cs,
+                error=f"Not moved: this is a late cancel of this class ({cost}). Tick the box to apply it and move.",
+                status=409,
+            )
+        except BookingError as exc:
+            return _roster_page(s, cs, error=f"Not moved: {exc}.", status=409)
+        name = s.get(Client, booking.client_id).name or "The client"
+    _kick_delivery()  # a freed place's waitlist offer, a late-move fee link
+    flash(f"{name}'s booking moved.")
     return redirect(url_for("admin_calendar.roster", session_id=session_id))
 
 

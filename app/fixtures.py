@@ -235,6 +235,10 @@ SECTIONS: dict[str, dict[str, tuple[bool, Check]]] = {
         "no_show_review_hours": (OPT, _int(0)),
         "waitlist_cutoff_minutes": (OPT, _int(0)),
         "overlap_rule": (OPT, _choice(OVERLAP_RULES)),
+        # arrivals (issue 13): doors close N minutes after the start; check-in by text
+        "late_arrival_minutes": (OPT, _int(0)),
+        "self_check_in": (OPT, _bool),
+        "check_in_opens_minutes": (OPT, _int(0)),
         # intro leads (issue 6): hours to match a paid lead, to answer as an instructor, counted
         # inside the working day
         "lead_match_hours": (OPT, _int(1)),

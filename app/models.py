@@ -153,6 +153,11 @@ class Policy(StudioScoped, Base):
     instructor_reply_hours: Mapped[int | None] = mapped_column(default=2)
     working_start: Mapped[time | None] = mapped_column(Time, default=time(7))
     working_end: Mapped[time | None] = mapped_column(Time, default=time(20))
+    # Arrivals (issue 13): doors close this many minutes after the start (None: no rule);
+    # clients may check themselves in by text from ``check_in_opens_minutes`` before the start.
+    late_arrival_minutes: Mapped[int | None] = mapped_column(default=None)
+    self_check_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    check_in_opens_minutes: Mapped[int] = mapped_column(default=30, server_default="30")
 
 
 class Location(StudioScoped, Base):

@@ -90,6 +90,54 @@ class SessionQuery:
     staff_id: int | None = None  # sessions this instructor teaches
 
 
+@dataclass(frozen=True)
+class WaitlistView:
+    """One of the client's open waitlist entries."""
+
+    session: SessionView
+    position: int
+    status: str  # waiting | offered
+    offer_expires_at: datetime | None  # studio-local; None while waiting (or an offer not yet texted)
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One line of a class's roster as staff see it."""
+
+    number: int  # 1-based, roster order (booking id order)
+    booking_id: int
+    name: str
+    status: str  # confirmed | checked_in | no_show | waived
+
+
+@dataclass(frozen=True)
+class AppointmentTypeView:
+    """A 1:1 appointment type the studio offers (``ClassType.kind == "appointment"``)."""
+
+    id: int
+    name: str
+    credits: int
+    duration_min: int
+
+
+@dataclass(frozen=True)
+class SlotView:
+    """A free 1:1 slot: an instructor free at a location for one appointment type."""
+
+    class_type_id: int
+    class_name: str
+    instructor_id: int
+    instructor: str
+    location_id: int
+    location: str
+    starts_at: datetime  # studio-local, aware
+    ends_at: datetime
+    credits: int
+
+
+ATTENDANCE_ACTIONS = ("checked_in", "no_show", "undo", "waive")
+
+
 @dataclass
 class Outcome:
     """What a desk action did, with words for the reply already decided by the caller."""
@@ -122,3 +170,22 @@ class Desk(Protocol):
     def set_opt_out(self, opted_out: bool) -> None: ...
     def ask_staff(self, text: str) -> bool: ...
     def roster(self, session_id: int) -> list[str]: ...
+    # issue 13: moving, the waitlist, arrivals, attendance, 1:1 slots, the rules in words
+    def move(self, booking_id: int, session_id: int, accept_late: bool = False) -> Outcome: ...
+    def waitlist_entries(self) -> list[WaitlistView]: ...
+    def leave_waitlist(self, session_id: int) -> Outcome: ...
+    def running_late(self, booking_id: int, minutes: int | None) -> Outcome: ...
+    def check_in_self(self) -> Outcome: ...
+    def roster_entries(self, session_id: int) -> list[RosterEntry]: ...
+    def attendance(self, booking_id: int, action: str) -> Outcome: ...
+    def appointment_types(self) -> list[AppointmentTypeView]: ...
+    def free_slots(
+        self,
+        start: datetime,
+        end: datetime,
+        class_type_id: int | None = None,
+        instructor_id: int | None = None,
+        limit: int = 12,
+    ) -> list[SlotView]: ...
+    def book_slot(self, slot: SlotView) -> Outcome: ...
+    def policy_facts(self) -> dict: ...

@@ -50,7 +50,11 @@ POLICY_FIELDS = (
     "no_show_review_hours",
     "waitlist_cutoff_minutes",
     "overlap_rule",
+    "late_arrival_minutes",
+    "self_check_in",
+    "check_in_opens_minutes",
 )
+BLANK_MEANS = {"check_in_opens_minutes": 30}  # a blank optional field with a NOT NULL column: its default
 MONEY = [InputRequired(message="Give an amount (0 for none)."), NumberRange(min=0, max=10000)]
 
 
@@ -88,6 +92,17 @@ class SettingsForm(Form):
         description="Inside it a freed spot stays open for anyone to book.",
     )
     overlap_rule = SelectField("Booking a class that overlaps one already booked", choices=OVERLAP)
+    late_arrival_minutes = IntegerField(
+        "Doors close (minutes after the start)",
+        [Optional(), NumberRange(0, 240)],
+        description="Late arrivals are told this when they text they're running late. Blank: no rule.",
+    )
+    self_check_in = BooleanField("Clients can check in by text")
+    check_in_opens_minutes = IntegerField(
+        "Check-in by text opens (minutes before class)",
+        [Optional(), NumberRange(0, 240)],
+        description="Blank: 30. It closes when the doors do, or at the end of the class.",
+    )
     whatsapp_template_sid = StringField(
         "WhatsApp template (Content SID)",
         [Optional(), Length(max=64)],
@@ -140,6 +155,8 @@ class StudioSettingsView(GuardedView):
             setattr(studio, field, getattr(form, field).data)
         for field in POLICY_FIELDS:
             value = getattr(form, field).data
+            if value is None and field in BLANK_MEANS:
+                value = BLANK_MEANS[field]
             setattr(policy, field, Decimal(value) if isinstance(value, Decimal) else value)
         if policy.id is None:
             session.add(policy)

@@ -69,6 +69,30 @@ def check_in(session: Session, booking_id: int, *, actor: str | None = None) -> 
     return booking
 
 
+@use_case
+def undo_attendance(session: Session, booking_id: int, *, actor: str | None = None) -> Booking:
+    """Use case: staff take back a check-in or a no-show mark made by mistake: the booking is
+    ``confirmed`` again (an unconfirmed no-show once its class has ended, settled by the sweep
+    when the review window closes, as if never marked). The caller commits.
+
+    Refused (``NotCancellable`` with the reason, nothing written): a booking neither checked
+    in nor marked a no-show; a waived no-show; a no-show already settled (its rule applied
+    and the client told: check the client in, which reverses a fee, or waive it instead);
+    a check-in that corrected a settled no-show (undoing it would need the penalty again)."""
+    booking = _booking(session, booking_id)
+    if booking.status not in ("attended", "no_show"):
+        raise NotCancellable(booking_id, f"nothing to undo: the booking is {booking.status.replace('_', ' ')}")
+    if booking.penalty_waived:
+        raise NotCancellable(booking_id, "the no-show was waived and the credit returned")
+    if booking.no_show_settled_at is not None:
+        raise NotCancellable(
+            booking_id, "the no-show was already settled and the client told: check them in or waive it instead"
+        )
+    booking.status, booking.checked_in_at = "confirmed", None
+    session.flush()
+    return booking
+
+
 def _undo_no_show(session: Session, booking: Booking, note: str, actor: str | None) -> None:
     fees = session.scalars(
         select(CreditEntry).where(CreditEntry.booking_id == booking.id, CreditEntry.kind == "fee")

@@ -137,7 +137,7 @@ def book(
     )
 
 
-def _cancellable(session: Session, booking_id: int) -> tuple[Booking, ClassSession]:
+def cancellable(session: Session, booking_id: int) -> tuple[Booking, ClassSession]:
     booking = session.get(Booking, booking_id)
     if booking is None:
         raise NotFound("booking", booking_id)
@@ -153,11 +153,11 @@ def _cancellable(session: Session, booking_id: int) -> tuple[Booking, ClassSessi
 def preview_cancel(session: Session, booking_id: int) -> CancelTerms:
     """What cancelling now would cost, without cancelling (for the bot to ask YES).
     Changes nothing; the class stays locked until the caller's transaction ends."""
-    booking, class_session = _cancellable(session, booking_id)
-    return _terms(session, load_policy(session), booking, class_session, clock.now())
+    booking, class_session = cancellable(session, booking_id)
+    return terms_now(session, load_policy(session), booking, class_session, clock.now())
 
 
-def _terms(
+def terms_now(
     session: Session, policy: Policy, booking: Booking, class_session: ClassSession, now: datetime
 ) -> CancelTerms:
     """``policies.cancel_terms``, and free inside an auto-enrolment's grace (``enrolment_grace``)."""
@@ -220,29 +220,41 @@ def cancel(session: Session, booking_id: int, *, accept_late: bool = False, acto
     ``LateCancelNeedsConsent`` carries the terms to put to the client.
     The freed spot goes to the waitlist in the same transaction.
     """
-    booking, class_session = _cancellable(session, booking_id)
+    booking, class_session = cancellable(session, booking_id)
     policy = load_policy(session)
     now = clock.now()
-    terms = _terms(session, policy, booking, class_session, now)
+    terms = terms_now(session, policy, booking, class_session, now)
     if terms.late and not accept_late:
         raise LateCancelNeedsConsent(booking_id, terms)
-    booking.cancelled_at = now
-    if not terms.late:
-        booking.status = "cancelled"
-        credits.record_refund(session, booking, "cancelled in time", actor)
-    else:
-        booking.status = "late_cancelled"
-        if terms.consequence == "forfeit_credit":
-            credits.record_forfeit(session, booking, "late cancel: credit kept", actor)
-        else:
-            credits.record_refund(session, booking, f"late cancel ({terms.consequence})", actor)
-        if terms.consequence == "fee" and terms.fee > 0:
-            credits.record_fee(session, booking, terms.fee, "late cancel fee", actor)
-            record(session, [FeeCharged(booking.id, booking.client_id, terms.fee, "late_cancel")])
-    session.flush()
+    record(session, release(session, booking, terms, actor, now))
     events = waitlist.spot_freed(session, class_session, policy)
     record(session, events)
     return CancelResult(booking, terms, credits.balance(session, booking.client_id), events)
+
+
+def release(
+    session: Session, booking: Booking, terms: CancelTerms, actor: str | None, now: datetime, *, why: str = "cancel"
+) -> list[Event]:
+    """The ledger side of a client's cancel (or move, ``why="move"``), by ``terms``: in time,
+    refunded (``cancelled``); late (``late_cancelled``), the studio's rule: the credit kept,
+    or back with a fee, or back. Returns the ``FeeCharged`` to record (not recorded here:
+    ``move_booking`` records it only once the new booking stands). Flushes."""
+    booking.cancelled_at = now
+    events: list[Event] = []
+    if not terms.late:
+        booking.status = "cancelled"
+        credits.record_refund(session, booking, "cancelled in time" if why == "cancel" else "moved in time", actor)
+    else:
+        booking.status = "late_cancelled"
+        if terms.consequence == "forfeit_credit":
+            credits.record_forfeit(session, booking, f"late {why}: credit kept", actor)
+        else:
+            credits.record_refund(session, booking, f"late {why} ({terms.consequence})", actor)
+        if terms.consequence == "fee" and terms.fee > 0:
+            credits.record_fee(session, booking, terms.fee, f"late {why} fee", actor)
+            events.append(FeeCharged(booking.id, booking.client_id, terms.fee, "late_cancel"))
+    session.flush()
+    return events
 
 
 @use_case
@@ -294,5 +306,6 @@ __all__ = [
     "enrolment_grace_until",
     "enrolment_texted",
     "preview_cancel",
+    "release",
     "upcoming_bookings",
 ]

@@ -220,6 +220,18 @@ def waive_no_show(session: Session, session_id: int, booking_id: int, *, actor: 
         return attendance.waive_no_show(session, booking_id, actor=actor)
 
 
+@use_case
+def undo_attendance(session: Session, session_id: int, booking_id: int, *, actor: str) -> Booking:
+    """Use case: take back a check-in or a no-show mark on that session's roster
+    (``attendance.undo_attendance``: back to confirmed; a settled or waived no-show is
+    refused), with its audit line. The caller commits."""
+    booking = session.get(Booking, booking_id)
+    if booking is None or booking.session_id != session_id:
+        raise NotFound("booking", booking_id)
+    with _audited(session, booking, actor=actor, action="undo_attendance", entity="booking"):
+        return attendance.undo_attendance(session, booking_id, actor=actor)
+
+
 @contextmanager
 def _audited(session: Session, row: Any, *, actor: str, action: str, entity: str) -> Iterator[None]:
     """Audit the change made inside the block: ``row`` as it was before and after. The
@@ -232,4 +244,4 @@ def _audited(session: Session, row: Any, *, actor: str, action: str, entity: str
     line.after = audit.snapshot(row)
 
 
-__all__ = ["Change", "cancel_by_studio", "mark_attendance", "move_session", "waive_no_show"]
+__all__ = ["Change", "cancel_by_studio", "mark_attendance", "move_session", "undo_attendance", "waive_no_show"]

@@ -121,3 +121,20 @@ class OverlapsBooking(BookingError):
         self.booking_id = booking_id
         self.session_id = session_id
         self.rule = rule
+
+
+class SelfCheckInOff(BookingError):
+    """The studio does not let clients check themselves in by text (``Policy.self_check_in``)."""
+
+    def __init__(self) -> None:
+        super().__init__("this studio checks clients in at the desk")
+
+
+class CheckInNotOpen(BookingError):
+    """The client's next class is not open for check-in yet: it opens at ``opens_at``."""
+
+    def __init__(self, booking_id: int, session_id: int, opens_at: datetime) -> None:
+        super().__init__(f"check-in opens at {opens_at.isoformat()}")
+        self.booking_id = booking_id
+        self.session_id = session_id
+        self.opens_at = opens_at

@@ -120,6 +120,31 @@ class FeeCharged:
     kind: str
 
 
+@dataclass(frozen=True)
+class BookingMoved:
+    """A client's booking moved to another class (``moves.move_booking``): the old booking
+    ``from_booking_id`` is cancelled, ``to_booking_id`` is the new one. ``source`` is who
+    asked (``sms``/``whatsapp``: the client, told in the reply; ``admin``: staff)."""
+
+    client_id: int
+    from_booking_id: int
+    to_booking_id: int
+    from_session_id: int
+    to_session_id: int
+    source: str
+
+
+@dataclass(frozen=True)
+class RunningLate:
+    """A client said they are running late (``minutes`` when they said how much): the class's
+    instructor is told by text when they can be reached (``app.notify.staff``). The booking stays."""
+
+    booking_id: int
+    client_id: int
+    session_id: int
+    minutes: int | None
+
+
 BookingEvent = (
     WaitlistOffered
     | WaitlistEnrolled
@@ -131,6 +156,8 @@ BookingEvent = (
     | SessionCancelled
     | SessionMoved
     | FeeCharged
+    | BookingMoved
+    | RunningLate
 )
 
 Handler = Callable[[Session, Any], None]

@@ -41,6 +41,9 @@ def load_policy(session: Session) -> Policy:
         no_show_review_hours=12,
         waitlist_cutoff_minutes=60,
         overlap_rule="ask",
+        late_arrival_minutes=None,
+        self_check_in=False,
+        check_in_opens_minutes=30,
     )
 
 

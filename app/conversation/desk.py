@@ -18,8 +18,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.booking import appointments, arrivals, changes, credits, moves, spots, waitlist
 from app.booking import booking as booking_svc
-from app.booking import credits, spots, waitlist
 from app.booking import errors as e
 from app.booking.attendance import fees_charged
 from app.booking.policies import free_cancel_deadline, load_policy
@@ -27,27 +27,34 @@ from app.booking.rows import row
 from app.conversation.lead_desk import SqlLeadDesk
 from app.models import (
     ACTIVE_BOOKING,
+    OPEN_WAITLIST,
     Booking,
     ClassSession,
     ClassType,
     Client,
     Location,
+    OutboxMessage,
     Package,
     Staff,
     Studio,
     WaitlistEntry,
 )
-from app.notify.staff import forward_to_staff
+from app.notify.staff import forward_to_staff, late_text_key
 from app.notify.views import Names, session_view, studio_view
 from app.payments.texting import checkout_for_client
 from bot.desk import (
+    ATTENDANCE_ACTIONS,
+    AppointmentTypeView,
     BalanceView,
     BookingView,
     Outcome,
     PackageView,
     Person,
+    RosterEntry,
     SessionQuery,
     SessionView,
+    SlotView,
+    WaitlistView,
 )
 from bot.nlu.catalog import Catalog, ClassEntry, NamedEntry
 
@@ -188,7 +195,7 @@ class SqlDesk:
         except e.ClassFull:
             return Outcome(False, "full", {"session": self.session(session_id)})
         except e.NoCredits as exc:
-            return Outcome(False, "no_credits", {"expired": exc.expired})
+            return Outcome(False, "no_credits", self._no_credits(exc))
         except e.AlreadyBooked:
             return Outcome(False, "already_booked", {"session": self.session(session_id)})
         except e.OutsideBookingWindow as exc:
@@ -206,6 +213,11 @@ class SqlDesk:
                 "fees": fees_charged(load_policy(self.db)),  # issue 11: the confirmation names the fees
             },
         )
+
+    @staticmethod
+    def _no_credits(exc: e.NoCredits) -> dict:
+        """``no_credits`` data: what the class costs, what the client has, a pack that expired."""
+        return {"needed": exc.needed, "have": exc.available, "expired": exc.expired}
 
     def _late_facts(self) -> dict:
         """What a confirmation needs to say once the free-cancel deadline has passed: now,
@@ -336,6 +348,294 @@ class SqlDesk:
             return Outcome(False, "none")
         return Outcome(True, "declined")
 
+    # ------------------------------------------------------------------ moving (issue 13)
+    def move(self, booking_id: int, session_id: int, accept_late: bool = False) -> Outcome:
+        """Move one of the client's bookings to class ``session_id`` (``moves.move_booking``).
+
+        Kinds: ``moved`` {old, session, balance, free_until, late}; ``late`` (needs consent:
+        cancel's ``late`` data + ``target``); ``full`` {session}; ``no_credits`` {needed, have,
+        expired}; ``already_booked`` {session}; ``window`` {opens_at}; ``not_bookable``
+        {reason}; ``overlap``/``overlap_refused`` {session, clash}; ``not_cancellable``
+        {reason} (the old booking can't be left: its class started, it isn't confirmed);
+        ``not_yours``."""
+        booking = self._mine(booking_id)
+        if booking is None:
+            return Outcome(False, "not_yours")
+        old_session_id = booking.session_id
+        try:
+            result = moves.move_booking(
+                self.db,
+                booking_id,
+                session_id,
+                accept_late=accept_late,
+                actor=f"client:{self.phone}",
+                source=self.channel,
+            )
+        except moves.LateMoveNeedsConsent as exc:
+            return Outcome(False, "late", {**self._terms(booking, exc.terms), "target": self.session(session_id)})
+        except e.OverlapsBooking as exc:
+            kind = "overlap_refused" if exc.rule == "refuse" else "overlap"
+            return Outcome(False, kind, {"session": self.session(session_id), "clash": self.session(exc.session_id)})
+        except e.ClassFull:
+            return Outcome(False, "full", {"session": self.session(session_id)})
+        except e.NoCredits as exc:
+            return Outcome(False, "no_credits", self._no_credits(exc))
+        except e.AlreadyBooked:
+            return Outcome(False, "already_booked", {"session": self.session(session_id)})
+        except e.OutsideBookingWindow as exc:
+            return Outcome(False, "window", {"opens_at": exc.opens_at})
+        except (e.SessionNotBookable, e.NotFound) as exc:
+            return Outcome(False, "not_bookable", {"reason": getattr(exc, "reason", "it isn't on the timetable")})
+        except e.NotCancellable as exc:
+            return Outcome(False, "not_cancellable", {"reason": exc.reason})
+        return Outcome(
+            True,
+            "moved",
+            {
+                "old": self.session(old_session_id),
+                "session": self.session(session_id),
+                "balance": self._balance_view(result.balance),
+                "free_until": result.free_cancel_until.astimezone(self.tz),
+                "late": result.terms.late,
+            },
+        )
+
+    # ------------------------------------------------------------------ the waitlist (issue 13)
+    def waitlist_entries(self) -> list[WaitlistView]:
+        """The client's open waitlist entries for classes not yet started, soonest class first."""
+        if self.person.client_id is None:
+            return []
+        entries = self.db.scalars(
+            select(WaitlistEntry)
+            .join(ClassSession, ClassSession.id == WaitlistEntry.session_id)
+            .where(
+                WaitlistEntry.client_id == self.person.client_id,
+                WaitlistEntry.status.in_(OPEN_WAITLIST),
+                ClassSession.starts_at > clock.now(),
+            )
+            .order_by(ClassSession.starts_at, WaitlistEntry.id)
+        ).all()
+        views = []
+        for entry in entries:
+            view = self.session(entry.session_id)
+            assert view is not None, "an entry's class exists"
+            expires = entry.offer_expires_at.astimezone(self.tz) if entry.offer_expires_at else None
+            views.append(WaitlistView(view, waitlist.position(self.db, entry), entry.status, expires))
+        return views
+
+    def leave_waitlist(self, session_id: int) -> Outcome:
+        """Kinds: ``left`` {session} (an offer held passes to the next in line); ``not_waitlisted``."""
+        if self.person.client_id is None:
+            return Outcome(False, "not_waitlisted")
+        try:
+            waitlist.leave(self.db, self.person.client_id, session_id)
+        except e.NotFound:
+            return Outcome(False, "not_waitlisted")
+        return Outcome(True, "left", {"session": self.session(session_id)})
+
+    # ------------------------------------------------------------------ arrivals (issue 13)
+    def running_late(self, booking_id: int, minutes: int | None) -> Outcome:
+        """Kinds: ``told`` {session, instructor_told, doors_close_minutes}; ``not_yours``;
+        ``refused`` {reason} (the booking is cancelled, or its class has ended)."""
+        booking = self._mine(booking_id)
+        if booking is None:
+            return Outcome(False, "not_yours")
+        try:
+            arrivals.running_late(self.db, booking_id, minutes, actor=f"client:{self.phone}")
+        except e.NotCancellable as exc:
+            return Outcome(False, "refused", {"reason": exc.reason})
+        told = self.db.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == late_text_key(booking_id))
+        ).first()
+        return Outcome(
+            True,
+            "told",
+            {
+                "session": self.session(booking.session_id),
+                "instructor_told": told is not None,
+                "doors_close_minutes": load_policy(self.db).late_arrival_minutes,
+            },
+        )
+
+    def check_in_self(self) -> Outcome:
+        """Kinds: ``checked_in`` {session}; ``already`` {session}; ``not_allowed`` (the studio
+        checks in at the desk); ``too_early`` {session, opens_at}; ``no_booking``."""
+        if self.person.client_id is None:
+            return Outcome(False, "no_booking")
+        try:
+            result = arrivals.check_in_self(self.db, self.person.client_id)
+        except e.SelfCheckInOff:
+            return Outcome(False, "not_allowed")
+        except e.CheckInNotOpen as exc:
+            return Outcome(
+                False,
+                "too_early",
+                {"session": self.session(exc.session_id), "opens_at": exc.opens_at.astimezone(self.tz)},
+            )
+        except e.NotFound:
+            return Outcome(False, "no_booking")
+        kind = "already" if result.already else "checked_in"
+        return Outcome(not result.already, kind, {"session": self.session(result.booking.session_id)})
+
+    # ------------------------------------------------------------------ staff: roster and attendance (issue 13)
+    def _staff_may(self, session_id: int) -> bool:
+        """Owners, managers and the front desk may see and mark any class; an instructor only
+        the classes they teach."""
+        if self.person.staff_id is None:
+            return False
+        if self.person.staff_role in ("owner", "manager", "front_desk"):
+            return self.db.get(ClassSession, session_id) is not None
+        class_session = self.db.get(ClassSession, session_id)
+        return class_session is not None and class_session.instructor_id == self.person.staff_id
+
+    def roster_entries(self, session_id: int) -> list[RosterEntry]:
+        """The class's roster, numbered in booking order; empty for anyone not allowed to see it."""
+        if not self._staff_may(session_id):
+            return []
+        rows = self.db.execute(
+            select(Booking, Client.name, Client.phone)
+            .join(Client, Client.id == Booking.client_id)
+            .where(Booking.session_id == session_id, Booking.status.in_(ACTIVE_BOOKING))
+            .order_by(Booking.id)
+        ).all()
+        return [
+            RosterEntry(number, b.id, name or phone, _roster_status(b))
+            for number, (b, name, phone) in enumerate(rows, 1)
+        ]
+
+    def attendance(self, booking_id: int, action: str) -> Outcome:
+        """Staff mark one booking: ``checked_in``, ``no_show``, ``undo`` (back to confirmed) or
+        ``waive`` (a no-show), by the core's rules (``app.booking.changes``), audited.
+        Kinds: ``done`` {entry, action}; ``not_allowed``; ``not_found``; ``refused`` {reason}."""
+        if self.person.staff_id is None:
+            return Outcome(False, "not_allowed")
+        booking = self.db.get(Booking, booking_id)
+        if booking is None:
+            return Outcome(False, "not_found")
+        if not self._staff_may(booking.session_id):
+            return Outcome(False, "not_allowed")
+        if action not in ATTENDANCE_ACTIONS:
+            return Outcome(False, "refused", {"reason": f"unknown action {action!r}"})
+        actor = f"staff:{self.person.staff_name} ({self.phone})"
+        sid = booking.session_id
+        try:
+            if action in ("checked_in", "no_show"):
+                changes.mark_attendance(self.db, sid, booking_id, present=action == "checked_in", actor=actor)
+            elif action == "undo":
+                changes.undo_attendance(self.db, sid, booking_id, actor=actor)
+            else:
+                changes.waive_no_show(self.db, sid, booking_id, actor=actor)
+        except e.NotFound:
+            return Outcome(False, "not_found")
+        except e.NotCancellable as exc:
+            return Outcome(False, "refused", {"reason": exc.reason})
+        except e.InvalidRequest as exc:
+            return Outcome(False, "refused", {"reason": str(exc)})
+        entry = next((r for r in self.roster_entries(sid) if r.booking_id == booking_id), None)
+        assert entry is not None, "a marked booking stays on the roster"
+        return Outcome(True, "done", {"entry": entry, "action": action})
+
+    # ------------------------------------------------------------------ 1:1 appointments (issue 13)
+    def appointment_types(self) -> list[AppointmentTypeView]:
+        rows = self.db.scalars(
+            select(ClassType)
+            .where(ClassType.kind == "appointment", ClassType.active.is_(True))
+            .order_by(ClassType.name, ClassType.id)
+        )
+        return [AppointmentTypeView(ct.id, ct.name, ct.credits, ct.duration_min) for ct in rows]
+
+    def free_slots(
+        self,
+        start: datetime,
+        end: datetime,
+        class_type_id: int | None = None,
+        instructor_id: int | None = None,
+        limit: int = 12,
+    ) -> list[SlotView]:
+        """Free 1:1 slots between ``start`` and ``end`` (of one type, or every appointment
+        type; with one instructor, or any), soonest first, inside the booking window."""
+        types = {t.id: t for t in self.appointment_types()}
+        wanted = [class_type_id] if class_type_id is not None else list(types)
+        horizon = clock.now() + timedelta(days=load_policy(self.db).booking_window_days)
+        found: list[SlotView] = []
+        for type_id in wanted:
+            kind = types.get(type_id)
+            if kind is None:
+                continue
+            slots = appointments.free_slots(
+                self.db, type_id, start=start, end=min(end, horizon), staff_id=instructor_id
+            )
+            found += [self._slot(kind, slot) for slot in slots]
+        found.sort(key=lambda s: (s.starts_at, s.instructor_id, s.class_type_id))
+        return found[: max(limit, 0)]
+
+    def _slot(self, kind: AppointmentTypeView, slot: appointments.Slot) -> SlotView:
+        staff = row(self.db, Staff, slot.staff_id)
+        location = row(self.db, Location, slot.location_id)
+        return SlotView(
+            kind.id,
+            kind.name,
+            staff.id,
+            staff.name,
+            location.id,
+            location.name,
+            slot.starts_at.astimezone(self.tz),
+            slot.ends_at.astimezone(self.tz),
+            kind.credits,
+        )
+
+    def book_slot(self, slot: SlotView) -> Outcome:
+        """Book a free 1:1 slot (``appointments.book_appointment``). Kinds: ``booked`` {slot,
+        session, balance, free_until}; ``taken`` (no longer free); ``no_credits`` {needed,
+        have, expired}; ``window`` {opens_at}."""
+        if self.person.client_id is None:
+            return Outcome(False, "no_credits", {"needed": slot.credits, "have": 0, "expired": False})
+        try:
+            booking = appointments.book_appointment(
+                self.db,
+                self.person.client_id,
+                slot.class_type_id,
+                slot.instructor_id,
+                slot.location_id,
+                slot.starts_at.astimezone(ZoneInfo("UTC")),
+                source=self.channel,
+                actor=f"client:{self.phone}",
+            )
+        except (e.SlotUnavailable, e.NotFound):
+            return Outcome(False, "taken")
+        except e.NoCredits as exc:
+            return Outcome(False, "no_credits", self._no_credits(exc))
+        except e.OutsideBookingWindow as exc:
+            return Outcome(False, "window", {"opens_at": exc.opens_at})
+        appointment = row(self.db, ClassSession, booking.session_id)
+        return Outcome(
+            True,
+            "booked",
+            {
+                "slot": slot,
+                "session": self.session(appointment.id),
+                "balance": self.balance(),
+                "free_until": free_cancel_deadline(load_policy(self.db), appointment).astimezone(self.tz),
+            },
+        )
+
+    # ------------------------------------------------------------------ the rules in words (issue 13)
+    def policy_facts(self) -> dict:
+        """The studio's rules a client asks about ("when do I have to cancel by?")."""
+        policy = load_policy(self.db)
+        return {
+            "cancel_window_hours": policy.cancel_window_hours,
+            "late_cancel": policy.late_cancel,
+            "late_cancel_fee": Decimal(policy.late_cancel_fee or 0),
+            "no_show": policy.no_show,
+            "no_show_fee": Decimal(policy.no_show_fee or 0),
+            "late_arrival_minutes": policy.late_arrival_minutes,
+            "booking_window_days": policy.booking_window_days,
+            "self_check_in": bool(policy.self_check_in),
+            "check_in_opens_minutes": policy.check_in_opens_minutes,
+            "currency": self.studio.currency,
+        }
+
     def register(self, name: str) -> None:
         client = self.client()
         if client is None:
@@ -368,6 +668,15 @@ class SqlDesk:
 
     def ask_staff(self, text: str) -> bool:
         return forward_to_staff(self.db, self.studio_row, self.person, self.phone, text)
+
+
+def _roster_status(booking: Booking) -> str:
+    """A booking's roster status: confirmed | checked_in | no_show | waived (a no-show forgiven)."""
+    if booking.status == "attended":
+        return "checked_in"
+    if booking.status == "no_show" and booking.penalty_waived:
+        return "waived"
+    return booking.status
 
 
 CATALOG_TTL = timedelta(seconds=30)

@@ -23,6 +23,7 @@ from app.messaging import send_rules
 from app.messaging.outbox import enqueue
 from app.messaging.send_rules import SendRule
 from app.models import Booking, Client, OutboxMessage, Payment
+from app.notify import staff
 from app.notify.addressing import route, studio_of
 from app.notify.views import session_view_by_id, studio_view
 from bot.replies import Words
@@ -106,6 +107,7 @@ def no_show_waived(session: Session, event: ev.NoShowWaived) -> None:
 HANDLERS: dict[type, Callable[[Session, Any], None]] = {
     ev.NoShowSettled: no_show_settled,
     ev.NoShowWaived: no_show_waived,
+    ev.RunningLate: staff.running_late,  # issue 13: the instructor hears a client is running late
 }
 
 

@@ -261,6 +261,35 @@ def _expect(
     conv.expires_at, conv.updated_at = until, now or clock.now()
 
 
+def booking_moved(session: Session, event: ev.BookingMoved) -> None:
+    """Staff moved a client's booking (the admin's "Move booking"): the client is told the new
+    class once. A client who moved it by text has the reply already: no second text."""
+    if event.source in ("sms", "whatsapp"):
+        return
+    client = session.get(Client, event.client_id)
+    if client is None:
+        return
+    studio = studio_of(session)
+    tz = ZoneInfo(studio.timezone)
+    old = session_view_by_id(session, event.from_session_id, tz)
+    new = session_view_by_id(session, event.to_session_id, tz)
+    assert old is not None and new is not None, "both classes of a move exist"
+    channel, _, _ = route(session, client)
+    words = Words(studio_view(studio), channel)
+    was = f"{old.class_name} {words.when(old.starts_at)}"
+    body = f"Your booking has moved: you're now booked into {words.session(new)} instead of {was}."
+    new_session = session.get(ClassSession, event.to_session_id)
+    _text(
+        session,
+        client,
+        key=f"booking_moved:booking:{event.to_booking_id}",
+        kind="booking_moved",
+        body=words.out(body),
+        about=about_row("booking", event.to_booking_id),
+        valid_until=new_session.starts_at if new_session is not None else None,
+    )
+
+
 HANDLERS: dict[type, Callable[[Session, Any], None]] = {
     ev.WaitlistOffered: waitlist_offered,
     ev.WaitlistEnrolled: waitlist_enrolled,
@@ -271,4 +300,5 @@ HANDLERS: dict[type, Callable[[Session, Any], None]] = {
     ev.PenaltyWaived: penalty_waived,
     ev.SessionCancelled: session_cancelled,
     ev.SessionMoved: session_moved,
+    ev.BookingMoved: booking_moved,  # issue 13: staff moved a client's booking
 }
