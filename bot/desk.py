@@ -87,6 +87,7 @@ class SessionQuery:
     exact: Sequence[datetime] = ()  # exact start instants (a stated time and its other readings)
     limit: int = 20
     include_full: bool = True
+    include_started: bool = False  # staff: classes under way count too (from ``start``, not from now)
     staff_id: int | None = None  # sessions this instructor teaches
 
 

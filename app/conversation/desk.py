@@ -121,8 +121,12 @@ class SqlDesk:
         """Upcoming classes matching ``query``, with their booked and waiting counts: one query."""
         now = clock.now()
         stmt = select(ClassSession, spots.booked_column(), spots.waiting_column()).where(
-            ClassSession.status == "scheduled", ClassSession.starts_at > now, ClassSession.kind == "class"
+            ClassSession.status == "scheduled", ClassSession.kind == "class"
         )
+        if query.include_started and query.start is not None:
+            stmt = stmt.where(ClassSession.ends_at > now)  # under way, or still to come
+        else:
+            stmt = stmt.where(ClassSession.starts_at > now)
         if query.class_type_ids:
             stmt = stmt.where(ClassSession.class_type_id.in_(query.class_type_ids))
         if query.instructor_ids:

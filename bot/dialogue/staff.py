@@ -19,7 +19,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -226,11 +225,7 @@ def _current_session(c: Ctx, days: int = 0) -> SessionView | None:
 def _with_staff(q: SessionQuery, staff_id: int | None) -> SessionQuery:
     """``q`` for this instructor (or anyone's, None), classes under way included where the
     desk can see them (a ``SessionQuery.include_started`` flag, when the desk has one)."""
-    query = replace(q, staff_id=staff_id)
-    if "include_started" in getattr(SessionQuery, "__dataclass_fields__", {}):
-        flag: dict[str, Any] = {"include_started": True}
-        query = replace(query, **flag)
-    return query
+    return replace(q, staff_id=staff_id, include_started=True)
 
 
 # --------------------------------------------------------------------------- the register

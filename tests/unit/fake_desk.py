@@ -537,7 +537,7 @@ class FakeDesk:
             s
             for s in self.world.sessions.values()
             if s.status == "scheduled"
-            and s.starts_at > now
+            and (s.ends_at > now if query.include_started and query.start is not None else s.starts_at > now)
             and s.kind == "class"
             and (not query.class_type_ids or s.class_type_id in query.class_type_ids)
             and (not query.instructor_ids or s.instructor_id in query.instructor_ids)
