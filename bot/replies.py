@@ -330,8 +330,8 @@ class Words:
             "Want me to add you to its waitlist? Reply YES or NO."
         )
 
-    def credits_short(self, s: SessionView, needed: int, have: int) -> str:
-        return self.out(f"{s.class_name} takes {needed} credit{'s' if needed != 1 else ''}; you have {have}.")
+    def credits_short(self, class_name: str, needed: int, have: int) -> str:
+        return self.out(f"{class_name} takes {needed} credit{'s' if needed != 1 else ''}; you have {have}.")
 
     def overlap_question(self, s: SessionView, clash: SessionView) -> str:
         return self.out(

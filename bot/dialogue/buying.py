@@ -102,19 +102,25 @@ def _choose(c: Ctx, packages: Sequence[PackageView], unknown: str | None = None,
     return c.say(text, state=State.CHOOSING_PACKAGE, options=[p.id for p in shown], **extra)
 
 
-def credits_short(c: Ctx, session: SessionView, data: dict) -> Turn:
-    """Not enough credits for a class: how many it takes and how many the client has, then
-    the packs as a numbered menu; once a pack bought from it is paid, the class is offered
+def credits_short(c: Ctx, session: SessionView | None, data: dict, *, class_name: str | None = None) -> Turn:
+    """Not enough credits for a class (or a 1:1: ``session`` None, ``class_name`` given): how
+    many it takes and how many the client has, then the packs that would cover it as a
+    numbered menu, cheapest first; once a pack bought from it is paid, the class is offered
     again (``then_book``, read by the payment's confirmation)."""
     needed, have = data.get("needed"), data.get("have")
+    name = session.class_name if session is not None else (class_name or "That class")
     if data.get("expired") or needed is None or have is None:
         head = c.words.no_credits(bool(data.get("expired"))).split(". Reply")[0] + "."
+        short = needed or 1
     else:
-        head = c.words.credits_short(session, needed, have)
-    packages = [p for p in c.desk.packages() if p.credits is None or p.credits >= (needed or 1)]
+        head = c.words.credits_short(name, needed, have)
+        short = max(needed - have, 1)
+    packages = [p for p in c.desk.packages() if p.credits is None or p.credits >= short]
+    packages.sort(key=lambda p: p.price)
     if not packages:
         return c.say(c.words.no_credits(bool(data.get("expired"))))
-    c.context["then_book"] = session.id
+    if session is not None:
+        c.context["then_book"] = session.id
     return _choose(c, packages, prefix=head)
 
 

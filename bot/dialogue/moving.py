@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.desk import BookingView, SessionQuery, SessionView
+from bot.dialogue import buying
 from bot.dialogue.base import Ctx, State, Turn
 from bot.dialogue.finding import matching_bookings, session_query
 from bot.dialogue.refine import names_day, narrow
@@ -132,7 +133,7 @@ def move_to(c: Ctx, booking_id: int, session: SessionView, *, accept_late: bool 
     if out.kind == "full":
         return c.say(w.move_full(d["session"]), state=State.CONFIRM_WAITLIST, session_id=session.id)
     if out.kind == "no_credits":
-        return c.say(w.credits_short(session, d.get("needed", 1), d.get("have", 0)))
+        return buying.credits_short(c, None, d, class_name=session.class_name)
     if out.kind == "already_booked":
         return c.say(w.already_booked(d["session"]))
     if out.kind == "window":
