@@ -256,13 +256,49 @@ class Words:
             "none": "there's no charge",
         }.get(consequence, "late-cancel rules apply")
         text = f"Cancel free up to {hours}h before class; after that {cost}."
-        no_show_fee = facts.get("no_show_fee")
-        if no_show_fee:
-            text += f" Missing a class without cancelling costs {self.money(Decimal(str(no_show_fee)))}."
+        no_show = facts.get("no_show")
+        no_show_fee = Decimal(str(facts.get("no_show_fee") or 0))
+        if no_show == "fee" and no_show_fee > 0:
+            text += f" Missing a class without cancelling costs a {self.money(no_show_fee)} fee."
+        elif no_show == "forfeit_credit":
+            text += " Missing a class without cancelling uses the credit."
         if next_class is not None:
             deadline = next_class.starts_at - timedelta(hours=hours)
             text += f" For {self._short(next_class)}: by {self.when(deadline)}."
         return self.out(text)
+
+    def class_over(self, what: str, following: SessionView | None) -> str:
+        head = f"{what[:1].upper()}{what[1:]} has already started."
+        if following is None:
+            return self.out(head)
+        return self.out(f"{head} The next one is {self.when(following.starts_at)}: reply YES to book it.")
+
+    def not_open_yet(self, what: str, days: int, opens: datetime) -> str:
+        return self.out(f"Bookings open {days} days ahead, so {what} opens on {self.day(opens)}. Text me then!")
+
+    def where_and_when(self, s: SessionView, address: str | None) -> str:
+        place = f"{s.location}, {address}" if address else s.location
+        return self.out(f"{s.class_name} is {self.when(s.starts_at)} at {place}. Aim to arrive 5-10 min early.")
+
+    def still_with_team(self) -> str:
+        return self.out("I'm sorry about that. The team has your message and will reply to you soon.")
+
+    def instructor_knows(self, who: str) -> str:
+        return self.out(f"Yes, {who} knows you're on your way.")
+
+    def not_booked_offer(self, s: SessionView) -> str:
+        return self.out(
+            f"You're not booked into {s.class_name}. {self.short_when(s.starts_at)} has "
+            f"{s.spots} spot{'s' if s.spots != 1 else ''} left: reply YES to book it."
+        )
+
+    FOREIGN_THANKS = {
+        "es": "De nada!",
+        "fr": "Avec plaisir!",
+        "de": "Gern geschehen!",
+        "it": "Prego!",
+        "pt": "De nada!",
+    }
 
     # ---------------------------------------------------------------- arriving (issue 13)
     def late_no_class(self) -> str:
@@ -378,13 +414,17 @@ class Words:
     def schedule(self, title: str, sessions: Sequence[SessionView]) -> str:
         if not sessions:
             return self.out(f"Nothing on {title}. Try another day?")
+        several_days = len({s.starts_at.astimezone(self.tz).date() for s in sessions}) > 1
+        if title == "coming up" and not several_days:
+            title = self.day(sessions[0].starts_at)
         lines = []
         for s in sessions:
             if s.spots:
                 state = f"{s.spots} spot{'s' if s.spots != 1 else ''} left"
             else:
                 state = f"full - {s.waiting} on the waitlist" if s.waiting else "full"
-            lines.append(f"{self.time(s.starts_at)} {s.class_name}, {s.location}: {state}")
+            at = self.short_when(s.starts_at) if several_days else self.time(s.starts_at)
+            lines.append(f"{at} {s.class_name}, {s.location}: {state}")
         return self.numbered(f"{title[0].upper()}{title[1:]}:", lines, "Reply a number to book.")
 
     def title_for(self, start: datetime | None, grain: str | None) -> str:
@@ -480,7 +520,7 @@ class Words:
     def skipped_overlap(self, s: SessionView) -> str:
         return self.out(
             f"A spot opened in {s.class_name}, {self.when(s.starts_at)}, but you're booked into another class "
-            "at that time, so it went to the next person."
+            "at that time, so I couldn't offer it to you."
         )
 
     def spot_taken(self) -> str:
@@ -533,9 +573,17 @@ class Words:
         return self.out(f"{head} {tail}" + (f" {note}" if note else ""))
 
     def skipped(self, s: SessionView, reason: str) -> str:
+        """A waitlisted client passed over because they can't pay (``spots.can_pay``'s
+        reason): said plainly, and never claiming the spot went to someone who may not exist."""
+        why = {
+            "package expired": "your pack has expired",
+            "no credits": "you don't have a credit for it",
+        }.get(reason)
+        if why is None and reason.startswith("needs "):
+            why = f"it {reason} and you don't have enough"
         return self.out(
-            f"A spot opened in {s.class_name}, {self.when(s.starts_at)}, but you have {reason}, "
-            "so it went to the next person. Reply PRICES to top up."
+            f"A spot opened in {s.class_name}, {self.when(s.starts_at)}, but {why or 'you can not pay for it'}, "
+            "so I couldn't offer it to you. Reply PRICES to top up."
         )
 
     def forgiven(self, s: SessionView) -> str:
@@ -562,7 +610,9 @@ class Words:
         return self.out(f"{moved} You're still booked. Can't make it? Reply C to cancel, free of charge.")
 
     # ---------------------------------------------------------------- account
-    def balance(self, b: BalanceView) -> str:
+    def balance(self, b: BalanceView, *, owing_asked: bool = False) -> str:
+        """Credits, membership and fees owed; ``owing_asked`` ("do I owe anything?") says
+        "Nothing to pay" when nothing is owed."""
         parts = []
         if b.unlimited:
             parts.append("Your membership is active" + (f" until {self.day(b.expires_at)}" if b.expires_at else ""))
@@ -571,6 +621,8 @@ class Words:
             parts.append(f"You have {b.credits} credit{'s' if b.credits != 1 else ''}{expiry}")
         if b.owed > 0:
             parts.append(f"You owe {self.money(b.owed)} in fees")
+        elif owing_asked:
+            parts.insert(0, "You don't owe anything")
         return self.out(". ".join(parts) + ".")
 
     def prices(self, packages: Sequence[PackageView]) -> str:

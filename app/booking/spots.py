@@ -159,7 +159,9 @@ def can_pay(session: Session, client_id: int, class_session: ClassSession) -> st
     try:
         credits.choose_pack(session, client_id, cost, class_session.class_type_id, class_session.starts_at)
     except credits.NoCredits as exc:
-        return "package expired" if exc.expired else "no credits"
+        if exc.expired:
+            return "package expired"
+        return f"needs {cost} credits" if cost > 1 else "no credits"
     return None
 
 

@@ -673,6 +673,9 @@ class SqlDesk:
     def ask_staff(self, text: str) -> bool:
         return forward_to_staff(self.db, self.studio_row, self.person, self.phone, text)
 
+    def location_address(self, name: str) -> str | None:
+        return self.db.scalars(select(Location.address).where(Location.name == name)).first()
+
 
 def _roster_status(booking: Booking) -> str:
     """A booking's roster status: confirmed | checked_in | no_show | waived (a no-show forgiven)."""

@@ -29,7 +29,7 @@ from app.models import Client, Message, OutboxMessage, Policy, Studio
 
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
 STUCK_AFTER = timedelta(minutes=10)
-PROACTIVE_EXEMPT = ("reply", "handoff", "daily_digest")  # answers and texts to staff are not held
+PROACTIVE_EXEMPT = ("reply", "handoff", "daily_digest", "running_late")  # answers and texts to staff are not held
 
 
 class SenderPace:

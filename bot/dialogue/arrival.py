@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.dialogue.base import Ctx, Turn
+from bot.desk import SessionQuery
+from bot.dialogue.base import Ctx, State, Turn
 
 SOON = timedelta(hours=3)  # a "running late" text is about a class starting within this
 
@@ -28,7 +29,10 @@ def running_late(c: Ctx) -> Turn:
     if not out.ok:
         return c.say(c.words.late_no_class())
     d = out.data
-    return c.say(c.words.late_noted(d["session"], d.get("instructor_told", False), d.get("doors_close_minutes")))
+    told = d.get("instructor_told", False)
+    who = d["session"].instructor.split()[0] if told and d["session"].instructor else None
+    extra = {"late_told": who} if who else {}
+    return c.say(c.words.late_noted(d["session"], told, d.get("doors_close_minutes")), **extra)
 
 
 def check_in(c: Ctx) -> Turn:
@@ -40,4 +44,15 @@ def check_in(c: Ctx) -> Turn:
         return c.say(w.check_in_too_early(d["session"], d["opens_at"]))
     if out.kind == "not_allowed":
         return c.say(w.check_in_at_desk())
+    if c.parse.class_match:  # "I'm here for slow flow" without a booking: offer today's
+        now = c.desk.now()
+        soon = [
+            s
+            for s in c.desk.find_sessions(
+                SessionQuery(c.parse.class_match.class_type_ids, (), (), now - timedelta(minutes=15), now + SOON)
+            )
+            if s.spots > 0
+        ]
+        if soon:
+            return c.say(w.not_booked_offer(soon[0]), state=State.CONFIRM_BOOK, session_id=soon[0].id)
     return c.say(w.check_in_no_booking())

@@ -11,6 +11,9 @@ from bot.nlu.parse import Parse
 from bot.replies import Words
 
 PENDING_TTL = timedelta(minutes=30)
+# What a conversation remembers across turns for follow-ups ("actually make it friday",
+# "rebook it", "put me back on", "will you tell her?", a hand-off to a person).
+KEPT = ("last_list", "last_booked", "last_cancelled", "last_left", "late_told", "handed_off", "kept_until")
 
 
 class State(str, Enum):
@@ -55,6 +58,6 @@ class Ctx:
     context: dict
 
     def say(self, *texts: str, state: State = State.IDLE, **context) -> Turn:
-        kept = {k: v for k, v in self.context.items() if k in ("last_list", "last_booked")}
+        kept = {k: v for k, v in self.context.items() if k in KEPT}
         kept.update(context)
         return Turn([t for t in texts if t], state, kept)

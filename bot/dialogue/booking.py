@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 
-from bot.desk import SessionView
+from bot.desk import SessionQuery, SessionView
 from bot.dialogue import buying, moving, waitlist
 from bot.dialogue.base import Ctx, State, Turn
 from bot.dialogue.finding import asked, candidates, describe, nearest, said, session_query
@@ -21,6 +22,9 @@ def start(c: Ctx) -> Turn:
     if len(found) == 1:
         return book(c, found[0])
     if not found:
+        turn = _past_or_not_open(c, p)
+        if turn is not None:
+            return turn
         alternatives = nearest(c.desk, p)
         if not alternatives:
             return c.say(c.words.no_match(describe(p, c.words), []))
@@ -39,6 +43,29 @@ def start(c: Ctx) -> Turn:
         action="book",
         query=asked(p),
     )
+
+
+def _past_or_not_open(c: Ctx, p: Parse) -> Turn | None:
+    """Nothing found because the time asked has gone ("book flow today 6pm" at 7pm), or is
+    beyond the booking window (its sessions are not on the timetable yet): say which."""
+    when = p.when
+    if when is None:
+        return None
+    now = c.desk.now()
+    if when.grain == "minute" and max((when.start, *when.alternatives)) <= now:
+        classes = p.class_match.class_type_ids if p.class_match else ()
+        following = c.desk.find_sessions(SessionQuery(classes, (), (), now, now + timedelta(days=14), limit=1))
+        if following:
+            return c.say(
+                c.words.class_over(describe(p, c.words), following[0]),
+                state=State.CONFIRM_BOOK,
+                session_id=following[0].id,
+            )
+        return c.say(c.words.class_over(describe(p, c.words), None))
+    days = int(c.desk.policy_facts().get("booking_window_days") or 0)
+    if days and when.start > now + timedelta(days=days):
+        return c.say(c.words.not_open_yet(describe(p, c.words), days, when.start - timedelta(days=days)))
+    return None
 
 
 def book(c: Ctx, session: SessionView, *, allow_overlap: bool = False) -> Turn:

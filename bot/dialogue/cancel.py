@@ -60,9 +60,10 @@ def _do(c: Ctx, booking_id: int, accept_late: bool) -> Turn:
                 d["fee"],
                 d["spent"],
                 forgive_if_filled=d.get("forgive_if_filled", False),
-            )
+            ),
+            last_cancelled=d["session"].id,
         )
-    return c.say(c.words.cancelled(d["session"], d["credits_back"], d["balance"]))
+    return c.say(c.words.cancelled(d["session"], d["credits_back"], d["balance"]), last_cancelled=d["session"].id)
 
 
 def choosing(c: Ctx) -> Turn | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from bot.desk import SessionQuery
@@ -58,8 +59,26 @@ def bookings(c: Ctx) -> Turn:
     return turn
 
 
+OWING = re.compile(r"\b(owe|owing|charged?|fees?|pay|paid|debt)\b")
+
+
 def credits(c: Ctx) -> Turn:
-    return c.say(c.words.balance(c.desk.balance()))
+    return c.say(c.words.balance(c.desk.balance(), owing_asked=bool(OWING.search(c.parse.text))))
+
+
+def where_and_when(c: Ctx) -> Turn:
+    """ "what time do I need to be there", "where is it": the class just booked (or named),
+    else the next booking, with its place and address."""
+    bookings = c.desk.upcoming_bookings()
+    if not bookings:
+        return c.say(c.words.no_bookings())
+    last = c.context.get("last_booked")
+    chosen = next((b for b in bookings if b.session.id == last), None)
+    if c.parse.class_match:
+        named = [b for b in bookings if b.session.class_type_id in c.parse.class_match.class_type_ids]
+        chosen = named[0] if named else chosen
+    chosen = chosen or bookings[0]
+    return c.say(c.words.where_and_when(chosen.session, c.desk.location_address(chosen.session.location)))
 
 
 def prices(c: Ctx) -> Turn:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from bot.desk import Desk
 from bot.dialogue import account, appointments, arrival, booking, buying, cancel, info, intro, moving, staff, waitlist
-from bot.dialogue.base import Ctx, State, Turn
+from bot.dialogue.base import KEPT, Ctx, State, Turn
 from bot.nlu.parse import Parse, ParseContext, parse
 from bot.replies import Words
 
@@ -49,12 +50,33 @@ FRESH: dict[str, Callable[[Ctx], Turn]] = {
     "buy": buying.start,
 }
 
+KEPT_FOR = timedelta(hours=3)  # follow-ups ("actually make it friday") lean on the last 3 hours
+
 # What a new number may ask before we know their name: questions, not actions (issue 13).
 ANSWER_STRANGERS = frozenset({"schedule", "prices", "cancel_policy", "help"})
 # Short nudges that, with a question pending, get the question again.
 NUDGE = re.compile(r"^\s*(\?+|hello\?*|hi\?+|ok+|okay|k|hm+|um+|and\?*|so\?+|still there\?*)\s*[.!?]*\s*$", re.I)
-# "actually make it friday" just after a booking: move that booking.
-INSTEAD = re.compile(r"\b(actually|instead|make it|change (it|that) to|switch (it|that) to|move (it|that) to)\b")
+# "actually make it friday" / "no I meant the tuesday after" just after a booking: move it.
+INSTEAD = re.compile(
+    r"\b(actually|instead|make it|change (it|that) to|switch (it|that) to|move (it|that) to|i meant|meant)\b"
+)
+REBOOK = re.compile(r"\b(re-?book|book (it|that) (again|back)|undo( that)?|put it back|changed my mind)\b")
+REJOIN = re.compile(r"\b(put me back on|back on (the|it|that)|re-?join|add me back)\b")
+TOLD = re.compile(r"\b(tell|told|let (him|her|them) know|know)\b")
+WHERE_WHEN = re.compile(
+    r"\b(where (is|are|r) (it|you|u|the studio|that|the class)|where do i go|address|"
+    r"what time (do|should|shall) i|when (do|should) i (need to )?(be|get|arrive)|what time is (it|my class))\b"
+)
+CONFIRMING = frozenset(
+    {
+        State.CONFIRM_BOOK,
+        State.CONFIRM_WAITLIST,
+        State.CONFIRM_OVERLAP,
+        State.CONFIRM_LATE_CANCEL,
+        State.CONFIRM_LATE_MOVE,
+        State.CONFIRM_OPT_OUT,
+    }
+)
 
 
 def respond(
@@ -71,6 +93,7 @@ def respond(
     """One message in, one ``Turn`` out. A text holding two requests ("book flow fri and
     cancel my reformer sat": ``Parse.also``) is answered part by part in one reply; the
     conversation is left where the last part that asked something left it."""
+    context = _forget_stale(desk, context)
     turn = _respond(desk, words, state, context, parse, raw, button=button, profile_name=profile_name)
     also = parse.also
     if also and desk.person.client_id is not None and not desk.person.opted_out:
@@ -83,7 +106,23 @@ def respond(
                 turn = Turn(replies, more.state, more.context)
     if turn.state is not State.IDLE and turn.replies:
         turn.context["asked"] = turn.replies[-1]
+    if any(k in turn.context for k in KEPT):
+        turn.context["kept_until"] = (desk.now() + KEPT_FOR).isoformat()
     return turn
+
+
+def _forget_stale(desk: Desk, context: dict) -> dict:
+    """What a conversation remembers for follow-ups lasts ``KEPT_FOR`` after its last turn."""
+    until = (context or {}).get("kept_until")
+    if until is None:
+        return context
+    try:
+        fresh = datetime.fromisoformat(str(until)) > desk.now()
+    except ValueError:
+        fresh = False
+    if fresh:
+        return context
+    return {k: v for k, v in context.items() if k not in KEPT and k != "kept_until"}
 
 
 def _respond(
@@ -110,7 +149,7 @@ def _respond(
         return Turn([])  # opted out: we say nothing more
     if parse.intent == "opt_out" and not parse.soft:
         return account.opt_out(c)
-    if parse.intent == "opt_in":
+    if parse.intent == "opt_in" and not (c.context.get("last_left") and REJOIN.search(parse.text)):
         return account.opt_in(c)
     if parse.intent == "help" and parse.confidence >= 1.0:
         return Turn([words.help()])
@@ -122,7 +161,13 @@ def _respond(
 
     lang = parse.lang
     if lang:  # not English: a person answers, and we say so in their language
-        return c.say(words.foreign(lang, desk.ask_staff(raw)))
+        return c.say(words.foreign(lang, desk.ask_staff(raw)), handed_off=lang)
+    handed = c.context.get("handed_off")
+    if handed and parse.intent in ("thanks", "unknown", "ack") and not parse.has_slots:
+        if parse.intent == "thanks" or parse.intent == "ack":  # "gracias", "ok thanks": no need to forward
+            return Turn([words.FOREIGN_THANKS.get(str(handed), words.thanks())], State.IDLE, dict(c.context))
+        desk.ask_staff(raw)  # still upset, or more detail: the team sees it too
+        return Turn([words.still_with_team()], State.IDLE, dict(c.context))
 
     if person.client_id is None and person.staff_id is None:
         return _stranger(c, current, profile_name)
@@ -132,9 +177,9 @@ def _respond(
     if parse.intent == "opt_out":
         return c.say(words.confirm_opt_out(), state=State.CONFIRM_OPT_OUT)
     if parse.intent == "human":
-        return c.say(words.forwarded(desk.ask_staff(raw)))
+        return c.say(words.forwarded(desk.ask_staff(raw)), handed_off="en")
     if parse.intent == "dispute":  # a charge questioned: a person checks, never a balance (issue 11)
-        return c.say(words.dispute_forwarded(desk.ask_staff(raw)))
+        return c.say(words.dispute_forwarded(desk.ask_staff(raw)), handed_off="en")
 
     if current in PENDING:
         turn = PENDING[current](c)
@@ -142,6 +187,8 @@ def _respond(
             return turn
         if c.context.get("asked") and (NUDGE.match(raw) or parse.intent in ("ack", "greeting")):
             return Turn([c.context["asked"]], current, dict(c.context))
+        if c.context.get("asked") and current in CONFIRMING and raw.rstrip().endswith("?"):
+            return Turn([c.context["asked"]], current, dict(c.context))  # "how much is the fee?": the question says
 
     turn = intro.respond(c)  # a paid intro lead's preferences, or booking their next session
     if turn is not None:
@@ -156,9 +203,9 @@ def _respond(
     if unplaced and parse.intent not in ("yes", "no", "thanks", "greeting", "ack"):
         return c.say(words.unplaced_date(unplaced))
 
-    if c.context.get("last_booked") and parse.intent in ("book", "unknown", "schedule") and INSTEAD.search(parse.text):
-        if parse.has_slots:  # "actually make it friday": move what was just booked
-            return moving.start(c, target=parse, source=None)
+    turn = _follow_up(c)
+    if turn is not None:
+        return turn
 
     turn = appointments.start(c)  # a 1:1 ("PT with Sara thu 2pm"); None for anything else
     if turn is not None:
@@ -179,6 +226,30 @@ def _respond(
     if parse.intent == "help":
         return c.say(words.greeting(person.client_name))
     return c.say(words.unknown())
+
+
+def _follow_up(c: Ctx) -> Turn | None:
+    """Replies that lean on what this conversation just did: "actually make it friday" or
+    "no I meant the tuesday after" (move what was just booked), "rebook it" (book again what
+    was just cancelled), "put me back on" (rejoin the waitlist just left), "will you tell
+    Sara?" (after running late), "where is it" / "what time do I need to be there"."""
+    p, text = c.parse, c.parse.text
+    if c.context.get("last_booked") and p.intent in ("book", "unknown", "schedule", "no") and INSTEAD.search(text):
+        if p.has_slots:
+            return moving.start(c, target=p, source=None)
+    if c.context.get("last_cancelled") and REBOOK.search(text) and not p.has_slots:
+        session = c.desk.session(int(c.context["last_cancelled"]))
+        if session is not None:
+            return booking.book(c, session)
+    if c.context.get("last_left") and REJOIN.search(text):
+        session = c.desk.session(int(c.context["last_left"]))
+        if session is not None:
+            return waitlist.join(c, session)
+    if c.context.get("late_told") and TOLD.search(text) and not (p.class_match or p.when):
+        return c.say(c.words.instructor_knows(str(c.context["late_told"])), late_told=c.context["late_told"])
+    if WHERE_WHEN.search(text) and p.intent in ("unknown", "schedule", "book", "list_bookings", "help"):
+        return info.where_and_when(c)
+    return None
 
 
 def _stranger(c: Ctx, current: State, profile_name: str | None = None) -> Turn:

@@ -10,6 +10,7 @@ late-cancel window states the consequence and waits for YES.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -91,8 +92,24 @@ def plan(c: Ctx, booking: BookingView, target: Parse | None) -> Turn:
 
 
 def _on_the_bookings_day(target: Parse, booking: BookingView) -> Parse:
-    """ "make it 6:30pm" names a time, not a day: the day is the booking's own."""
+    """ "make it 6:30pm" names a time, not a day: the day is the booking's own. "the tuesday
+    after" names a weekday after the booking's day."""
     when = target.when
+    if when is not None and re.search(r"\bafter\b", target.text) and when.grain in ("day", "minute"):
+        booked_day = booking.session.starts_at.date()
+        weeks = 0
+        while (when.start + timedelta(days=7 * weeks)).date() <= booked_day:
+            weeks += 1
+        if weeks:
+            step = timedelta(days=7 * weeks)
+            shifted = replace(
+                when,
+                start=when.start + step,
+                end=when.end + step if when.end else None,
+                alternatives=tuple(a + step for a in when.alternatives),
+            )
+            return replace(target, when=shifted)
+        return target
     if when is None or when.grain != "minute" or names_day(target.text):
         return target
     day = booking.session.starts_at.date()

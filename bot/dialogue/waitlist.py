@@ -112,7 +112,7 @@ def leave(c: Ctx) -> Turn:
 def leave_one(c: Ctx, session: SessionView) -> Turn:
     out = c.desk.leave_waitlist(session.id)
     if out.ok:
-        return c.say(c.words.left_waitlist(out.data["session"]))
+        return c.say(c.words.left_waitlist(out.data["session"]), last_left=session.id)
     return c.say(c.words.not_on_waitlist())
 
 

@@ -219,3 +219,20 @@ def test_when_do_i_have_to_cancel_by_answers_the_rule_and_books_nothing(db):
     said = replies_to(out, SAM)[1]
     assert said.startswith("Cancel free up to 12h before class; after that you lose the class's credit.")
     assert "by Wed 25 Nov 06:00" in said
+
+
+def test_running_late_before_quiet_hours_end_still_reaches_the_instructor_at_once(db):
+    """Quiet hours (21:00-08:00) hold proactive texts to clients; a client's own "running
+    late" to the instructor of a 07:00 class is not one of them, so "I've told Sara" is true."""
+    out = simulate(
+        db,
+        LOTUS,
+        "2026-11-23T22:00:00+00:00",
+        [
+            text(SAM, "book reformer tue 7am", "2026-11-23T22:00:00+00:00"),
+            text(SAM, "running 10 mins late sorry!!", "2026-11-24T06:55:00+00:00"),
+        ],
+    )
+    assert replies_to(out, SAM)[-1].startswith("Thanks for letting us know. I've told Sara")
+    sara = [line for line in out if line.get("to") == "+447700900203" and "late" in line.get("body", "")]
+    assert sara and sara[0]["at"] <= "2026-11-24T06:56:00+00:00"

@@ -1150,6 +1150,9 @@ class FakeDesk:
             client.sms_opted_out = opted_out
         self.person = self._who()
 
+    def location_address(self, name: str) -> str | None:
+        return {"Shoreditch": "12 Rivington St, London EC2A 3DU", "Clapham": "4 Venn St, London SW4 0AT"}.get(name)
+
     def ask_staff(self, text: str) -> bool:
         self.calls.append("ask_staff")
         if not any(s.phone and s.active and s.role in ("owner", "manager") for s in self.world.staff.values()):

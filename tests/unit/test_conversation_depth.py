@@ -238,3 +238,96 @@ def test_a_new_number_pick_from_a_timetable_is_carried_on_after_the_name(studio)
     assert "what's your first name?" in new.says("1")
     assert new.says("Robin").startswith("Nice to meet you, Robin!")
     assert studio.client(STRANGER).name == "Robin"
+
+
+# --------------------------------------------------------------------------- follow-ups found by the client test
+
+
+def test_no_i_meant_the_next_one_moves_what_was_just_booked(studio):
+    studio.add_session(2, local(2026, 12, 1, 19, 30), 1, 1, 10)  # Yin the Tuesday after
+    sam = Phone(studio, SAM)
+    sam.says("book yin tue")
+    assert sam.says("no i meant the tuesday after").startswith("Moved: Yin Yoga Tue 1 Dec 19:30")
+    assert [b for b in studio.bookings_of(SAM) if b[2] == "confirmed"] == [("Yin Yoga", "Tue 19:30", "confirmed")]
+
+
+def test_rebook_it_after_a_cancel_books_it_again(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book yin tue")
+    sam.says("cancel my yin")
+    assert sam.says("wait no rebook it").startswith("Booked: Yin Yoga, Tue 24 Nov 19:30")
+
+
+def test_put_me_back_on_rejoins_the_waitlist_just_left(studio):
+    full_hiit(studio)
+    sam = Phone(studio, SAM)
+    sam.says("book hiit wed 6:30am")
+    sam.says("yes")
+    sam.says("take me off the waitlist")
+    assert sam.says("actually put me back on").startswith("You're on the waitlist for HIIT 45")
+
+
+def test_will_you_tell_her_after_running_late(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book barre today")
+    studio.advance(timedelta(hours=8, minutes=50))
+    sam.says("running 10 late")
+    assert sam.says("will u tell maya") == "Yes, Maya knows you're on your way."
+
+
+def test_where_is_it_gives_the_place_and_address_of_the_class_just_booked(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book reformer thu 7am")
+    assert sam.says("where is it") == (
+        "Reformer Pilates is Thu 26 Nov 07:00 at Clapham, 4 Venn St, London SW4 0AT. Aim to arrive 5-10 min early."
+    )
+
+
+def test_after_a_hand_off_an_upset_reply_is_passed_on_not_met_with_a_stock_reply(studio):
+    sam = Phone(studio, SAM)
+    sam.says("why was i charged a fee?")
+    assert sam.says("this is ridiculous") == (
+        "I'm sorry about that. The team has your message and will reply to you soon."
+    )
+    assert studio.forwarded[-1] == "this is ridiculous"
+
+
+def test_a_question_at_a_late_cancel_prompt_gets_the_prompt_again(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book barre today")
+    asked = sam.says("cancel barre")
+    assert sam.says("how much is the fee?") == asked
+    assert sam.state == State.CONFIRM_LATE_CANCEL.value
+
+
+def test_do_i_owe_anything_says_nothing_is_owed(studio):
+    assert Phone(studio, SAM).says("do i owe anything?").startswith("You don't owe anything. You have 10 credits")
+
+
+def test_a_class_already_over_offers_the_next_one(studio):
+    studio.advance(timedelta(hours=10))  # 19:00
+    studio.add_session(5, local(2026, 11, 30, 18), 1, 1, 10)
+    sam = Phone(studio, SAM)
+    reply = sam.says("book barre today 6pm")
+    assert (
+        reply
+        == "Barre at Mon 23 Nov 18:00 has already started. The next one is Mon 30 Nov 18:00: reply YES to book it."
+    )
+    assert sam.says("yes").startswith("Booked: Barre, Mon 30 Nov 18:00")
+
+
+def test_a_day_beyond_the_booking_window_says_when_booking_opens(studio):
+    assert Phone(studio, SAM).says("book yoga 25/12") == (
+        "Bookings open 14 days ahead, so Yoga on Fri 25 Dec opens on Fri 11 Dec. Text me then!"
+    )
+
+
+def test_a_timetable_over_several_days_names_the_day(studio):
+    studio.add_session(3, local(2026, 11, 27, 7), 2, 2, 8)  # and Friday
+    reply = Phone(studio, SAM).says("when is reformer on")
+    assert "Thu 07:00 Reformer Pilates" in reply and "Fri 07:00 Reformer Pilates" in reply
+
+
+def test_a_timetable_on_one_day_is_titled_with_that_day(studio):
+    reply = Phone(studio, SAM).says("when is reformer on")
+    assert reply.startswith("Thu 26 Nov:\n1) 07:00 Reformer Pilates")
