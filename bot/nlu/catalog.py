@@ -119,6 +119,8 @@ class Catalog:
                 if not found:
                     continue
                 term, score, _ = found
+                if score < 100 and term[0] != phrase[0]:
+                    continue  # a slip keeps the first letter: "raining" is not "training"
                 label, ids, specificity = self._terms[term]
                 key = (score + 4 * size, specificity, len(term))
                 if key > best_key:

@@ -14,7 +14,7 @@ HELP = frozenset({"HELP", "INFO"})
 
 _SOFT_OPT_OUT = re.compile(
     r"\b(stop|quit|don'?t|do not|no more|never)\b.{0,20}\b(text|texting|texts|message|messages|messaging|sms|contact|contacting)\b"
-    r"|\b(unsubscribe|opt me out|opt out|remove me from (your|the) (list|texts|messages))\b",
+    r"|\b(unsubscribe|opt me out|opt out|remove me from (your|the) ((texting|text|sms|mailing|messaging|contact) )?(list|texts|messages))\b",
 )
 
 

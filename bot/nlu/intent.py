@@ -118,9 +118,23 @@ _YES_TAIL = frozenset(
 _NO_HEAD = re.compile(r"^(no+|nope|nah|no thanks|no thank you)\b")
 _NO_TAIL = frozenset(
     "no nope nah thanks thank you leave it keep i'm im i am good fine ok okay can't cant cannot make it not now "
+    "that one wrong "
     "today sorry i'll ill pass maybe another time next don't dont bother need worries all that's thats x xx it's "
     "its alright i don't want to".split()
 )
+# hesitation before the answer ("erm no", "umm yes please"): heard, not meant
+_FILLER = re.compile(r"^(?:(?:e+r+m*|u+m+|u+h+|h+m+|a+h+|o+h+|well)\b[ ,]*)+")
+# texts asked for again after a STOP ("put me back on texts", "turn them back on")
+_OPT_IN = re.compile(
+    r"\b(put me back on (the )?(texts?|messages|sms|reminders|(texting |text |sms |mailing )?list)|put me back on$|resubscribe|re-?subscribe|subscribe me again|opt (me )?(back )?in|opt-?in again|"
+    r"start (texting|messaging|sending|sending texts to) (me|again)|"
+    r"(turn|switch|put|have|get) (them|the texts|texts|messages|the messages|it|notifications|reminders|the reminders) back on|"
+    r"(texts?|messages|reminders|notifications|sms) back on|back on (the )?(texts?|messages|texting list|sms)|"
+    r"((stopped|cancelled|turned off) (the |your |all |my )?(texts?|messages|them|sms|reminders)|unsubscribed|opted out|"
+    r"(said|texted|sent|replied|typed|hit|pressed) stop).{0,40}(by mistake|by accident|accidentally|didn'?t mean)|"
+    r"didn'?t mean to (stop|unsubscribe|opt out)|(want|like|get) (the |your )?(texts|messages|reminders) (again|back))\b"
+)
+_OPT_IN_GATE = re.compile(r"back|scri|opt|again|mistake|accident|didn'?t mean")
 _RESET = re.compile(r"^(menu|start over|restart|reset|main menu|back)$")
 _GREETING = re.compile(
     r"^(hi+|hello|hey+|hiya|heya|yo|morning|good (morning|afternoon|evening)|hi there|hello there)( there)?$"
@@ -155,36 +169,82 @@ _DISPUTE = re.compile(
     r"|\bi was (in|at) (the |that |my )?(class|session|studio)\b|\b(ask|check with) (the )?(instructor|teacher)\b"
     r"|\b(fee|charge|fine) (is|was|seems|looks) (a )?(mistake|error)"
 )
+# a charge the client says was taken: "a $15 late cancel fee on my card", "you charged me", "I got
+# charged"; with a cancel word this is still a dispute, not a question about the policy
+_CHARGE_STATED = re.compile(
+    r"\b(fee|charge|fine|penalty|[$£]\d+(\.\d\d)?) (\w+ )?(on|from|off) my (card|account|statement|bill|bank|balance)"
+    r"|\b(you|u|they|studio) (have |has |just )?(charged|billed|fined|deducted)\b"
+    r"|\b(i|i'?ve|ive|we) (was |were |have been |has been |been |got |just got )(charged|billed|fined)\b"
+    r"|\bwhy (did|do|have|has|would) (you|u) charge"
+)
 _DISPUTE_NOT = re.compile(r"\bi was there (yesterday|last|on|at|earlier|this)\b.*\b(love|great|amazing|fun|thanks)")
 _LIST = r"(wait ?list|wait-list|waiting list|list|queue)"
 _CANCEL_POLICY = re.compile(
     r"\b(cancell?(ation)? (policy|policies|rules?|window|deadline|terms|period)|late cancel(lation)? (fee|policy|charge)"
     r"|when (do|should|must|can|would) i (have to |need to |got to |gotta )?cancel( by)?"
-    r"|how (late|long before|far in advance|far ahead|much notice|soon|long) (can|do|should|must|before) (i|you)( \w+)? cancel"
+    r"|how (late|long before|far in advance|far ahead|much notice|soon|long) (can|do|should|must|before) (i|you)( \w+){0,4} cancel"
+    r"|(cut ?-?off|deadline|notice period|window|time limit|rules?|policy) (for|to|on|when|of) (late )?cancel"
     r"|(is there|will there be|do you charge|do u charge|will i be charged|would i be charged|do i get charged|"
     r"will i get charged|is it|do i pay|will i pay|would i pay|is there a charge) (a |an |any )?(fee|charge|penalty|charged|extra)? ?"
     r"(if|for|when) (i )?(cancel|cancell?ing|late cancel|don'?t (come|show)|can'?t (come|make it))"
     r"|what (happens|if) (if )?i (cancel|can'?t (come|make it)|don'?t (show|come))"
-    r"|(what'?s|what is|whats) the (cancel|cancellation) )"
+    r"|(what'?s|what is|whats) the (cancel|cancellation) "
+    r"|(will|would|do|does) (you|u|they|it) charge( me| us)?( a fee| anything| extra)? (if|for|when) (i |we )?(late )?cancel)"
+)
+_HOW_LATE = (
+    r"(a|like|about|around|maybe|prob|probably|just|only|slightly|bit|little|few|couple|of|\d+|five|ten|fifteen|twenty)"
 )
 _RUNNING_LATE = re.compile(
     r"\b(running (late|behind|a bit late|a little late|a few|\d+|five|ten|late)|run(ning)? (so )?late|"
-    r"stuck in (traffic|a meeting|work)|(gonna|going to|will|i'?ll|ill|might|may|could) be (a |a bit |a little |a few |\w+ )?"
-    r"(late|min(ute)?s? late|behind)|be there in \d+|there in \d+|(\d+|five|ten|few|couple) min(ute)?s? (late|behind|away|out)|"
-    r"late by \d+|on my way|omw|(train|bus|tube) (is |was )?(delayed|late|cancelled)|be (a )?(bit|little) late|i'?m late|im late)\b"
+    rf"running ({_HOW_LATE} )+(late|behind)|"
+    r"stuck in (traffic|a meeting|work)|traffic|held up|(gonna|going to|will|i'?ll|ill|might|may|could) be "
+    rf"({_HOW_LATE} |\w+ )?(late|min(ute)?s? late|behind)|(gonna|going to|will|i'?ll|ill|might|may|could) be ({_HOW_LATE} )+"
+    r"(min(ute)?s? )?(late|behind)|be there in \d+|there in \d+|(\d+|five|ten|few|couple) min(ute)?s? (late|behind|away|out)|"
+    r"late by \d+|on my way|omw|(train|bus|tube) (is |was )?(delayed|late|cancelled)|be (a )?(bit|little) late|i'?m late|im late|"
+    r"(?<!too )(?<!not )(?<!being )(?<!was )(?<!were )late for (the |my |your |this |tonight'?s |today'?s )?\w+|"
+    r"\b(there|in) by (\d|quarter|half|ten|five|twenty))\b"
 )
-_LATE_GATE = re.compile(r"late|behind|traffic|there in|omw|on my way|delayed|cancelled")
+# a question about getting there in time is not a lateness ("can i get there by 6 from work?")
+_LATE_NOT = re.compile(
+    r"\b((can|could|should|do|will) (i|we) (be|get) (there|in) by|(have|need|got) to be (there|in) by)\b"
+)
+_LATE_GATE = re.compile(r"late|behind|traffic|there in|there by|omw|on my way|delayed|cancelled|held up")
+# a client telling the desk they have arrived ("checking in for flow", "at the door", "just arrived at
+# clapham"); "just checking in about my booking" is not one
+_ARRIVED = re.compile(
+    r"\b(checking in(?! (to|on|about|with|re|regarding|for (a|an|my) (question|quick))\b)|check me in|"
+    r"(i'?m|im|i am|we'?re|we are) (here|outside|at (the )?(studio|door|front door|front desk|desk|reception|front)) for|"
+    r"just (arrived|got here|walked in)|(i'?ve|ive|i have|we'?ve|we have) (just )?arrived|arrived (at|for)\b|"
+    r"(i'?m|im|i am|we'?re|we are) (here|outside|at (the )?(studio|door|front door|front desk|reception))"
+    r"(?! (if|when|to|on|with|in|next|till|until|from|all)\b)|"
+    r"^(at|outside) the (door|studio|front door)|^here(?![\w'])(?! (is|are|at|in|on|to|you|we)\b))"
+)
+_ARRIVED_GATE = re.compile(r"here|arriv|check|outside|door|walked")
+# "the slow flow waitlist", "my reformer waitlist": a class between the article and the list, but
+# only before the waitlist's own name ("remove me from the texting list" stays an opt-out)
+_NAMED = r"((the|this|that|your|my) )?([\w']+ ){0,3}"
+_ANY_LIST = rf"((the |this |that |your |my )?{_LIST}|{_NAMED}(wait ?list|wait-list|waiting list))"
 _LEAVE_WAITLIST = re.compile(
-    rf"\b((leave|exit|quit|come off|get off|drop off) (the |this |that |your )?{_LIST}"
-    rf"|(take|remove|drop|get|pull|scratch) me (off|from|out of) (the |this |that |your )?{_LIST}"
+    rf"\b((leave|exit|quit|come off|get off|drop off) {_ANY_LIST}"
+    rf"|(take|remove|drop|get|pull|scratch|delete) me (off|from|out of) {_ANY_LIST}"
     rf"|(off|out of) the {_LIST}|don'?t (need|want) (the |my )?(spot on the )?{_LIST}|no longer (need|want) (the )?{_LIST}"
-    rf"|cancel (my |the )?(wait ?list|waiting list|place on the (wait ?)?list|spot on the (wait ?)?list))\b"
+    rf"|cancel {_NAMED}(wait ?list|waiting list|place on the (wait ?)?list|spot on the (wait ?)?list)(?! me))\b"
 )
 _WAITLIST_STATUS = re.compile(
     rf"\b(where am i|what (number|position|place|spot) am i|what'?s my (position|place|number|spot)|"
     rf"(my|our) (position|place|number|spot) (on|in)|how (far|high) (up|down) (am i|the)|how many (people )?(are )?(ahead|in front) of me|"
-    rf"am i (still )?(on|in) the {_LIST}|(position|place) on the {_LIST}|(which|what) (number|position) (am i|on the))\b"
+    rf"am i (still )?(on|in) {_ANY_LIST}|(position|place) on the {_LIST}|(which|what) (number|position) (am i|on the)|"
+    rf"(did|have|has) (i|we) (get|got|gotten|come|make it|made it|move|moved) (off|out of|in|into|through|up|a (spot|place))|"
+    rf"am i (off|in|through|up)\b.*\byet|any (movement|news|update|updates|luck|change|progress|word)|"
+    rf"(moved|moving|move) up|still (on|in) {_ANY_LIST}|still waitlisted|(have i|did i) got (a )?(spot|place) yet)\b"
 )
+# "never mind the waitlist for mat", "can't make it, forget the waitlist": off the list, not a cancel
+_WAITLIST_WORD = re.compile(r"\b(wait ?list(ed)?|wait-list|waiting list)\b")
+_DROP_WORD = re.compile(
+    r"\b(nvm|never ?mind|forget( about)?|scratch|ignore|no longer|don'?t need|dont need|can'?t make|cant make|"
+    r"cannot make|won'?t make|wont make|can'?t come|cant come|not coming|not interested)\b"
+)
+_JOIN_WORD = re.compile(r"\b(put me|add me|join|sign me|get me on|waitlist me|on the (wait ?list|list) for)\b")
 _CHECK_IN_CLIENT = re.compile(
     r"^((i'?m|im|i am|we'?re|we are|am) (here|in|at the (studio|door|front desk|desk|front))( now)?|here( now)?|just arrived|"
     r"i'?ve arrived|arrived|i have arrived|outside|i'?m outside|im outside|at the door|here at the (studio|door))"
@@ -203,6 +263,10 @@ _PACKAGE = re.compile(
     r"\b((\d{1,2}|five|ten|twenty|three|one) ?-?(x )?(class(es)? |session(s)? |visit )?(pack|passes|pass|bundle|card)"
     r"|unlimited( monthly| membership| month| pass)?|(monthly )?membership|drop ?-?in|class pack|intro (offer|pack))\b"
 )
+_ASK_TO_BUY = re.compile(
+    r"\b((can|could|may) (i|we) (please )?|i'?d like to |i would like to |i want to )(buy|purchase|top up)\b"
+)
+_PRICE_WORDS = re.compile(r"\b(how much|price|prices|pricing|cost|costs|rates)\b")
 _BUY = re.compile(r"\b(buy|purchase|top ?up|pay for)\b")
 _TAKE = re.compile(
     r"\b((i'?ll|i will|ill) (take|get|have|go for)|get (me )?|sign me up for|i'?d like|i want|can i (get|have))( the| a| an)?$"
@@ -217,13 +281,22 @@ _RESCHEDULE = re.compile(
     r"\b(reschedule|rebook|re-book|move|push|change|switch|swap|shift|transfer|bump)\b(?=.*\b(to|for|into|onto|instead)\b)|\breschedule\b"
 )
 _RESCHEDULE_NOT = re.compile(r"\bchange (my )?(mind|number|name|email|details|card|payment)\b")
+# asking to be let in, said as a question: "is there any chance I could get into flow friday?",
+# "could i grab a PT slot with Tom", "can you squeeze me into reformer"
+_ASK_IN = re.compile(
+    r"\b(any (chance|way) (i|we) (could|can|might)|"
+    r"(can|could|may) (i|we) (please )?(get|grab|snag|squeeze|jump|hop|sneak|nab) (me )?(into|in|in to|onto|on)\b(?! touch)|"
+    r"(can|could|may) (i|we) (please )?(get|grab|snag|nab|have|book|reserve) (a|an|the|one)( [\w:.]+){0,2} "
+    r"(slot|spot|place|space|session|appointment)|"
+    r"(can|could) (you|u) (please )?(fit|squeeze|get|put|sneak|slot) (me|us) (in|into|on)\b)"
+)
 _PICK_WORD = re.compile(r"^(?:the )?(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)(?: one)?(?: please)?$")
 
 RULES: list[tuple[str, re.Pattern[str], float]] = [
     (
         "human",
         re.compile(
-            r"\b(speak|talk|chat) (to|with)\b|\b(real person|human being|call me|ring me|phone me|can someone (call|ring|contact))\b|^(human|agent|person|operator)$"
+            r"\b(speak|talk|chat|a word) (to|with)\b|\bget in touch\b|\b(real person|human being|call me|ring me|phone me|can someone (call|ring|contact))\b|^(human|agent|person|operator)$"
         ),
         0.95,
     ),
@@ -263,14 +336,14 @@ RULES: list[tuple[str, re.Pattern[str], float]] = [
     (
         "schedule",
         re.compile(
-            r"(\b(what'?s on|whats on|what is on|timetable|schedule|what classes|which classes|any (spots?|space|spaces|room|places?|availability)|spots? (left|available|free)|is there (a|any)|are there (any)?|availability|available|what time is|what times|when is the|when'?s the|how full|is it full|free spaces)\b)"
+            r"(\b(what'?s on|whats on|what is on|timetable|schedule|what classes|which classes|any (spots?|space|spaces|room|places?|availability)|spots? (left|available|free)|is there (a|any|space|room|availability)|(if|whether) there('?s| is| are) |are there (any)?|availability|available|what time is|what times|when is the|when'?s the|how full|is it full|free spaces)\b)"
         ),
         0.85,
     ),
     (
         "book",
         re.compile(
-            r"\b(book|booking|bok|bkoo|reserve|sign me up|sign up|put me (in|down)|count me in|save me a (spot|place)|get me (in|into)|i'?d like|i would like|i want|id like|can i (come|join|get|do)|could i (come|join|get)|add me|join|i'?ll come|want to come|grab a spot|spot (in|for|at))\b"
+            r"\b(book|booking|bok|bkoo|reserve|sign me up|sign up|put me (in|down)|count me in|save me a (spot|place)|get me (in|into)|i'?d like|i would like|i want|id like|can i (come|join|get|do|grab|snag|squeeze|jump|hop)|could i (come|join|get|do|grab|snag|squeeze|jump|hop)|add me|join|i'?ll come|want to come|grab a spot|spot (in|for|at))\b"
         ),
         0.88,
     ),
@@ -288,6 +361,8 @@ class IntentGuess:
 def classify(text: str) -> IntentGuess:
     """The intent of normalised ``text`` before entities are considered."""
     bare = text.strip(" ?!.")
+    if bare[:1] in "eufhaow" and (filler := _FILLER.match(bare)) is not None:
+        bare = bare[filler.end() :]
     if not bare:
         return IntentGuess("ack", 0.85) if "?" in text else IntentGuess("unknown", 0.0)
     if _RESET.match(bare):
@@ -312,18 +387,28 @@ def classify(text: str) -> IntentGuess:
         return IntentGuess("undo", 0.95)
     if _CHECK_IN_CLIENT.match(bare):
         return IntentGuess("check_in", 0.9)
+    if _OPT_IN_GATE.search(bare) and _OPT_IN.search(bare):
+        return IntentGuess("opt_in", 0.85)
     if (answer := _answer(bare)) is not None:
         return answer
     if _INTRO.search(bare) and not _NOT_INTRO.search(bare):
         return IntentGuess("intro", 0.9)
     # substring gates keep the common texts off the rarer patterns (parse median <= 0.15 ms)
     if "cancel" in bare and _CANCEL_POLICY.search(bare):
+        if _CHARGE_STATED.search(bare):  # "a late cancel fee on my card but I cancelled in time"
+            return IntentGuess("dispute", 0.9)
         return IntentGuess("cancel_policy", 0.9)
     if "waive" in bare:
         return IntentGuess("waive", 0.9)
-    if _DISPUTE.search(bare) and not _DISPUTE_NOT.search(bare) and not _cancel_for_refund(bare):
+    if (
+        (_DISPUTE.search(bare) or _CHARGE_STATED.search(bare))
+        and not _DISPUTE_NOT.search(bare)
+        and not _cancel_for_refund(bare)
+    ):
         return IntentGuess("dispute", 0.9)
-    if _LATE_GATE.search(bare) and _RUNNING_LATE.search(bare):
+    if _ARRIVED_GATE.search(bare) and _ARRIVED.search(bare):
+        return IntentGuess("check_in", 0.88)
+    if _LATE_GATE.search(bare) and _RUNNING_LATE.search(bare) and not _LATE_NOT.search(bare):
         return IntentGuess("running_late", 0.9)
     if ("show" in bare or "n't" in bare or "not" in bare or "never" in bare) and _NO_SHOW.search(bare):
         return IntentGuess("no_show", 0.88)
@@ -334,10 +419,12 @@ def classify(text: str) -> IntentGuess:
     ):
         return IntentGuess("check_in", 0.88)
     if "list" in bare or "queue" in bare or "where am i" in bare or "ahead" in bare or "front of" in bare:
-        if _LEAVE_WAITLIST.search(bare):
-            return IntentGuess("leave_waitlist", 0.92)
         if _WAITLIST_STATUS.search(bare):
             return IntentGuess("waitlist_status", 0.9)
+        if _LEAVE_WAITLIST.search(bare) or (
+            "?" not in text and _WAITLIST_WORD.search(bare) and _DROP_WORD.search(bare) and not _JOIN_WORD.search(bare)
+        ):
+            return IntentGuess("leave_waitlist", 0.92)
     if _RESCHEDULE.search(bare) and not _RESCHEDULE_NOT.search(bare):
         return IntentGuess("reschedule", 0.88)
     if ("owe" in bare or "outstanding" in bare) and _OWE.search(bare):
@@ -348,7 +435,11 @@ def classify(text: str) -> IntentGuess:
         if pattern.search(bare):
             if intent == "book" and RULES[6][1].search(bare) and bare.endswith("?"):
                 return IntentGuess("schedule", 0.8)
+            if intent == "schedule" and _ASK_IN.search(bare):
+                return IntentGuess("book", 0.85)  # "is there any chance I could get into flow friday?": a request
             return IntentGuess(intent, confidence)
+    if _ASK_IN.search(bare):  # "any chance we could get into yin tonight?": asked to be booked
+        return IntentGuess("book", 0.8)
     if re.match(r"^(yes|yeah|yep|ok|sure)\b", bare):
         return IntentGuess("yes", 0.8)
     if re.match(r"^(no|nope|nah)\b", bare):
@@ -377,6 +468,8 @@ def _buying(bare: str, text: str) -> bool:
     """ "buy the unlimited", "10 pack please", "i'll take the 5 pack"; never "how much is the 10 pack?"."""
     buy = _BUY.search(bare)
     m = None if buy else _PACKAGE.search(bare)
+    if buy is not None and _ASK_TO_BUY.search(bare) and not _PRICE_WORDS.search(bare):
+        return True  # "can I buy a 10 pack at the desk?": asked for, not a price question
     if (buy is None and m is None) or _PRICE_QUESTION.search(text.strip()):
         return False
     if buy is not None or m is None:

@@ -72,6 +72,7 @@ SPELLINGS = {
     "minutes": ("mins", "min"),
     "hours": ("hrs", "hr"),
     "o'clock": ("oclock",),
+    "what": ("wat", "wot", "wht", "whta"),
 }
 _DAYS = {
     "today",
@@ -100,9 +101,30 @@ _CLOCK_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _WORDS = {variant: canonical for canonical, variants in SPELLINGS.items() for variant in variants}
 
 
+def _one_slip(word: str) -> set[str]:
+    """Every spelling one slip away from ``word``: a letter dropped, doubled, swapped, changed or added."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    cuts = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return (
+        {a + b[1:] for a, b in cuts if b}
+        | {a + b[1] + b[0] + b[2:] for a, b in cuts if len(b) > 1}
+        | {a + c + b[1:] for a, b in cuts if b for c in letters}
+        | {a + c + b for a, b in cuts for c in letters}
+    )
+
+
+# "cnacel", "cansel", "cancle": the one verb clients most need understood, however it is typed;
+# real words one slip away ("cancer", "chancel") are left alone
+for _slip in _one_slip("cancel") - {"cancel", "cancer", "chancel", "canal"}:
+    _WORDS.setdefault(_slip, "cancel")
+_ARROW = re.compile(r"\s*(?:-+>|=+>|\u2192|\u27f6|\u21d2)\s*")  # "wed -> thurs": to
+
+
 def normalise(text: str) -> str:
     for emoji, word in _EMOJI_WORDS.items():
         text = text.replace(emoji, word)
+    if ">" in text or "\u2192" in text or "\u27f6" in text or "\u21d2" in text:
+        text = _ARROW.sub(" to ", text)
     text = "".join(_TYPOGRAPHY.get(ch, ch) for ch in text)
     text = unicodedata.normalize("NFKC", text).lower()
     text = "".join(ch if (ch.isalnum() or ch in " :./?'#£$&-@") else " " for ch in text)

@@ -61,6 +61,13 @@ class Parse:
         return any((self.when, self.class_match, self.instructor, self.location))
 
 
+# a place alone asks something when said alone or with words about what is on there ("clapham
+# please", "anything on at dumbo?"), never in chat ("is it raining in dumbo rn")
+_AT_PLACE = re.compile(r"\b(on|class|classes|session|sessions|open|schedule|timetable|book)\b")
+_PLACE_WORDS = frozenset(
+    "weekday weekdays weekend weekends mornings evenings afternoons nights any anytime time none either both".split()
+)
+_QUESTION_WORDS = ("is ", "are ", "any ", "what", "when", "anything ", "do you ", "does ")
 STAFF = frozenset({"check_in", "no_show", "waive", "undo"})
 _NOT_NAMES = STOPWORDS | frozenset(
     "check checkin checked in here is are has have arrived no show shows noshow didn't didnt did not never come "
@@ -75,11 +82,16 @@ _DAY_WORD = re.compile(
     r"sat|saturday|sun|sunday|week|weekend)\b|\d{1,2}/\d{1,2}|\b\d{1,2}(st|nd|rd|th)\b"
 )
 _MINUTES = re.compile(
-    r"\b(\d{1,3}|five|ten|fifteen|twenty|thirty|couple of|few)\s*(?:-\s*)?(minutes?|m|late|behind)?\b"
+    r"\b(\d{1,3}|five|ten|fifteen|twenty|thirty|couple of|few)(?![.:]\d)\s*(?:-\s*)?(minutes?|m|late|behind)?\b"
 )
+# when a late client will arrive: "be there by 6.10", "there by quarter past 7"
+_ARRIVAL = re.compile(r"\b(?:there|here|in) by ((?:[\w:.]+)(?: [\w:.]+){0,2}?)(?=\s*(?:,|$|\bfor\b|\bsorry\b|\bso\b))")
 _MINUTE_WORDS = {"five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30}
-# where a text may hold two requests: "and", "&", "also", ", then", a sentence stop
-_SEPARATOR = re.compile(r"\s+(?:and also|and then|and|&|also)\s+|\s*,\s*(?:and )?then\s+|\.\s+|;\s*|!\s+", re.I)
+# where a text may hold two requests: "and", "&", "+", "plus", "also", " - also", ", then", a sentence stop
+_SEPARATOR = re.compile(
+    r"\s+(?:[-+]\s+)?(?:and also|and then|and|&|also|plus)\s+|\s+[-+]\s+|\s*,\s*(?:and )?then\s+|\.\s+|;\s*|!\s+",
+    re.I,
+)
 
 
 def _number(text: str, when: When | None) -> int | None:
@@ -104,17 +116,30 @@ def parse(raw: str, ctx: ParseContext) -> Parse:
         return Parse(keyword, 1.0, normalise(raw))
     if compliance.plain_opt_out(raw):
         return Parse("opt_out", 1.0, normalise(raw))
-    parts = _requests(raw)
+    parts = _requests(raw, ctx)
     if len(parts) > 1:
-        first = _parse_one(parts[0], ctx)
-        return replace(first, also=tuple(_parse_one(part, ctx) for part in parts[1:]))
+        first = _parse_one(parts[0][0], ctx)
+        also = []
+        for part, same_as_head in parts[1:]:
+            one = _parse_one(part, ctx)
+            if same_as_head:  # "book flow fri 6pm + hiit mon 30th": the second asks the same
+                one = replace(one, intent=first.intent, confidence=min(first.confidence, 0.75))
+            elif one.intent == first.intent and not one.has_slots:
+                continue  # "here! checking in", "first time here - how do I start?": said twice, asked once
+            also.append(one)
+        return replace(first, also=tuple(also))
     return _parse_one(raw, ctx)
 
 
-def _requests(raw: str) -> list[str]:
-    """``raw`` cut into requests where each side carries a request of its own, else ``[raw]``."""
+def _requests(raw: str, ctx: ParseContext) -> list[tuple[str, bool]]:
+    """``raw`` cut into requests where each side carries a request of its own, else ``[raw]``.
+
+    A side with no verb of its own that names both a class and a time, after a request that
+    did the same ("book flow fri 6pm + hiit mon 30th"), is that request again (flagged True);
+    "flow and yin" or "yoga fri and sat" stay one request.
+    """
     if not _SEPARATOR.search(raw):
-        return [raw]
+        return [(raw, False)]
     pieces: list[str] = []
     start = 0
     for m in _SEPARATOR.finditer(raw):
@@ -122,21 +147,35 @@ def _requests(raw: str) -> list[str]:
         pieces.append(raw[m.start() : m.end()])
         start = m.end()
     pieces.append(raw[start:])
-    groups: list[str] = []
+    groups: list[tuple[str, bool]] = []
     head_is_request = False
+    head_slot = False  # the last request named a class and a time of its own
     for i in range(0, len(pieces), 2):
         piece = pieces[i]
-        request = classify(normalise(piece)).intent in REQUESTS
+        text = normalise(piece)
+        request = classify(text).intent in REQUESTS
         if i == 0:
-            groups.append(piece)
+            groups.append((piece, False))
             head_is_request = request
+            head_slot = request and _slot(text, ctx)
         elif request and head_is_request and piece.strip():
-            groups.append(piece)
+            groups.append((piece, False))
+            head_slot = _slot(text, ctx)
+        elif head_slot and not request and _slot(text, ctx):
+            groups.append((piece, True))
         else:
             if request:
                 head_is_request = True
-            groups[-1] += pieces[i - 1] + piece
-    return [g for g in groups if g.strip()] if len(groups) > 1 else [raw]
+                head_slot = _slot(groups[-1][0] + pieces[i - 1] + piece, ctx)
+            groups[-1] = (groups[-1][0] + pieces[i - 1] + piece, groups[-1][1])
+    return [g for g in groups if g[0].strip()] if len(groups) > 1 else [(raw, False)]
+
+
+def _slot(text: str, ctx: ParseContext) -> bool:
+    """Whether normalised ``text`` names both a class and a time."""
+    if parse_when(text, ctx.now, ctx.tz, ctx.date_order) is None:
+        return False
+    return (ctx.catalog or generic_catalog()).match_class(tokenise(text)) is not None
 
 
 def _parse_one(raw: str, ctx: ParseContext) -> Parse:
@@ -159,13 +198,27 @@ def _parse_one(raw: str, ctx: ParseContext) -> Parse:
     number = guess.number if guess.intent == "pick" else _number(source, when)
     result = Parse(guess.intent, guess.confidence, text, when, class_match, instructor, location, number, target=target)
     result = _extras(result, ctx)
-    if compliance.soft_opt_out(text) and guess.intent not in ("cancel", "leave_waitlist"):
+    if compliance.soft_opt_out(text) and guess.intent not in ("cancel", "leave_waitlist", "opt_in"):
         return replace(result, intent="opt_out", confidence=0.8, soft=True)
-    if guess.intent == "unknown" and result.has_slots:
-        question = text.rstrip().endswith("?") or text.startswith(("is ", "are ", "any ", "what", "when"))
+    if guess.intent == "unknown" and (
+        when or class_match or instructor or (location and _about_place(words, location))
+    ):
+        asked = text.startswith(_QUESTION_WORDS)
+        # "reformer tuesday week? is there space" asks what's on; "PT w kim tuesday at noon?" names one
+        # slot to the minute and asks for it
+        question = asked or ("?" in text and not (when is not None and when.grain in ("minute", "hour")))
         strength = 0.75 if class_match and when else 0.6
         result = replace(result, intent="schedule" if question else "book", confidence=strength)
     return _language(result, ctx, catalog)
+
+
+def _about_place(words: list[str], location: NameMatch) -> bool:
+    """Whether a text naming only a place asks about it: nothing else said but polite or time words."""
+    if _AT_PLACE.search(" ".join(words)):
+        return True
+    a, b = location.span
+    rest = [re.sub(r"[^a-z']", "", w) for w in words[:a] + words[b:]]
+    return all(not w or w in _ENGLISH or w in STOPWORDS or w in _PLACE_WORDS for w in rest)
 
 
 def _extras(p: Parse, ctx: ParseContext) -> Parse:
@@ -175,6 +228,16 @@ def _extras(p: Parse, ctx: ParseContext) -> Parse:
         when = p.when
         if when is not None and at is not None and when.span[0] < at[1] and at[0] < when.span[1]:
             when = None  # "be there in 5 mins" is how late, not a class time
+        arrival = _ARRIVAL.search(p.text)
+        if arrival is not None:  # "there by 7:10" is when they arrive, not the class
+            a, b = arrival.span(1)
+            arrive = parse_when(arrival.group(1), ctx.now, ctx.tz, ctx.date_order)
+            if when is not None and when.span[0] < b and a < when.span[1]:
+                masked = p.text[:a] + " " * (b - a) + p.text[b:]
+                when = parse_when(masked, ctx.now, ctx.tz, ctx.date_order)
+            if minutes is None and arrive is not None and when is not None and when.grain == "minute":
+                late = round((arrive.start - when.start).total_seconds() / 60) % 720  # "7:10" read as am
+                minutes = late if 0 < late <= 90 else None
         p = replace(p, minutes=minutes, number=None, when=when)
     elif p.intent in STAFF:
         numbers = tuple(int(n) for n in re.findall(r"(?<![\d:.])\d{1,3}(?![\d:.])", p.text))
@@ -208,7 +271,7 @@ def _minutes(text: str) -> tuple[int | None, tuple[int, int] | None]:
             if m.group(2) or re.search(rf"\b(in|by|running|be|about|around|like|maybe) {word}\b", text):
                 return int(word), m.span()
             continue
-        if word in _MINUTE_WORDS and m.group(2):
+        if word in _MINUTE_WORDS and (m.group(2) or re.search(rf"\b(in|about|around|like|maybe) {word}\b", text)):
             return _MINUTE_WORDS[word], m.span()
     return None, None
 
@@ -241,12 +304,22 @@ def _language(p: Parse, ctx: ParseContext, catalog: Catalog) -> Parse:
     words = [w for w in tokenise(p.text) if w.isalpha()]
     if len(words) < 2:
         return p
-    known = _english_share(words, catalog)
-    if p.intent != "unknown" and known >= 0.5:
+    # a word only another language uses ("mi", "por", "uma", "je") sends even a text the
+    # class names and times made look English to the detector
+    cue = not _FOREIGN.isdisjoint(words)
+    if not cue:
+        known = _english_share(words, catalog)
+        if p.intent != "unknown" and known >= 0.5:
+            return p
+        if p.intent == "unknown" and known >= 0.8:
+            return p
+    # the studio's own words ("mat", "slow flow") and numbers are in every language: the
+    # detector reads the rest
+    terms = catalog.vocabulary()
+    rest = " ".join(w for w in words if w not in terms)
+    if len(rest) < 4:
         return p
-    if p.intent == "unknown" and known >= 0.8:
-        return p
-    return replace(p, lang=detect_language(p.text))
+    return replace(p, lang=detect_language(rest, cue))
 
 
 # Words a client texting in English uses; with the catalog's own words and the day and
@@ -283,8 +356,28 @@ _LANGUAGES = ("ENGLISH", "SPANISH", "FRENCH", "GERMAN", "ITALIAN", "PORTUGUESE",
 _detector: Any = None  # the lingua detector once built; False when lingua is not installed
 
 
-def detect_language(text: str) -> str | None:
+# Function words of the languages clients write in, none of them English or SMS English
+# ("mi", "na", "ma", "les", "die", "per", "est" are left out for that reason, and so are the
+# greetings English texters borrow: "hola", "ciao", "gracias", "merci", "bonjour")
+_FOREIGN = frozenset(
+    """el los las mis por para quiero clase clases tarde llego puedo mañana una del que necesito
+    reservar cancelar favor hoy sábado domingo lunes martes miércoles jueves viernes minutos estoy voy tengo cuándo
+    cuantos cuántos créditos quedan cancela olá posso uma aula não nao obrigado obrigada quero amanhã hoje você
+    marcar atrasado atrasada estou segunda terça quarta quinta sexta je le des une voudrais cours
+    serai retard pour avec suis demain réserver annuler désolé désolée lundi mardi mercredi jeudi vendredi samedi
+    dimanche vous ich kann morgen bitte danke und der ein eine nicht heute buchen stornieren möchte komme
+    spät später minuten montag dienstag mittwoch donnerstag freitag samstag sonntag meine ist vorrei prenotare
+    grazie domani il oggi sono lezione cancellare ritardo lunedì martedì mercoledì giovedì venerdì sabato domenica
+    ik het een graag wil vandaag boeken niet maandag dinsdag woensdag donderdag vrijdag zaterdag zondag chcę jutro
+    dziękuję proszę dzisiaj zajęcia odwołać cześć się""".split()
+)
+
+
+def detect_language(text: str, cue: bool = False) -> str | None:
     """ISO 639-1 code of ``text`` when it is confidently not English, else None.
+
+    ``cue``: the text holds a function word of another language, so a leader short of 0.6
+    (short texts split it between neighbours) is taken when English is all but ruled out.
 
     The lingua detector is built once, on first use, for the few languages clients are
     likely to write in; without the library installed nothing is detected.
@@ -303,6 +396,12 @@ def detect_language(text: str) -> str | None:
     if not values:
         return None
     top = values[0]
-    if top.language.name == "ENGLISH" or top.value < 0.6:
+    if top.language.name == "ENGLISH":
         return None
+    if top.value < 0.6:
+        # a short text splits its confidence between neighbours (Spanish and Portuguese): with a
+        # foreign function word in it and English far behind, the leader is enough
+        english = next((v.value for v in values if v.language.name == "ENGLISH"), 0.0)
+        if not (cue and top.value >= 0.4 and english * 3 <= top.value):
+            return None
     return str(top.language.iso_code_639_1.name).lower()

@@ -474,3 +474,280 @@ def test_an_unplaced_date_is_not_a_number(monkeypatch):
     )
     p = read("book yoga 31/02")
     assert p.unplaced == "31/02" and p.number is None and p.when is None
+
+
+# --------------------------------------------------------------------------- texts written by others (issue 12)
+# Each kind of miss seen on bench/nlu/external.jsonl, in phrasings of our own (none of them in that set).
+
+LOTUS_PLACES = Catalog(LOTUS.classes, LOTUS.instructors, [NamedEntry(1, "Shoreditch"), NamedEntry(2, "Clapham")])
+
+
+def hhmm(p_when) -> str | None:
+    return p_when.start.strftime("%a %H:%M") if p_when is not None else None
+
+
+@pytest.mark.parametrize(
+    "text, cls, at, minutes",
+    [
+        ("running behind for yin, sorry", "Yin Yoga", None, None),
+        ("roads are jammed, late for hiit", "HIIT 45", None, None),
+        ("traffic's awful, sorry", None, None, None),
+        ("i'll be there by 7.05 for the 7pm spin", "Spin 45", "Mon 19:00", 5),
+        ("late for the 6.30 yin, there by 6.45", "Yin Yoga", "Mon 18:30", 15),
+        ("gonna be about 5 late", None, None, 5),
+        ("might be like 20 mins behind", None, None, 20),
+        ("late for my 6pm, be there in ten", None, "Mon 18:00", 10),
+        ("omw, 15 min", None, None, 15),
+    ],
+)
+def test_running_late_said_other_ways(text, cls, at, minutes):
+    p = read(text)
+    assert p.intent == "running_late"
+    assert (p.class_match.label if p.class_match else None) == cls
+    assert hhmm(p.when) == at  # the class's time, never the time they will arrive
+    assert p.minutes == minutes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sorry i was late for class yesterday",
+        "is it too late for me to book tonight",
+        "can i get there by 6 from work?",
+    ],
+)
+def test_not_running_late(text):
+    assert read(text).intent != "running_late"
+
+
+@pytest.mark.parametrize(
+    "text, cls",
+    [
+        ("checking in for yin", "Yin Yoga"),
+        ("here, checking in", None),
+        ("i'm at the front door", None),
+        ("just got here for spin", "Spin 45"),
+        ("i'm outside the studio", None),
+        ("we're here for reformer", "Reformer Pilates"),
+    ],
+)
+def test_check_in_said_other_ways(text, cls):
+    p = read(text)
+    assert p.intent == "check_in"
+    assert (p.class_match.label if p.class_match else None) == cls
+
+
+def test_arriving_at_a_studio_is_a_check_in_not_a_booking():
+    p = read("just arrived at shoreditch", LOTUS_PLACES)
+    assert p.intent == "check_in" and p.location.name == "Shoreditch"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["just checking in to see if there's space tonight", "here's a question about my pack", "i'm here if you need me"],
+)
+def test_not_a_check_in(text):
+    assert read(text).intent != "check_in"
+
+
+@pytest.mark.parametrize(
+    "text, cls",
+    [
+        ("am i still on the yin waitlist?", "Yin Yoga"),
+        ("any news on the hiit waitlist", "HIIT 45"),
+        ("have i got off the reformer waitlist?", "Reformer Pilates"),
+        ("did i move up the waitlist for spin", "Spin 45"),
+    ],
+)
+def test_asking_about_a_waitlist_place(text, cls):
+    p = read(text)
+    assert p.intent == "waitlist_status" and p.class_match.label == cls
+
+
+@pytest.mark.parametrize(
+    "text, cls",
+    [
+        ("take me off the spin waitlist please", "Spin 45"),
+        ("remove me from the hiit waiting list for friday", "HIIT 45"),
+        ("never mind the waitlist for yin thurs", "Yin Yoga"),
+        ("forget about the reformer waitlist, can't do it anymore", "Reformer Pilates"),
+    ],
+)
+def test_leaving_a_named_waitlist(text, cls):
+    p = read(text)
+    assert p.intent == "leave_waitlist" and p.class_match.label == cls and not p.soft
+
+
+def test_waitlist_words_that_do_not_leave_it():
+    assert read("cancel flow, waitlist me for sat").intent == "cancel"
+    assert read("is there a waitlist for yin? i can't make flow").intent != "leave_waitlist"
+    p = read("remove me from the texting list")  # the texts, not a waitlist
+    assert p.intent == "opt_out" and p.soft
+
+
+@pytest.mark.parametrize("text", ["umm no not that one", "er no", "hmm no thanks", "no, wrong one"])
+def test_no_after_a_hesitation(text):
+    assert read(text).intent == "no"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can you turn my texts back on",
+        "i replied stop by accident, sorry",
+        "resubscribe me please",
+        "i didn't mean to stop the texts, can i have them back on",
+    ],
+)
+def test_opt_in_said_in_words(text):
+    p = read(text)
+    assert p.intent == "opt_in" and not p.soft
+
+
+def test_a_membership_stopped_by_mistake_is_not_an_opt_in():
+    assert read("i stopped my membership by mistake").intent != "opt_in"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's the deadline for cancelling a class?",
+        "how much notice do i need to give to cancel",
+        "how late can i cancel without a fee",
+        "will you charge me if i cancel",
+        "do i get charged if i cancel late?",
+    ],
+)
+def test_cancel_policy_said_other_ways(text):
+    assert read(text).intent == "cancel_policy"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "there's a £5 late cancel fee on my account but i cancelled the day before",
+        "you charged me a late cancellation fee but i cancelled in time",
+        "i was charged a no show fee for the 6pm, i cancelled at lunch",
+        "why did u charge me for cancelling, it was 2 days ahead",
+    ],
+)
+def test_a_charge_stated_is_a_dispute_even_with_cancel_policy_words(text):
+    assert read(text).intent == "dispute"
+
+
+@pytest.mark.parametrize(
+    "text, first, second",
+    [
+        ("book yin thursday 6pm + spin saturday 10am", ("book", "Thu 18:00"), ("book", "Sat 10:00")),
+        ("cancel hiit wed 7am plus yin fri 6pm", ("cancel", "Wed 07:00"), ("cancel", "Fri 18:00")),
+        ("whats on friday? and book me into spin sat 9am", ("schedule", "Fri 00:00"), ("book", "Sat 09:00")),
+    ],
+)
+def test_two_requests_keep_their_own_days(text, first, second):
+    p = read(text)
+    assert (p.intent, hhmm(p.when)) == first
+    assert [(a.intent, hhmm(a.when)) for a in p.also] == [second]
+
+
+@pytest.mark.parametrize(
+    "text, second",
+    [
+        ("book flow sat - also how many credits do i have", "credits"),
+        ("i'm here for spin - also can i buy a 5 pack?", "buy"),
+        ("what time is yin tmrw? and take me off the hiit waitlist", "leave_waitlist"),
+    ],
+)
+def test_more_separators(text, second):
+    assert [a.intent for a in read(text).also] == [second]
+
+
+@pytest.mark.parametrize("text", ["book yoga fri and sat", "book flow and yin tomorrow", "yoga 6 - 7pm fri"])
+def test_a_class_or_a_day_alone_after_a_separator_is_not_a_second_request(text):
+    assert read(text).also == ()
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("cancela mi clase de yin el jueves por favor", "es"),
+        ("llegaré tarde, 10 minutos", "es"),
+        ("posso marcar spin amanhã?", "pt"),
+        ("je suis en retard, 5 minutes", "fr"),
+        ("ich komme 10 minuten später zum yin", "de"),
+    ],
+)
+def test_short_non_english_texts_with_class_names_or_numbers(text, lang):
+    assert read(text).lang == lang
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["can u book mi in for yin tmrw", "de-stress yoga on fri?", "la la land themed class?", "wot time is spin tmrw"],
+)
+def test_english_slang_is_not_another_language(text):
+    assert read(text).lang is None
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("wot time is spin tmrw", "schedule"),
+        ("wht classes are on sat", "schedule"),
+        ("is there room in hiit on weds", "schedule"),
+        ("yin tomorrow?", "schedule"),
+        ("could i squeeze into reformer sat 10am?", "book"),
+        ("any chance we could get into yin tonight?", "book"),
+        ("is there any way i could get in to spin friday?", "book"),
+        ("can i grab a spot in spin tomorrow 7am?", "book"),
+        ("spin with sara friday at 6pm?", "book"),
+    ],
+)
+def test_questions_that_ask_and_questions_that_book(text, intent):
+    assert read(text).intent == intent
+
+
+@pytest.mark.parametrize("text", ["cansel my yin friday", "cancle the hiit tomorrow", "cnacel reformer thurs"])
+def test_cancel_misspelt(text):
+    assert read(text).intent == "cancel"
+
+
+def test_words_one_slip_from_cancel_that_are_words():
+    assert read("cancer research fundraiser at the studio?").intent != "cancel"
+
+
+@pytest.mark.parametrize(
+    "text", ["is it raining in clapham rn", "parking near shoreditch?", "the train to clapham is fine"]
+)
+def test_chat_about_a_place_is_no_request_and_no_class(text):
+    p = read(text, LOTUS_PLACES)
+    assert p.intent not in ("book", "schedule")
+    assert p.class_match is None
+
+
+def test_a_place_with_words_about_classes_still_asks():
+    assert read("anything on at clapham?", LOTUS_PLACES).intent == "schedule"
+
+
+@pytest.mark.parametrize(
+    "text, source, target",
+    [
+        ("move yin fri -> sat", "2026-11-27", "2026-11-28"),
+        ("swap my spin thurs => fri please", "2026-11-26", "2026-11-27"),
+        ("reschedule hiit wed \u2192 thu", "2026-11-25", "2026-11-26"),
+    ],
+)
+def test_reschedule_with_an_arrow(text, source, target):
+    p = read(text)
+    assert p.intent == "reschedule" and day(p.when) == source and day(p.target.when) == target
+
+
+@pytest.mark.parametrize("text", ["here! checking in", "hiya - first time, how do i start?", "i'm here! just arrived"])
+def test_one_request_said_twice_is_asked_once(text):
+    assert read(text).also == ()
+
+
+@pytest.mark.parametrize(
+    "text, intent", [("actually put me back on", "opt_in"), ("put me back on the 6pm flow", "book")]
+)
+def test_put_me_back_on_texts_or_a_class(text, intent):
+    assert read(text).intent == intent
