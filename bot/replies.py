@@ -625,7 +625,23 @@ class Words:
             parts.insert(0, "You don't owe anything")
         return self.out(". ".join(parts) + ".")
 
-    def prices(self, packages: Sequence[PackageView]) -> str:
+    def class_cost(self, label: str, credits: int) -> str:
+        return f"{label} takes {credits} credit{'s' if credits != 1 else ''} a class."
+
+    def timetable_not_open(self, day: datetime, days: int) -> str:
+        return self.out(
+            f"Classes open for booking {days} days ahead, so {self.day(day)} opens on "
+            f"{self.day(day - timedelta(days=days))}. Text me then!"
+        )
+
+    def waitlist_needs_credits(self, needed: int, have: int) -> str:
+        return (
+            f"Note: it takes {needed} credit{'s' if needed != 1 else ''} and you have {have}, "
+            "so top up before a spot opens "
+            "(reply PRICES) or I can't offer it to you."
+        )
+
+    def prices(self, packages: Sequence[PackageView], lead: str = "") -> str:
         if not packages:
             return self.out(f"Ask the team at {self.studio.name} about prices: reply 'talk to someone'.")
         lines = []
@@ -633,7 +649,8 @@ class Words:
             what = "unlimited" if p.credits is None else f"{p.credits} class{'es' if p.credits != 1 else ''}"
             valid = f", {p.valid_days} days" if p.valid_days else ""
             lines.append(f"{p.name}: {self.money(p.price)} ({what}{valid})")
-        return self.out("Prices:\n" + "\n".join(lines) + "\nReply BUY to pay by text, or buy at the desk.")
+        head = f"{lead} Prices:" if lead else "Prices:"
+        return self.out(head + "\n" + "\n".join(lines) + "\nReply BUY to pay by text, or buy at the desk.")
 
     def ask_name(self) -> str:
         return self.out(f"Hi! Welcome to {self.studio.name}. I don't think we've met: what's your first name?")
@@ -931,6 +948,11 @@ class Words:
 
     def fee_link(self, what: str, amount: Decimal, url: str) -> str:
         return self.out(f"A {self.money(amount)} {what} is due. Pay here: {url}")
+
+    def checkout_price(self, checkout: dict) -> str:
+        return self.out(
+            f"{checkout['name']} is {self.money(Decimal(checkout['price']))}. The payment link above is ready."
+        )
 
     def book_now_question(self, s: SessionView) -> str:
         return f"Shall I book {self._short(s)} for you now? Reply YES."

@@ -36,6 +36,17 @@ def running_late(c: Ctx) -> Turn:
 
 
 def check_in(c: Ctx) -> Turn:
+    if c.parse.class_match:  # "I'm here for slow flow": booked into it today?
+        now = c.desk.now()
+        booked = [
+            b
+            for b in c.desk.upcoming_bookings()
+            if b.session.class_type_id in c.parse.class_match.class_type_ids and b.session.starts_at <= now + SOON
+        ]
+        if not booked:
+            turn = _offer_today(c)
+            if turn is not None:
+                return turn
     out = c.desk.check_in_self()
     w, d = c.words, out.data
     if out.kind in ("checked_in", "already"):
@@ -44,15 +55,16 @@ def check_in(c: Ctx) -> Turn:
         return c.say(w.check_in_too_early(d["session"], d["opens_at"]))
     if out.kind == "not_allowed":
         return c.say(w.check_in_at_desk())
-    if c.parse.class_match:  # "I'm here for slow flow" without a booking: offer today's
-        now = c.desk.now()
-        soon = [
-            s
-            for s in c.desk.find_sessions(
-                SessionQuery(c.parse.class_match.class_type_ids, (), (), now - timedelta(minutes=15), now + SOON)
-            )
-            if s.spots > 0
-        ]
-        if soon:
-            return c.say(w.not_booked_offer(soon[0]), state=State.CONFIRM_BOOK, session_id=soon[0].id)
     return c.say(w.check_in_no_booking())
+
+
+def _offer_today(c: Ctx) -> Turn | None:
+    """At the door for a class they haven't booked: offer it if it has a spot."""
+    if c.parse.class_match is None:
+        return None
+    now = c.desk.now()
+    query = SessionQuery(c.parse.class_match.class_type_ids, (), (), now - timedelta(minutes=15), now + SOON)
+    soon = [s for s in c.desk.find_sessions(query) if s.spots > 0]
+    if not soon:
+        return None
+    return c.say(c.words.not_booked_offer(soon[0]), state=State.CONFIRM_BOOK, session_id=soon[0].id)

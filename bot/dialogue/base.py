@@ -13,7 +13,17 @@ from bot.replies import Words
 PENDING_TTL = timedelta(minutes=30)
 # What a conversation remembers across turns for follow-ups ("actually make it friday",
 # "rebook it", "put me back on", "will you tell her?", a hand-off to a person).
-KEPT = ("last_list", "last_booked", "last_cancelled", "last_left", "late_told", "handed_off", "kept_until")
+KEPT = (
+    "last_list",
+    "last_booked",
+    "last_cancelled",
+    "last_left",
+    "last_waitlisted",
+    "last_checkout",
+    "late_told",
+    "handed_off",
+    "kept_until",
+)
 
 
 class State(str, Enum):

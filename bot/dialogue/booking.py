@@ -188,7 +188,8 @@ def search_again(c: Ctx, p: Parse) -> list[SessionView]:
 
 
 def confirm_book(c: Ctx) -> Turn | None:
-    if c.parse.intent == "yes":
+    """YES, or "book it" / "can I just book it" naming nothing else, books the class asked about."""
+    if c.parse.intent == "yes" or (c.parse.intent == "book" and not c.parse.has_slots and not c.parse.number):
         session = c.desk.session(c.context["session_id"])
         return book(c, session) if session else None
     if c.parse.intent == "no":

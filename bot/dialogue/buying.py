@@ -145,7 +145,8 @@ def checkout(c: Ctx, package: PackageView) -> Turn:
     outcome = c.desk.buy(package.id)
     if outcome.ok:
         then_book = c.context.get("then_book")
-        extra = {"then_book": then_book} if then_book else {}
+        extra: dict = {"then_book": then_book} if then_book else {}
+        extra["last_checkout"] = {"name": outcome.data["name"], "price": str(outcome.data["price"])}
         return c.say(c.words.checkout_link(outcome.data["name"], outcome.data["price"], outcome.data["url"]), **extra)
     if outcome.kind == "unknown":
         return _choose(c, c.desk.packages())

@@ -71,9 +71,8 @@ def choosing(c: Ctx) -> Turn | None:
     bookings = {b.id: b for b in c.desk.upcoming_bookings()}
     options = [bookings[i] for i in c.context.get("options", []) if i in bookings]
     p = c.parse
-    if not options or p.intent in ("book", "schedule", "list_bookings", "credits", "prices", "reschedule"):
-        if not (options and p.intent in ("book", "schedule") and not p.when and p.class_match):
-            return None
+    if not options or p.intent in ("list_bookings", "credits", "prices", "reschedule", "join_waitlist", "buy"):
+        return None
     if p.intent == "yes" and len(options) == 1:
         return cancel(c, options[0])
     found = narrow(options, p, lambda b: b.session.starts_at, lambda b: b.session.class_type_id)
@@ -81,6 +80,8 @@ def choosing(c: Ctx) -> Turn | None:
         return cancel(c, found.picked)
     if p.intent == "no" and not found.said:
         return c.say("OK, nothing cancelled.")
+    if found.said and p.intent in ("book", "schedule") and not found.fits:
+        return None  # "book yoga wed" while choosing what to cancel: a new request
     if found.said:
         fits = found.fits or options
         prefix = "" if found.fits else c.words.none_of_those(said(p, c.words)) + " "
@@ -91,7 +92,8 @@ def choosing(c: Ctx) -> Turn | None:
 
 
 def confirm_late(c: Ctx) -> Turn | None:
-    if c.parse.intent == "yes":
+    """YES (or "fine, cancel it" naming nothing else) cancels late; NO or "keep it" keeps it."""
+    if c.parse.intent == "yes" or (c.parse.intent == "cancel" and not c.parse.has_slots and not c.parse.number):
         return _do(c, c.context["booking_id"], accept_late=True)
     if c.parse.intent == "no":
         return c.say(c.words.kept())

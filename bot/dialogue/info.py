@@ -33,6 +33,10 @@ def schedule(c: Ctx) -> Turn:
         sessions = c.desk.find_sessions(query)
         title = c.words.title_for(p.when.start, p.when.grain)
     sessions = sessions[:8]
+    if not sessions and p.when is not None:
+        days = int(c.desk.policy_facts().get("booking_window_days") or 0)
+        if days and p.when.start > now + timedelta(days=days):
+            return c.say(c.words.timetable_not_open(p.when.start, days))
     if not sessions:
         return c.say(c.words.schedule(title, []))
     return c.say(
@@ -82,10 +86,16 @@ def where_and_when(c: Ctx) -> Turn:
 
 
 def prices(c: Ctx) -> Turn:
-
+    """The packs; "how much is reformer" first says what that class costs in credits."""
     if buying.wants_to_buy(c.raw):
         return buying.start(c)
-    return c.say(c.words.prices(c.desk.packages()))
+    lead = ""
+    if c.parse.class_match:
+        entries = [e for e in c.desk.catalog().classes if e.id in c.parse.class_match.class_type_ids]
+        costs = {e.credits for e in entries}
+        if len(costs) == 1:
+            lead = c.words.class_cost(c.parse.class_match.label, costs.pop())
+    return c.say(c.words.prices(c.desk.packages(), lead=lead))
 
 
 def cancel_policy(c: Ctx) -> Turn:

@@ -61,6 +61,10 @@ INSTEAD = re.compile(
     r"\b(actually|instead|make it|change (it|that) to|switch (it|that) to|move (it|that) to|i meant|meant)\b"
 )
 REBOOK = re.compile(r"\b(re-?book|book (it|that) (again|back)|undo( that)?|put it back|changed my mind)\b")
+WAITLIST_FOLLOW_UP = re.compile(
+    r"\b(what number|which number|my (position|place|number)|where am i|still on|am i (on|off)|"
+    r"how many (people )?ahead)\b"
+)
 REJOIN = re.compile(r"\b(put me back on|back on (the|it|that)|re-?join|add me back)\b")
 TOLD = re.compile(r"\b(tell|told|let (him|her|them) know|know)\b")
 WHERE_WHEN = re.compile(
@@ -98,7 +102,9 @@ def respond(
     also = parse.also
     if also and desk.person.client_id is not None and not desk.person.opted_out:
         for part in also:
-            more = _respond(desk, words, State.IDLE.value, dict(turn.context), part, part.text)
+            # "cancel X and book Y instead": the 'instead' is about X, never a move of an earlier booking
+            after = {k: v for k, v in turn.context.items() if k != "last_booked"}
+            more = _respond(desk, words, State.IDLE.value, after, part, part.text)
             replies = turn.replies + more.replies
             if more.state is State.IDLE and turn.state is not State.IDLE:
                 turn = Turn(replies, turn.state, {**more.context, **turn.context})
@@ -235,7 +241,8 @@ def _follow_up(c: Ctx) -> Turn | None:
     Sara?" (after running late), "where is it" / "what time do I need to be there"."""
     p, text = c.parse, c.parse.text
     if c.context.get("last_booked") and p.intent in ("book", "unknown", "schedule", "no") and INSTEAD.search(text):
-        if p.has_slots:
+        live = any(b.session.id == c.context["last_booked"] for b in c.desk.upcoming_bookings())
+        if p.has_slots and live:
             return moving.start(c, target=p, source=None)
     if c.context.get("last_cancelled") and REBOOK.search(text) and not p.has_slots:
         session = c.desk.session(int(c.context["last_cancelled"]))
@@ -245,6 +252,10 @@ def _follow_up(c: Ctx) -> Turn | None:
         session = c.desk.session(int(c.context["last_left"]))
         if session is not None:
             return waitlist.join(c, session)
+    if (c.context.get("last_waitlisted") or c.context.get("last_left")) and WAITLIST_FOLLOW_UP.search(text):
+        return waitlist.status(c)
+    if c.context.get("last_checkout") and p.intent == "prices" and re.search(r"\b(that|it)\b", text):
+        return c.say(c.words.checkout_price(c.context["last_checkout"]), last_checkout=c.context["last_checkout"])
     if c.context.get("late_told") and TOLD.search(text) and not (p.class_match or p.when):
         return c.say(c.words.instructor_knows(str(c.context["late_told"])), late_told=c.context["late_told"])
     if WHERE_WHEN.search(text) and p.intent in ("unknown", "schedule", "book", "list_bookings", "help"):

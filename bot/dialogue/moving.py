@@ -193,7 +193,7 @@ def awaiting_target(c: Ctx) -> Turn | None:
 
 
 def confirm_late(c: Ctx) -> Turn | None:
-    if c.parse.intent == "yes":
+    if c.parse.intent == "yes" or (c.parse.intent == "reschedule" and not c.parse.has_slots):
         session = c.desk.session(c.context["session_id"])
         if session is None:
             return None

@@ -30,7 +30,11 @@ def join(c: Ctx, session: SessionView) -> Turn:
     out = c.desk.join_waitlist(session.id)
     d = out.data
     if out.ok:
-        return c.say(c.words.waitlisted(d["session"], d["position"]))
+        text = c.words.waitlisted(d["session"], d["position"])
+        short = _credits_short(c, d["session"])
+        if short is not None:  # told now, not when a spot opens and passes them by
+            text = c.words.out(f"{text} {c.words.waitlist_needs_credits(*short)}")
+        return c.say(text, last_waitlisted=session.id)
     if out.kind == "already_waitlisted":
         return c.say(c.words.already_waitlisted(d["position"]))
     if out.kind == "not_needed":
@@ -43,6 +47,15 @@ def join(c: Ctx, session: SessionView) -> Turn:
     if out.kind == "already_booked":
         return c.say(c.words.already_booked(d["session"]))
     return c.say(c.words.not_bookable(d.get("reason", "that class isn't available")))
+
+
+def _credits_short(c: Ctx, session: SessionView) -> tuple[int, int] | None:
+    """(credits the class takes, credits the client has) when they could not pay for it now."""
+    balance = c.desk.balance()
+    if balance.unlimited:
+        return None
+    needed = next((e.credits for e in c.desk.catalog().classes if e.id == session.class_type_id), 1)
+    return (needed, balance.credits) if balance.credits < needed else None
 
 
 def confirm(c: Ctx) -> Turn | None:

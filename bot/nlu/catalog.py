@@ -35,6 +35,7 @@ class ClassEntry:
     category: str
     aliases: tuple[str, ...] = ()
     kind: str = "class"
+    credits: int = 1  # what one booking costs from a pack
 
 
 @dataclass(frozen=True)

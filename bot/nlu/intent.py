@@ -101,6 +101,10 @@ _NO = re.compile(
     r"( thanks| thank you)?$"
 )
 # A bare "ok" or a nudge ("??", "hello?"): heard, nothing asked. The dialogue reads it in context.
+# keeping what is asked about: "ok keep it then", "actually keep my spot", "don't cancel"
+_KEEP = re.compile(
+    r"(?<!don't )(?<!dont )(?<!not )\b(keep (it|that|my (spot|place|booking|class)|the (spot|place|booking))|don'?t cancel|do not cancel)\b"
+)
 _ACK = re.compile(
     r"^(ok+|okay+|okey|okie|okk+|k+|kk|cool|cool cool|alright|alrighty|all right|right|fine|noted|got it|gotcha|understood|no worries|np)$"
 )
@@ -140,13 +144,13 @@ _GREETING = re.compile(
     r"^(hi+|hello|hey+|hiya|heya|yo|morning|good (morning|afternoon|evening)|hi there|hello there)( there)?$"
 )
 _THANKS = re.compile(
-    r"^((ok|okay|k|cool|great|lovely) )?(thanks|thank you|thank you so much|thanks so much|many thanks|ta|cheers|great thanks|perfect thanks|lovely thanks|brilliant|awesome|amazing)( (a lot|so much|again))?$"
+    r"^((ok|okay|k|cool|great|lovely) )?(thanks|thank you|gracias|muchas gracias|merci|merci beaucoup|danke|danke schon|grazie|obrigad[oa]|thank you so much|thanks so much|many thanks|ta|cheers|great thanks|perfect thanks|lovely thanks|brilliant|awesome|amazing)( (a lot|so much|again))?$"
 )
 _PICK = re.compile(r"^(?:(?:option|number|no\.?|#)\s*)?(\d{1,2})(?:st|nd|rd|th)?(?: one| please| pls)?$")
 # A prospect asking how to begin (issue 6); a question about price stays "prices".
 _INTRO = re.compile(
     r"\b(intro|intro offer|how (do|can|should) i (start|get started|begin|join|sign up)|first time|"
-    r"first timer|new here|i'?m new|im new|new client|new to (this|the studio|you)|getting started|"
+    r"first timers?|(discount|deal|offer|offers|promo|special)s? for (new|first)|new here|i'?m new|im new|new client|new to (this|the studio|you)|getting started|"
     r"trial (session|class|offer))\b"
 )
 _NOT_INTRO = re.compile(r"\b(how much|price|prices|cost|costs)\b")
@@ -190,6 +194,10 @@ _CANCEL_POLICY = re.compile(
     r"|what (happens|if) (if )?i (cancel|can'?t (come|make it)|don'?t (show|come))"
     r"|(what'?s|what is|whats) the (cancel|cancellation) "
     r"|(will|would|do|does) (you|u|they|it) charge( me| us)?( a fee| anything| extra)? (if|for|when) (i |we )?(late )?cancel)"
+)
+_NO_SHOW_QUESTION = re.compile(
+    r"\b(what (happens|if)|and if|if) (if )?i (just |simply )?(don'?t|dont|do not|never) (show|turn up|come|go)"
+    r"|\bwhat'?s the no.?show (policy|rule|fee)|\bis there a no.?show (fee|charge|policy)"
 )
 _HOW_LATE = (
     r"(a|like|about|around|maybe|prob|probably|just|only|slightly|bit|little|few|couple|of|\d+|five|ten|fifteen|twenty)"
@@ -315,7 +323,7 @@ RULES: list[tuple[str, re.Pattern[str], float]] = [
     (
         "list_bookings",
         re.compile(
-            r"\b(my (bookings?|classes|sessions|schedule|reservations?)|what am i booked|what have i booked|what i'?m booked|am i booked|upcoming (bookings?|classes)|when is my (next )?(class|session|booking)|when'?s my (next )?(class|session|booking)|my next (class|session|booking)|what have i got booked|what'?ve i got booked|booked in(to)? for|what classes do i have)\b"
+            r"\b(my (bookings?|classes|sessions|schedule|reservations?)|what am i booked|what have i booked|what (do|did) i have booked|what (have|did) i get booked|what have i got( on| coming up)?$|what'?s booked|what i'?m booked|am i booked|upcoming (bookings?|classes)|when is my (next )?(class|session|booking)|when'?s my (next )?(class|session|booking)|my next (class|session|booking)|what have i got booked|what'?ve i got booked|booked in(to)? for|what classes do i have)\b"
         ),
         0.9,
     ),
@@ -375,6 +383,8 @@ def classify(text: str) -> IntentGuess:
         return IntentGuess("thanks", 0.95)
     if _ACK.match(bare):
         return IntentGuess("ack", 0.9)
+    if _KEEP.search(bare):  # "hmm ok keep it then": a NO, whatever word came first
+        return IntentGuess("no", 0.9)
     if _YES.match(bare):
         return IntentGuess("yes", 0.95)
     if _NO.match(bare):
@@ -394,6 +404,8 @@ def classify(text: str) -> IntentGuess:
     if _INTRO.search(bare) and not _NOT_INTRO.search(bare):
         return IntentGuess("intro", 0.9)
     # substring gates keep the common texts off the rarer patterns (parse median <= 0.15 ms)
+    if _NO_SHOW_QUESTION.search(bare):  # "and if i just don't show up?": the rule, not an action
+        return IntentGuess("cancel_policy", 0.85)
     if "cancel" in bare and _CANCEL_POLICY.search(bare):
         if _CHARGE_STATED.search(bare):  # "a late cancel fee on my card but I cancelled in time"
             return IntentGuess("dispute", 0.9)

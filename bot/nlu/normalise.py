@@ -48,7 +48,7 @@ SPELLINGS = {
         "2moz",
         "tomozz",
     ),
-    "tonight": ("tonite", "2nite", "tonigh", "tonigt", "2night"),
+    "tonight": ("tonights", "tonite", "tonites", "tonite", "2nite", "tonigh", "tonigt", "2night"),
     "night": ("nite",),
     "weekend": ("wknd", "wkend"),
     "afternoon": ("arvo", "aftn", "afternoonish"),

@@ -331,3 +331,100 @@ def test_a_timetable_over_several_days_names_the_day(studio):
 def test_a_timetable_on_one_day_is_titled_with_that_day(studio):
     reply = Phone(studio, SAM).says("when is reformer on")
     assert reply.startswith("Thu 26 Nov:\n1) 07:00 Reformer Pilates")
+
+
+# --------------------------------------------------------------------------- second round of the client test
+
+
+def test_ok_keep_it_then_at_a_late_cancel_prompt_keeps_the_booking(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book barre today")
+    sam.says("cancel barre")
+    assert sam.says("hmm ok keep it then") == "OK, your spot is kept. See you there!"
+    assert studio.bookings_of(SAM) == [("Barre", "Mon 18:00", "confirmed")]
+
+
+def test_fine_yes_cancel_at_a_late_cancel_prompt_cancels(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book barre today")
+    sam.says("cancel barre")
+    assert sam.says("fine yes cancel").startswith("Cancelled late: Barre")
+
+
+def test_cancel_one_and_book_another_instead_never_moves_an_earlier_booking(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book yoga wed 6pm")
+    sam.says("book reformer thu 7am")
+    replies = sam.replies("cancel my reformer thu and book yin tue instead")
+    assert replies[0].startswith("Cancelled: Reformer Pilates")
+    assert replies[1].startswith("Booked: Yin Yoga, Tue 24 Nov 19:30")
+    assert ("Vinyasa Flow", "Wed 18:00", "confirmed") in studio.bookings_of(SAM)
+
+
+def test_the_saturday_one_in_a_cancel_list_cancels_that_booking(studio):
+    studio.add_session(5, local(2026, 11, 28, 10), 1, 1, 10)  # Barre Sat 10:00
+    sam = Phone(studio, SAM)
+    sam.says("book yoga wed 6pm")
+    sam.says("book barre sat")
+    sam.says("cancel my class")
+    assert sam.says("the saturday one").startswith("Cancelled: Barre, Sat 28 Nov 10:00")
+
+
+def test_what_number_am_i_after_joining_the_waitlist(studio):
+    full_hiit(studio)
+    sam = Phone(studio, SAM)
+    sam.says("book hiit wed 6:30am")
+    sam.says("yes")
+    assert sam.says("what number am i") == "HIIT 45 Wed 06:30: number 1 on the waitlist."
+
+
+def test_how_much_is_a_class_says_its_credits_then_the_packs(studio):
+    assert (
+        Phone(studio, SAM)
+        .says("how much is reformer?")
+        .startswith("Reformer Pilates takes 1 credit a class. Prices:\nDrop-in: \u00a318")
+    )
+
+
+def test_joining_a_waitlist_without_enough_credits_is_told_at_once(studio):
+    full_hiit(studio)
+    reply = Phone(studio, JON).says("book hiit wed 6:30am")
+    assert "full" in reply
+    joined = Phone(studio, JON)
+    joined.state, joined.context = (
+        State.CONFIRM_WAITLIST.value,
+        {"session_id": studio.session_at("HIIT 45", WED_HIIT).id},
+    )
+    assert joined.says("yes").endswith(
+        "Note: it takes 1 credit and you have 0, so top up before a spot opens "
+        "(reply PRICES) or I can't offer it to you."
+    )
+
+
+def test_a_timetable_question_beyond_the_booking_window_says_when_it_opens(studio):
+    assert Phone(studio, SAM).says("what's on 11/12?") == (
+        "Classes open for booking 14 days ahead, so Fri 11 Dec opens on Fri 27 Nov. Text me then!"
+    )
+
+
+def test_at_the_door_for_a_class_not_booked_offers_it(studio):
+    sam = Phone(studio, SAM)
+    studio.advance(timedelta(hours=8, minutes=50))  # 17:50, Barre at 18:00
+    assert (
+        sam.says("hi I'm here for barre")
+        == "You're not booked into Barre. Mon 18:00 has 10 spots left: reply YES to book it."
+    )
+    assert sam.says("can i just book it now then").startswith("Booked: Barre, Mon 23 Nov 18:00")
+
+
+def test_thanks_in_their_own_language_after_a_hand_off(studio):
+    priya = Phone(studio, PRIYA)
+    priya.says("hola, quiero reservar una clase de yoga el jueves por favor")
+    assert priya.says("gracias") == "De nada!"
+    assert len(studio.forwarded) == 1
+
+
+def test_how_much_was_that_again_after_a_payment_link(studio):
+    jon = Phone(studio, JON)
+    jon.says("buy the 10 class pack")
+    assert jon.says("how much was that again?") == "10 Class Pack is \u00a3150. The payment link above is ready."
