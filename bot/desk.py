@@ -89,6 +89,7 @@ class SessionQuery:
     include_full: bool = True
     include_started: bool = False  # staff: classes under way count too (from ``start``, not from now)
     staff_id: int | None = None  # sessions this instructor teaches
+    include_appointments: bool = False  # staff: the booked 1:1s they teach too (never for clients' timetables)
 
 
 @dataclass(frozen=True)
@@ -189,5 +190,8 @@ class Desk(Protocol):
         instructor_id: int | None = None,
         limit: int = 12,
     ) -> list[SlotView]: ...
-    def book_slot(self, slot: SlotView) -> Outcome: ...
+    def book_slot(self, slot: SlotView, allow_overlap: bool = False) -> Outcome: ...
+    def move_slot(
+        self, booking_id: int, slot: SlotView, accept_late: bool = False, allow_overlap: bool = False
+    ) -> Outcome: ...
     def policy_facts(self) -> dict: ...

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.booking import credits
+from app.booking import credits, spots
 from app.booking.atomic import use_case
-from app.booking.errors import NotFound, OutsideBookingWindow, SlotUnavailable
+from app.booking.errors import NotFound, OutsideBookingWindow, OverlapsBooking, SlotUnavailable
 from app.booking.policies import load_policy
 from app.booking.schedules import local_instant
 from app.models import (
@@ -119,11 +119,16 @@ def book_appointment(
     *,
     source: str = "sms",
     actor: str | None = None,
+    allow_overlap: bool = False,
 ) -> Booking:
     """Use case: book a 1:1 with ``staff_id`` at ``starts_at``. The caller commits.
 
+    A booking of the client's at the same time is dealt with as ``booking.book`` does, by
+    the studio's ``overlap_rule``: allow; ask (the client agrees, the caller passes
+    ``allow_overlap=True``); or refuse.
     Raises ``SlotUnavailable`` (outside their hours, or they are busy),
-    ``OutsideBookingWindow``, ``NoCredits`` or ``NotFound``; nothing is written then.
+    ``OutsideBookingWindow``, ``OverlapsBooking``, ``NoCredits`` or ``NotFound``; nothing
+    is written then.
     """
     staff = session.scalars(select(Staff).where(Staff.id == staff_id).with_for_update()).first()
     class_type = session.get(ClassType, class_type_id)
@@ -147,6 +152,12 @@ def book_appointment(
         raise SlotUnavailable(f"{staff.name} doesn't take appointments then")
     if _overlaps(starts_at, ends_at, _busy(session, staff_id, starts_at, ends_at)):
         raise SlotUnavailable(f"{staff.name} is already booked then")
+    rule = policy.overlap_rule or "ask"
+    if rule == "refuse" or (rule == "ask" and not allow_overlap):
+        probe = ClassSession(starts_at=starts_at, ends_at=ends_at)  # not added: the times to compare
+        clash = spots.overlapping_booking(session, client_id, probe)
+        if clash is not None:
+            raise OverlapsBooking(clash.id, clash.session_id, rule)
     pack = credits.choose_pack(session, client_id, class_type.credits, class_type_id, starts_at)
     appointment = ClassSession(
         class_type_id=class_type_id,

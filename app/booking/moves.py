@@ -1,4 +1,5 @@
-"""Moving a client's booking to another class: cancel + book, both or neither.
+"""Moving a client's booking to another class (or a 1:1 to another slot): cancel + book,
+both or neither.
 
 ``move_booking`` is one use case (one savepoint inside the caller's transaction): the old
 booking is released by the studio's cancel rules (``booking.release``), then the new class
@@ -17,12 +18,13 @@ from sqlalchemy.orm import Session
 
 from app import audit, clock
 from app.booking import credits, waitlist
+from app.booking.appointments import book_appointment
 from app.booking.atomic import use_case
 from app.booking.booking import LateCancelNeedsConsent, book, cancellable, release, terms_now
-from app.booking.errors import AlreadyBooked
+from app.booking.errors import AlreadyBooked, SlotUnavailable
 from app.booking.events import BookingMoved, Event, record
-from app.booking.policies import CancelTerms, load_policy
-from app.models import Booking, OutboxMessage
+from app.booking.policies import CancelTerms, free_cancel_deadline, load_policy
+from app.models import Booking, ClassSession, OutboxMessage
 
 
 class LateMoveNeedsConsent(LateCancelNeedsConsent):
@@ -117,6 +119,94 @@ def move_booking(
     )
 
 
+@use_case
+def move_appointment(
+    session: Session,
+    booking_id: int,
+    *,
+    class_type_id: int,
+    staff_id: int,
+    location_id: int,
+    starts_at: datetime,
+    accept_late: bool = False,
+    actor: str,
+    source: str = "sms",
+    allow_overlap: bool = False,
+) -> MoveResult:
+    """Use case: move the 1:1 appointment booking ``booking_id`` to another free slot (with
+    ``staff_id`` at ``location_id`` from ``starts_at``, UTC). The caller commits.
+
+    As ``move_booking``, both or neither: the old booking is released by the cancel rules
+    (refunded in time; inside the late-cancel window a late cancel, refused with
+    ``LateMoveNeedsConsent`` unless ``accept_late``), its appointment is cancelled so the
+    instructor is free again, then the new slot is booked by ``book_appointment``'s rules
+    (credits carried: the old credits come back first unless forfeited). Audited
+    (``move_out``/``move_in``) with ``BookingMoved``.
+    Errors, with nothing written: ``NotFound``, ``NotCancellable`` (not confirmed, started),
+    ``SlotUnavailable`` (not a 1:1, or the new slot isn't free), ``AlreadyBooked`` (the same
+    slot), ``OutsideBookingWindow``, ``OverlapsBooking``, ``NoCredits``, ``LateMoveNeedsConsent``.
+    """
+    old, old_session = cancellable(session, booking_id)
+    if old_session.kind != "appointment":
+        raise SlotUnavailable("that booking is a class, not a 1:1 appointment: move it with move_booking")
+    if (old_session.instructor_id, old_session.starts_at, old_session.class_type_id) == (
+        staff_id,
+        starts_at,
+        class_type_id,
+    ):
+        raise AlreadyBooked(old.id)
+    policy = load_policy(session)
+    now = clock.now()
+    terms = terms_now(session, policy, old, old_session, now)
+    before = audit.snapshot(old)
+    fee_events = release(session, old, terms, actor, now, why="move")
+    old_session.status, old_session.cancel_reason = "cancelled", "1:1 moved by the client"
+    session.flush()
+    new = book_appointment(
+        session,
+        old.client_id,
+        class_type_id,
+        staff_id,
+        location_id,
+        starts_at,
+        source=source,
+        actor=actor,
+        allow_overlap=allow_overlap,
+    )
+    if terms.late and not accept_late:  # the move could go ahead: now ask the client to agree
+        raise LateMoveNeedsConsent(old.id, terms, new.session_id)
+    _skip_stale_reminders(session, old.id)
+    audit.record(
+        session,
+        actor=actor,
+        action="move_out",
+        entity="booking",
+        entity_id=old.id,
+        before=before,
+        after={**audit.snapshot(old), "moved_to_booking": new.id, "late": terms.late},
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="move_in",
+        entity="booking",
+        entity_id=new.id,
+        after={**audit.snapshot(new), "moved_from_booking": old.id},
+    )
+    moved = BookingMoved(old.client_id, old.id, new.id, old.session_id, new.session_id, source)
+    record(session, [*fee_events, moved])
+    new_session = session.get(ClassSession, new.session_id)
+    assert new_session is not None, "the appointment just booked exists"
+    return MoveResult(
+        old,
+        new,
+        terms,
+        credits.balance(session, old.client_id),
+        free_cancel_deadline(policy, new_session),
+        [*fee_events, moved],
+    )
+
+
 def _skip_stale_reminders(session: Session, booking_id: int) -> None:
     """A reminder of the old booking still waiting to go (quiet hours, say) names a class the
     client left: it is skipped now (the send-time rule would drop it too: the booking is no
@@ -132,4 +222,4 @@ def _skip_stale_reminders(session: Session, booking_id: int) -> None:
             row.status, row.error_message = "skipped", "the booking was moved to another class"
 
 
-__all__ = ["LateMoveNeedsConsent", "MoveResult", "move_booking"]
+__all__ = ["LateMoveNeedsConsent", "MoveResult", "move_appointment", "move_booking"]

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -118,11 +118,21 @@ class SqlDesk:
         return self._view(*found) if found is not None else None
 
     def find_sessions(self, query: SessionQuery) -> list[SessionView]:
-        """Upcoming classes matching ``query``, with their booked and waiting counts: one query."""
+        """Upcoming classes matching ``query``, with their booked and waiting counts: one query.
+        ``include_appointments`` (staff only): the booked 1:1s too, never an empty one."""
         now = clock.now()
         stmt = select(ClassSession, spots.booked_column(), spots.waiting_column()).where(
-            ClassSession.status == "scheduled", ClassSession.kind == "class"
+            ClassSession.status == "scheduled"
         )
+        if query.include_appointments:
+            stmt = stmt.where(
+                or_(
+                    ClassSession.kind == "class",
+                    and_(ClassSession.kind == "appointment", spots.booked_column() > 0),
+                )
+            )
+        else:
+            stmt = stmt.where(ClassSession.kind == "class")
         if query.include_started and query.start is not None:
             stmt = stmt.where(ClassSession.ends_at > now)  # under way, or still to come
         else:
@@ -588,10 +598,11 @@ class SqlDesk:
             kind.credits,
         )
 
-    def book_slot(self, slot: SlotView) -> Outcome:
+    def book_slot(self, slot: SlotView, allow_overlap: bool = False) -> Outcome:
         """Book a free 1:1 slot (``appointments.book_appointment``). Kinds: ``booked`` {slot,
         session, balance, free_until}; ``taken`` (no longer free); ``no_credits`` {needed,
-        have, expired}; ``window`` {opens_at}."""
+        have, expired}; ``window`` {opens_at}; ``overlap``/``overlap_refused`` {slot, clash}
+        (a booking of theirs at that time, by the studio's overlap rule)."""
         if self.person.client_id is None:
             return Outcome(False, "no_credits", {"needed": slot.credits, "have": 0, "expired": False})
         try:
@@ -604,7 +615,11 @@ class SqlDesk:
                 slot.starts_at.astimezone(ZoneInfo("UTC")),
                 source=self.channel,
                 actor=f"client:{self.phone}",
+                allow_overlap=allow_overlap,
             )
+        except e.OverlapsBooking as exc:
+            kind = "overlap_refused" if exc.rule == "refuse" else "overlap"
+            return Outcome(False, kind, {"slot": slot, "clash": self.session(exc.session_id)})
         except (e.SlotUnavailable, e.NotFound):
             return Outcome(False, "taken")
         except e.NoCredits as exc:
@@ -620,6 +635,61 @@ class SqlDesk:
                 "session": self.session(appointment.id),
                 "balance": self.balance(),
                 "free_until": free_cancel_deadline(load_policy(self.db), appointment).astimezone(self.tz),
+            },
+        )
+
+    def move_slot(
+        self, booking_id: int, slot: SlotView, accept_late: bool = False, allow_overlap: bool = False
+    ) -> Outcome:
+        """Move one of the client's 1:1 bookings to a free ``slot`` (``moves.move_appointment``:
+        both or neither, credits carried, the late-cancel rule as for a class).
+
+        Kinds: ``moved`` {old, session, slot, balance, free_until, late}; ``late`` (cancel's
+        ``late`` data + ``slot``); ``taken``; ``no_credits`` {needed, have, expired};
+        ``already_booked``; ``window`` {opens_at}; ``overlap``/``overlap_refused`` {slot,
+        clash}; ``not_cancellable`` {reason}; ``not_yours``."""
+        booking = self._mine(booking_id)
+        if booking is None:
+            return Outcome(False, "not_yours")
+        old_session_id = booking.session_id
+        try:
+            result = moves.move_appointment(
+                self.db,
+                booking_id,
+                class_type_id=slot.class_type_id,
+                staff_id=slot.instructor_id,
+                location_id=slot.location_id,
+                starts_at=slot.starts_at.astimezone(ZoneInfo("UTC")),
+                accept_late=accept_late,
+                actor=f"client:{self.phone}",
+                source=self.channel,
+                allow_overlap=allow_overlap,
+            )
+        except moves.LateMoveNeedsConsent as exc:
+            return Outcome(False, "late", {**self._terms(booking, exc.terms), "slot": slot})
+        except e.OverlapsBooking as exc:
+            kind = "overlap_refused" if exc.rule == "refuse" else "overlap"
+            return Outcome(False, kind, {"slot": slot, "clash": self.session(exc.session_id)})
+        except e.AlreadyBooked:
+            return Outcome(False, "already_booked", {"slot": slot})
+        except e.NotCancellable as exc:
+            return Outcome(False, "not_cancellable", {"reason": exc.reason})
+        except (e.SlotUnavailable, e.NotFound):
+            return Outcome(False, "taken")
+        except e.NoCredits as exc:
+            return Outcome(False, "no_credits", self._no_credits(exc))
+        except e.OutsideBookingWindow as exc:
+            return Outcome(False, "window", {"opens_at": exc.opens_at})
+        return Outcome(
+            True,
+            "moved",
+            {
+                "old": self.session(old_session_id),
+                "session": self.session(result.new.session_id),
+                "slot": slot,
+                "balance": self._balance_view(result.balance),
+                "free_until": result.free_cancel_until.astimezone(self.tz),
+                "late": result.terms.late,
             },
         )
 
@@ -710,7 +780,7 @@ def forget_catalog(studio_id: int) -> None:
 
 def build_catalog(session: Session) -> Catalog:
     classes = [
-        ClassEntry(ct.id, ct.name, ct.category, tuple(ct.aliases or ()), ct.kind)
+        ClassEntry(ct.id, ct.name, ct.category, tuple(ct.aliases or ()), ct.kind, ct.credits)
         for ct in session.scalars(select(ClassType).where(ClassType.active.is_(True)))
     ]
     instructors = [

@@ -286,6 +286,10 @@ def _stranger(c: Ctx, current: State, profile_name: str | None = None) -> Turn:
             c.context.get("pending_context") or {},
             [c.words.nice_to_meet(name)],
         )
+    if current is State.IDLE:
+        turn = appointments.about(c)  # "do you guys do personal training?": answered before asking a name
+        if turn is not None:
+            return turn
     if c.parse.intent in ANSWER_STRANGERS:
         return _answer_stranger(c)
     if c.parse.intent in ("thanks", "ack", "no") and current is State.IDLE:

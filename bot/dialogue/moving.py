@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.desk import BookingView, SessionQuery, SessionView
-from bot.dialogue import buying
+from bot.dialogue import appointments, buying
 from bot.dialogue.base import Ctx, State, Turn
 from bot.dialogue.finding import matching_bookings, session_query
 from bot.dialogue.refine import names_day, narrow
@@ -54,6 +54,8 @@ def _keep(target: Parse | None) -> str | None:
 
 def plan(c: Ctx, booking: BookingView, target: Parse | None) -> Turn:
     """Find where ``booking`` should go; ask when the target is missing or several fit."""
+    if appointments.is_appointment(c, booking):  # a 1:1 moves to a free slot, not a class
+        return appointments.move(c, booking, target)
     if target is None or not target.has_slots:
         return c.say(c.words.move_where(booking.session), state=State.AWAITING_MOVE_TARGET, booking_id=booking.id)
     target = _on_the_bookings_day(target, booking)

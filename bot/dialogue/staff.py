@@ -2,8 +2,11 @@
 
 - "today" / "tomorrow" / "my week" / "what's on thu" / "my schedule this week": the classes
   an instructor teaches (owners and managers: every class) with booked/capacity.
-- "roster" / "who's in my 6pm" / "who's coming to flow": the roster of the next (or named)
-  class, numbered; the session and its numbering stay in the (idle) context for a while.
+- "roster" / "who's in my 6pm" / "who's coming to flow": the roster of the class under way
+  or next (or named; "my 6:30" during the 6:30 is that one, and an instructor's own first),
+  numbered; the session and its numbering stay in the (idle) context for a while.
+- The 1:1 appointments an instructor teaches count as their classes everywhere here
+  (``SessionQuery.include_appointments``); clients' timetables never show them.
 - "check in 1 3", "Sam and Priya are here", "check in Sam", "no show Priya", "waive Priya",
   "undo": the register, through ``Desk.attendance``, on the roster shown, else on the class
   named, else on this instructor's class on now or next today. Names match roster names by
@@ -25,8 +28,9 @@ from rapidfuzz import fuzz
 from bot.desk import RosterEntry, SessionQuery, SessionView
 from bot.dialogue import matching
 from bot.dialogue.base import Ctx, Turn
+from bot.dialogue.refine import names_day
 from bot.dialogue.staff_words import StaffWords
-from bot.nlu.when import WEEKDAYS
+from bot.nlu.when import WEEKDAYS, When
 
 LEAD_HOOKS: list[Callable[[Ctx], Turn | None]] = [matching.instructor_reply, matching.owner_reply]
 
@@ -125,12 +129,27 @@ def teaching(c: Ctx, text: str) -> Turn:
         start, end = now, today + timedelta(days=1)
         title = phrase = "today"
     mine = person.staff_role not in ("owner", "manager")
-    sessions = c.desk.find_sessions(
-        SessionQuery(start=start, end=end, staff_id=person.staff_id if mine else None, limit=40)
-    )
+    query = SessionQuery(start=start, end=end, staff_id=person.staff_id if mine else None, limit=40)
+    sessions = c.desk.find_sessions(replace(query, include_appointments=True))
     multi_day = end - start > timedelta(days=1) or len({_day_start(c, s.starts_at) for s in sessions}) > 1
-    reply = sw.teaching(title, phrase, sessions, with_day=multi_day, me=person.staff_name, mine=mine)
+    clients = _clients_of_1to1s(c, sessions)
+    reply = sw.teaching(title, phrase, sessions, with_day=multi_day, me=person.staff_name, mine=mine, clients=clients)
     return _say(c, [reply])
+
+
+def _clients_of_1to1s(c: Ctx, sessions: Sequence[SessionView]) -> dict[int, str]:
+    """Who each 1:1 among ``sessions`` is with (session id -> client name)."""
+    get = getattr(c.desk, "appointment_types", None)
+    kinds = {t.id for t in get()} if callable(get) else set()
+    if not kinds or not hasattr(c.desk, "roster_entries"):
+        return {}
+    named: dict[int, str] = {}
+    for s in sessions:
+        if s.class_type_id in kinds:
+            entries = c.desk.roster_entries(s.id)
+            if entries:
+                named[s.id] = ", ".join(e.name for e in entries)
+    return named
 
 
 # --------------------------------------------------------------------------- rosters
@@ -187,45 +206,76 @@ def _names_a_class(c: Ctx) -> bool:
 
 def _named_session(c: Ctx) -> SessionView | None:
     """The class the text names ("who's in my 6pm", "flow wed"): this instructor's first,
-    then anyone's (a roster is read-only; acting on it is the desk's to refuse)."""
+    then anyone's (a roster is read-only; acting on it is the desk's to refuse). A time
+    with no day ("my 6:30") is also today's at that time, under way or to come, so the
+    class on now is found while it runs (the parser reads a time just past as tomorrow's)."""
     p = c.parse
     if not _names_a_class(c):
         return None
     class_ids = tuple(p.class_match.class_type_ids) if p.class_match else ()
     now = c.desk.now()
     if p.when is not None and p.when.grain == "minute":
-        base = SessionQuery(class_ids, exact=(p.when.start, *p.when.alternatives), limit=1)
+        readings = _readings(c, p.when, day_named=names_day(p.text))
+        base = SessionQuery(class_ids, start=now - ROSTER_TTL, exact=readings, limit=1)
     elif p.when is not None:
         base = SessionQuery(class_ids, start=p.when.start, end=p.when.end or p.when.start + timedelta(days=1), limit=1)
     else:
         base = SessionQuery(class_ids, start=now - ROSTER_TTL, end=now + timedelta(days=8), limit=1)
     for staff_id in (c.desk.person.staff_id, None):
-        found = c.desk.find_sessions(_with_staff(base, staff_id))
+        found = c.desk.find_sessions(_with_staff(c, base, staff_id))
         if found:
             return found[0]
     return None
+
+
+def _readings(c: Ctx, when: When, *, day_named: bool) -> tuple[datetime, ...]:
+    """The instants a stated time can mean. With no day named, today's at that clock time
+    too (and the other half of the day when the hour is ambiguous: "6:30")."""
+    readings = [when.start, *when.alternatives]
+    if not day_named:
+        today = _day_start(c, c.desk.now())
+        for at in list(readings):
+            local = at.astimezone(c.words.tz)
+            same = today.replace(hour=local.hour, minute=local.minute)
+            readings.append(same)
+            if when.hour_ambiguous:
+                readings.append(same + timedelta(hours=12) if same.hour < 12 else same - timedelta(hours=12))
+    return tuple(dict.fromkeys(readings))
 
 
 def _current_session(c: Ctx, days: int = 0) -> SessionView | None:
-    """This instructor's class on now or next (today, or within ``days``); owners and
-    managers fall back to the studio's next class."""
+    """The class (or 1:1) "the" roster or register means with none named: this instructor's
+    on now or next today, then within ``days``. Owners and managers: theirs on now or next
+    today first, else the studio's class under way, else its next today (then theirs, then
+    anyone's, within ``days``)."""
     now = c.desk.now()
-    end = now + timedelta(days=days) if days else _day_start(c, now) + timedelta(days=1)
-    base = SessionQuery(start=now - ROSTER_TTL, end=end, limit=1)
+    today_end = _day_start(c, now) + timedelta(days=1)
+    later = now + timedelta(days=days) if days else today_end
     person = c.desk.person
-    for staff_id in (person.staff_id, None):
-        if staff_id is None and person.staff_role not in ("owner", "manager"):
-            break
-        found = c.desk.find_sessions(_with_staff(base, staff_id))
+    everyone = person.staff_role in ("owner", "manager")
+    steps: list[tuple[int | None, datetime]] = [(person.staff_id, today_end)]
+    if everyone:
+        steps += [(None, now + timedelta(seconds=1)), (None, today_end)]  # under way, then next today
+    if later > today_end:
+        steps.append((person.staff_id, later))
+        if everyone:
+            steps.append((None, later))
+    for staff_id, end in steps:
+        if staff_id is None and not everyone:
+            continue
+        query = SessionQuery(start=now - ROSTER_TTL, end=end, limit=1)
+        found = c.desk.find_sessions(_with_staff(c, query, staff_id))
         if found:
             return found[0]
     return None
 
 
-def _with_staff(q: SessionQuery, staff_id: int | None) -> SessionQuery:
-    """``q`` for this instructor (or anyone's, None), classes under way included where the
-    desk can see them (a ``SessionQuery.include_started`` flag, when the desk has one)."""
-    return replace(q, staff_id=staff_id, include_started=True)
+def _with_staff(c: Ctx, q: SessionQuery, staff_id: int | None) -> SessionQuery:
+    """``q`` for this instructor (or anyone's, None), classes under way included, and the
+    booked 1:1s: their own, or anyone's for the roles that see every roster (an instructor
+    is never told of another's 1:1)."""
+    sees_all = c.desk.person.staff_role in ("owner", "manager", "front_desk")
+    return replace(q, staff_id=staff_id, include_started=True, include_appointments=staff_id is not None or sees_all)
 
 
 # --------------------------------------------------------------------------- the register

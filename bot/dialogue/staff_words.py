@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 
-from bot.desk import BalanceView, RosterEntry, SessionView, SlotView
+from bot.desk import AppointmentTypeView, BalanceView, RosterEntry, SessionView, SlotView
 from bot.replies import SMS_LIMIT, Words, gsm7, gsm7_length
 
 STATUS_MARK = {"checked_in": " (in)", "no_show": " (no-show)", "waived": " (waived)"}
@@ -39,19 +40,33 @@ class StaffWords:
         return self.w.channel != "sms" or gsm7_length(gsm7(text)) <= SMS_LIMIT
 
     # ---------------------------------------------------------------- staff: classes
-    def class_line(self, s: SessionView, *, with_day: bool, me: str | None) -> str:
+    def class_line(self, s: SessionView, *, with_day: bool, me: str | None, client: str | None = None) -> str:
+        """ "18:00 Barre, Shoreditch (3/10)"; a 1:1 (``client`` named) "09:00 Personal
+        Training (1:1, Sam Lee), Shoreditch"."""
         at = self.w.short_when(s.starts_at) if with_day else self.w.time(s.starts_at)
         who = f", {s.instructor.split()[0]}" if s.instructor and s.instructor != me else ""
+        if client is not None:
+            return f"{at} {s.class_name} (1:1, {client}), {s.location}{who}"
         return f"{at} {s.class_name}, {s.location}{who} ({s.booked}/{s.capacity})"
 
     def teaching(
-        self, title: str, phrase: str, sessions: Sequence[SessionView], *, with_day: bool, me: str | None, mine: bool
+        self,
+        title: str,
+        phrase: str,
+        sessions: Sequence[SessionView],
+        *,
+        with_day: bool,
+        me: str | None,
+        mine: bool,
+        clients: dict[int, str] | None = None,
     ) -> str:
-        """ "Today:\\n18:00 Barre, Shoreditch (0/10)"; other instructors' classes name them.
-        ``title`` heads the list ("Today"), ``phrase`` ends the empty answer ("today", "on Thu 26 Nov")."""
+        """ "Today:\\n18:00 Barre, Shoreditch (0/10)"; other instructors' classes name them,
+        1:1s their client (``clients``: session id -> name). ``title`` heads the list
+        ("Today"), ``phrase`` ends the empty answer ("today", "on Thu 26 Nov")."""
         if not sessions:
             return self.w.out(f"{'You have' if mine else 'There are'} no classes {phrase}.")
-        lines = [self.class_line(s, with_day=with_day, me=me) for s in sessions]
+        named = clients or {}
+        lines = [self.class_line(s, with_day=with_day, me=me, client=named.get(s.id)) for s in sessions]
         text = f"{title[0].upper()}{title[1:]}:\n" + "\n".join(lines)
         shown = len(lines)
         while shown > 1 and not self._fits(text):
@@ -147,8 +162,18 @@ class StaffWords:
         at = self.w.when(slot.starts_at) if with_day else self.w.time(slot.starts_at)
         return f"{at} {slot.instructor.split()[0]}, {slot.location}"
 
+    def reply_a_number(self, *, move: bool = False) -> str:
+        return "Reply a number to move it there." if move else "Reply a number to book."
+
     def slots(
-        self, what: str, period: str, slots: Sequence[SlotView], *, note: str | None = None, part: str | None = None
+        self,
+        what: str,
+        period: str,
+        slots: Sequence[SlotView],
+        *,
+        note: str | None = None,
+        part: str | None = None,
+        move: bool = False,
     ) -> str:
         """ "Free Personal Training slots on Fri 27 Nov:\\n1) 10:00 Sara, Clapham ...": ``period``
         says when with its preposition ("on Fri 27 Nov", "in the next 7 days")."""
@@ -161,9 +186,21 @@ class StaffWords:
         credits = {s.credits for s in slots}
         cost = f" ({_plural(credits.pop(), 'credit')})" if len(credits) == 1 else ""
         lines = [self.slot_line(s, with_day=with_day) for s in slots]
-        return self.w.numbered(header, lines, f"Reply a number to book{cost}.")
+        footer = self.reply_a_number(move=True) if move else f"Reply a number to book{cost}."
+        return self.w.numbered(header, lines, footer)
 
-    def one_slot(self, slot: SlotView) -> str:
+    def which_of(self, slots: Sequence[SlotView], *, move: bool = False) -> str:
+        """Several slots fit the reply ("the 2pm" on two days): those, numbered again."""
+        days = {s.starts_at.astimezone(self.w.tz).date() for s in slots}
+        lines = [self.slot_line(s, with_day=len(days) > 1) for s in slots]
+        return self.w.numbered("Which one?", lines, self.reply_a_number(move=move))
+
+    def one_slot(self, slot: SlotView, *, move: bool = False) -> str:
+        if move:
+            return self.w.out(
+                f"{slot.instructor.split()[0]} is free {self.w.when(slot.starts_at)} at {slot.location}. "
+                "Reply YES to move your booking there."
+            )
         return self.w.out(
             f"{slot.instructor.split()[0]} is free {self.w.when(slot.starts_at)} at {slot.location} for "
             f"{slot.class_name} ({_plural(slot.credits, 'credit')}). Reply YES to book it."
@@ -198,3 +235,68 @@ class StaffWords:
             f"{what} needs {_plural(needed, 'credit')} and you have {have}. "
             "Reply PRICES to buy a pack, then text me again to book."
         )
+
+    def slot_overlap(self, slot: SlotView, clash: SessionView, *, move: bool = False) -> str:
+        verb = "Move it to" if move else "Book"
+        return self.w.out(
+            f"You're already booked into {clash.class_name} {self.w.short_when(clash.starts_at)} at that time. "
+            f"{verb} {slot.class_name} with {slot.instructor.split()[0]} {self.w.short_when(slot.starts_at)} "
+            f"{'anyway' if move else 'too'}? Reply YES or NO."
+        )
+
+    def slot_overlap_refused(self, slot: SlotView, clash: SessionView) -> str:
+        return self.w.out(
+            f"You're booked into {clash.class_name} {self.w.short_when(clash.starts_at)} at that time, so I can't "
+            f"book {slot.class_name} {self.w.short_when(slot.starts_at)} too. Cancel that one first if you'd rather."
+        )
+
+    def late_slot_move(
+        self, old: SessionView, consequence: str, fee: Decimal, hours: int, spent: int, slot: SlotView
+    ) -> str:
+        cost = {
+            "forfeit_credit": "moving it loses that credit" if spent else "moving it counts as a late cancel",
+            "fee": f"moving it costs a {self.w.money(fee)} late-cancel fee",
+            "none": "moving it counts as a late cancel (no charge this time)",
+        }.get(consequence, "moving it counts as a late cancel")
+        return self.w.out(
+            f"{old.class_name} {self.w.short_when(old.starts_at)} is less than {hours}h away, so {cost}. "
+            f"Move to {slot.instructor.split()[0]} {self.w.short_when(slot.starts_at)} anyway? Reply YES or NO."
+        )
+
+    def slot_moved(self, slot: SlotView, old: SessionView | None, balance: BalanceView) -> str:
+        """ "Moved: Personal Training with Kim, Tue Dec 1 4pm at Park Slope (was 3pm). 9 credits left." """
+        was = ""
+        if old is not None:
+            same_day = old.starts_at.astimezone(self.w.tz).date() == slot.starts_at.astimezone(self.w.tz).date()
+            was = f" (was {self.w.time(old.starts_at) if same_day else self.w.short_when(old.starts_at)})"
+        left = "" if balance.unlimited else f" {_plural(balance.credits, 'credit')} left."
+        return self.w.out(
+            f"Moved: {slot.class_name} with {slot.instructor.split()[0]}, {self.w.when(slot.starts_at)} "
+            f"at {slot.location}{was}.{left}"
+        )
+
+    def already_in_slot(self, slot: SlotView) -> str:
+        return self.w.out(f"You're already booked with {slot.instructor.split()[0]} {self.w.when(slot.starts_at)}.")
+
+    def kept(self) -> str:
+        return self.w.out("OK, your booking stays as it is.")
+
+    def about(self, kind: AppointmentTypeView, short: str, slots: Sequence[SlotView]) -> str:
+        """ "Yes! Personal Training is 1:1 with Dev or Kim: 60 min, 1 credit. To book, text
+        e.g. 'PT with Dev wed 10am'." ``slots``: free ones soon (who teaches it, an example)."""
+        who: list[str] = []
+        for s in slots:
+            first = s.instructor.split()[0]
+            if first not in who:
+                who.append(first)
+        facts = f"{kind.duration_min} min, {_plural(kind.credits, 'credit')}"
+        if not slots:
+            return self.w.out(
+                f"Yes! We offer {kind.name}: 1:1, {facts}. Nothing is free in the next 2 weeks, so "
+                "reply 'talk to someone' and the team will find you a time."
+            )
+        names = who[0] if len(who) == 1 else f"{', '.join(who[:-1])} or {who[-1]}"
+        soonest = slots[0]
+        at = soonest.starts_at.astimezone(self.w.tz)
+        example = f"{short} with {soonest.instructor.split()[0]} {at.strftime('%a').lower()} {self.w.time(at)}"
+        return self.w.out(f"Yes! {kind.name} is 1:1 with {names}: {facts}. To book, text e.g. '{example}'.")

@@ -352,7 +352,7 @@ class FakeStudio:
     def catalog(self) -> Catalog:
         """As ``app.conversation.desk.build_catalog`` makes it from the studio's rows."""
         return Catalog(
-            [ClassEntry(c.id, c.name, c.category, c.aliases, c.kind) for c in self.class_types.values()],
+            [ClassEntry(c.id, c.name, c.category, c.aliases, c.kind, c.credits) for c in self.class_types.values()],
             [
                 NamedEntry(s.id, s.name)
                 for s in self.staff.values()
@@ -531,14 +531,15 @@ class FakeDesk:
         return self.world.session_view(s) if s is not None else None
 
     def find_sessions(self, query: SessionQuery) -> list[SessionView]:
-        now = self.world.now()
+        w = self.world
+        now = w.now()
         exact = {t.astimezone(LONDON) for t in query.exact}
         rows = [
             s
             for s in self.world.sessions.values()
             if s.status == "scheduled"
             and (s.ends_at > now if query.include_started and query.start is not None else s.starts_at > now)
-            and s.kind == "class"
+            and (s.kind == "class" or (query.include_appointments and w.booked_count(s.id) > 0))
             and (not query.class_type_ids or s.class_type_id in query.class_type_ids)
             and (not query.instructor_ids or s.instructor_id in query.instructor_ids)
             and (query.staff_id is None or s.instructor_id == query.staff_id)
@@ -1080,8 +1081,27 @@ class FakeDesk:
             kind.credits,
         )
 
-    def book_slot(self, slot: SlotView) -> Outcome:
-        self.calls.append(f"book_slot {slot.class_type_id} {slot.starts_at:%a %H:%M}")
+    def _clash(
+        self, client: FakeClient, start: datetime, end: datetime, ignore: int | None = None
+    ) -> FakeSession | None:
+        """The client's confirmed booking at that time (``spots.overlapping_booking``), earliest first."""
+        w = self.world
+        clashes = [
+            w.sessions[b.session_id]
+            for b in w.bookings.values()
+            if b.client_id == client.id
+            and b.status == "confirmed"
+            and b.id != ignore
+            and w.sessions[b.session_id].status == "scheduled"
+            and w.sessions[b.session_id].starts_at < end
+            and w.sessions[b.session_id].ends_at > start
+        ]
+        return min(clashes, key=lambda x: (x.starts_at, x.id), default=None)
+
+    def _slot_refused(
+        self, slot: SlotView, client: FakeClient | None, allow_overlap: bool, ignore: int | None = None
+    ) -> Outcome | None:
+        """``book_appointment``'s refusals, in its order (None: the slot may be booked)."""
         w = self.world
         now = w.now()
         if slot.starts_at <= now:
@@ -1089,14 +1109,32 @@ class FakeDesk:
         opens_at = slot.starts_at - timedelta(days=w.policy.booking_window_days)
         if now < opens_at:
             return Outcome(False, "window", {"opens_at": opens_at})
-        length = slot.ends_at - slot.starts_at
         if slot not in self.free_slots(slot.starts_at, slot.ends_at, slot.class_type_id, slot.instructor_id):
             return Outcome(False, "taken")
-        client = self._client()
+        rule = getattr(w.policy, "overlap_rule", "ask")
+        if client is not None and (rule == "refuse" or (rule == "ask" and not allow_overlap)):
+            clash = self._clash(client, slot.starts_at, slot.ends_at, ignore)
+            if clash is not None:
+                kind = "overlap_refused" if rule == "refuse" else "overlap"
+                return Outcome(False, kind, {"slot": slot, "clash": w.session_view(clash)})
+        return None
+
+    def _appointment(self, slot: SlotView) -> FakeSession:
+        length = slot.ends_at - slot.starts_at
         s = FakeSession(
-            len(w.sessions) + 1, slot.class_type_id, slot.starts_at, slot.location_id, slot.instructor_id, 1
+            len(self.world.sessions) + 1, slot.class_type_id, slot.starts_at, slot.location_id, slot.instructor_id, 1
         )
         s.kind, s.minutes = "appointment", int(length.total_seconds() // 60)
+        return s
+
+    def book_slot(self, slot: SlotView, allow_overlap: bool = False) -> Outcome:
+        self.calls.append(f"book_slot {slot.class_type_id} {slot.starts_at:%a %H:%M}")
+        w = self.world
+        client = self._client()
+        refused = self._slot_refused(slot, client, allow_overlap)
+        if refused is not None:
+            return refused
+        s = self._appointment(slot)
         reason = w.can_pay(client, s) if client is not None else "no credits"
         if client is None or reason is not None:
             have = self._no_credits(client, s, reason or "")["have"] if client is not None else 0
@@ -1113,6 +1151,63 @@ class FakeDesk:
                 "session": w.session_view(s),
                 "balance": w.balance(client),
                 "free_until": w.free_cancel_deadline(s).astimezone(LONDON),
+            },
+        )
+
+    def move_slot(
+        self, booking_id: int, slot: SlotView, accept_late: bool = False, allow_overlap: bool = False
+    ) -> Outcome:
+        """As ``SqlDesk.move_slot`` (``moves.move_appointment``): both or neither, credits carried."""
+        self.calls.append(f"move_slot {booking_id} to {slot.starts_at:%a %H:%M} late={accept_late}")
+        w = self.world
+        booking = self._mine(booking_id)
+        if booking is None:
+            return Outcome(False, "not_yours")
+        old = w.sessions[booking.session_id]
+        if booking.status != "confirmed":
+            return Outcome(False, "not_cancellable", {"reason": f"the booking is {booking.status.replace('_', ' ')}"})
+        if old.starts_at <= w.now():
+            return Outcome(False, "not_cancellable", {"reason": "the class has already started"})
+        if old.kind != "appointment":
+            return Outcome(False, "taken")
+        if (old.instructor_id, old.starts_at, old.class_type_id) == (
+            slot.instructor_id,
+            slot.starts_at,
+            slot.class_type_id,
+        ):
+            return Outcome(False, "already_booked", {"slot": slot})
+        client = w.clients[booking.client_id]
+        old.status = "cancelled"  # tried with the instructor's old hour free, undone if refused
+        refused = self._slot_refused(slot, client, allow_overlap, ignore=booking.id)
+        old.status = "scheduled"
+        if refused is not None:
+            return refused
+        terms = w.terms(booking)
+        s = self._appointment(slot)
+        client.credits += terms["credits_back"]
+        reason = w.can_pay(client, s)
+        client.credits -= terms["credits_back"]
+        if reason is not None:
+            return Outcome(False, "no_credits", self._no_credits(client, s, reason, terms["credits_back"]))
+        if terms["late"] and not accept_late:
+            return Outcome(False, "late", {**self._terms(booking), "slot": slot})
+        booking.status = "late_cancelled" if terms["late"] else "cancelled"
+        old.status = "cancelled"
+        client.credits += terms["credits_back"]
+        if terms["consequence"] == "fee" and terms["fee"] > 0:
+            client.owed += terms["fee"]
+        w.sessions[s.id] = s
+        w._enrol(client, s)
+        return Outcome(
+            True,
+            "moved",
+            {
+                "old": w.session_view(old),
+                "session": w.session_view(s),
+                "slot": slot,
+                "balance": w.balance(client),
+                "free_until": w.free_cancel_deadline(s).astimezone(LONDON),
+                "late": terms["late"],
             },
         )
 

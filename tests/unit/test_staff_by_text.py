@@ -9,7 +9,7 @@ Wed 06:30. ``RegisterDesk`` adds the roster and attendance port to ``FakeDesk`` 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 
@@ -310,3 +310,73 @@ def test_a_check_in_without_a_roster_finds_the_class_under_way(lotus):
     lotus.book_directly(SAM, barre.id)
     lotus.advance(timedelta(hours=9, minutes=10))  # 18:10
     assert Phone(lotus, MAYA).says("Sam is here") == "Checked in (Barre 18:00): Sam."
+
+
+# --------------------------------------------------------------------------- 1:1s they teach
+
+
+@pytest.fixture
+def with_pt(studio):
+    """Tom takes 1:1s Tue/Thu 07:00-12:00 at Shoreditch; Sam has booked Tue 09:00."""
+    studio.add_appointment_type("Personal Training")
+    studio.add_availability(3, 1, time(7), time(12), location_id=1)
+    studio.add_availability(3, 3, time(7), time(12), location_id=1)
+    assert Phone(studio, SAM).says("PT with Tom tue 9am").startswith("Booked: Personal Training with Tom")
+    return studio
+
+
+def test_an_instructor_sees_the_1to1s_they_teach(with_pt):
+    with_pt.advance(timedelta(hours=23))  # Tue 08:00
+    tom = Phone(with_pt, TOM)
+    assert tom.says("today") == "Today:\n09:00 Personal Training (1:1, Sam Green), Shoreditch"
+    assert tom.says("my week") == (
+        "The next 7 days:\n"
+        "Tue 09:00 Personal Training (1:1, Sam Green), Shoreditch\n"
+        "Wed 06:30 HIIT 45, Shoreditch (0/12)"
+    )
+    assert "Personal Training (1:1, Sam Green), Shoreditch, Tom" in Phone(with_pt, MAYA).says("today")
+
+
+def test_a_1to1_is_checked_in_and_rostered_by_its_instructor(with_pt):
+    with_pt.advance(timedelta(hours=23, minutes=55))  # Tue 08:55
+    tom = Phone(with_pt, TOM)
+    assert tom.says("Sam is here") == "Checked in (Personal Training 09:00): Sam."
+    assert register_of(with_pt) == {"Sam Green": "checked_in"}
+    assert tom.says("roster").startswith("Personal Training 09:00, 1/1: 1 Sam Green (in)")
+
+
+def test_clients_never_see_someone_elses_1to1(with_pt):
+    assert "Personal Training" not in Phone(with_pt, PRIYA).says("what's on tuesday?")
+
+
+def test_an_empty_1to1_is_not_on_the_schedule(with_pt):
+    booking = next(b for b in with_pt.bookings.values() if with_pt.sessions[b.session_id].kind == "appointment")
+    booking.status = "cancelled"
+    with_pt.advance(timedelta(hours=23))
+    assert Phone(with_pt, TOM).says("today") == "You have no classes today."
+
+
+# --------------------------------------------------------------------------- the class under way
+
+
+def test_my_630_during_the_630_class_is_that_class_not_the_evening_one(studio):
+    hiit = studio.session_at("HIIT 45", local(2026, 11, 25, 6, 30))
+    studio.add_session(3, local(2026, 11, 25, 18, 30), 2, 2, 8)  # Sara's Reformer Wed 18:30
+    studio.book_directly(SAM, hiit.id)
+    studio.advance(timedelta(days=1, hours=21, minutes=35))  # Wed 06:35, HIIT under way
+    tom = Phone(studio, TOM)
+    assert tom.says("who's in my 6:30") == f"HIIT 45 06:30, 1/12: 1 Sam Green\n{FOOTER}"
+    assert tom.says("check in 1") == "Checked in: Sam."
+    assert tom.says("who's in my 6:30am") == f"HIIT 45 06:30, 1/12: 1 Sam Green (in)\n{FOOTER}"
+
+
+def test_roster_during_a_class_is_the_class_under_way(studio):
+    studio.advance(timedelta(days=3, hours=-1, minutes=-50))  # Thu 07:10, Reformer 07:00 under way
+    assert Phone(studio, SARA).says("roster") == "Reformer Pilates 07:00, 0/8: nobody booked yet."
+
+
+def test_an_owner_gets_her_own_class_first_else_the_one_under_way(studio):
+    studio.advance(timedelta(days=1, hours=21, minutes=40))  # Wed 06:40: Tom's HIIT under way, Maya's Flow at 18:00
+    assert Phone(studio, MAYA).says("roster") == "Vinyasa Flow 18:00, 0/12: nobody booked yet."
+    studio.advance(timedelta(days=1, minutes=30))  # Thu 07:10: nothing of Maya's; Sara's Reformer under way
+    assert Phone(studio, MAYA).says("roster") == "Reformer Pilates 07:00, 0/8: nobody booked yet."
