@@ -1,6 +1,6 @@
 """Understanding on texts the project did not write (issue 12): bench/nlu/external.jsonl.
 
-Run: .venv/bin/python bench/bench_nlu_external.py [--show-errors] [--kind KIND]
+Run: .venv/bin/python bench/bench_nlu_external.py [--set external|external2] [--show-errors] [--kind KIND]
 
 The set (225 texts, UK studio "lotus" and US studio "harbour") was written from a brief
 by someone who had not read the parser, and labelled before its first run. Each row is
@@ -70,8 +70,10 @@ def main() -> None:
     args = argparse.ArgumentParser()
     args.add_argument("--show-errors", action="store_true")
     args.add_argument("--kind")
+    args.add_argument("--set", dest="set_name", default="external", help="external (225 texts) or external2")
     opts = args.parse_args()
-    rows = [json.loads(line) for line in (ROOT / "bench/nlu/external.jsonl").read_text().splitlines() if line.strip()]
+    source = ROOT / f"bench/nlu/{opts.set_name}.jsonl"
+    rows = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
     if opts.kind:
         rows = [r for r in rows if r.get("kind") == opts.kind]
     contexts = {key: StudioContext(path, key, NOW) for key, path in STUDIOS.items()}
@@ -110,7 +112,7 @@ def main() -> None:
     n = len(rows)
     latencies.sort()
     result = {
-        "set": "external",
+        "set": opts.set_name,
         "rows": n,
         "all_fields_right": round((n - len(errors)) / n, 4),
         "fields": {k: round(fields[k] / counted[k], 4) for k in sorted(counted)},
@@ -127,7 +129,7 @@ def main() -> None:
             print(f"[{studio_key}] {text!r} wrong={wrong}\n    got  {got}\n    want {want}")
     out = ROOT / "bench/results"
     out.mkdir(exist_ok=True)
-    (out / "nlu-external.json").write_text(json.dumps(result, indent=2))
+    (out / f"nlu-{opts.set_name}.json").write_text(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

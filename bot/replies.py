@@ -367,6 +367,8 @@ class Words:
         )
 
     def credits_short(self, class_name: str, needed: int, have: int) -> str:
+        if have >= needed:  # enough in all, but no one pack holds the whole cost
+            return self.out(f"{class_name} takes {needed} credits from one pack, and yours are split across packs.")
         return self.out(f"{class_name} takes {needed} credit{'s' if needed != 1 else ''}; you have {have}.")
 
     def overlap_question(self, s: SessionView, clash: SessionView) -> str:

@@ -106,7 +106,9 @@ def credits_short(c: Ctx, session: SessionView | None, data: dict, *, class_name
     """Not enough credits for a class (or a 1:1: ``session`` None, ``class_name`` given): how
     many it takes and how many the client has, then the packs that would cover it as a
     numbered menu, cheapest first; once a pack bought from it is paid, the class is offered
-    again (``then_book``, read by the payment's confirmation)."""
+    again (``then_book``, read by the payment's confirmation). A class is paid from one pack
+    (``credits.choose_pack``), so only packs holding the class's whole cost are offered: a
+    1-credit drop-in never books a 2-credit class, whatever else the client holds."""
     needed, have = data.get("needed"), data.get("have")
     name = session.class_name if session is not None else (class_name or "That class")
     if data.get("expired") or needed is None or have is None:
@@ -114,7 +116,7 @@ def credits_short(c: Ctx, session: SessionView | None, data: dict, *, class_name
         short = needed or 1
     else:
         head = c.words.credits_short(name, needed, have)
-        short = max(needed - have, 1)
+        short = needed
     packages = [p for p in c.desk.packages() if p.credits is None or p.credits >= short]
     packages.sort(key=lambda p: p.price)
     if not packages:
