@@ -8,6 +8,7 @@ Never ask anyone to reply a bare CANCEL: carriers treat it as an opt-out.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -33,10 +34,21 @@ _ASCII = {
 }
 
 
+_FOLD = {"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "œ": "oe", "Œ": "OE", "ı": "i"}
+
+
 def gsm7(text: str) -> str:
-    """Map typographic characters to GSM-7 and drop anything else outside it."""
+    """Map typographic characters to GSM-7; letters outside it lose their accents ("ę" ->
+    "e", "ł" -> "l", so a client's Polish reaches staff readable); anything else is dropped."""
     text = "".join(_ASCII.get(ch, ch) for ch in text)
-    return "".join(ch for ch in text if ch in GSM7_BASIC or ch in GSM7_EXTENDED)
+    out = []
+    for ch in text:
+        if ch in GSM7_BASIC or ch in GSM7_EXTENDED:
+            out.append(ch)
+            continue
+        folded = _FOLD.get(ch) or "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        out.append("".join(c for c in folded if c in GSM7_BASIC or c in GSM7_EXTENDED))
+    return "".join(out)
 
 
 def gsm7_length(text: str) -> int:
@@ -219,7 +231,11 @@ class Words:
 
     def late_cancel_question(self, s: SessionView, consequence: str, fee: Decimal, hours: int, spent: int = 1) -> str:
         cost = {
-            "forfeit_credit": "you'll lose the credit" if spent else "it counts as a late cancel",
+            "forfeit_credit": (
+                ("you'll lose the credit" if spent == 1 else f"you'll lose the {spent} credits")
+                if spent
+                else "it counts as a late cancel"
+            ),
             "fee": f"there's a {self.money(fee)} late-cancel fee",
             "none": "it's a late cancel (no charge this time)",
         }[consequence]
@@ -234,7 +250,9 @@ class Words:
         """What a late cancel did; the waitlist promise only where the studio forgives a
         late cancel whose spot is taken (``Policy.fill_to_forgive``)."""
         cost = {
-            "forfeit_credit": " The credit is used." if spent else "",
+            "forfeit_credit": (" The credit is used." if spent == 1 else f" The {spent} credits are used.")
+            if spent
+            else "",
             "fee": f" A {self.money(fee)} late-cancel fee applies.",
             "none": " No charge this time.",
         }[consequence]
@@ -351,7 +369,11 @@ class Words:
         self, old: SessionView, consequence: str, fee: Decimal, hours: int, spent: int, new: SessionView
     ) -> str:
         cost = {
-            "forfeit_credit": "moving it loses that credit" if spent else "moving it counts as a late cancel",
+            "forfeit_credit": (
+                ("moving it loses that credit" if spent == 1 else f"moving it loses those {spent} credits")
+                if spent
+                else "moving it counts as a late cancel"
+            ),
             "fee": f"moving it costs a {self.money(fee)} late-cancel fee",
             "none": "moving it counts as a late cancel (no charge this time)",
         }[consequence]
@@ -627,8 +649,19 @@ class Words:
             parts.insert(0, "You don't owe anything")
         return self.out(". ".join(parts) + ".")
 
-    def class_cost(self, label: str, credits: int) -> str:
-        return f"{label} takes {credits} credit{'s' if credits != 1 else ''} a class."
+    def class_cost(self, label: str, credits: int, packages: Sequence[PackageView] = ()) -> str:
+        """What one class costs: its credits, and what that comes to from each pack that can
+        pay for it (a class is paid from one pack, so smaller packs are left out)."""
+        if credits == 1:
+            return f"{label} takes 1 credit a class."
+        ways = [
+            f"{self.money(p.price / p.credits * credits)} a class from the {p.name}"
+            for p in packages
+            if p.credits is not None and p.credits >= credits
+        ]
+        ways += [f"covered by {p.name}" for p in packages if p.credits is None]
+        how = f": {', or '.join(ways)}" if ways else ""
+        return f"{label} takes {credits} credits a class{how}."
 
     def timetable_not_open(self, day: datetime, days: int) -> str:
         return self.out(
@@ -686,6 +719,17 @@ class Words:
 
     def thanks(self) -> str:
         return self.out("You're welcome!")
+
+    def here_to_help(self) -> str:
+        return self.out("Hi, I'm here! What can I help with? E.g. 'book yoga tomorrow 6pm' or 'my bookings'.")
+
+    def no_worries(self) -> str:
+        return self.out("No worries!")
+
+    def question_forwarded(self, sent: bool) -> str:
+        if sent:
+            return self.out("Good question: I've passed it to the team and someone will reply to you soon.")
+        return self.help()
 
     def ack(self) -> str:
         return self.out("Great! Text me any time you'd like to book, cancel or check your classes.")

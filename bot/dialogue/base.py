@@ -20,6 +20,7 @@ KEPT = (
     "last_left",
     "last_waitlisted",
     "last_checkout",
+    "last_query",
     "late_told",
     "handed_off",
     "kept_until",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -13,11 +14,23 @@ from bot.dialogue.finding import asked, candidates, describe, nearest, said, ses
 from bot.dialogue.refine import narrow
 from bot.nlu.parse import Parse
 
+QUESTION = re.compile(r"\?|^(is|are|does|do|can|could|what|when|how|which|will|would|should|shall|has|have)\b")
+
+
+def implicit(p: Parse) -> bool:
+    """A "book" read from slots alone ("oh wait is it not today"): no booking verb, no class
+    and time together, or a question. Never acted on at once: shown, so the client picks."""
+    return p.confidence < 0.7 and (not (p.class_match and p.when) or bool(QUESTION.search(p.text.strip())))
+
 
 def start(c: Ctx) -> Turn:
     p = c.parse
     if not (p.class_match or p.when or p.instructor):
         return c.say(c.words.what_to_book())
+    if implicit(p):
+        from bot.dialogue import info
+
+        return info.schedule(c)
     found = candidates(c.desk, p)
     if len(found) == 1:
         return book(c, found[0])
@@ -27,7 +40,7 @@ def start(c: Ctx) -> Turn:
             return turn
         alternatives = nearest(c.desk, p)
         if not alternatives:
-            return c.say(c.words.no_match(describe(p, c.words), []))
+            return c.say(c.words.no_match(describe(p, c.words), []), last_query=asked(p))
         return c.say(
             c.words.no_match(describe(p, c.words), alternatives),
             state=State.CHOOSING_SESSION,
@@ -64,7 +77,9 @@ def _past_or_not_open(c: Ctx, p: Parse) -> Turn | None:
         return c.say(c.words.class_over(describe(p, c.words), None))
     days = int(c.desk.policy_facts().get("booking_window_days") or 0)
     if days and when.start > now + timedelta(days=days):
-        return c.say(c.words.not_open_yet(describe(p, c.words), days, when.start - timedelta(days=days)))
+        return c.say(
+            c.words.not_open_yet(describe(p, c.words), days, when.start - timedelta(days=days)), last_query=asked(p)
+        )
     return None
 
 
@@ -134,6 +149,9 @@ def choosing(c: Ctx) -> Turn | None:
     if p.intent == "yes" and len(options) == 1 and not p.has_slots:
         return _act(c, options[0])
     found = narrow(options, p, lambda s: s.starts_at, lambda s: s.class_type_id, lambda s: s.instructor)
+    asking = QUESTION.search(p.text.strip()) and p.intent not in ("book", "yes", "pick", "join_waitlist")
+    if found.picked is not None and asking and p.number is None:
+        return None  # "is reformer ok with a bad back?": a question about it, not a pick
     if found.picked is not None:
         return _act(c, found.picked)
     if p.intent == "no" and not found.said:
@@ -170,6 +188,26 @@ def _offer(c: Ctx, options: list[SessionView], prefix: str = "") -> Turn:
     keep = {k: c.context[k] for k in ("action", "origin", "query", "booking_id") if k in c.context}
     return c.say(
         f"{prefix} {text}".strip(), state=State.CHOOSING_SESSION, **{**keep, "options": [s.id for s in options[:5]]}
+    )
+
+
+def search_asked(c: Ctx, asked_before: dict) -> Turn:
+    """ "ok what about 12/6" after a search that found nothing: the same class, the new day."""
+    c.context["query"] = asked_before
+    found = search_again(c, c.parse)
+    if len(found) == 1:
+        return book(c, found[0])
+    if not found:
+        turn = _past_or_not_open(c, c.parse)
+        if turn is not None:
+            return turn
+        return c.say(c.words.no_match(said(c.parse, c.words), []), last_query=asked_before)
+    return c.say(
+        c.words.choose_session(found[:5]),
+        state=State.CHOOSING_SESSION,
+        options=[s.id for s in found[:5]],
+        action="book",
+        query=asked_before,
     )
 
 

@@ -131,13 +131,16 @@ def choosing(c: Ctx) -> Turn | None:
     options = c.context.get("options") or []
     packages = {p.id: p for p in c.desk.packages()}
     offered = [packages[i] for i in options if i in packages]
-    if c.parse.number is not None and c.parse.intent in ("pick", "buy", "unknown", "book"):
+    named = match(c.parse.package or wanted(c.parse.text or c.raw), offered)
+    if c.parse.number is not None and c.parse.intent in ("pick", "buy", "unknown", "book") and len(named) != 1:
         n = c.parse.number
         n = len(offered) if n == -1 else n
         if 1 <= n <= len(offered):
             return checkout(c, offered[n - 1])
         return c.say(c.words.choose_package(offered), state=State.CHOOSING_PACKAGE, options=options)
-    found = match(wanted(c.parse.text or c.raw), offered)
+    found = named if len(named) == 1 else match(c.parse.package or wanted(c.parse.text or c.raw), offered)
+    if len(found) != 1 and c.parse.package:
+        found = match(wanted(c.parse.text or c.raw), offered)
     if len(found) == 1:
         return checkout(c, found[0])
     return None  # not an answer: read the message fresh

@@ -94,7 +94,7 @@ def prices(c: Ctx) -> Turn:
         entries = [e for e in c.desk.catalog().classes if e.id in c.parse.class_match.class_type_ids]
         costs = {e.credits for e in entries}
         if len(costs) == 1:
-            lead = c.words.class_cost(c.parse.class_match.label, costs.pop())
+            lead = c.words.class_cost(c.parse.class_match.label, costs.pop(), c.desk.packages())
     return c.say(c.words.prices(c.desk.packages(), lead=lead))
 
 

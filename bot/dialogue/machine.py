@@ -65,6 +65,13 @@ WAITLIST_FOLLOW_UP = re.compile(
     r"\b(what number|which number|my (position|place|number)|where am i|still on|am i (on|off)|"
     r"how many (people )?ahead)\b"
 )
+WRONG_CHAT = re.compile(
+    r"\b(wrong (chat|number|person|convo|thread|text)|ignore (that|this|me)|sent (that|this) to the wrong)\b"
+)
+CHARGE_QUESTION = re.compile(
+    r"\b(did|have|was|were|will) (i|you) (get |been |be )?(charged?|billed|lose|lost)\b|\bhave i lost my credits?\b"
+)
+WHAT_ABOUT = re.compile(r"^(ok |okay |and |so |hmm )?(what|how) about\b")
 REJOIN = re.compile(r"\b(put me back on|back on (the|it|that)|re-?join|add me back)\b")
 TOLD = re.compile(r"\b(tell|told|let (him|her|them) know|know)\b")
 WHERE_WHEN = re.compile(
@@ -100,7 +107,8 @@ def respond(
     context = _forget_stale(desk, context)
     turn = _respond(desk, words, state, context, parse, raw, button=button, profile_name=profile_name)
     also = parse.also
-    if also and desk.person.client_id is not None and not desk.person.opted_out:
+    handed_now = turn.context.get("handed_off") and not (context or {}).get("handed_off")
+    if also and desk.person.client_id is not None and not desk.person.opted_out and not handed_now:
         for part in also:
             # "cancel X and book Y instead": the 'instead' is about X, never a move of an earlier booking
             after = {k: v for k, v in turn.context.items() if k != "last_booked"}
@@ -184,7 +192,7 @@ def _respond(
         return c.say(words.confirm_opt_out(), state=State.CONFIRM_OPT_OUT)
     if parse.intent == "human":
         return c.say(words.forwarded(desk.ask_staff(raw)), handed_off="en")
-    if parse.intent == "dispute":  # a charge questioned: a person checks, never a balance (issue 11)
+    if parse.intent == "dispute" or CHARGE_QUESTION.search(parse.text):  # a charge questioned: a person checks
         return c.say(words.dispute_forwarded(desk.ask_staff(raw)), handed_off="en")
 
     if current in PENDING:
@@ -228,7 +236,13 @@ def _respond(
     if parse.intent == "greeting":
         return c.say(words.greeting(person.client_name))
     if parse.intent in ("thanks", "ack"):
+        if parse.intent == "ack" and NUDGE.match(raw) and "?" in raw:
+            return c.say(words.here_to_help())
         return c.say(words.thanks() if parse.intent == "thanks" else words.ack())
+    if WRONG_CHAT.search(parse.text):
+        return c.say(words.no_worries())
+    if parse.intent == "unknown" and booking.QUESTION.search(parse.text.strip()) and len(parse.text.split()) >= 3:
+        return c.say(words.question_forwarded(desk.ask_staff(raw)), handed_off="en")
     if parse.intent == "help":
         return c.say(words.greeting(person.client_name))
     return c.say(words.unknown())
@@ -258,6 +272,9 @@ def _follow_up(c: Ctx) -> Turn | None:
         return c.say(c.words.checkout_price(c.context["last_checkout"]), last_checkout=c.context["last_checkout"])
     if c.context.get("late_told") and TOLD.search(text) and not (p.class_match or p.when):
         return c.say(c.words.instructor_knows(str(c.context["late_told"])), late_told=c.context["late_told"])
+    if c.context.get("last_query") and WHAT_ABOUT.search(text) and p.when and not p.class_match:
+        asked = c.context["last_query"]
+        return booking.search_asked(c, asked)
     if WHERE_WHEN.search(text) and p.intent in ("unknown", "schedule", "book", "list_bookings", "help"):
         return info.where_and_when(c)
     return None

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from bot.desk import BookingView, SessionQuery, SessionView
 from bot.dialogue import appointments, buying
 from bot.dialogue.base import Ctx, State, Turn
-from bot.dialogue.finding import matching_bookings, session_query
+from bot.dialogue.finding import describe, matching_bookings, session_query
 from bot.dialogue.refine import names_day, narrow
 from bot.nlu.parse import Parse, ParseContext, parse
 
@@ -35,6 +35,8 @@ def start(c: Ctx, target: Parse | None = None, *, source: Parse | None = None) -
     if not named:
         last = c.context.get("last_booked")
         found = [b for b in bookings if b.session.id == last] or bookings
+    if p is not None and named and not found:  # "move the thursday one" with nothing booked on Thursday: never another
+        return c.say(c.words.no_booking_matching(describe(p, c.words)))
     if not found:
         found = bookings
     if len(found) > 1:
@@ -54,6 +56,8 @@ def _keep(target: Parse | None) -> str | None:
 
 def plan(c: Ctx, booking: BookingView, target: Parse | None) -> Turn:
     """Find where ``booking`` should go; ask when the target is missing or several fit."""
+    if target is not None:
+        target = _same_time(target, booking)
     if appointments.is_appointment(c, booking):  # a 1:1 moves to a free slot, not a class
         return appointments.move(c, booking, target)
     if target is None or not target.has_slots:
@@ -91,6 +95,16 @@ def plan(c: Ctx, booking: BookingView, target: Parse | None) -> Turn:
         action="move",
         booking_id=booking.id,
     )
+
+
+def _same_time(target: Parse, booking: BookingView) -> Parse:
+    """ "move it to friday same time": the day asked, at the booking's own time."""
+    when = target.when
+    if when is None or when.grain != "day" or not re.search(r"\bsame time\b", target.text):
+        return target
+    at = booking.session.starts_at.astimezone(when.start.tzinfo)
+    start = when.start.replace(hour=at.hour, minute=at.minute)
+    return replace(target, when=replace(when, start=start, end=None, grain="minute", alternatives=()))
 
 
 def _on_the_bookings_day(target: Parse, booking: BookingView) -> Parse:

@@ -428,3 +428,87 @@ def test_how_much_was_that_again_after_a_payment_link(studio):
     jon = Phone(studio, JON)
     jon.says("buy the 10 class pack")
     assert jon.says("how much was that again?") == "10 Class Pack is \u00a3150. The payment link above is ready."
+
+
+# --------------------------------------------------------------------------- third round: new conversations
+
+
+def test_a_day_said_without_a_class_or_a_verb_never_books(studio):
+    jon = Phone(studio, JON)
+    reply = jon.says("oh wait is it not today")
+    assert not reply.startswith("Booked")
+    assert studio.bookings_of(JON) == []
+
+
+def test_a_question_about_a_listed_class_is_not_a_pick(studio):
+    sam = Phone(studio, SAM)
+    sam.says("what's on tuesday")
+    reply = sam.says("is yin ok with a bad back?")
+    assert not reply.startswith("Booked")
+    assert studio.bookings_of(SAM) == []
+
+
+def test_moving_a_day_that_holds_no_booking_never_moves_another(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book reformer thu 7am")
+    assert sam.says("move the friday one to the evening") == (
+        "I can't see a booking for a class on Fri 27 Nov. Text 'my bookings' to see them all."
+    )
+    assert studio.bookings_of(SAM) == [("Reformer Pilates", "Thu 07:00", "confirmed")]
+
+
+def test_a_late_cancel_of_a_two_credit_class_names_both_credits():
+    studio = FakeStudio()
+    studio.class_types[5].credits = 2  # Barre takes 2
+    sam = Phone(studio, SAM)
+    sam.says("book barre today")
+    assert "you'll lose the 2 credits" in sam.says("cancel barre")
+
+
+def test_a_two_credit_class_is_priced_from_the_packs_that_can_pay_for_it():
+    studio = FakeStudio()
+    studio.class_types[3].credits = 2  # Reformer takes 2
+    reply = Phone(studio, SAM).says("how much is reformer?")
+    assert reply.startswith(
+        "Reformer Pilates takes 2 credits a class: \u00a330 a class from the 10 Class Pack, "
+        "or covered by Unlimited Monthly."
+    )
+
+
+def test_a_dispute_with_a_second_sentence_gets_one_reply(studio):
+    replies = Phone(studio, SAM).replies("why was i charged a no show fee? i was there, ask maya and book me flow wed")
+    assert len(replies) == 1 and "passed it to the team" in replies[0]
+
+
+def test_a_question_the_bot_cannot_answer_goes_to_the_team(studio):
+    assert Phone(studio, SAM).says("is there parking near clapham?") == (
+        "Good question: I've passed it to the team and someone will reply to you soon."
+    )
+    assert studio.forwarded[-1] == "is there parking near clapham?"
+
+
+def test_did_i_get_charged_goes_to_a_person(studio):
+    assert "passed it to the team" in Phone(studio, SAM).says("did i get charged for this morning?")
+
+
+def test_wrong_chat_gets_no_worries(studio):
+    assert Phone(studio, SAM).says("lol wrong chat sorry") == "No worries!"
+
+
+def test_the_10_pack_i_guess_picks_from_the_menu(studio):
+    jon = Phone(studio, JON)
+    jon.says("book reformer thu 7am")
+    assert jon.says("the 10 pack i guess").startswith("10 Class Pack, \u00a3150. Pay securely here:")
+
+
+def test_what_about_another_day_after_a_search_beyond_the_window(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book yoga 25/12")
+    assert sam.says("ok what about wed").startswith("Booked: Vinyasa Flow, Wed 25 Nov 18:00")
+
+
+def test_move_to_friday_same_time_keeps_the_time(studio):
+    studio.add_session(3, local(2026, 11, 27, 7), 2, 2, 8)  # Reformer Fri 07:00
+    sam = Phone(studio, SAM)
+    sam.says("book reformer thu 7am")
+    assert sam.says("move my reformer to friday same time").startswith("Moved: Reformer Pilates Fri 27 Nov 07:00")
