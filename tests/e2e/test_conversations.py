@@ -119,7 +119,8 @@ def test_membership_and_no_credits(db, lotus, client):
     assert "Your membership covers it." in texter(client, PRIYA).says("book yoga wed 6pm")
     jon = texter(client, JON)
     assert jon.says("book reformer thu 7am") == (
-        "You don't have credits for that class. Reply PRICES to see packs and memberships."
+        "Reformer Pilates takes 2 credits; you have 1. Buy a pack to book it?\n"
+        "1) Unlimited Monthly: \u00a3129 (unlimited)\n2) 10 Class Pack: \u00a3150 (10 classes)\nReply with the number."
     )
     assert bookings(db, lotus, JON) == []
 
@@ -138,7 +139,7 @@ def test_new_number_is_asked_its_name_once_then_carries_on(db, lotus, client):
     )
     reply = stranger.says("I'm jane")
     assert reply.startswith("Nice to meet you, Jane!")
-    assert "You don't have credits for that class" in reply
+    assert "Vinyasa Flow takes 1 credit; you have 0. Buy a pack to book it?" in reply
     with db.studio(lotus) as s:
         assert s.scalars(select(Client.name).where(Client.phone == "+447700900999")).one() == "Jane"
 
@@ -311,7 +312,7 @@ def test_staff_roster(db, lotus, client):
     texter(client, SAM).says("book yoga wed 6pm")
     texter(client, PRIYA).says("book yoga wed 6pm")
     assert texter(client, MAYA).says("who's in wed 6pm") == (
-        "Vinyasa Flow Wed 25 Nov 18:00 Shoreditch (2/16): Sam Lee, Priya Shah"
+        "Vinyasa Flow Wed 18:00, 2/16: 1 Sam Lee 2 Priya Shah\nReply e.g. 'check in 1 3' or 'no show 2'."
     )
 
 
