@@ -93,6 +93,13 @@ class Catalog:
         self._vocabulary = frozenset(w for term in self._terms for w in term.split()) | frozenset(
             w for person in (*self.instructors, *self.locations) for w in person.name.lower().split()
         )
+        # the words of class names and aliases a slip can be put right to ("yinn", "flwo")
+        self._class_words = frozenset(
+            w for term in self._terms for w in term.split() if len(w) >= 3 and w.isalpha() and w not in STOPWORDS
+        )
+        self._class_phrases = frozenset(
+            term for term in self._terms if len(term.split()) == 2 and all(w.isalpha() for w in term.split())
+        )
         self._names: dict[str, NamedEntry] = {}
         for person in self.instructors:
             first = person.name.split()[0].lower()
@@ -102,6 +109,14 @@ class Catalog:
     def vocabulary(self) -> frozenset[str]:
         """Every word of the studio's class terms, instructors and locations."""
         return self._vocabulary
+
+    def class_words(self) -> frozenset[str]:
+        """The words of the studio's class names, aliases and categories (three letters or more)."""
+        return self._class_words
+
+    def class_phrases(self) -> frozenset[str]:
+        """The studio's two-word class names and aliases ("mat pilates", "slow flow")."""
+        return self._class_phrases
 
     def match_class(self, tokens: list[str], threshold: float = 82) -> ClassMatch | None:
         """The best class phrase in ``tokens``; longer and more specific phrases win ties."""

@@ -195,6 +195,22 @@ _CANCEL_POLICY = re.compile(
     r"|(what'?s|what is|whats) the (cancel|cancellation) "
     r"|(will|would|do|does) (you|u|they|it) charge( me| us)?( a fee| anything| extra)? (if|for|when) (i |we )?(late )?cancel)"
 )
+# what not turning up costs, asked ("do you charge if I no-show?", "if I can't make it and don't
+# cancel, do I lose the credit?", "what happens if i miss a class"): a question about the rules
+_MISS = (
+    r"(just |simply |ever |accidentally )?(no.?show|miss|skip|forget( to (come|cancel))?|"
+    r"(don'?t|dont|do not|never|can'?t|cant|cannot) (show|turn up|come|go|make it|attend|cancel)|not (show|turn) up|"
+    r"am a no.?show|(am|was|get) marked (as )?(a )?no.?show)"
+)
+_RULE_QUESTION = re.compile(
+    rf"\b(what (happens|do you do|will happen) (if|when) (i|we|you|someone|somebody|people)( \w+)?( \w+)? {_MISS}"
+    rf"|(do|will|would|does|is) (you|u|they|it|i|we|there)( \w+){{0,3}} (charge|fine|bill|cost|lose|forfeit|pay|penali[sz]e|"
+    rf"get charged|be charged|a (fee|charge|penalty))( me| us| anything| extra| a fee| my \w+| the \w+| a \w+)? (if|when|for) (i |we |you )?{_MISS}"
+    rf"|if (i|we) {_MISS}.{{0,60}}\b(do|will|would|does|is|am) (i|we|you|u|it|there)( \w+){{0,3}} "
+    rf"(lose|losing|forfeit|charge|charged|pay|still|get|keep|fined|billed|cost|a (fee|charge|penalty))"
+    rf"|(fee|charge|penalty|fine) (for|if) (missing|skipping|not (showing|turning) up|no.?show(ing)?))"
+)
+_RULE_GATE = re.compile(r"\bif\b|\bwhen\b|\bfor (missing|skipping|not|no)")
 _NO_SHOW_QUESTION = re.compile(
     r"\b(what (happens|if)|and if|if) (if )?i (just |simply )?(don'?t|dont|do not|never) (show|turn up|come|go)"
     r"|\bwhat'?s the no.?show (policy|rule|fee)|\bis there a no.?show (fee|charge|policy)"
@@ -236,6 +252,10 @@ _LEAVE_WAITLIST = re.compile(
     rf"\b((leave|exit|quit|come off|get off|drop off) {_ANY_LIST}"
     rf"|(take|remove|drop|get|pull|scratch|delete) me (off|from|out of) {_ANY_LIST}"
     rf"|(off|out of) the {_LIST}|don'?t (need|want) (the |my )?(spot on the )?{_LIST}|no longer (need|want) (the )?{_LIST}"
+    rf"|(don'?t|dont|do not|no longer|never) (need|want|wish) (to (be|stay|remain|sit|wait) (on|in) )?{_ANY_LIST}"
+    rf"|(don'?t|dont|do not|no longer) (need|want) (my |the |that |this )?([\w']+ ){{0,2}}(wait ?list|wait-list|waiting list) (spot|place|space)"
+    rf"|(remove|drop|delete|scrap|withdraw|give up|release) (my |the |that )?([\w']+ ){{0,2}}(wait ?list|wait-list|waiting list) (spot|place|request|space)"
+    rf"|withdraw (me )?from {_ANY_LIST}"
     rf"|cancel {_NAMED}(wait ?list|waiting list|place on the (wait ?)?list|spot on the (wait ?)?list)(?! me))\b"
 )
 _WAITLIST_STATUS = re.compile(
@@ -250,6 +270,7 @@ _WAITLIST_STATUS = re.compile(
 _WAITLIST_WORD = re.compile(r"\b(wait ?list(ed)?|wait-list|waiting list)\b")
 _DROP_WORD = re.compile(
     r"\b(nvm|never ?mind|forget( about)?|scratch|ignore|no longer|don'?t need|dont need|can'?t make|cant make|"
+    r"(don'?t|dont|do not) want to be (on|in)|any ?more|rather not be (on|in)|"
     r"cannot make|won'?t make|wont make|can'?t come|cant come|not coming|not interested)\b"
 )
 _JOIN_WORD = re.compile(r"\b(put me|add me|join|sign me|get me on|waitlist me|on the (wait ?list|list) for)\b")
@@ -273,6 +294,14 @@ _PACKAGE = re.compile(
 )
 _ASK_TO_BUY = re.compile(
     r"\b((can|could|may) (i|we) (please )?|i'?d like to |i would like to |i want to )(buy|purchase|top up)\b"
+)
+# "subscribe me to the 10 class pack", "sign me up for unlimited monthly": a package taken up,
+# whatever follows ("..., how do i pay"); "sign me up for flow fri" names no package and books
+_SIGN_UP_PACKAGE = re.compile(
+    r"\b(subscribe|sign (me |us )?up|signup|enrol+|join|upgrade|switch|put me (down )?|get me (set up )?|start)"
+    r" (me |us )?(to |for |on |onto |in |into |with )?(the |a |an |your |one of (the|your) )?"
+    r"((\d{1,2}|five|ten|twenty|three|one) ?-?(x )?(class(es)? |session(s)? |visit )?(pack|passes|pass|bundle|card)"
+    r"|unlimited( monthly| membership| month| pass)?|(monthly )?membership|class pack|monthly (plan|pass|unlimited)|intro (offer|pack))\b"
 )
 _PRICE_WORDS = re.compile(r"\b(how much|price|prices|pricing|cost|costs|rates)\b")
 _BUY = re.compile(r"\b(buy|purchase|top ?up|pay for)\b")
@@ -298,6 +327,15 @@ _ASK_IN = re.compile(
     r"(slot|spot|place|space|session|appointment)|"
     r"(can|could) (you|u) (please )?(fit|squeeze|get|put|sneak|slot) (me|us) (in|into|on)\b)"
 )
+# what the desk can do, asked: "what can I do by text?", "what can you do", "how does this work"
+_HELP = re.compile(
+    r"^(so |ok |okay |hi |hey |hello |um |and )*(what (else )?(can|could|do) (i|you|u|we) (do|ask|text|say|use (this|it) for|help (me )?with)"
+    r"( (by|over|via|through|with|on|in|here|using|from) (text|texts|texting|sms|message|messages|this|here|this number|you|u))?"
+    r"( here| for me| exactly)?|how (does|do) (this|it|the (text|texting|sms)( thing| service| bot)?|texting( you)?) work( exactly)?"
+    r"|how (do i|to|can i) use (this|you|u|the (text|texting|sms) (service|line|bot))|what (is|'s) this (number|service|for)"
+    r"|what (are )?(my|the) options|what (do|can) you (help|do) with|what do you do)( please| then| exactly)?$"
+)
+_HELP_GATE = re.compile(r"what|how")
 _PICK_WORD = re.compile(r"^(?:the )?(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)(?: one)?(?: please)?$")
 
 RULES: list[tuple[str, re.Pattern[str], float]] = [
@@ -383,6 +421,8 @@ def classify(text: str) -> IntentGuess:
         return IntentGuess("thanks", 0.95)
     if _ACK.match(bare):
         return IntentGuess("ack", 0.9)
+    if _RULE_GATE.search(bare) and _RULE_QUESTION.search(bare) and not _CHARGE_STATED.search(bare):
+        return IntentGuess("cancel_policy", 0.85)  # "if I don't cancel, do I lose the credit?": not a NO
     if _KEEP.search(bare):  # "hmm ok keep it then": a NO, whatever word came first
         return IntentGuess("no", 0.9)
     if _YES.match(bare):
@@ -401,6 +441,8 @@ def classify(text: str) -> IntentGuess:
         return IntentGuess("opt_in", 0.85)
     if (answer := _answer(bare)) is not None:
         return answer
+    if _HELP_GATE.search(bare) and _HELP.search(bare):
+        return IntentGuess("help", 0.85)
     if _INTRO.search(bare) and not _NOT_INTRO.search(bare):
         return IntentGuess("intro", 0.9)
     # substring gates keep the common texts off the rarer patterns (parse median <= 0.15 ms)
@@ -479,6 +521,8 @@ def _answer(bare: str) -> IntentGuess | None:
 def _buying(bare: str, text: str) -> bool:
     """ "buy the unlimited", "10 pack please", "i'll take the 5 pack"; never "how much is the 10 pack?"."""
     buy = _BUY.search(bare)
+    if buy is None and _SIGN_UP_PACKAGE.search(bare) and not _PRICE_WORDS.search(bare):
+        return True
     m = None if buy else _PACKAGE.search(bare)
     if buy is not None and _ASK_TO_BUY.search(bare) and not _PRICE_WORDS.search(bare):
         return True  # "can I buy a 10 pack at the desk?": asked for, not a price question

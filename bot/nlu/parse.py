@@ -13,15 +13,17 @@ text's ISO 639-1 code) and ``unplaced`` (a date phrase that names no real day, "
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from bot.nlu import compliance
+from bot.nlu import intent as intent_module
 from bot.nlu import when as when_module
 from bot.nlu.catalog import STOPWORDS, Catalog, ClassMatch, NameMatch, generic_catalog
 from bot.nlu.intent import ORDINALS, REQUESTS, classify, package
-from bot.nlu.normalise import normalise
+from bot.nlu.normalise import correct, normalise
 from bot.nlu.normalise import tokens as tokenise
 from bot.nlu.when import When, parse_when
 
@@ -152,7 +154,7 @@ def _requests(raw: str, ctx: ParseContext) -> list[tuple[str, bool]]:
     head_slot = False  # the last request named a class and a time of its own
     for i in range(0, len(pieces), 2):
         piece = pieces[i]
-        text = normalise(piece)
+        text = _normal(piece, ctx)
         request = classify(text).intent in REQUESTS
         if i == 0:
             groups.append((piece, False))
@@ -178,8 +180,18 @@ def _slot(text: str, ctx: ParseContext) -> bool:
     return (ctx.catalog or generic_catalog()).match_class(tokenise(text)) is not None
 
 
-def _parse_one(raw: str, ctx: ParseContext) -> Parse:
+def _normal(raw: str, ctx: ParseContext) -> str:
+    """``raw`` normalised, and slips in the parser's and the studio's words put right (English
+    texts only: "clase" and "reservar" are words of their own)."""
     text = normalise(raw)
+    if not text.isascii() or not _FOREIGN.isdisjoint(text.split()):
+        return text
+    catalog = ctx.catalog or generic_catalog()
+    return correct(text, catalog.class_words(), _TYPO_KNOWN, catalog.class_phrases())
+
+
+def _parse_one(raw: str, ctx: ParseContext) -> Parse:
+    text = _normal(raw, ctx)
     guess = classify(text)
     catalog = ctx.catalog or generic_catalog()
     source = text
@@ -301,6 +313,8 @@ def _reschedule(text: str, ctx: ParseContext, catalog: Catalog) -> tuple[str, Pa
 
 def _language(p: Parse, ctx: ParseContext, catalog: Catalog) -> Parse:
     """Detect a non-English text, only when English did not already explain it (the detector is slow)."""
+    if not p.text.isascii() and (script := script_language(p.text)) is not None:
+        return replace(p, lang=script)
     words = [w for w in tokenise(p.text) if w.isalpha()]
     if len(words) < 2:
         return p
@@ -320,6 +334,85 @@ def _language(p: Parse, ctx: ParseContext, catalog: Catalog) -> Parse:
     if len(rest) < 4:
         return p
     return replace(p, lang=detect_language(rest, cue))
+
+
+# Scripts that name their language (or its most likely one) on sight: (first, last code point, code)
+_SCRIPTS = (
+    (0x0370, 0x03FF, "el"),
+    (0x0400, 0x04FF, "ru"),
+    (0x0500, 0x052F, "ru"),
+    (0x0530, 0x058F, "hy"),
+    (0x0590, 0x05FF, "he"),
+    (0x0600, 0x06FF, "ar"),
+    (0x0750, 0x077F, "ar"),
+    (0x0900, 0x097F, "hi"),
+    (0x0980, 0x09FF, "bn"),
+    (0x0A00, 0x0A7F, "pa"),
+    (0x0A80, 0x0AFF, "gu"),
+    (0x0B80, 0x0BFF, "ta"),
+    (0x0C00, 0x0C7F, "te"),
+    (0x0C80, 0x0CFF, "kn"),
+    (0x0D00, 0x0D7F, "ml"),
+    (0x0D80, 0x0DFF, "si"),
+    (0x0E00, 0x0E7F, "th"),
+    (0x0E80, 0x0EFF, "lo"),
+    (0x1000, 0x109F, "my"),
+    (0x10A0, 0x10FF, "ka"),
+    (0x1100, 0x11FF, "ko"),
+    (0x1200, 0x137F, "am"),
+    (0x1780, 0x17FF, "km"),
+    (0x1F00, 0x1FFF, "el"),
+    (0x3040, 0x30FF, "ja"),  # hiragana, katakana
+    (0x3130, 0x318F, "ko"),
+    (0x31F0, 0x31FF, "ja"),
+    (0x3400, 0x4DBF, "zh"),
+    (0x4E00, 0x9FFF, "zh"),
+    (0xAC00, 0xD7AF, "ko"),
+    (0xF900, 0xFAFF, "zh"),
+    (0xFB50, 0xFDFF, "ar"),
+    (0xFE70, 0xFEFF, "ar"),
+)
+_SCRIPT_STARTS = [first for first, _, _ in _SCRIPTS]
+# letters only one language of a shared script writes: Persian and Urdu in Arabic script,
+# Ukrainian and Serbian in Cyrillic
+_SCRIPT_MARKS = (
+    ("ar", "ٹڈڑںےہ", "ur"),
+    ("ar", "پچژگکی", "fa"),
+    ("ru", "іїєґ", "uk"),
+    ("ru", "ђјљњћџ", "sr"),
+)
+
+
+def script_language(text: str) -> str | None:
+    """ISO 639-1 code of a text written mostly in a script other than Latin (Chinese, Japanese,
+    Korean, Arabic, Cyrillic, Greek, Hebrew, Thai, Devanagari ...), read from the script alone;
+    None for Latin-script texts. Han with any kana is Japanese."""
+    counts: dict[str, int] = {}
+    latin = 0
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        code = ord(ch)
+        if code < 0x0370:
+            latin += 1
+            continue
+        i = bisect_right(_SCRIPT_STARTS, code) - 1
+        if i >= 0 and code <= _SCRIPTS[i][1]:
+            lang = _SCRIPTS[i][2]
+            counts[lang] = counts.get(lang, 0) + 1
+        else:
+            latin += 1  # Latin extended and the rest: the detector's to read
+    if not counts:
+        return None
+    if "zh" in counts and "ja" in counts:  # kanji with kana
+        counts["ja"] += counts.pop("zh")
+    lang, most = max(counts.items(), key=lambda kv: kv[1])
+    if most * 2 < sum(counts.values()) + latin:
+        return None  # mostly Latin letters: "book yoga 明天" is for English to read
+    for script, marks, marked in _SCRIPT_MARKS:
+        if lang == script and any(ch in marks for ch in text):
+            return marked
+    return lang
 
 
 # Words a client texting in English uses; with the catalog's own words and the day and
@@ -370,6 +463,22 @@ _FOREIGN = frozenset(
     grazie domani il oggi sono lezione cancellare ritardo lunedì martedì mercoledì giovedì venerdì sabato domenica
     ik het een graag wil vandaag boeken niet maandag dinsdag woensdag donderdag vrijdag zaterdag zondag chcę jutro
     dziękuję proszę dzisiaj zajęcia odwołać cześć się""".split()
+)
+
+
+# words the typo layer never changes: the English and foreign words above, and every word the
+# intent rules spell out ("checkin", "noshow", "omw")
+_TYPO_KNOWN = frozenset(
+    _ENGLISH
+    | STOPWORDS
+    | _FOREIGN
+    | set(when_module.WEEKDAYS)
+    | {
+        w
+        for name in dir(intent_module)
+        for w in re.findall(r"[a-z]{4,}", getattr(getattr(intent_module, name), "pattern", ""))
+    }
+    | {w for _, pattern, _ in intent_module.RULES for w in re.findall(r"[a-z]{4,}", pattern.pattern)}
 )
 
 

@@ -220,6 +220,11 @@ NTH_WEEKDAY = re.compile(
 )
 WEEKDAY = re.compile(rf"\b(?:(this|next|on|coming|this coming)\s+)?({_WD})\b")
 WD_AFTER_NEXT = re.compile(rf"\b(?:the\s+)?({_WD})\s+after\s+next\b")
+# "week after next", "the weekend after next", "tue the week after next", "week after next on fri"
+WEEK_AFTER_NEXT = re.compile(
+    rf"\b(?:({_WD})\s+(?:of\s+|in\s+|on\s+)?)?(?:the\s+)?(week|weekend)\s+after\s+(?:the\s+)?next\b"
+    rf"(?:\s+(?:on\s+)?({_WD})\b)?"
+)
 WD_WEEK = re.compile(
     rf"\b(?:the\s+)?({_WD})\s+(?:of\s+|in\s+)?(?:the\s+)?(next|this|following)\s+week\b|\b(next|this)\s+week\s+(?:on\s+)?({_WD})\b"
 )
@@ -574,6 +579,15 @@ def _find_day(text: str, now: datetime, zone: ZoneInfo, date_order: str, take):
 
     monday = today - timedelta(days=today.weekday())
     if "week" in text or "after next" in text or "from" in text:
+        m = WEEK_AFTER_NEXT.search(text) if "after" in text else None
+        if m:
+            take(m)
+            wd = m.group(1) or m.group(3)
+            if wd:  # a day of the week after next
+                return day(monday + timedelta(days=14 + WEEKDAYS[wd]))
+            start = monday + timedelta(days=14 if m.group(2) == "week" else 19)
+            end = start + timedelta(days=7 if m.group(2) == "week" else 2)
+            return (_at(start, 0, 0, zone), _at(end, 0, 0, zone)), "week"
         m = WD_AFTER_NEXT.search(text)
         if m:
             take(m)

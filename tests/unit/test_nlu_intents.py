@@ -751,3 +751,212 @@ def test_one_request_said_twice_is_asked_once(text):
 )
 def test_put_me_back_on_texts_or_a_class(text, intent):
     assert read(text).intent == intent
+
+
+# --------------------------------------------------------------------------- typos in keywords and class names
+
+HARBOUR = Catalog(
+    [
+        ClassEntry(1, "Reformer Pilates", "Pilates", ("reformer", "machine pilates")),
+        ClassEntry(2, "Mat Pilates", "Pilates", ("mat",)),
+        ClassEntry(3, "Slow Flow Yoga", "Yoga", ("slow flow", "flow")),
+        ClassEntry(4, "Harbour Bootcamp", "HIIT", ("bootcamp", "hiit")),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    "text, intent, cls",
+    [
+        ("how many credtis have i got", "credits", None),
+        ("creditz left?", "credits", None),
+        ("balnce pls", "credits", None),
+        ("put me on the wiatlist for flow fri", "join_waitlist", "Vinyasa Flow"),
+        ("waitlst me for yin sat", "join_waitlist", "Yin Yoga"),
+        ("runing late sorry", "running_late", None),
+        ("rnning late sozz", "running_late", None),
+        ("reschedual my yin to fri", "reschedule", "Yin Yoga"),
+        ("rescheduel reformer to sat", "reschedule", "Reformer Pilates"),
+        ("hwo much is a 10 pack", "prices", None),
+        ("hoe much is unlimited", "prices", None),
+        ("whts on tomorrow", "schedule", None),
+        ("wots on sat", "schedule", None),
+        ("booook me in for flow fri", "book", "Vinyasa Flow"),
+        ("bookk reformer tues", "book", "Reformer Pilates"),
+        ("yinnn on friday please", "book", "Yin Yoga"),
+        ("vinyassa tomorrow", "book", "Vinyasa Flow"),
+        ("reformmer fri", "book", "Reformer Pilates"),
+    ],
+)
+def test_slips_in_keywords_and_class_names_are_read(text, intent, cls):
+    p = read(text)
+    assert p.intent == intent, p.text
+    assert (p.class_match.label if p.class_match else None) == cls
+
+
+@pytest.mark.parametrize(
+    "text, intent, cls",
+    [
+        ("book matt pilates fri", "book", "Mat Pilates"),
+        ("mta pilates tomorrow", "book", "Mat Pilates"),
+        ("can i do mat pilattes sat", "book", "Mat Pilates"),
+        ("i'm hear for reformer", "check_in", "Reformer Pilates"),
+        ("we're hear", "check_in", None),
+        ("i am hear for slow flow", "check_in", "Slow Flow Yoga"),
+        ("booked the bootcmp thurs", "book", "Harbour Bootcamp"),
+    ],
+)
+def test_real_word_slips_are_read_only_where_the_words_around_them_say_so(text, intent, cls):
+    p = read(text, HARBOUR)
+    assert p.intent == intent, p.text
+    assert (p.class_match.label if p.class_match else None) == cls
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i can't hear the instructor in class",
+        "did you hear about the canal walk",
+        "is the cancer charity class on",
+        "i bought a bookcase",
+        "the inn next door",
+        "check in mary and matt",
+        "mary didn't show",
+    ],
+)
+def test_real_words_are_never_corrected_into_keywords(text):
+    assert read(text).text == text
+
+
+def test_drop_inn_is_a_drop_in():
+    assert read("hw much is one drop inn class").intent == "prices"
+    assert read("hw much is one drop inn class").text == "how much is one drop in class"
+
+
+def test_foreign_words_are_not_corrected_into_english():
+    p = read("quiero reservar una clase mañana")
+    assert p.lang == "es" and "reservar" in p.text and "clase" in p.text
+
+
+# --------------------------------------------------------------------------- non-Latin scripts
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("我想预约明天的瑜伽课", "zh"),
+        ("谢谢", "zh"),
+        ("明日のヨガを予約したいです", "ja"),
+        ("ヨガのクラスはありますか", "ja"),
+        ("내일 요가 예약해 주세요", "ko"),
+        ("수업 취소할게요", "ko"),
+        ("أريد حجز درس يوغا غدا", "ar"),
+        ("Хочу записаться на йогу завтра", "ru"),
+        ("Θέλω να κλείσω μάθημα γιόγκα", "el"),
+        ("אני רוצה לבטל את השיעור", "he"),
+        ("ฉันต้องการจองคลาสโยคะ", "th"),
+        ("मैं कल योग क्लास बुक करना चाहता हूँ", "hi"),
+    ],
+)
+def test_a_non_latin_script_names_its_language(text, lang):
+    assert read(text).lang == lang
+
+
+@pytest.mark.parametrize("text", ["book yoga 明天 please", "café tomorrow?", "see you tomorrow"])
+def test_mostly_latin_texts_are_not_read_by_script(text):
+    assert read(text).lang is None
+
+
+# --------------------------------------------------------------------------- leaving the waitlist, said otherwise
+
+
+@pytest.mark.parametrize(
+    "text, cls",
+    [
+        ("i don't want to be on the waitlist for fri flow anymore", "Vinyasa Flow"),
+        ("don't want to be on the yin waitlist now", "Yin Yoga"),
+        ("i no longer need my waitlist spot for reformer", "Reformer Pilates"),
+        ("please remove my waitlist spot", None),
+        ("i'd rather not be on the waitlist anymore thanks", None),
+    ],
+)
+def test_not_wanting_the_waitlist_leaves_it(text, cls):
+    p = read(text)
+    assert p.intent == "leave_waitlist"
+    assert (p.class_match.label if p.class_match else None) == cls
+
+
+def test_wanting_the_waitlist_still_joins_it():
+    assert read("put me on the waitlist for flow, i don't want to miss it").intent == "join_waitlist"
+
+
+# --------------------------------------------------------------------------- signing up for a package is buying
+
+
+@pytest.mark.parametrize(
+    "text, package",
+    [
+        ("subscribe me to unlimited", "unlimited"),
+        ("sign me up for a 5 pack please", "5 pack"),
+        ("can you sign me up for the monthly membership, what's the next step", "monthly membership"),
+        ("join the unlimited monthly", "unlimited monthly"),
+    ],
+)
+def test_signing_up_for_a_package_buys_it(text, package):
+    p = read(text)
+    assert p.intent == "buy" and p.package == package
+
+
+@pytest.mark.parametrize(
+    "text", ["sign me up for yin thursday", "sign me up for hiit sat 9am", "subscribe me to flow fri"]
+)
+def test_signing_up_for_a_class_still_books(text):
+    assert read(text).intent == "book"
+
+
+def test_asking_the_price_of_a_subscription_is_prices():
+    assert read("how much is it to subscribe to unlimited?").intent == "prices"
+
+
+# --------------------------------------------------------------------------- what missing a class costs, asked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what happens if i don't turn up",
+        "will you charge me if i miss my reformer class?",
+        "if i skip a class do i still pay",
+        "do i lose my credit if i no show",
+        "is there a fee for missing a class",
+        "if i don't cancel will i be charged",
+    ],
+)
+def test_questions_about_missing_a_class_are_the_policy(text):
+    assert read(text).intent == "cancel_policy"
+
+
+@pytest.mark.parametrize("text, intent", [("don't cancel my booking", "no"), ("sam didn't show", "no_show")])
+def test_keeping_a_booking_and_marking_a_no_show_are_unchanged(text, intent):
+    assert read(text).intent == intent
+
+
+def test_a_charge_taken_is_still_a_dispute():
+    assert read("why was i charged if i cancelled in time").intent == "dispute"
+
+
+# --------------------------------------------------------------------------- what the desk can do
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what can you do for me?",
+        "what else can i ask?",
+        "hi what can you do",
+        "how do i use this",
+        "how does the texting work",
+    ],
+)
+def test_asking_what_the_desk_does_is_help(text):
+    assert read(text).intent == "help"

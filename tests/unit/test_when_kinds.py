@@ -311,3 +311,40 @@ def test_dates_that_can_be_placed_are_not_unplaced(text):
 def test_when_keeps_its_old_fields_and_defaults():
     w = When(NOW, None, "day")
     assert (w.hour_ambiguous, w.alternatives, w.span) == (False, (), (0, 0))
+
+
+# ----------------------------------------------------------------------------- the week after next
+
+
+@pytest.mark.parametrize(
+    "text", ["week after next", "anything on the week after next?", "book me in for yoga the week after next"]
+)
+def test_the_week_after_next_is_that_whole_week(text):
+    w = when(text)
+    assert w is not None and w.grain == "week"
+    assert w.start.isoformat() == "2026-12-07T00:00:00+00:00"
+    assert w.end is not None and w.end.isoformat() == "2026-12-14T00:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("tuesday the week after next", date(2026, 12, 8)),
+        ("fri of the week after next", date(2026, 12, 11)),
+        ("the week after next on wednesday", date(2026, 12, 9)),
+    ],
+)
+def test_a_day_of_the_week_after_next(text, expected):
+    w = when(text)
+    assert w is not None and w.grain == "day" and w.start.date() == expected
+
+
+def test_the_weekend_after_next():
+    w = when("free the weekend after next?")
+    assert w is not None and w.grain == "week"
+    assert (w.start.date(), w.end.date()) == (date(2026, 12, 12), date(2026, 12, 14))
+
+
+def test_next_week_is_still_next_week():
+    w = when("yoga next week")
+    assert w is not None and w.grain == "week" and w.start.date() == date(2026, 11, 30)
