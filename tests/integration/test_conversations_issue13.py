@@ -236,3 +236,35 @@ def test_running_late_before_quiet_hours_end_still_reaches_the_instructor_at_onc
     assert replies_to(out, SAM)[-1].startswith("Thanks for letting us know. I've told Sara")
     sara = [line for line in out if line.get("to") == "+447700900203" and "late" in line.get("body", "")]
     assert sara and sara[0]["at"] <= "2026-11-24T06:56:00+00:00"
+
+
+def _small_reformer(tmp_path: Path) -> Path:
+    """Lotus with one place in each Reformer class, so a second client waits."""
+    text = LOTUS.read_text().replace("capacity = 8\n", "capacity = 1\n", 1)  # the Reformer class type
+    path = tmp_path / "lotus_small.toml"
+    path.write_text(text)
+    return path
+
+
+def test_leave_the_waitlist_by_text_and_the_freed_spot_is_never_offered(db, tmp_path):
+    priya = "+447700900302"
+    out = simulate(
+        db,
+        _small_reformer(tmp_path),
+        NOW,
+        [
+            text(SAM, "book reformer thu 6:30pm", "2026-11-23T09:00:00+00:00"),
+            text(priya, "book reformer thu 6:30pm", "2026-11-23T09:01:00+00:00"),
+            text(priya, "yes", "2026-11-23T09:02:00+00:00"),
+            text(priya, "where am i on the waitlist", "2026-11-23T09:03:00+00:00"),
+            text(priya, "take me off the waitlist for thursday", "2026-11-23T09:04:00+00:00"),
+            text(SAM, "cancel my reformer thu", "2026-11-23T09:05:00+00:00"),
+        ],
+    )
+    said = replies_to(out, priya)
+    assert said[0].startswith("Reformer Pilates, Thu 26 Nov 18:30 is full.")
+    assert said[1].startswith("You're on the waitlist for Reformer Pilates, Thu 26 Nov 18:30: number 1.")
+    assert said[2] == "Reformer Pilates Thu 18:30: number 1 on the waitlist."
+    assert said[3].startswith("Done: you're off the waitlist for Reformer Pilates Thu 18:30.")
+    assert len(said) == 4  # no offer when Sam's place freed
+    assert [w["status"] for w in out[-1]["state"]["waitlist"]] in ([], ["left"], ["removed"], ["cancelled"])
