@@ -158,10 +158,12 @@ def choosing(c: Ctx) -> Turn | None:
         return c.say("OK, no problem.")
     if found.said and found.fits:
         return _offer(c, found.fits)
+    if found.said and p.intent == "schedule" and c.context.get("action") == "move":
+        return None  # "what's on tomorrow?" while choosing where to move: answer the question
     if found.said:
         again = search_again(c, p)
         if again:
-            if len(again) == 1 and c.context.get("origin") != "schedule":
+            if len(again) == 1 and c.context.get("origin") != "schedule" and p.intent != "schedule" and not asking:
                 return _act(c, again[0])
             return _offer(c, again[:5])
         return _offer(c, options, prefix=c.words.none_of_those(said(p, c.words)))

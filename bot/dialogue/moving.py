@@ -85,7 +85,12 @@ def plan(c: Ctx, booking: BookingView, target: Parse | None) -> Turn:
         if not near:
             return c.say(text, state=State.AWAITING_MOVE_TARGET, booking_id=booking.id)
         return c.say(
-            text, state=State.CHOOSING_SESSION, options=[s.id for s in near], action="move", booking_id=booking.id
+            text,
+            state=State.CHOOSING_SESSION,
+            options=[s.id for s in near],
+            action="move",
+            booking_id=booking.id,
+            query={"classes": [booking.session.class_type_id], "instructors": [], "locations": []},
         )
     options = found[:5]
     return c.say(
@@ -94,6 +99,7 @@ def plan(c: Ctx, booking: BookingView, target: Parse | None) -> Turn:
         options=[s.id for s in options],
         action="move",
         booking_id=booking.id,
+        query={"classes": [booking.session.class_type_id], "instructors": [], "locations": []},
     )
 
 
@@ -140,7 +146,7 @@ def _on_the_bookings_day(target: Parse, booking: BookingView) -> Parse:
 def _nearest(c: Ctx, booking: BookingView, target: Parse) -> list[SessionView]:
     now = c.desk.now()
     center = target.when.start if target.when is not None else now
-    start, end = max(now, center - timedelta(days=1)), center + timedelta(days=3)
+    start, end = max(now, center - timedelta(days=1)), max(center, now) + timedelta(days=8)
     classes = target.class_match.class_type_ids if target.class_match else (booking.session.class_type_id,)
     options = [
         s
@@ -200,7 +206,7 @@ def awaiting_target(c: Ctx) -> Turn | None:
     """The answer to "where shall I move it?": a day, a time, a class."""
     if c.parse.intent == "no":
         return c.say(c.words.kept())
-    if not c.parse.has_slots or c.parse.intent in ("cancel", "list_bookings", "credits", "prices"):
+    if not c.parse.has_slots or c.parse.intent in ("cancel", "list_bookings", "credits", "prices", "schedule"):
         return None
     booking = next((b for b in c.desk.upcoming_bookings() if b.id == c.context.get("booking_id")), None)
     if booking is None:

@@ -512,3 +512,14 @@ def test_move_to_friday_same_time_keeps_the_time(studio):
     sam = Phone(studio, SAM)
     sam.says("book reformer thu 7am")
     assert sam.says("move my reformer to friday same time").startswith("Moved: Reformer Pilates Fri 27 Nov 07:00")
+
+
+def test_moving_to_a_day_with_nothing_left_offers_the_nearest_of_that_class(studio):
+    studio.add_session(1, local(2026, 11, 30, 18), 1, 1, 12)  # Flow next Monday
+    sam = Phone(studio, SAM)
+    sam.says("book yoga wed 6pm")
+    studio.advance(timedelta(hours=10))  # Monday 19:00: nothing left today
+    reply = sam.says("move my flow to today")
+    assert reply.startswith("I couldn't find that. Move Vinyasa Flow Wed 18:00 to one of these?")
+    assert "Vinyasa Flow Mon 30 Nov 18:00" in reply
+    assert sam.says("what's on tomorrow").startswith("Tue 24 Nov:")  # a question, not a move target
