@@ -296,7 +296,8 @@ class Words:
 
     def where_and_when(self, s: SessionView, address: str | None) -> str:
         place = f"{s.location}, {address}" if address else s.location
-        return self.out(f"{s.class_name} is {self.when(s.starts_at)} at {place}. Aim to arrive 5-10 min early.")
+        who = f" with {s.instructor.split()[0]}" if s.instructor else ""
+        return self.out(f"{s.class_name} is {self.when(s.starts_at)}{who} at {place}. Aim to arrive 5-10 min early.")
 
     def still_with_team(self) -> str:
         return self.out("I'm sorry about that. The team has your message and will reply to you soon.")

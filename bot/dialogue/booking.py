@@ -17,10 +17,19 @@ from bot.nlu.parse import Parse
 QUESTION = re.compile(r"\?|^(is|are|does|do|can|could|what|when|how|which|will|would|should|shall|has|have)\b")
 
 
+BOOK_VERB = re.compile(
+    r"\b(book|booking|reserve|sign me up|sign up|get me in|get me into|put me (in|down)|grab|squeeze|save me|join|"
+    r"want|wanna|need|like to|i'?ll take|take a spot|spot for me|add me|count me in)\b"
+)
+
+
 def implicit(p: Parse) -> bool:
-    """A "book" read from slots alone ("oh wait is it not today"): no booking verb, no class
-    and time together, or a question. Never acted on at once: shown, so the client picks."""
-    return p.confidence < 0.7 and (not (p.class_match and p.when) or bool(QUESTION.search(p.text.strip())))
+    """A "book" that is not a request to book: read from slots alone ("oh wait is it not
+    today"), or a question without a booking verb ("is there yin tonight"). Never acted on
+    at once: shown, so the client picks."""
+    if QUESTION.search(p.text.strip()) and not BOOK_VERB.search(p.text):
+        return True
+    return p.confidence < 0.7 and not (p.class_match and p.when)
 
 
 def start(c: Ctx) -> Turn:

@@ -79,8 +79,13 @@ def match(request: str, packages: Sequence[PackageView]) -> list[PackageView]:
     return [packages[i] for _, _, i in best]
 
 
+COMPARING = re.compile(r"\b(cheaper|better|best|worth|difference|compare|vs|versus|which (is|one))\b")
+
+
 def start(c: Ctx) -> Turn:
     packages = c.desk.packages()
+    if COMPARING.search(c.parse.text) and not _BUY.search(c.parse.text):  # "whats cheaper, 10 pack or unlimited?"
+        return c.say(c.words.prices(packages))
     request = wanted(c.parse.text or c.raw)
     if not request or not _GENERIC.sub(" ", request).strip() and not _numbers(request):
         return _choose(c, packages)

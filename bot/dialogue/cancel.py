@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.desk import BookingView
 from bot.dialogue.base import Ctx, State, Turn
 from bot.dialogue.finding import describe, matching_bookings, said
 from bot.dialogue.refine import narrow
 
+ASKING = re.compile(r"\?|^(when|what|how|which|is|are|can|could|do|does|will|would|if)\b")
+DEADLINE = re.compile(r"\b(last|latest|deadline|by when|until when|till when|how late|without (losing|paying|a fee))\b")
+
 
 def start(c: Ctx) -> Turn:
+    """Cancel at once when the request is plain; a question about cancelling is answered
+    (the rule, the deadline), never acted on."""
     bookings = c.desk.upcoming_bookings()
     if not bookings:
         return c.say(c.words.no_bookings())
     p = c.parse
+    if ASKING.search(p.text.strip()) and not re.search(r"\b(please|pls|can you|could you|can u)\b", p.text):
+        if DEADLINE.search(p.text) or p.text.startswith("when"):
+            from bot.dialogue import info
+
+            return info.cancel_policy(c)
     if p.number is not None and not (p.class_match or p.when):
         listed = [b for b in bookings if b.id in c.context.get("last_list", [])]
         ordered = sorted(listed, key=lambda b: c.context["last_list"].index(b.id)) if listed else bookings

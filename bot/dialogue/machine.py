@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from bot.desk import Desk
 from bot.dialogue import account, appointments, arrival, booking, buying, cancel, info, intro, moving, staff, waitlist
 from bot.dialogue.base import KEPT, Ctx, State, Turn
+from bot.dialogue.finding import asked as booking_asked
 from bot.nlu.parse import Parse, ParseContext, parse
 from bot.replies import Words
 
@@ -58,7 +59,8 @@ ANSWER_STRANGERS = frozenset({"schedule", "prices", "cancel_policy", "help"})
 NUDGE = re.compile(r"^\s*(\?+|hello\?*|hi\?+|ok+|okay|k|hm+|um+|and\?*|so\?+|still there\?*)\s*[.!?]*\s*$", re.I)
 # "actually make it friday" / "no I meant the tuesday after" just after a booking: move it.
 INSTEAD = re.compile(
-    r"\b(actually|instead|make it|change (it|that) to|switch (it|that) to|move (it|that) to|i meant|meant)\b"
+    r"\b(actually|instead|make it|change (it|that) to|switch (it|that) to|move (it|that) to|i meant|meant|after all|"
+    r"rather|prefer)\b"
 )
 REBOOK = re.compile(r"\b(re-?book|book (it|that) (again|back)|undo( that)?|put it back|changed my mind)\b")
 WAITLIST_FOLLOW_UP = re.compile(
@@ -70,6 +72,10 @@ WRONG_CHAT = re.compile(
 )
 CHARGE_QUESTION = re.compile(
     r"\b(did|have|was|were|will) (i|you) (get |been |be )?(charged?|billed|lose|lost)\b|\bhave i lost my credits?\b"
+)
+MEANT = re.compile(r"\b(i meant|meant|sorry|oops|i mean)\b")
+WHO_TEACHES = re.compile(
+    r"\bwho('?s| is)? (teaching|taking|running|leading|the instructor)|\bwho am i (training|with)\b"
 )
 WHAT_ABOUT = re.compile(r"^(ok |okay |and |so |hmm )?(what|how) about\b")
 REJOIN = re.compile(r"\b(put me back on|back on (the|it|that)|re-?join|add me back)\b")
@@ -215,7 +221,7 @@ def _respond(
 
     unplaced = parse.unplaced
     if unplaced and parse.intent not in ("yes", "no", "thanks", "greeting", "ack"):
-        return c.say(words.unplaced_date(unplaced))
+        return c.say(words.unplaced_date(unplaced), last_query=booking_asked(parse))
 
     turn = _follow_up(c)
     if turn is not None:
@@ -241,6 +247,8 @@ def _respond(
         return c.say(words.thanks() if parse.intent == "thanks" else words.ack())
     if WRONG_CHAT.search(parse.text):
         return c.say(words.no_worries())
+    if buying.COMPARING.search(parse.text) and re.search(r"pack|unlimited|membership|drop.?in|pass", parse.text):
+        return info.prices(c)  # "whats cheaper, the 10 pack or unlimited?"
     if parse.intent == "unknown" and booking.QUESTION.search(parse.text.strip()) and len(parse.text.split()) >= 3:
         return c.say(words.question_forwarded(desk.ask_staff(raw)), handed_off="en")
     if parse.intent == "help":
@@ -254,7 +262,9 @@ def _follow_up(c: Ctx) -> Turn | None:
     was just cancelled), "put me back on" (rejoin the waitlist just left), "will you tell
     Sara?" (after running late), "where is it" / "what time do I need to be there"."""
     p, text = c.parse, c.parse.text
-    if c.context.get("last_booked") and p.intent in ("book", "unknown", "schedule", "no") and INSTEAD.search(text):
+    said_no = p.intent == "no" or re.match(r"^(\w+ )?(no|nah|nope|sorry no)\b", text) is not None
+    correcting = INSTEAD.search(text) or (said_no and p.when is not None)  # "ugh no saturday, sorry!"
+    if c.context.get("last_booked") and p.intent in ("book", "unknown", "schedule", "no") and correcting:
         live = any(b.session.id == c.context["last_booked"] for b in c.desk.upcoming_bookings())
         if p.has_slots and live:
             return moving.start(c, target=p, source=None)
@@ -272,10 +282,11 @@ def _follow_up(c: Ctx) -> Turn | None:
         return c.say(c.words.checkout_price(c.context["last_checkout"]), last_checkout=c.context["last_checkout"])
     if c.context.get("late_told") and TOLD.search(text) and not (p.class_match or p.when):
         return c.say(c.words.instructor_knows(str(c.context["late_told"])), late_told=c.context["late_told"])
-    if c.context.get("last_query") and WHAT_ABOUT.search(text) and p.when and not p.class_match:
+    if c.context.get("last_query") and (WHAT_ABOUT.search(text) or MEANT.search(text)) and p.when and not p.class_match:
         asked = c.context["last_query"]
         return booking.search_asked(c, asked)
-    if WHERE_WHEN.search(text) and p.intent in ("unknown", "schedule", "book", "list_bookings", "help"):
+    where = WHERE_WHEN.search(text) and p.intent in ("unknown", "schedule", "book", "list_bookings", "help")
+    if where or WHO_TEACHES.search(text):
         return info.where_and_when(c)
     return None
 
@@ -309,6 +320,8 @@ def _stranger(c: Ctx, current: State, profile_name: str | None = None) -> Turn:
             return turn
     if c.parse.intent in ANSWER_STRANGERS:
         return _answer_stranger(c)
+    if c.parse.intent == "unknown" and booking.QUESTION.search(c.parse.text.strip()) and current is State.IDLE:
+        return c.say(c.words.question_forwarded(c.desk.ask_staff(c.raw)))  # "do you have prenatal classes?"
     if c.parse.intent in ("thanks", "ack", "no") and current is State.IDLE:
         return c.say(c.words.thanks())
     return c.say(

@@ -361,7 +361,7 @@ RULES: list[tuple[str, re.Pattern[str], float]] = [
     (
         "list_bookings",
         re.compile(
-            r"\b(my (bookings?|classes|sessions|schedule|reservations?)|what am i booked|what have i booked|what (do|did) i have booked|what (have|did) i get booked|what have i got( on| coming up)?$|what'?s booked|what i'?m booked|am i booked|upcoming (bookings?|classes)|when is my (next )?(class|session|booking)|when'?s my (next )?(class|session|booking)|my next (class|session|booking)|what have i got booked|what'?ve i got booked|booked in(to)? for|what classes do i have)\b"
+            r"\b(my (bookings?|classes|sessions|schedule|reservations?)|what am i booked|what have i booked|what (do|did) i have booked|what'?s left|what is left|what (have i|do i have) (got )?(left|now)|what have i got now|what (have|did) i get booked|what have i got( on| coming up)?$|what'?s booked|what i'?m booked|am i booked|upcoming (bookings?|classes)|when is my (next )?(class|session|booking)|when'?s my (next )?(class|session|booking)|my next (class|session|booking)|what have i got booked|what'?ve i got booked|booked in(to)? for|what classes do i have)\b"
         ),
         0.9,
     ),

@@ -279,7 +279,8 @@ def test_where_is_it_gives_the_place_and_address_of_the_class_just_booked(studio
     sam = Phone(studio, SAM)
     sam.says("book reformer thu 7am")
     assert sam.says("where is it") == (
-        "Reformer Pilates is Thu 26 Nov 07:00 at Clapham, 4 Venn St, London SW4 0AT. Aim to arrive 5-10 min early."
+        "Reformer Pilates is Thu 26 Nov 07:00 with Sara at Clapham, 4 Venn St, London SW4 0AT. "
+        "Aim to arrive 5-10 min early."
     )
 
 
@@ -523,3 +524,57 @@ def test_moving_to_a_day_with_nothing_left_offers_the_nearest_of_that_class(stud
     assert reply.startswith("I couldn't find that. Move Vinyasa Flow Wed 18:00 to one of these?")
     assert "Vinyasa Flow Mon 30 Nov 18:00" in reply
     assert sam.says("what's on tomorrow").startswith("Tue 24 Nov:")  # a question, not a move target
+
+
+# --------------------------------------------------------------------------- fourth round: unseen conversations
+
+
+def test_a_question_about_the_cancel_deadline_never_cancels(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book yin tue")
+    reply = sam.says("when's the last time i can cancel without losing anything")
+    assert reply.startswith("Cancel free up to 12h before class")
+    assert studio.bookings_of(SAM) == [("Yin Yoga", "Tue 19:30", "confirmed")]
+
+
+def test_is_there_a_class_tonight_shows_it_and_books_only_when_asked(studio):
+    sam = Phone(studio, SAM)
+    reply = sam.says("is there barre tonight")
+    assert not reply.startswith("Booked") and "Barre" in reply
+    assert studio.bookings_of(SAM) == []
+    assert sam.says("1").startswith("Booked: Barre, Mon 23 Nov 18:00")
+
+
+def test_comparing_packs_is_a_price_question_not_a_purchase(studio):
+    reply = Phone(studio, SAM).says("whats cheaper, the 10 pack or unlimited?")
+    assert reply.startswith("Prices:") and "Pay securely" not in reply
+    assert studio.checkouts == []
+
+
+def test_no_then_a_day_right_after_booking_moves_it(studio):
+    studio.add_session(3, local(2026, 11, 24, 7), 2, 2, 8)  # Reformer Tue 07:00
+    sam = Phone(studio, SAM)
+    sam.says("book reformer thu 7am")
+    assert sam.says("ugh no tuesday, sorry!").startswith("Moved: Reformer Pilates Tue 24 Nov 07:00")
+    assert [b for b in studio.bookings_of(SAM) if b[2] == "confirmed"] == [
+        ("Reformer Pilates", "Tue 07:00", "confirmed")
+    ]
+
+
+def test_after_an_impossible_date_the_corrected_date_keeps_the_class(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book reformer on 31/11")
+    assert sam.says("sorry 26/11").startswith("Which one shall I book?")
+    assert "Yin" not in sam.says("?")
+
+
+def test_who_is_teaching_it_names_the_instructor(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book reformer thu 7am")
+    assert "with Sara" in sam.says("who's teaching it")
+
+
+def test_a_new_number_asking_an_open_question_is_answered_without_a_name(studio):
+    assert Phone(studio, STRANGER).says("do you have prenatal classes?") == (
+        "Good question: I've passed it to the team and someone will reply to you soon."
+    )
