@@ -25,6 +25,7 @@ class SessionView:
     booked: int
     waiting: int
     status: str = "scheduled"
+    ends_at: datetime | None = None  # studio-local, aware
 
     @property
     def spots(self) -> int:

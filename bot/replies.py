@@ -294,6 +294,14 @@ class Words:
     def not_open_yet(self, what: str, days: int, opens: datetime) -> str:
         return self.out(f"Bookings open {days} days ahead, so {what} opens on {self.day(opens)}. Text me then!")
 
+    def how_long(self, s: SessionView) -> str:
+        if s.ends_at is None:
+            return self.unknown()
+        minutes = int((s.ends_at - s.starts_at).total_seconds() // 60)
+        return self.out(
+            f"{s.class_name} {self.short_when(s.starts_at)} runs {minutes} min, finishing at {self.time(s.ends_at)}."
+        )
+
     def where_and_when(self, s: SessionView, address: str | None) -> str:
         place = f"{s.location}, {address}" if address else s.location
         who = f" with {s.instructor.split()[0]}" if s.instructor else ""

@@ -69,6 +69,7 @@ def session_view(
         booked,
         waiting,
         s.status,
+        s.ends_at.astimezone(tz),
     )
 
 

@@ -104,3 +104,22 @@ def cancel_policy(c: Ctx) -> Turn:
     facts = c.desk.policy_facts()
     upcoming = c.desk.upcoming_bookings()
     return c.say(c.words.cancel_policy(facts, upcoming[0].session if upcoming else None))
+
+
+def how_long(c: Ctx) -> Turn:
+    """ "how long is the class" / "what time does mat end": the class named, else the one just
+    booked, else the next booking; else the next session of the class named."""
+    bookings = c.desk.upcoming_bookings()
+    last = c.context.get("last_booked")
+    chosen = next((b.session for b in bookings if b.session.id == last), None)
+    if c.parse.class_match:
+        ids = c.parse.class_match.class_type_ids
+        named = [b.session for b in bookings if b.session.class_type_id in ids]
+        if not named:
+            now = c.desk.now()
+            named = c.desk.find_sessions(SessionQuery(ids, (), (), now, now + timedelta(days=14), limit=1))
+        chosen = named[0] if named else None
+    chosen = chosen or (bookings[0].session if bookings else None)
+    if chosen is None or chosen.ends_at is None:
+        return c.say(c.words.unknown())
+    return c.say(c.words.how_long(chosen))

@@ -77,6 +77,10 @@ MEANT = re.compile(r"\b(i meant|meant|sorry|oops|i mean)\b")
 WHO_TEACHES = re.compile(
     r"\bwho('?s| is)? (teaching|taking|running|leading|the instructor)|\bwho am i (training|with)\b"
 )
+HOW_LONG = re.compile(
+    r"\b(how long is (it|the class|the session|that|\w+)|what time does (it|the class|that|\w+( \w+)?) (finish|end)|"
+    r"when does (it|the class|that|\w+( \w+)?) (finish|end)|(finish|end)s? at what time)\b"
+)
 WHAT_ABOUT = re.compile(r"^(ok |okay |and |so |hmm )?(what|how) about\b")
 REJOIN = re.compile(r"\b(put me back on|back on (the|it|that)|re-?join|add me back)\b")
 TOLD = re.compile(r"\b(tell|told|let (him|her|them) know|know)\b")
@@ -285,6 +289,8 @@ def _follow_up(c: Ctx) -> Turn | None:
     if c.context.get("last_query") and (WHAT_ABOUT.search(text) or MEANT.search(text)) and p.when and not p.class_match:
         asked = c.context["last_query"]
         return booking.search_asked(c, asked)
+    if HOW_LONG.search(text):
+        return info.how_long(c)
     where = WHERE_WHEN.search(text) and p.intent in ("unknown", "schedule", "book", "list_bookings", "help")
     if where or WHO_TEACHES.search(text):
         return info.where_and_when(c)

@@ -368,7 +368,7 @@ RULES: list[tuple[str, re.Pattern[str], float]] = [
     (
         "credits",
         re.compile(
-            r"\b(credits?|balance|how many (classes|sessions|credits) (do i have|have i got|left)|(classes|sessions) left|left on my (pack|package|membership)|my (pack|package|membership)|when does my (pack|package|membership) (expire|run out))\b"
+            r"\b(credits?|balance|how many (classes|sessions|credits) (do i have|have i got|left)|(classes|sessions) left|left on my (pack|package|membership)|my (pack|package|membership)|when does my (pack|package|membership|drop.?in|class pack|10 pack|credits?) (expire|run out|end|finish)|(my )?(credits?|pack|membership) (expire|run out))\b"
         ),
         0.88,
     ),

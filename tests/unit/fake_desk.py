@@ -374,6 +374,7 @@ class FakeStudio:
             self.booked_count(s.id),
             self.waiting_count(s.id),
             s.status,
+            s.ends_at.astimezone(LONDON),
         )
 
     # ------------------------------------------------------------------ the core's rules, in memory

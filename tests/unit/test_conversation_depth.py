@@ -578,3 +578,16 @@ def test_a_new_number_asking_an_open_question_is_answered_without_a_name(studio)
     assert Phone(studio, STRANGER).says("do you have prenatal classes?") == (
         "Good question: I've passed it to the team and someone will reply to you soon."
     )
+
+
+def test_how_long_and_when_it_ends(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book reformer thu 7am")
+    ends = studio.session_at("Reformer Pilates", THU_AM).ends_at.astimezone(THU_AM.tzinfo).strftime("%H:%M")
+    reply = sam.says("how long is the class")
+    assert reply.startswith("Reformer Pilates Thu 07:00 runs ") and reply.endswith(f"finishing at {ends}.")
+    assert sam.says("what time does yin finish").startswith("Yin Yoga Tue 19:30 runs ")
+
+
+def test_when_does_my_pack_run_out_gives_the_balance_and_expiry(studio):
+    assert Phone(studio, SAM).says("when does my drop in run out").startswith("You have 10 credits (first expire")
