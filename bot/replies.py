@@ -294,6 +294,11 @@ class Words:
     def not_open_yet(self, what: str, days: int, opens: datetime) -> str:
         return self.out(f"Bookings open {days} days ahead, so {what} opens on {self.day(opens)}. Text me then!")
 
+    def address_of(self, location: str, address: str | None) -> str:
+        if not address:
+            return self.out(f"Our {location} studio: reply 'talk to someone' and the team will send directions.")
+        return self.out(f"Our {location} studio is at {address}.")
+
     def how_long(self, s: SessionView) -> str:
         if s.ends_at is None:
             return self.unknown()

@@ -14,12 +14,15 @@ from bot.dialogue.finding import asked, candidates, describe, nearest, said, ses
 from bot.dialogue.refine import narrow
 from bot.nlu.parse import Parse
 
-QUESTION = re.compile(r"\?|^(is|are|does|do|can|could|what|when|how|which|will|would|should|shall|has|have)\b")
+QUESTION = re.compile(
+    r"\?|^(is|are|does|do|can|could|what|when|how|which|will|would|should|shall|has|have)\b"
+    r"|\b(is|are) there\b|\bany (spots?|space|room|places?|classes)\b|\bdo you have\b"
+)
 
 
 BOOK_VERB = re.compile(
     r"\b(book|booking|reserve|sign me up|sign up|get me in|get me into|put me (in|down)|grab|squeeze|save me|join|"
-    r"want|wanna|need|like to|i'?ll take|take a spot|spot for me|add me|count me in)\b"
+    r"want|wanna|need|like to|i'?ll take|take a spot|spot for me|add me|count me in|use (it|my|a))\b"
 )
 
 
@@ -155,8 +158,8 @@ def choosing(c: Ctx) -> Turn | None:
     p = c.parse
     if not options or p.intent in NEW_REQUEST or p.also:
         return None
-    if p.intent == "yes" and len(options) == 1 and not p.has_slots:
-        return _act(c, options[0])
+    if p.intent in ("yes", "book") and len(options) == 1 and not p.has_slots and p.number is None:
+        return _act(c, options[0])  # "yes" / "book it" to a list of one
     found = narrow(options, p, lambda s: s.starts_at, lambda s: s.class_type_id, lambda s: s.instructor)
     asking = QUESTION.search(p.text.strip()) and p.intent not in ("book", "yes", "pick", "join_waitlist")
     if found.picked is not None and asking and p.number is None:

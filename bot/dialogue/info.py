@@ -73,6 +73,9 @@ def credits(c: Ctx) -> Turn:
 def where_and_when(c: Ctx) -> Turn:
     """ "what time do I need to be there", "where is it": the class just booked (or named),
     else the next booking, with its place and address."""
+    if c.parse.location is not None:  # "whats the address in clapham"
+        name = c.parse.location.name
+        return c.say(c.words.address_of(name, c.desk.location_address(name)))
     bookings = c.desk.upcoming_bookings()
     if not bookings:
         return c.say(c.words.no_bookings())

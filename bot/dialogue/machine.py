@@ -54,7 +54,7 @@ FRESH: dict[str, Callable[[Ctx], Turn]] = {
 KEPT_FOR = timedelta(hours=3)  # follow-ups ("actually make it friday") lean on the last 3 hours
 
 # What a new number may ask before we know their name: questions, not actions (issue 13).
-ANSWER_STRANGERS = frozenset({"schedule", "prices", "cancel_policy", "help"})
+ANSWER_STRANGERS = frozenset({"schedule", "prices", "cancel_policy", "help", "intro"})
 # Short nudges that, with a question pending, get the question again.
 NUDGE = re.compile(r"^\s*(\?+|hello\?*|hi\?+|ok+|okay|k|hm+|um+|and\?*|so\?+|still there\?*)\s*[.!?]*\s*$", re.I)
 # "actually make it friday" / "no I meant the tuesday after" just after a booking: move it.
@@ -231,6 +231,11 @@ def _respond(
     if turn is not None:
         return turn
 
+    if buying.COMPARING.search(parse.text) and re.search(r"pack|unlimited|membership|drop.?in|pass", parse.text):
+        return info.prices(c)  # "whats cheaper, the 10 pack or unlimited?": prices, never a link
+    if parse.intent == "prices" and parse.class_match and parse.when and re.search(r"\buse\b", parse.text):
+        return booking.start(c)  # "ok use my drop in for flow friday then"
+
     turn = appointments.start(c)  # a 1:1 ("PT with Sara thu 2pm"); None for anything else
     if turn is not None:
         return turn
@@ -251,8 +256,6 @@ def _respond(
         return c.say(words.thanks() if parse.intent == "thanks" else words.ack())
     if WRONG_CHAT.search(parse.text):
         return c.say(words.no_worries())
-    if buying.COMPARING.search(parse.text) and re.search(r"pack|unlimited|membership|drop.?in|pass", parse.text):
-        return info.prices(c)  # "whats cheaper, the 10 pack or unlimited?"
     if parse.intent == "unknown" and booking.QUESTION.search(parse.text.strip()) and len(parse.text.split()) >= 3:
         return c.say(words.question_forwarded(desk.ask_staff(raw)), handed_off="en")
     if parse.intent == "help":
@@ -307,6 +310,17 @@ def _stranger(c: Ctx, current: State, profile_name: str | None = None) -> Turn:
         return _resume(c, c.raw, current.value, c.context, [])
     if current is State.AWAITING_NAME:
         name = account.extract_name(c.raw)
+        acting = ("book", "join_waitlist", "reschedule")
+        replaces = c.parse.intent in acting and c.parse.has_slots and not c.context.get("pending_action")
+        if name is None and replaces:
+            # "ok can i book mat on saturday" while we wait for a name: that is what to carry on with
+            return c.say(
+                c.words.ask_name_again(),
+                state=State.AWAITING_NAME,
+                pending=c.raw,
+                pending_state="idle",
+                pending_action=True,
+            )
         if name is None:
             if c.parse.intent in ANSWER_STRANGERS or c.parse.intent == "no":
                 return _answer_stranger(c) if c.parse.intent != "no" else c.say("OK! Text me any time.")
@@ -326,7 +340,8 @@ def _stranger(c: Ctx, current: State, profile_name: str | None = None) -> Turn:
             return turn
     if c.parse.intent in ANSWER_STRANGERS:
         return _answer_stranger(c)
-    if c.parse.intent == "unknown" and booking.QUESTION.search(c.parse.text.strip()) and current is State.IDLE:
+    question = booking.QUESTION.search(c.parse.text.strip()) and len(c.parse.text.split()) > 3
+    if c.parse.intent in ("unknown", "greeting") and question and current is State.IDLE:
         return c.say(c.words.question_forwarded(c.desk.ask_staff(c.raw)))  # "do you have prenatal classes?"
     if c.parse.intent in ("thanks", "ack", "no") and current is State.IDLE:
         return c.say(c.words.thanks())
@@ -334,13 +349,14 @@ def _stranger(c: Ctx, current: State, profile_name: str | None = None) -> Turn:
         c.words.ask_name(),
         state=State.AWAITING_NAME,
         pending=c.raw,
+        pending_action=c.parse.intent in ("book", "join_waitlist", "reschedule", "cancel"),
         pending_state=current.value,
         pending_context={k: v for k, v in c.context.items() if k != "asked"},
     )
 
 
 def _pending(context: dict) -> dict:
-    return {k: context[k] for k in ("pending", "pending_state", "pending_context") if k in context}
+    return {k: context[k] for k in ("pending", "pending_state", "pending_context", "pending_action") if k in context}
 
 
 def _answer_stranger(c: Ctx) -> Turn:

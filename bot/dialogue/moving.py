@@ -117,7 +117,7 @@ def _on_the_bookings_day(target: Parse, booking: BookingView) -> Parse:
     """ "make it 6:30pm" names a time, not a day: the day is the booking's own. "the tuesday
     after" names a weekday after the booking's day."""
     when = target.when
-    if when is not None and re.search(r"\bafter\b", target.text) and when.grain in ("day", "minute"):
+    if when is not None and re.search(r"\bafter\b(?! all)", target.text) and when.grain in ("day", "minute"):
         booked_day = booking.session.starts_at.date()
         weeks = 0
         while (when.start + timedelta(days=7 * weeks)).date() <= booked_day:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Generic, TypeVar
 
 from bot.nlu.parse import Parse
@@ -101,6 +101,13 @@ def _fits(at: datetime, when, *, day_named: bool) -> bool:
         readings = {when.start.time()} | {a.time() for a in when.alternatives}
         return at.time() in readings
     if when.grain == "part_of_day" and not day_named:
+        # "the morning one" said at 10am still means 06:30: the part of day, not what's left of it
         lo, hi = when.start.time(), (when.end or when.start + timedelta(hours=5)).time()
+        if lo.hour >= 5 and hi.hour == 12:
+            lo = time(5, 0)
+        elif hi.hour == 17 and lo.hour >= 12:
+            lo = time(12, 0)
+        elif hi.hour in (22, 0) and lo.hour >= 17:
+            lo = time(17, 0)
         return lo <= at.time() < hi or (hi.hour == 0 and at.time() >= lo)
     return when.start <= at < (when.end or when.start + timedelta(days=1))

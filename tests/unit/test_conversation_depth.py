@@ -591,3 +591,40 @@ def test_how_long_and_when_it_ends(studio):
 
 def test_when_does_my_pack_run_out_gives_the_balance_and_expiry(studio):
     assert Phone(studio, SAM).says("when does my drop in run out").startswith("You have 10 credits (first expire")
+
+
+def test_the_morning_one_said_mid_morning_still_picks_the_early_class(studio):
+    sam = Phone(studio, SAM)
+    studio.advance(timedelta(hours=1, minutes=30))  # 10:30
+    sam.says("what's on thursday")
+    assert sam.says("the morning one").startswith("Booked: Reformer Pilates, Thu 26 Nov 07:00")
+
+
+def test_is_there_x_tonight_without_a_question_mark_is_still_a_question(studio):
+    sam = Phone(studio, SAM)
+    assert not sam.says("cant sleep lol is there barre tonight").startswith("Booked")
+    assert sam.says("book it").startswith("Booked: Barre, Mon 23 Nov 18:00")
+
+
+def test_a_change_of_mind_after_all_moves_back_to_the_day_named(studio):
+    studio.add_session(2, local(2026, 11, 26, 19, 30), 1, 1, 10)  # Yin Thu
+    studio.add_session(2, local(2026, 12, 1, 19, 30), 1, 1, 10)  # Yin the Tuesday after
+    sam = Phone(studio, SAM)
+    sam.says("book yin tue")
+    assert sam.says("actually thursday").startswith("Moved: Yin Yoga Thu 26 Nov 19:30")
+    assert sam.says("no sorry tuesday after all").startswith("Moved: Yin Yoga Tue 24 Nov 19:30")
+
+
+def test_the_address_of_a_location_named(studio):
+    assert (
+        Phone(studio, PRIYA).says("whats the address in clapham")
+        == "Our Clapham studio is at 4 Venn St, London SW4 0AT."
+    )
+
+
+def test_a_new_number_asking_to_book_while_asked_its_name_carries_on_with_the_booking(studio):
+    new = Phone(studio, STRANGER)
+    new.says("hi do you have prenatal classes?")
+    reply = new.says("ok can i book yin tuesday")
+    assert reply.endswith("what's your first name?")
+    assert new.says("Rosa").startswith("Nice to meet you, Rosa!\nYin Yoga takes 1 credit; you have 0.")
