@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.desk import Desk
@@ -115,6 +116,7 @@ def respond(
     cancel my reformer sat": ``Parse.also``) is answered part by part in one reply; the
     conversation is left where the last part that asked something left it."""
     context = _forget_stale(desk, context)
+    parse = _each_day(desk, parse)
     turn = _respond(desk, words, state, context, parse, raw, button=button, profile_name=profile_name)
     also = parse.also
     handed_now = turn.context.get("handed_off") and not (context or {}).get("handed_off")
@@ -133,6 +135,27 @@ def respond(
     if any(k in turn.context for k in KEPT):
         turn.context["kept_until"] = (desk.now() + KEPT_FOR).isoformat()
     return turn
+
+
+_DAY = r"(mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)[a-z]*"
+DAY_PAIR = re.compile(rf"\b{_DAY}\s*(?:and|&|\+|,)\s*{_DAY}\b")
+
+
+def _each_day(desk: Desk, p: Parse) -> Parse:
+    """ "book reformer wed and fri 7am": one booking per day named, as two requests in one
+    text (a timetable question over two days stays one question)."""
+    if p.intent not in ("book", "cancel") or p.also:
+        return p
+    m = DAY_PAIR.search(p.text)
+    if m is None:
+        return p
+    studio = desk.studio
+    ctx = ParseContext(desk.now(), studio.timezone, studio.date_order, desk.catalog())
+    first = parse(p.text[: m.start()] + m.group(1) + p.text[m.end() :], ctx)
+    second = parse(p.text[: m.start()] + m.group(2) + p.text[m.end() :], ctx)
+    if first.when is None or second.when is None or first.intent != p.intent:
+        return p
+    return replace(first, also=(replace(second, intent=p.intent),))
 
 
 def _forget_stale(desk: Desk, context: dict) -> dict:

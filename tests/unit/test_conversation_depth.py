@@ -628,3 +628,10 @@ def test_a_new_number_asking_to_book_while_asked_its_name_carries_on_with_the_bo
     reply = new.says("ok can i book yin tuesday")
     assert reply.endswith("what's your first name?")
     assert new.says("Rosa").startswith("Nice to meet you, Rosa!\nYin Yoga takes 1 credit; you have 0.")
+
+
+def test_one_class_on_two_days_books_both(studio):
+    studio.add_session(3, local(2026, 11, 24, 7), 2, 2, 8)  # Reformer Tue 07:00
+    replies = Phone(studio, SAM).replies("book me reformer tue and thu at 7am")
+    assert replies[0].startswith("Booked: Reformer Pilates, Tue 24 Nov 07:00")
+    assert replies[1].startswith("Booked: Reformer Pilates, Thu 26 Nov 07:00")
