@@ -187,6 +187,13 @@ class Words:
             f"I couldn't find {what}. Nearest:", [self.option(s) for s in alternatives], "Reply with a number to book."
         )
 
+    def not_at(self, label: str, location: str, elsewhere: Sequence[SessionView]) -> str:
+        return self.numbered(
+            f"{label} isn't at {location} then. It runs here:",
+            [self.option(s) for s in elsewhere],
+            "Reply a number to book.",
+        )
+
     def none_of_those(self, what: str) -> str:
         return f"None of those is {what}."
 
@@ -451,6 +458,8 @@ class Words:
     # ---------------------------------------------------------------- schedule
     def schedule(self, title: str, sessions: Sequence[SessionView]) -> str:
         if not sessions:
+            if title == "coming up":
+                return self.out("Nothing like that coming up in the next week. Text 'what's on' to see the timetable.")
             return self.out(f"Nothing on {title}. Try another day?")
         several_days = len({s.starts_at.astimezone(self.tz).date() for s in sessions}) > 1
         if title == "coming up" and not several_days:

@@ -21,6 +21,7 @@ KEPT = (
     "last_waitlisted",
     "last_checkout",
     "last_query",
+    "last_action",
     "late_told",
     "handed_off",
     "kept_until",

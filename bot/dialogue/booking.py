@@ -50,6 +50,16 @@ def start(c: Ctx) -> Turn:
         turn = _past_or_not_open(c, p)
         if turn is not None:
             return turn
+        if p.location is not None and p.class_match is not None:  # "reformer at shoreditch": it runs elsewhere
+            elsewhere = candidates(c.desk, replace(p, location=None))
+            if elsewhere:
+                return c.say(
+                    c.words.not_at(p.class_match.label, p.location.name, elsewhere[:3]),
+                    state=State.CHOOSING_SESSION,
+                    options=[s.id for s in elsewhere[:3]],
+                    action="book",
+                    query=asked(replace(p, location=None)),
+                )
         alternatives = nearest(c.desk, p)
         if not alternatives:
             return c.say(c.words.no_match(describe(p, c.words), []), last_query=asked(p))
@@ -110,6 +120,7 @@ def book(c: Ctx, session: SessionView, *, allow_overlap: bool = False) -> Turn:
                 fees=d.get("fees"),
             ),
             last_booked=d["session"].id,
+            last_action="book",
         )
     if out.kind == "overlap":
         return c.say(w.overlap_question(d["session"], d["clash"]), state=State.CONFIRM_OVERLAP, session_id=session.id)
@@ -158,7 +169,8 @@ def choosing(c: Ctx) -> Turn | None:
     p = c.parse
     if not options or p.intent in NEW_REQUEST or p.also:
         return None
-    if p.intent in ("yes", "book") and len(options) == 1 and not p.has_slots and p.number is None:
+    plain = not QUESTION.search(p.text.strip())
+    if p.intent in ("yes", "book") and len(options) == 1 and not p.has_slots and p.number is None and plain:
         return _act(c, options[0])  # "yes" / "book it" to a list of one
     found = narrow(options, p, lambda s: s.starts_at, lambda s: s.class_type_id, lambda s: s.instructor)
     asking = QUESTION.search(p.text.strip()) and p.intent not in ("book", "yes", "pick", "join_waitlist")

@@ -74,8 +74,13 @@ def _do(c: Ctx, booking_id: int, accept_late: bool) -> Turn:
                 forgive_if_filled=d.get("forgive_if_filled", False),
             ),
             last_cancelled=d["session"].id,
+            last_action="cancel",
         )
-    return c.say(c.words.cancelled(d["session"], d["credits_back"], d["balance"]), last_cancelled=d["session"].id)
+    return c.say(
+        c.words.cancelled(d["session"], d["credits_back"], d["balance"]),
+        last_cancelled=d["session"].id,
+        last_action="cancel",
+    )
 
 
 def choosing(c: Ctx) -> Turn | None:

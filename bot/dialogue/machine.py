@@ -82,6 +82,7 @@ HOW_LONG = re.compile(
     r"\b(how long is (it|the class|the session|that|\w+)|what time does (it|the class|that|\w+( \w+)?) (finish|end)|"
     r"when does (it|the class|that|\w+( \w+)?) (finish|end)|(finish|end)s? at what time)\b"
 )
+TOO = re.compile(r"^(and|also|plus|oh and)\b|\b(too|as well)\W*$")
 WHAT_ABOUT = re.compile(r"^(ok |okay |and |so |hmm )?(what|how) about\b")
 REJOIN = re.compile(r"\b(put me back on|back on (the|it|that)|re-?join|add me back)\b")
 TOLD = re.compile(r"\b(tell|told|let (him|her|them) know|know)\b")
@@ -210,7 +211,8 @@ def _respond(
     if lang:  # not English: a person answers, and we say so in their language
         return c.say(words.foreign(lang, desk.ask_staff(raw)), handed_off=lang)
     handed = c.context.get("handed_off")
-    if handed and parse.intent in ("thanks", "unknown", "ack") and not parse.has_slots:
+    asking = booking.QUESTION.search(parse.text.strip()) is not None
+    if handed and parse.intent in ("thanks", "unknown", "ack") and not parse.has_slots and not asking:
         if parse.intent == "thanks" or parse.intent == "ack":  # "gracias", "ok thanks": no need to forward
             return Turn([words.FOREIGN_THANKS.get(str(handed), words.thanks())], State.IDLE, dict(c.context))
         desk.ask_staff(raw)  # still upset, or more detail: the team sees it too
@@ -293,6 +295,14 @@ def _follow_up(c: Ctx) -> Turn | None:
     Sara?" (after running late), "where is it" / "what time do I need to be there"."""
     p, text = c.parse, c.parse.text
     said_no = p.intent == "no" or re.match(r"^(\w+ )?(no|nah|nope|sorry no)\b", text) is not None
+    last_action = c.context.get("last_action")
+    if (
+        last_action in ("book", "cancel")
+        and TOO.search(text)
+        and p.has_slots
+        and p.intent in ("book", "unknown", "schedule")
+    ):
+        return (cancel.start if last_action == "cancel" else booking.start)(c)  # "and the thursday reformer too"
     correcting = INSTEAD.search(text) or (said_no and p.when is not None)  # "ugh no saturday, sorry!"
     if c.context.get("last_booked") and p.intent in ("book", "unknown", "schedule", "no") and correcting:
         live = any(b.session.id == c.context["last_booked"] for b in c.desk.upcoming_bookings())

@@ -349,7 +349,7 @@ RULES: list[tuple[str, re.Pattern[str], float]] = [
     (
         "cancel",
         re.compile(
-            r"\b(cancel+|cancle|cancl|can'?t make( it)?|can'?t come|cannot come|cannot make( it)?|can not make|won'?t make( it)?|wont be able|not able to make|unable to (come|make|attend)|drop (out|my)|remove me from (the )?(class|session|booking)|take me off|scrap my)\b"
+            r"\b(cancel+|cancle|cancl|not (gonna|going to|gna) make it|won'?t be (able to )?(make it|there|coming)|can'?t make( it)?|can'?t come|cannot come|cannot make( it)?|can not make|won'?t make( it)?|wont be able|not able to make|unable to (come|make|attend)|drop (out|my)|remove me from (the )?(class|session|booking)|take me off|scrap my)\b"
         ),
         0.92,
     ),

@@ -635,3 +635,37 @@ def test_one_class_on_two_days_books_both(studio):
     replies = Phone(studio, SAM).replies("book me reformer tue and thu at 7am")
     assert replies[0].startswith("Booked: Reformer Pilates, Tue 24 Nov 07:00")
     assert replies[1].startswith("Booked: Reformer Pilates, Thu 26 Nov 07:00")
+
+
+def test_a_class_asked_at_the_wrong_location_says_where_it_runs(studio):
+    reply = Phone(studio, SAM).says("book reformer at shoreditch thursday")
+    assert reply.startswith(
+        "Reformer Pilates isn't at Shoreditch then. It runs here:\n1) Reformer Pilates Thu 26 Nov 07:00 Clapham"
+    )
+
+
+def test_how_many_credits_is_a_class_gives_its_cost_not_the_balance(studio):
+    assert (
+        Phone(studio, SAM).says("how many credits is a reformer class?").startswith("Reformer Pilates takes 1 credit")
+    )
+
+
+def test_and_another_too_after_a_cancel_cancels_that_one_as_well(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book yin tue")
+    sam.says("book reformer thu 7am")
+    sam.says("cancel my yin")
+    assert sam.says("and the thursday reformer too").startswith("Cancelled: Reformer Pilates, Thu 26 Nov 07:00")
+
+
+def test_not_gonna_make_it_is_a_cancel(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book yin tue")
+    assert sam.says("actually not gonna make it at all, sorry").startswith("Cancelled: Yin Yoga")
+
+
+def test_after_a_hand_off_a_new_question_is_answered(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book reformer thu 7am")
+    sam.says("talk to someone")
+    assert sam.says("how long is the class").startswith("Reformer Pilates Thu 07:00 runs ")
