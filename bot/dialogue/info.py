@@ -67,7 +67,7 @@ OWING = re.compile(r"\b(owe|owing|charged?|fees?|pay|paid|debt)\b")
 
 
 def credits(c: Ctx) -> Turn:
-    if c.parse.class_match and re.search(r"\b(is|for|does|cost|take|need)\b", c.parse.text):
+    if c.parse.class_match and re.search(r"\b(is|for|does|do|costs?|takes?|needs?)\b", c.parse.text):
         return prices(c)  # "how many credits is a reformer class?": what it costs, then the packs
     return c.say(c.words.balance(c.desk.balance(), owing_asked=bool(OWING.search(c.parse.text))))
 

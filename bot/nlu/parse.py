@@ -194,6 +194,8 @@ def _parse_one(raw: str, ctx: ParseContext) -> Parse:
     text = _normal(raw, ctx)
     guess = classify(text)
     catalog = ctx.catalog or generic_catalog()
+    if guess.intent == "greeting" and guess.confidence < 0.9 and ("?" in text or len(text.split()) > 4):
+        guess = replace(guess, intent="unknown", confidence=0.0)  # "hi is there reformer tomorrow?": not a hello
     source = text
     target: Parse | None = None
     if guess.intent == "reschedule":

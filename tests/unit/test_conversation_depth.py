@@ -669,3 +669,12 @@ def test_after_a_hand_off_a_new_question_is_answered(studio):
     sam.says("book reformer thu 7am")
     sam.says("talk to someone")
     assert sam.says("how long is the class").startswith("Reformer Pilates Thu 07:00 runs ")
+
+
+def test_hi_then_a_question_is_the_question_not_a_hello(studio):
+    reply = Phone(studio, SAM).says("hi is there reformer thursday?")
+    assert reply.startswith("Thu 26 Nov:\n1) 07:00 Reformer Pilates")
+
+
+def test_a_class_takes_how_many_credits(studio):
+    assert Phone(studio, SAM).says("reformer takes how many credits?").startswith("Reformer Pilates takes 1 credit")
