@@ -21,7 +21,8 @@ QUESTION = re.compile(
 
 
 BOOK_VERB = re.compile(
-    r"\b(book|booking|reserve|sign me up|sign up|get me in|get me into|put me (in|down)|grab|squeeze|save me|join|"
+    r"\b(book|booking|reserve|sign me up|sign up|get me in|get me into|get in|get into|fit me in|come along|"
+    r"put me (in|down)|grab|squeeze|save me|join|"
     r"want|wanna|need|like to|i'?ll take|take a spot|spot for me|add me|count me in|use (it|my|a))\b"
 )
 

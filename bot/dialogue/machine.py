@@ -55,7 +55,7 @@ FRESH: dict[str, Callable[[Ctx], Turn]] = {
 KEPT_FOR = timedelta(hours=3)  # follow-ups ("actually make it friday") lean on the last 3 hours
 
 # What a new number may ask before we know their name: questions, not actions (issue 13).
-ANSWER_STRANGERS = frozenset({"schedule", "prices", "cancel_policy", "help", "intro"})
+ANSWER_STRANGERS = frozenset({"schedule", "prices", "cancel_policy", "help"})
 # Short nudges that, with a question pending, get the question again.
 NUDGE = re.compile(r"^\s*(\?+|hello\?*|hi\?+|ok+|okay|k|hm+|um+|and\?*|so\?+|still there\?*)\s*[.!?]*\s*$", re.I)
 # "actually make it friday" / "no I meant the tuesday after" just after a booking: move it.
@@ -296,12 +296,11 @@ def _follow_up(c: Ctx) -> Turn | None:
     p, text = c.parse, c.parse.text
     said_no = p.intent == "no" or re.match(r"^(\w+ )?(no|nah|nope|sorry no)\b", text) is not None
     last_action = c.context.get("last_action")
-    if (
-        last_action in ("book", "cancel")
-        and TOO.search(text)
-        and p.has_slots
-        and p.intent in ("book", "unknown", "schedule")
-    ):
+    one_to_one = p.class_match is not None and any(
+        e.kind == "appointment" for e in c.desk.catalog().classes if e.id in p.class_match.class_type_ids
+    )
+    again = p.has_slots and p.intent in ("book", "unknown", "schedule") and not one_to_one
+    if last_action in ("book", "cancel") and TOO.search(text) and again:
         return (cancel.start if last_action == "cancel" else booking.start)(c)  # "and the thursday reformer too"
     correcting = INSTEAD.search(text) or (said_no and p.when is not None)  # "ugh no saturday, sorry!"
     if c.context.get("last_booked") and p.intent in ("book", "unknown", "schedule", "no") and correcting:
