@@ -82,6 +82,10 @@ HOW_LONG = re.compile(
     r"\b(how long is (it|the class|the session|that|\w+)|what time does (it|the class|that|\w+( \w+)?) (finish|end)|"
     r"when does (it|the class|that|\w+( \w+)?) (finish|end)|(finish|end)s? at what time)\b"
 )
+FOR_THE_TEAM = re.compile(
+    r"\b(bring|brings|bringing) (a |my )?(friend|guest|partner|sister|brother|mum|mom|mate|colleague|kid|daughter|son)"
+    r"|\b(plus one|\+1 guest)|\bpay (the|my|a|that) (fee|fine|charge) (with|using|by)\b"
+)
 TOO = re.compile(r"^(and|also|plus|oh and)\b|\b(too|as well)\W*$")
 WHAT_ABOUT = re.compile(r"^(ok |okay |and |so |hmm )?(what|how) about\b")
 REJOIN = re.compile(r"\b(put me back on|back on (the|it|that)|re-?join|add me back)\b")
@@ -256,6 +260,8 @@ def _respond(
     if turn is not None:
         return turn
 
+    if FOR_THE_TEAM.search(parse.text):  # a guest, a fee paid another way: a person decides
+        return c.say(words.question_forwarded(desk.ask_staff(raw)), handed_off="en")
     if buying.COMPARING.search(parse.text) and re.search(r"pack|unlimited|membership|drop.?in|pass", parse.text):
         return info.prices(c)  # "whats cheaper, the 10 pack or unlimited?": prices, never a link
     if parse.intent == "prices" and parse.class_match and parse.when and re.search(r"\buse\b", parse.text):

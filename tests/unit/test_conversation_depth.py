@@ -678,3 +678,13 @@ def test_hi_then_a_question_is_the_question_not_a_hello(studio):
 
 def test_a_class_takes_how_many_credits(studio):
     assert Phone(studio, SAM).says("reformer takes how many credits?").startswith("Reformer Pilates takes 1 credit")
+
+
+def test_bringing_a_friend_is_a_question_for_the_team(studio):
+    reply = Phone(studio, PRIYA).says("can i bring a friend to yin on tuesday? she's never been")
+    assert reply == "Good question: I've passed it to the team and someone will reply to you soon."
+    assert studio.bookings_of(PRIYA) == []
+
+
+def test_paying_a_fee_with_a_credit_is_a_question_for_the_team(studio):
+    assert Phone(studio, SAM).says("can i pay the fee with one of my credits instead?").startswith("Good question")
