@@ -87,26 +87,7 @@ def move_booking(
     if terms.late and not accept_late:  # the move could go ahead: now ask the client to agree
         raise LateMoveNeedsConsent(old.id, terms, to_session_id)
     new = booked.booking
-    _skip_stale_reminders(session, old.id)
-    audit.record(
-        session,
-        actor=actor,
-        action="move_out",
-        entity="booking",
-        entity_id=old.id,
-        before=before,
-        after={**audit.snapshot(old), "moved_to_booking": new.id, "late": terms.late},
-    )
-    audit.record(
-        session,
-        actor=actor,
-        action="move_in",
-        entity="booking",
-        entity_id=new.id,
-        after={**audit.snapshot(new), "moved_from_booking": old.id},
-    )
-    moved = BookingMoved(old.client_id, old.id, new.id, old.session_id, to_session_id, source)
-    record(session, [*fee_events, moved])
+    moved = _moved(session, old, new, before, terms, fee_events, actor=actor, source=source)
     freed = waitlist.spot_freed(session, old_class, policy)
     record(session, freed)
     return MoveResult(
@@ -175,6 +156,33 @@ def move_appointment(
     )
     if terms.late and not accept_late:  # the move could go ahead: now ask the client to agree
         raise LateMoveNeedsConsent(old.id, terms, new.session_id)
+    moved = _moved(session, old, new, before, terms, fee_events, actor=actor, source=source)
+    new_session = session.get(ClassSession, new.session_id)
+    assert new_session is not None, "the appointment just booked exists"
+    return MoveResult(
+        old,
+        new,
+        terms,
+        credits.balance(session, old.client_id),
+        free_cancel_deadline(policy, new_session),
+        [*fee_events, moved],
+    )
+
+
+def _moved(
+    session: Session,
+    old: Booking,
+    new: Booking,
+    before: dict,
+    terms: CancelTerms,
+    fee_events: list[Event],
+    *,
+    actor: str,
+    source: str,
+) -> BookingMoved:
+    """What every move does once both halves stand: the old booking's reminders held, one
+    audit row per half (``move_out`` / ``move_in``, each naming the other), and
+    ``BookingMoved`` recorded after any fee events."""
     _skip_stale_reminders(session, old.id)
     audit.record(
         session,
@@ -195,16 +203,7 @@ def move_appointment(
     )
     moved = BookingMoved(old.client_id, old.id, new.id, old.session_id, new.session_id, source)
     record(session, [*fee_events, moved])
-    new_session = session.get(ClassSession, new.session_id)
-    assert new_session is not None, "the appointment just booked exists"
-    return MoveResult(
-        old,
-        new,
-        terms,
-        credits.balance(session, old.client_id),
-        free_cancel_deadline(policy, new_session),
-        [*fee_events, moved],
-    )
+    return moved
 
 
 def _skip_stale_reminders(session: Session, booking_id: int) -> None:
