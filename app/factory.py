@@ -16,6 +16,7 @@ from app.config import Settings
 from app.conversation.slow import make_deferrer
 from app.db import Database, default_app_role
 from app.web.demo_checkout import bp as pay_bp
+from app.web import input_guard
 from app.web.health import bp as health_bp
 from app.web.intro_page import bp as intro_page_bp
 from app.web.stripe_webhook import bp as stripe_bp
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     if not settings.redis_url and os.environ.get("FRONTDESK_EMBEDDED_JOBS") == "1":
         start(database)
 
+    input_guard.init_app(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(inbound_bp)
     app.register_blueprint(status_bp)

@@ -14,6 +14,7 @@ made elsewhere can never pay for ours.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +39,26 @@ class Outcome:
     result: str  # handled | duplicate | ignored | unknown_studio
     studio_id: int | None = None
     payment_id: int | None = None
+
+
+class BadEvent(ValueError):
+    """A body that is not the shape of a Stripe event; the webhook answers 400."""
+
+
+def check_event(event: Any) -> dict:
+    """``event`` when it has what every Stripe event has: a string ``id`` and ``type`` and a
+    ``data.object`` mapping (https://docs.stripe.com/api/events/object). Raises ``BadEvent``."""
+    if not isinstance(event, dict):
+        raise BadEvent("the body is not a JSON object")
+    for key in ("id", "type"):
+        if not isinstance(event.get(key), str) or not event[key]:
+            raise BadEvent(f"no {key}")
+    data = event.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        raise BadEvent("no data.object")
+    if "\x00" in json.dumps(event, ensure_ascii=False):
+        raise BadEvent("a NUL byte in the event")
+    return event
 
 
 def _int(value: Any) -> int | None:

@@ -20,6 +20,9 @@ bp = Blueprint("twilio_inbound", __name__)
 
 MAX_BODY = 1600
 REQUIRED = ("From", "To", "MessageSid")
+# the longest value each field may have: the column it is stored in (Message.from_addr,
+# to_addr, provider_sid; Client.name) or, for a button's payload, what our buttons send
+MAX_LENGTH = {"From": 48, "To": 48, "MessageSid": 64, "ProfileName": 200, "ButtonPayload": 256}
 
 
 def twiml(replies: list[str]) -> Response:
@@ -49,6 +52,9 @@ def inbound() -> Response:
     body = form.get("Body", "")
     if len(body) > MAX_BODY:
         return _refuse(413, f"message body over {MAX_BODY} characters")
+    too_long = [name for name, most in MAX_LENGTH.items() if len(form.get(name, "")) > most]
+    if too_long:
+        return _refuse(400, "fields too long: " + ", ".join(f"{n} (at most {MAX_LENGTH[n]})" for n in too_long))
     sender = form["From"]
     channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
     message = Inbound(

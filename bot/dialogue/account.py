@@ -9,7 +9,8 @@ from bot.dialogue.base import Ctx, State, Turn
 _NAME_PREFIX = re.compile(r"^(hi|hello|hey)?[ ,!]*(it'?s|i'?m|i am|this is|my name is|name'?s|call me)\s+", re.I)
 _NOT_A_NAME = re.compile(
     r"\d|\b(book|cancel|yoga|class|tomorrow|today|what|when|stop|help|yes|yeah|yep|no|nope|nah|thanks|thank|"
-    r"thx|ok|okay|sure|please|pls|hi|hello|hey|start|unsubscribe|later|sorry|why|who|how)\b",
+    r"thx|ok|okay|sure|please|pls|hi|hello|hey|start|unsubscribe|later|sorry|why|who|how|maybe|lol|idk|dunno|"
+    r"nothing|whatever|none|anon|anonymous|test|testing|na|nvm|hmm+|um+|er+|ha(ha)+|ya|yea|yup|k|kk)\b",
     re.I,
 )
 
@@ -20,7 +21,7 @@ def extract_name(raw: str) -> str | None:
     if not text or _NOT_A_NAME.search(text) or len(text) > 40:
         return None
     words = [w for w in re.split(r"\s+", text) if w]
-    if not 1 <= len(words) <= 3 or not all(re.fullmatch(r"[A-Za-z\u00C0-\u017F'\-]+", w) for w in words):
+    if not 1 <= len(words) <= 3 or not all(re.fullmatch(r"[A-Za-z\u00C0-\u017F'\-]{2,}", w) for w in words):
         return None
     return " ".join(w[:1].upper() + w[1:] for w in words)
 

@@ -348,6 +348,8 @@ def _stranger(c: Ctx, current: State, profile_name: str | None = None) -> Turn:
         return _resume(c, c.raw, current.value, c.context, [])
     if current is State.AWAITING_NAME:
         name = account.extract_name(c.raw)
+        if name is not None and (c.parse.class_match is not None or c.parse.intent not in ("unknown", "greeting")):
+            name = None  # "Reformer", "YES", "book": an answer the parser understood is not a name
         acting = ("book", "join_waitlist", "reschedule")
         replaces = c.parse.intent in acting and c.parse.has_slots and not c.context.get("pending_action")
         if name is None and replaces:

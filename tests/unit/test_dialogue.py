@@ -502,6 +502,26 @@ def test_a_new_number_is_asked_its_name_then_the_request_carries_on(studio):
     assert new.state == State.CHOOSING_PACKAGE.value
 
 
+@pytest.mark.parametrize("answer", ["YES", "y", "maybe", "lol", "Vinyasa", "ok sure", "I just want to book a class"])
+def test_an_answer_to_the_name_question_that_is_not_a_name_is_asked_again_not_saved(studio, answer):
+    """Issue 14: "YES", a single letter, a class's name or a sentence is never saved as a name."""
+    new = Phone(studio, STRANGER)
+    assert new.says("book yoga wed 6pm") == ASK_NAME
+    assert new.says(answer) == "Sorry, what's your first name?"
+    assert studio.client(STRANGER) is None
+    assert new.state == State.AWAITING_NAME.value
+    assert new.says("Jo").startswith("Nice to meet you, Jo!")
+    assert studio.client(STRANGER).name == "Jo"
+
+
+def test_stop_while_we_ask_a_name_opts_out_and_saves_no_name(studio):
+    new = Phone(studio, STRANGER)
+    new.says("book yoga wed 6pm")
+    assert new.says("STOP").startswith("You're unsubscribed")
+    client = studio.client(STRANGER)
+    assert client is None or client.name in (None, "")
+
+
 def test_a_new_number_gets_its_question_answered_first_and_its_name_asked_when_it_acts(studio):
     """Issue 13: a question needs no account, so it is answered at once; the name is asked
     when the new client picks a class, and then that pick is carried out."""
