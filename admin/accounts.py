@@ -7,6 +7,8 @@ returns only that person's studio and id.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,6 +34,33 @@ class StaffLogin:
     staff_id: int
     name: str
     role: str
+    session_version: int = 1  # the staff row's; a cookie made at another version is dead
+
+
+@dataclass(frozen=True)
+class ResetRequest:
+    """What it takes to send a reset link: the token and where the person can be reached."""
+
+    token: str
+    studio_id: int
+    staff_id: int
+    name: str
+    email: str
+    phone: str | None
+
+
+def _login(staff: Staff) -> StaffLogin:
+    return StaffLogin(staff.studio_id, staff.id, staff.name, staff.role, staff.session_version or 1)
+
+
+def set_password(staff: Staff, password: str) -> None:
+    """Hash and store ``password``; every session signed in before ends (issue 14)."""
+    staff.password_hash = generate_password_hash(_password(password))
+    end_sessions_of(staff)
+
+
+def end_sessions_of(staff: Staff) -> None:
+    staff.session_version = (staff.session_version or 1) + 1
 
 
 def _email(value: str) -> str:
@@ -111,11 +140,12 @@ def add_staff(
                 key += "-1"
             staff = Staff(key=key, name=name or email.split("@")[0].title(), email=email, role=role)
             s.add(staff)
-        staff.role, staff.password_hash = role, generate_password_hash(password)
+        staff.role = role
+        set_password(staff, password)
         if name:
             staff.name = name
         s.flush()
-        return StaffLogin(studio_id, staff.id, staff.name, staff.role)
+        return _login(staff)
 
 
 def authenticate(db: Database, email: str, password: str, studio_key: str | None = None) -> StaffLogin | None:
@@ -131,7 +161,7 @@ def authenticate(db: Database, email: str, password: str, studio_key: str | None
         matches = s.execute(query).all()
     for staff, _ in matches:
         if staff.password_hash is not None and check_password_hash(staff.password_hash, password or ""):
-            return StaffLogin(staff.studio_id, staff.id, staff.name, staff.role)
+            return _login(staff)
     check_password_hash(generate_password_hash("x"), "timing")  # same cost when nobody matched
     return None
 
@@ -141,41 +171,69 @@ def load(db: Database, studio_id: int, staff_id: int) -> StaffLogin | None:
         staff = s.get(Staff, staff_id)
         if staff is None or not staff.active:
             return None
-        return StaffLogin(studio_id, staff.id, staff.name, staff.role)
+        return _login(staff)
+
+
+def sign_out_everywhere(db: Database, studio_id: int, staff_id: int) -> None:
+    """End every session of this staff member, on every device (sign-out does this)."""
+    with db.studio(studio_id) as s:
+        staff = s.get(Staff, staff_id)
+        if staff is not None:
+            end_sessions_of(staff)
+
+
+def _hash_proof(secret: str, password_hash: str) -> str:
+    """A keyed digest of the password hash: it changes when the password does and tells a
+    reader of the token nothing about the hash itself."""
+    return hmac.new(secret.encode(), password_hash.encode(), hashlib.sha256).hexdigest()[:24]
 
 
 def reset_token(secret: str, login: StaffLogin, password_hash: str) -> str:
-    """A signed, hour-long token; it dies when the password changes (the hash is in it)."""
+    """A signed, hour-long token: ``[studio id, staff id, session version, hash proof]``.
+
+    It dies when the password changes (the proof no longer matches) or any session ends
+    (the version moves on), so it works once. The payload is signed, not encrypted: it
+    holds nothing secret."""
     return URLSafeTimedSerializer(secret, salt="password-reset").dumps(
-        [login.studio_id, login.staff_id, password_hash[-16:]]
+        [login.studio_id, login.staff_id, login.session_version, _hash_proof(secret, password_hash)]
     )
 
 
-def request_reset(db: Database, secret: str, email: str) -> str | None:
+def request_reset(db: Database, secret: str, email: str) -> ResetRequest | None:
+    """The reset to send for ``email``, or None when no account signs in with it."""
     with db.system("password reset: find the account by email") as s:
         staff = s.scalars(
             select(Staff).where(
-                func.lower(Staff.email) == (email or "").strip().lower(), Staff.password_hash.is_not(None)
+                func.lower(Staff.email) == (email or "").strip().lower(),
+                Staff.password_hash.is_not(None),
+                Staff.active.is_(True),
             )
         ).first()
-        if staff is None or staff.password_hash is None:
+        if staff is None or staff.password_hash is None or staff.email is None:
             return None
-        return reset_token(secret, StaffLogin(staff.studio_id, staff.id, staff.name, staff.role), staff.password_hash)
+        token = reset_token(secret, _login(staff), staff.password_hash)
+        return ResetRequest(token, staff.studio_id, staff.id, staff.name, staff.email, staff.phone)
 
 
 def reset_password(db: Database, secret: str, token: str, password: str) -> StaffLogin:
     password = _password(password)
     try:
-        studio_id, staff_id, tail = URLSafeTimedSerializer(secret, salt="password-reset").loads(
-            token, max_age=RESET_MAX_AGE
-        )
+        payload = URLSafeTimedSerializer(secret, salt="password-reset").loads(token, max_age=RESET_MAX_AGE)
+        studio_id, staff_id, version, proof = (payload[0], payload[1], payload[2], payload[3])
     except SignatureExpired as exc:
         raise AccountError("That reset link has expired; ask for a new one.") from exc
-    except BadSignature as exc:
+    except (BadSignature, TypeError, ValueError, IndexError, KeyError) as exc:
         raise AccountError("That reset link is not valid.") from exc
-    with db.studio(int(studio_id)) as s:
-        staff = s.get(Staff, int(staff_id))
-        if staff is None or not staff.password_hash or staff.password_hash[-16:] != tail:
+    if not all(isinstance(x, int) for x in (studio_id, staff_id, version)) or not isinstance(proof, str):
+        raise AccountError("That reset link is not valid.")
+    with db.studio(studio_id) as s:
+        staff = s.get(Staff, staff_id)
+        if (
+            staff is None
+            or not staff.password_hash
+            or (staff.session_version or 1) != version
+            or not hmac.compare_digest(_hash_proof(secret, staff.password_hash), proof)
+        ):
             raise AccountError("That reset link has already been used.")
-        staff.password_hash = generate_password_hash(password)
-        return StaffLogin(staff.studio_id, staff.id, staff.name, staff.role)
+        set_password(staff, password)
+        return _login(staff)

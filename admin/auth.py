@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -24,8 +26,9 @@ from flask_login import (
 from admin import accounts
 from admin.calendar import week
 from admin.dashboard import render_dashboard
+from admin.reset_links import send_reset_link
 from admin.roles import can
-from admin.security import csrf_token, sign_in_limit
+from admin.security import csrf_token
 from app.db import get_db
 
 bp = Blueprint("admin_auth", __name__, url_prefix="/admin", template_folder="templates")
@@ -48,9 +51,12 @@ TIMEZONES = (
 
 
 class StaffUser(UserMixin):
+    """The signed-in staff member. The id in the cookie carries the staff row's session
+    version (Flask-Login's alternative id), so a version bump ends every older cookie."""
+
     def __init__(self, login: accounts.StaffLogin) -> None:
         self.login = login
-        self.id = f"{login.studio_id}:{login.staff_id}"
+        self.id = f"{login.studio_id}:{login.staff_id}:{login.session_version}"
 
     @property
     def studio_id(self) -> int:
@@ -64,11 +70,13 @@ class StaffUser(UserMixin):
 @login_manager.user_loader
 def load_user(user_id: str) -> StaffUser | None:
     try:
-        studio_id, staff_id = (int(x) for x in user_id.split(":"))
-    except ValueError:
+        studio_id, staff_id, version = (int(x) for x in user_id.split(":"))
+    except ValueError:  # a cookie from before session versions, or not ours: sign in again
         return None
     login = accounts.load(get_db(), studio_id, staff_id)
-    return StaffUser(login) if login else None
+    if login is None or login.session_version != version:
+        return None
+    return StaffUser(login)
 
 
 @bp.app_context_processor
@@ -103,8 +111,6 @@ def signup():
 def login():
     if request.method == "POST":
         email = request.form.get("email", "").strip().lower()
-        if not sign_in_limit.allow(f"{request.remote_addr}:{email}"):
-            return render_template("admin/login.html", error="Too many attempts. Please wait a few minutes."), 429
         found = accounts.authenticate(
             get_db(), email, request.form.get("password", ""), request.form.get("studio") or None
         )
@@ -115,9 +121,17 @@ def login():
     return render_template("admin/login.html", error=None)
 
 
+def sign_in_refused(_limit) -> Response:
+    """The sign-in page again, with a 429, once a sign-in limit is spent (app.web.limits)."""
+    page = render_template("admin/login.html", error="Too many attempts. Please wait a few minutes.")
+    return make_response(page, 429)
+
+
 @bp.post("/logout")
 @login_required
 def logout():
+    """Signing out ends every session of this account, so a copied cookie dies with it."""
+    accounts.sign_out_everywhere(get_db(), current_user.studio_id, current_user.login.staff_id)
     logout_user()
     return redirect(url_for("admin_auth.login"))
 
@@ -125,12 +139,12 @@ def logout():
 @bp.route("/reset", methods=["GET", "POST"])
 def reset_request():
     if request.method == "POST":
-        token = accounts.request_reset(get_db(), current_app.config["SECRET_KEY"], request.form.get("email", ""))
-        if token is not None:
-            # no mail service in the embedded default: the link is logged for the operator
-            current_app.logger.warning(
-                "password reset link: %s", url_for("admin_auth.reset", token=token, _external=True)
-            )
+        reset = accounts.request_reset(get_db(), current_app.config["SECRET_KEY"], request.form.get("email", ""))
+        if reset is not None:
+            settings = current_app.config["FRONTDESK"]
+            path = url_for("admin_auth.reset", token=reset.token)
+            link = (settings.public_base_url or request.host_url).rstrip("/") + path
+            send_reset_link(get_db(), settings, reset, link)
         flash("If that email has an account, a reset link is on its way.")
         return redirect(url_for("admin_auth.login"))
     return render_template("admin/reset_request.html")

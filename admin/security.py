@@ -1,4 +1,4 @@
-"""CSRF tokens on every form, and a sign-in rate limit."""
+"""CSRF tokens on every form (sign-in limits: app.web.limits)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import hmac
 import secrets
 
 from flask import abort, request, session
-
-from app.ratelimit import RateLimit
 
 CSRF_FIELD = "csrf_token"
 
@@ -27,6 +25,3 @@ def csrf_protect() -> None:
     expected = session.get("_csrf") or ""
     if not expected or not hmac.compare_digest(sent, expected):
         abort(400, description="The form expired or was not sent from this site. Please try again.")
-
-
-sign_in_limit = RateLimit(limit=5, window=300)

@@ -22,6 +22,15 @@ def migration_database_url() -> str:
     return os.environ.get("MIGRATION_DATABASE_URL") or database_url()
 
 
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    return int(value)
+
+
 @dataclass
 class Settings:
     database_url: str = field(default_factory=database_url)
@@ -36,5 +45,16 @@ class Settings:
     stripe_application_fee_percent: str = field(
         default_factory=lambda: os.environ.get("STRIPE_APPLICATION_FEE_PERCENT") or "0"
     )
+    # how many proxies in front of the app append X-Forwarded-For (0: trust none; Heroku: 1)
+    trusted_proxy_hops: int = field(default_factory=lambda: _int_env("TRUSTED_PROXY_HOPS", 0))
+    # email (password reset links): app/mail.py
+    smtp_host: str | None = field(default_factory=lambda: os.environ.get("SMTP_HOST") or None)
+    smtp_port: int = field(default_factory=lambda: _int_env("SMTP_PORT", 587))
+    smtp_user: str | None = field(default_factory=lambda: os.environ.get("SMTP_USER") or None)
+    smtp_password: str | None = field(default_factory=lambda: os.environ.get("SMTP_PASSWORD") or None)
+    smtp_from: str | None = field(default_factory=lambda: os.environ.get("SMTP_FROM") or None)
+    smtp_security: str = field(default_factory=lambda: os.environ.get("SMTP_SECURITY") or "starttls")
+    # development only: write password-reset links to the log when neither email nor SMS can carry them
+    log_reset_links: bool = field(default_factory=lambda: os.environ.get("FRONTDESK_LOG_RESET_LINKS") == "1")
     openai_api_key: str | None = field(default_factory=lambda: os.environ.get("OPENAI_API_KEY") or None)
     openai_base_url: str | None = field(default_factory=lambda: os.environ.get("OPENAI_BASE_URL") or None)

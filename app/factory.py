@@ -11,14 +11,16 @@ from pathlib import Path
 from flask import Flask
 
 import admin
+from admin.auth import sign_in_refused
 from app.bootstrap import bootstrap
 from app.config import Settings
 from app.conversation.slow import make_deferrer
 from app.db import Database, default_app_role
+from app.web import input_guard, limits
 from app.web.demo_checkout import bp as pay_bp
-from app.web import input_guard
 from app.web.health import bp as health_bp
 from app.web.intro_page import bp as intro_page_bp
+from app.web.intro_page import submits_refused
 from app.web.stripe_webhook import bp as stripe_bp
 from app.web.twilio_inbound import bp as inbound_bp
 from app.web.twilio_status import bp as status_bp
@@ -58,4 +60,5 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.register_blueprint(intro_page_bp)
 
     admin.init_app(app)
+    limits.init_app(app, settings, sign_in_refused=sign_in_refused, intro_refused=submits_refused)
     return app

@@ -184,6 +184,9 @@ class Staff(StudioScoped, Base):
     specialties: Mapped[list[str]] = mapped_column(JSON, default=list)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # part of every sign-in cookie; bumped by sign-out and password changes, which ends every
+    # session signed in before (issue 14)
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class Client(StudioScoped, Base):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request
+from flask import Blueprint, Response, abort, current_app, make_response, redirect, render_template, request
 from sqlalchemy import select
 
 from app.booking import leads
@@ -20,7 +20,6 @@ from app.notify.leads import words_for
 from app.payments.checkout import start_checkout
 from app.payments.errors import PaymentError
 from app.phones import InvalidPhone, studio_region, to_e164
-from app.ratelimit import RateLimit
 
 bp = Blueprint("intro_page", __name__)
 
@@ -68,12 +67,14 @@ def check(form, region: str | None) -> tuple[leads.LeadForm | None, dict[str, st
     return leads.LeadForm(values["name"], phone, values["email"] or None, values["goals"] or None), {}
 
 
-SUBMITS_PER_WINDOW, WINDOW_SECONDS = 5, 600
-
-
-def _submit_limit() -> RateLimit:
-    """Form spam guard: a few submits per address and studio every ten minutes, per app."""
-    return current_app.extensions.setdefault("frontdesk.intro_limit", RateLimit(SUBMITS_PER_WINDOW, WINDOW_SECONDS))
+def submits_refused(_limit) -> Response:
+    """The offer page again with a 429 once this address has spent its submits (app.web.limits)."""
+    args = request.view_args or {}
+    studio = _studio(str(args.get("studio_key", "")))
+    with get_db().studio(studio.id) as s:
+        page = _page(s, studio, str(args.get("offer_key", "")))
+    page.update(values=request.form, problem="Too many tries from here. Please wait a few minutes, or text the studio.")
+    return make_response(render_template("intro/offer.html", **page), 429)
 
 
 @bp.route("/s/<studio_key>/intro/<offer_key>", methods=["GET", "POST"])
@@ -90,26 +91,25 @@ def intro_offer(studio_key: str, offer_key: str):
     return render_template("intro/offer.html", **page), status
 
 
-def _intro(s, studio: Studio, offer_key: str) -> str | tuple[dict, int]:
-    """The checkout URL to send the prospect to, or the page to show and its status."""
+def _page(s, studio: Studio, offer_key: str) -> dict:
     offer = _offer(s, offer_key)
-    class_type = s.get(ClassType, offer.class_type_id)
-    page = {
+    return {
         "studio": studio,
         "offer": offer,
-        "class_type": class_type,
+        "class_type": s.get(ClassType, offer.class_type_id),
         "errors": {},
         "values": {},
         "money": words_for(s).money(offer.price),
         "problem": None,
     }
+
+
+def _intro(s, studio: Studio, offer_key: str) -> str | tuple[dict, int]:
+    """The checkout URL to send the prospect to, or the page to show and its status."""
+    page = _page(s, studio, offer_key)
+    offer = page["offer"]
     if request.method == "GET":
         return page, 200
-    if not _submit_limit().allow(f"{request.remote_addr}:{studio.id}"):
-        page.update(
-            values=request.form, problem="Too many tries from here. Please wait a few minutes, or text the studio."
-        )
-        return page, 429
     form, errors = check(request.form, studio_region(studio))
     if form is None:
         page.update(errors=errors, values=request.form)

@@ -1,10 +1,14 @@
-"""issue 14 - database walls (studios and inbound_addresses RLS, system role)
+"""issue 14: sessions that end (staff.session_version)
 
-Placeholder reserved so parallel work keeps one migration chain; filled in by its issue.
+The database walls (row-level security on studios and inbound_addresses, the system role)
+are added by this migration too, below.
 
 Revision ID: 0012
 Revises: 0011
 """
+
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0012"
 down_revision = "0011"
@@ -13,8 +17,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("staff") as batch:
+        batch.add_column(sa.Column("session_version", sa.Integer(), nullable=False, server_default="1"))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("staff") as batch:
+        batch.drop_column("session_version")

@@ -9,7 +9,6 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from admin.security import sign_in_limit
 from app.cli import cli
 from app.config import Settings
 from app.factory import create_app
@@ -28,10 +27,9 @@ class HttpsClient(FlaskClient):
 
 
 def admin_app(db):
-    """The app as the admin tests drive it: https client, fresh sign-in limit, no Redis, and
+    """The app as the admin tests drive it: https client, its own sign-in limits, no Redis, and
     outbox delivery recorded in ``extensions["delivered"]`` instead of run on a thread (a
     thread still sending when the test's database is emptied is a race, not a test)."""
-    sign_in_limit.hits.clear()
     application = create_app(Settings(database_url=db.url, secret_key="test-secret", redis_url=None), database=db)
     application.config["TESTING"] = True
     application.test_client_class = HttpsClient
@@ -127,6 +125,7 @@ def test_sign_in_sign_out_and_the_rate_limit(db, app, browser):
 
 
 def test_password_reset_with_a_one_time_token(db, app, browser, caplog):
+    app.config["FRONTDESK"].log_reset_links = True  # no SMTP and no phone: the development log
     sign_up(browser)
     browser.post("/admin/logout", data={"csrf_token": token(browser, "/admin/")})
     with caplog.at_level(logging.WARNING):

@@ -25,7 +25,6 @@ import pytest
 from flask import got_request_exception
 from werkzeug.serving import make_server
 
-from admin.security import sign_in_limit
 from app import clock as clock_module
 from app.clock import FrozenClock
 from app.config import Settings
@@ -133,7 +132,7 @@ def browser(chromium, live_server) -> Iterator[object]:
     """The shared Chromium, signed out, at desktop size, with the server's clock installed."""
     live_server.clock.set(START)
     previous = clock_module.install(live_server.clock)
-    sign_in_limit.hits.clear()
+    live_server.app.extensions["frontdesk.limiter"].reset()
     chromium.execute_cdp_cmd("Network.clearBrowserCookies", {})
     chromium.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     chromium.set_window_size(*DESKTOP)
