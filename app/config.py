@@ -9,6 +9,26 @@ from pathlib import Path
 INSTANCE_DIR = Path(os.environ.get("FRONTDESK_INSTANCE", Path.cwd() / "instance"))
 
 
+# Settings a demo instance keeps in ``instance/frontdesk.env`` (written by ./scripts/demo), so
+# that every command run on that instance (``frontdesk chat`` in another terminal too) sees
+# them; the environment wins. Only these two: both are demo-only switches.
+INSTANCE_SETTINGS = ("FRONTDESK_DEMO_PAYMENTS", "FRONTDESK_LOG_RESET_LINKS")
+
+
+def _setting(name: str) -> str | None:
+    value = os.environ.get(name)
+    if value is not None or name not in INSTANCE_SETTINGS:
+        return value
+    path = INSTANCE_DIR / "frontdesk.env"
+    if not path.is_file():
+        return None
+    for line in path.read_text().splitlines():
+        key, _, found = line.strip().partition("=")
+        if key == name:
+            return found.strip()
+    return None
+
+
 def default_database_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'frontdesk.db'}"
 
@@ -40,6 +60,8 @@ class Settings:
     twilio_account_sid: str | None = field(default_factory=lambda: os.environ.get("TWILIO_ACCOUNT_SID") or None)
     twilio_auth_token: str | None = field(default_factory=lambda: os.environ.get("TWILIO_AUTH_TOKEN") or None)
     stripe_secret_key: str | None = field(default_factory=lambda: os.environ.get("STRIPE_SECRET_KEY") or None)
+    # the labelled demo checkout when there are no Stripe keys: only when asked for (./scripts/demo)
+    demo_payments: bool = field(default_factory=lambda: _setting("FRONTDESK_DEMO_PAYMENTS") == "1")
     stripe_webhook_secret: str | None = field(default_factory=lambda: os.environ.get("STRIPE_WEBHOOK_SECRET") or None)
     # the platform's cut of each Connect payment, in percent (issue 6)
     stripe_application_fee_percent: str = field(
@@ -55,6 +77,6 @@ class Settings:
     smtp_from: str | None = field(default_factory=lambda: os.environ.get("SMTP_FROM") or None)
     smtp_security: str = field(default_factory=lambda: os.environ.get("SMTP_SECURITY") or "starttls")
     # development only: write password-reset links to the log when neither email nor SMS can carry them
-    log_reset_links: bool = field(default_factory=lambda: os.environ.get("FRONTDESK_LOG_RESET_LINKS") == "1")
+    log_reset_links: bool = field(default_factory=lambda: _setting("FRONTDESK_LOG_RESET_LINKS") == "1")
     openai_api_key: str | None = field(default_factory=lambda: os.environ.get("OPENAI_API_KEY") or None)
     openai_base_url: str | None = field(default_factory=lambda: os.environ.get("OPENAI_BASE_URL") or None)

@@ -171,14 +171,29 @@ class Database:
     inbound turn, a web view, a job, a CLI command) commits once. Use cases never commit.
     """
 
-    def __init__(self, url: str, *, app_role: str | None = None) -> None:
+    def __init__(self, url: str, *, app_role: str | None = None, system_url: str | None = None) -> None:
+        """``system_url`` (default ``SYSTEM_DATABASE_URL``, PostgreSQL only): a second login
+        for cross-studio sessions. Without it they borrow the app's connections and switch
+        role for the transaction, which needs the login to be a member of the system role;
+        with it the app's login need not be, so no SQL run on a request's connection can
+        become the system role (see README, "Database roles")."""
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, app_role=app_role)
-        self.sessions = sessionmaker(self.engine, class_=ScopedSession, expire_on_commit=False)
-        event.listen(self.sessions, "after_commit", _run_after_commit)
-        event.listen(self.sessions, "after_rollback", _drop_after_rollback)
-        event.listen(self.sessions, "after_flush", _note_write)
-        event.listen(self.sessions, "do_orm_execute", _note_statement)
+        self.sessions = self._factory(self.engine)
+        system_url = system_url if system_url is not None else os.environ.get("SYSTEM_DATABASE_URL")
+        self.system_engine: Engine | None = None
+        if system_url and self.url.startswith("postgresql"):
+            self.system_engine = make_engine(normalise_url(system_url), app_role=None, pool_size=4)
+        self.system_sessions = self._factory(self.system_engine) if self.system_engine else self.sessions
+
+    @staticmethod
+    def _factory(engine: Engine) -> sessionmaker[ScopedSession]:
+        sessions = sessionmaker(engine, class_=ScopedSession, expire_on_commit=False)
+        event.listen(sessions, "after_commit", _run_after_commit)
+        event.listen(sessions, "after_rollback", _drop_after_rollback)
+        event.listen(sessions, "after_flush", _note_write)
+        event.listen(sessions, "do_orm_execute", _note_statement)
+        return sessions
 
     @property
     def is_postgres(self) -> bool:
@@ -197,7 +212,7 @@ class Database:
     @contextmanager
     def system(self, reason: str) -> Iterator[Session]:
         """A unit of work that spans studios: for sweeps and platform tasks, never for requests."""
-        with self._unit(open_system_session(self.sessions, reason)) as session:
+        with self._unit(open_system_session(self.system_sessions, reason)) as session:
             yield session
 
     @contextmanager
@@ -223,6 +238,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.system_engine is not None:
+            self.system_engine.dispose()
 
 
 def get_db() -> Database:

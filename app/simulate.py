@@ -8,12 +8,14 @@ script sees the same texts a real deployment would send, at the times it would s
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from app import clock
@@ -21,6 +23,7 @@ from app.booking import credits, leads, waitlist
 from app.booking.rows import row
 from app.booking.schedules import generate_for_studios
 from app.clock import FrozenClock
+from app.config import Settings
 from app.conversation.engine import Inbound, handle_inbound
 from app.db import Database
 from app.fixtures import load_fixture
@@ -68,6 +71,10 @@ class Simulator:
         """A throwaway SQLite database, or ``database`` (empty and migrated: the tests run the
         same scripts on PostgreSQL this way; it is left open for the caller)."""
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        # a throwaway world: payment links open the labelled demo checkout unless Stripe keys are set
+        os.environ.setdefault("FRONTDESK_DEMO_PAYMENTS", "1")
+        if has_app_context() and isinstance(current_app.config.get("FRONTDESK"), Settings):
+            current_app.config["FRONTDESK"].demo_payments = True  # the CLI's app was made before
         if database is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="frontdesk-sim-")
             url = f"sqlite:///{Path(self._tmp.name) / 'sim.db'}"

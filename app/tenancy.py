@@ -9,8 +9,9 @@ Every studio-owned model inherits ``StudioScoped``. Sessions come in three kinds
   span studios. They must give a reason, and writes must still name their studio.
 - bare sessions: they may read the global tables; touching a scoped model raises.
 
-On PostgreSQL the scope is also written to the transaction (``app.studio_id`` /
-``app.system``) where row-level security policies read it, so raw SQL is fenced too.
+On PostgreSQL the scope is also written to the transaction (``app.studio_id``), where
+row-level security policies read it, so raw SQL is fenced too; a system session's
+transaction switches to the system role instead (``app.rls``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from sqlalchemy.orm import (
 from sqlalchemy.orm.base import NO_VALUE
 from sqlalchemy.orm.interfaces import MANYTOONE
 from sqlalchemy.sql import util as sql_util
+
+from app.rls import system_role
 
 SCOPE = "frontdesk.studio_id"
 SYSTEM = "frontdesk.system"
@@ -177,8 +180,8 @@ def _tell_postgres(session: Session, transaction, connection) -> None:
     SAVEPOINT inside it already has it)."""
     if connection.dialect.name != "postgresql" or transaction.nested:
         return
-    if session.info.get(SYSTEM):
-        connection.execute(text("select set_config('app.system', 'on', true)"))
+    if session.info.get(SYSTEM):  # a role the app role cannot take, not a setting it could write
+        connection.exec_driver_sql(f'SET LOCAL ROLE "{system_role()}"')
     elif session.info.get(SCOPE) is not None:
         connection.execute(
             text("select set_config('app.studio_id', :sid, true)"),

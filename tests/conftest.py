@@ -26,6 +26,8 @@ from app.clock import FrozenClock
 from app.db import Base, Database
 from app.migrate import upgrade
 
+# the tests drive the labelled demo checkout unless a test turns it off (issue 14: never by default)
+os.environ.setdefault("FRONTDESK_DEMO_PAYMENTS", "1")
 PG_URL = os.environ.get("FRONTDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("FRONTDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE_SERVICES = os.environ.get("FRONTDESK_REQUIRE_SERVICES") == "1"

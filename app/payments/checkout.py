@@ -22,7 +22,7 @@ from app.models import IntroOffer, Package, Payment, Studio
 from app.payments import money, stripe_api
 from app.payments.errors import PaymentError, PaymentsUnavailable
 from app.payments.fulfil import fee_outstanding
-from app.payments.settings import application_fee_percent, base_url, current, stripe_enabled
+from app.payments.settings import application_fee_percent, base_url, current, require_payments, stripe_enabled
 
 
 def _token(studio_id: int) -> str:
@@ -51,6 +51,7 @@ def new_payment(
     if amount <= 0:
         raise PaymentError("there is nothing to pay")
     settings = current()
+    require_payments(settings)
     token = _token(studio.id)
     payment = Payment(
         studio_id=studio.id,
@@ -183,6 +184,7 @@ def destination(session: Session, token: str) -> Destination:
         if fee_outstanding(session, payment) <= 0:
             return Destination("nothing_owed")
     settings = current()
+    require_payments(settings)
     if not stripe_enabled(settings):
         return Destination("demo")
     if payment.stripe_url is None or payment.status == "expired":

@@ -4,7 +4,8 @@
 plainly labelled: no card is charged. Its Pay button builds the same
 ``checkout.session.completed`` event Stripe would send and hands it to the same handler as
 the webhook, so the demo runs the real fulfilment path. With ``STRIPE_SECRET_KEY`` set the
-demo pages do not exist (404): nobody can pay for free on a live server.
+demo pages do not exist (404), and without ``FRONTDESK_DEMO_PAYMENTS=1`` (set by
+``./scripts/demo``) neither: nobody can pay for free on a live server that lost its key.
 
 One request, one open session: each page is worked out in the token's unit of work and
 rendered after it has closed (``_one_unit``); the Pay button's kick for the confirmation
@@ -29,7 +30,7 @@ from app.payments.checkout import by_token, destination, studio_of
 from app.payments.errors import PaymentError
 from app.payments.events import handle_event
 from app.payments.money import to_minor
-from app.payments.settings import stripe_enabled
+from app.payments.settings import demo_payments
 
 bp = Blueprint("pay", __name__)
 
@@ -144,7 +145,7 @@ def pay(s: Session, token: str) -> _Page | BaseResponse:
 @bp.get("/pay/demo/<token>")
 @_one_unit
 def demo(s: Session, token: str) -> _Page:
-    if stripe_enabled(_settings()):
+    if not demo_payments(_settings()):
         abort(404)
     payment = _payment_or_404(s, token)
     if payment.paid_at is not None:
@@ -154,7 +155,7 @@ def demo(s: Session, token: str) -> _Page:
 
 @bp.post("/pay/demo/<token>")
 def demo_pay(token: str) -> BaseResponse:
-    if stripe_enabled(_settings()):
+    if not demo_payments(_settings()):
         abort(404)
     with _open(token) as s:  # read the payment, close; handle_event opens the one unit that writes
         payment = _payment_or_404(s, token)

@@ -3,6 +3,7 @@
 Revision ID: 0005
 Revises: 0004
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,8 +18,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("studios") as batch:
         batch.add_column(sa.Column("stripe_account_id", sa.String(length=255), nullable=True))
-        batch.add_column(sa.Column("stripe_charges_enabled", sa.Boolean(), server_default=sa.text("false"),
-                                   nullable=False))
+        batch.add_column(
+            sa.Column("stripe_charges_enabled", sa.Boolean(), server_default=sa.text("false"), nullable=False)
+        )
 
     op.create_table(
         "payments",
@@ -50,19 +52,34 @@ def upgrade() -> None:
         sa.Column("expired_at", sa.DateTime(), nullable=True),
         sa.Column("refunded_at", sa.DateTime(), nullable=True),
         sa.Column("studio_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["studio_id", "booking_id"], ["bookings.studio_id", "bookings.id"],
-                                name=op.f("fk_payments_studio_id_booking_id_bookings")),
-        sa.ForeignKeyConstraint(["studio_id", "client_id"], ["clients.studio_id", "clients.id"],
-                                name=op.f("fk_payments_studio_id_client_id_clients")),
-        sa.ForeignKeyConstraint(["studio_id", "client_package_id"],
-                                ["client_packages.studio_id", "client_packages.id"],
-                                name=op.f("fk_payments_studio_id_client_package_id_client_packages")),
-        sa.ForeignKeyConstraint(["studio_id", "intro_offer_id"], ["intro_offers.studio_id", "intro_offers.id"],
-                                name=op.f("fk_payments_studio_id_intro_offer_id_intro_offers")),
-        sa.ForeignKeyConstraint(["studio_id", "lead_id"], ["leads.studio_id", "leads.id"],
-                                name=op.f("fk_payments_studio_id_lead_id_leads")),
-        sa.ForeignKeyConstraint(["studio_id", "package_id"], ["packages.studio_id", "packages.id"],
-                                name=op.f("fk_payments_studio_id_package_id_packages")),
+        sa.ForeignKeyConstraint(
+            ["studio_id", "booking_id"],
+            ["bookings.studio_id", "bookings.id"],
+            name=op.f("fk_payments_studio_id_booking_id_bookings"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["studio_id", "client_id"],
+            ["clients.studio_id", "clients.id"],
+            name=op.f("fk_payments_studio_id_client_id_clients"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["studio_id", "client_package_id"],
+            ["client_packages.studio_id", "client_packages.id"],
+            name=op.f("fk_payments_studio_id_client_package_id_client_packages"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["studio_id", "intro_offer_id"],
+            ["intro_offers.studio_id", "intro_offers.id"],
+            name=op.f("fk_payments_studio_id_intro_offer_id_intro_offers"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["studio_id", "lead_id"], ["leads.studio_id", "leads.id"], name=op.f("fk_payments_studio_id_lead_id_leads")
+        ),
+        sa.ForeignKeyConstraint(
+            ["studio_id", "package_id"],
+            ["packages.studio_id", "packages.id"],
+            name=op.f("fk_payments_studio_id_package_id_packages"),
+        ),
         sa.ForeignKeyConstraint(["studio_id"], ["studios.id"], name=op.f("fk_payments_studio_id_studios")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payments")),
         sa.UniqueConstraint("stripe_checkout_id", name=op.f("uq_payments_stripe_checkout_id")),
@@ -90,8 +107,8 @@ def upgrade() -> None:
     with op.batch_alter_table("stripe_events") as batch:
         batch.create_index(batch.f("ix_stripe_events_studio_id"), ["studio_id"], unique=False)
 
-    rls.enable(op, "payments")
-    rls.enable(op, "stripe_events")
+    rls.enable(op, "payments", rls.LEGACY_PREDICATE)
+    rls.enable(op, "stripe_events", rls.LEGACY_PREDICATE)
     rls.ensure_app_role(op)
 
 

@@ -3,6 +3,7 @@
 Revision ID: 0006
 Revises: 0005
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -25,8 +26,11 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("answered_at", sa.DateTime(), nullable=True),
         sa.Column("studio_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["studio_id", "lead_id"], ["leads.studio_id", "leads.id"],
-                                name=op.f("fk_lead_matches_studio_id_lead_id_leads")),
+        sa.ForeignKeyConstraint(
+            ["studio_id", "lead_id"],
+            ["leads.studio_id", "leads.id"],
+            name=op.f("fk_lead_matches_studio_id_lead_id_leads"),
+        ),
         sa.ForeignKeyConstraint(["studio_id"], ["studios.id"], name=op.f("fk_lead_matches_studio_id_studios")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lead_matches")),
         sa.UniqueConstraint("studio_id", "id", name="uq_lead_matches_studio_id_id"),
@@ -35,7 +39,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_lead_matches_lead_id"), ["lead_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_lead_matches_studio_id"), ["studio_id"], unique=False)
         batch_op.create_index("ix_lead_matches_status", ["studio_id", "status"], unique=False)
-    rls.enable(op, "lead_matches")
+    rls.enable(op, "lead_matches", rls.LEGACY_PREDICATE)
 
     with op.batch_alter_table("policies") as batch:
         batch.add_column(sa.Column("lead_match_hours", sa.Integer(), nullable=True))

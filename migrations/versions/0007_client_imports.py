@@ -3,6 +3,7 @@
 Revision ID: 0007
 Revises: 0006
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -39,7 +40,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("client_imports", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_client_imports_studio_id"), ["studio_id"], unique=False)
-    rls.enable(op, "client_imports")
+    rls.enable(op, "client_imports", rls.LEGACY_PREDICATE)
     rls.ensure_app_role(op)
 
 

@@ -286,7 +286,7 @@ def test_whatsapp_outside_24h_uses_the_template_or_falls_back_to_sms(db, world, 
     deliver(db, world, transport)
     assert (row(db, world, inside).channel, row(db, world, inside).content_sid) == ("whatsapp", None)
     clock.advance(timedelta(hours=22))
-    with db.unscoped() as s:
+    with db.studio(world.studio_id) as s:
         studio = s.get(Studio, world.studio_id)
         studio.sms_number, studio.whatsapp_template_sid = "+447700900100", "HX" + "c" * 32
         s.commit()
@@ -294,7 +294,7 @@ def test_whatsapp_outside_24h_uses_the_template_or_falls_back_to_sms(db, world, 
     deliver(db, world, transport)
     r = row(db, world, templated)
     assert (r.channel, r.content_sid, r.content_variables) == ("whatsapp", "HX" + "c" * 32, {"1": "Your spot is held"})
-    with db.unscoped() as s:
+    with db.studio(world.studio_id) as s:
         s.get(Studio, world.studio_id).whatsapp_template_sid = None
         s.commit()
     fallback = queue(db, world, key="w3", channel="whatsapp", to="whatsapp:" + SAM)

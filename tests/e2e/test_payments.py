@@ -76,7 +76,7 @@ def app_for(db):
 
 
 def connect(db, world, account="acct_studio1", enabled=True):
-    with db.unscoped() as s:
+    with db.studio(world.studio_id) as s:
         studio = s.get(Studio, world.studio_id)
         studio.stripe_account_id, studio.stripe_charges_enabled = account, enabled
         s.commit()
