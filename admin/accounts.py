@@ -85,19 +85,40 @@ def sign_up(
     owner_name: str,
     email: str,
     password: str,
-    currency: str = "GBP",
-    date_order: str = "DMY",
+    currency: str | None = None,
+    date_order: str | None = None,
+    country: str | None = None,
 ) -> StaffLogin:
-    """Use case: a new studio (a row, not a deployment) and its owner. Commits."""
+    """Use case: a new studio (a row, not a deployment) and its owner. Commits.
+
+    ``country`` (ISO code, ``admin.onboarding.COUNTRIES``) gives the defaults: its first
+    timezone when none is chosen, its currency and date order (DMY or MDY) when those are
+    not given. Without a country they follow the timezone's country (Los Angeles: USD, MDY),
+    else GBP and DMY. Raises ``AccountError`` with the field's problem in words."""
+    from admin.onboarding import BY_CODE, country_for_timezone
+
     studio_key = (studio_key or "").strip().lower()
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,40}", studio_key):
         raise AccountError("The studio's short name may use lowercase letters, digits and '-'.")
     if not (studio_name or "").strip() or not (owner_name or "").strip():
         raise AccountError("Please give the studio's name and yours.")
+    place = BY_CODE.get((country or "").strip().upper())
+    if country and place is None:
+        raise AccountError("Please choose the studio's country.")
+    timezone = (timezone or "").strip() or (place.timezones[0] if place else "")
+    if not timezone:
+        raise AccountError("Please choose the studio's country (or its timezone).")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise AccountError("Please choose the studio's timezone.") from exc
+    place = place or country_for_timezone(timezone)
+    currency = (currency or (place.currency if place else "GBP")).strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise AccountError("Currency is a three-letter code such as USD, GBP or EUR.")
+    date_order = (date_order or (place.date_order if place else "DMY")).strip().upper()
+    if date_order not in ("DMY", "MDY"):
+        raise AccountError("Please choose how dates are written: day first or month first.")
     email, password = _email(email), _password(password)
     with db.system("sign-up: a new studio and its owner, in one transaction") as s:
         if s.scalar(select(func.count(Studio.id)).where(Studio.key == studio_key)):

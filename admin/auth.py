@@ -86,6 +86,9 @@ def inject() -> dict:
 
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
+    from admin.onboarding import COUNTRIES, CURRENCIES, DATE_ORDERS
+
+    choices = {"countries": COUNTRIES, "currencies": CURRENCIES, "date_orders": DATE_ORDERS}
     if request.method == "POST":
         f = request.form
         try:
@@ -97,14 +100,15 @@ def signup():
                 owner_name=f.get("owner_name", ""),
                 email=f.get("email", ""),
                 password=f.get("password", ""),
-                currency=f.get("currency", "GBP"),
-                date_order=f.get("date_order", "DMY"),
+                currency=f.get("currency") or None,
+                date_order=f.get("date_order") or None,
+                country=f.get("country") or None,
             )
         except accounts.AccountError as exc:
-            return render_template("admin/signup.html", error=str(exc), form=f, timezones=TIMEZONES), 400
+            return render_template("admin/signup.html", error=str(exc), form=f, **choices), 400
         login_user(StaffUser(login))
         return redirect(url_for("admin_auth.home"))
-    return render_template("admin/signup.html", error=None, form={}, timezones=TIMEZONES)
+    return render_template("admin/signup.html", error=None, form={}, **choices)
 
 
 @bp.route("/login", methods=["GET", "POST"])

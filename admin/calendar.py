@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from admin.roles import can, own_only, require
+from admin.today import clock_time, next_class_day
 from app import audit, clock
 from app.booking import attendance as attendance_rules
 from app.booking import changes, moves, spots
@@ -68,6 +69,7 @@ class SessionCard:
     status: str
     moved: bool
     kind: str
+    starts_at: datetime | None = None  # the instant (UTC)
 
     @property
     def fill(self) -> int:
@@ -107,7 +109,13 @@ def week_title(monday: date) -> str:
 
 
 def week_sessions(
-    s: Session, zone: ZoneInfo, monday: date, *, location_id: int | None = None, instructor_id: int | None = None
+    s: Session,
+    zone: ZoneInfo,
+    monday: date,
+    *,
+    location_id: int | None = None,
+    instructor_id: int | None = None,
+    us: bool = False,
 ) -> list[SessionCard]:
     """Every session of the week (Mon-Sun in ``zone``), with counts: one query."""
     start = datetime.combine(monday, time(0), zone) - timedelta(days=1)  # other zones may start a day either side
@@ -136,8 +144,8 @@ def week_sessions(
             SessionCard(
                 cs.id,
                 starts.date(),
-                starts.strftime("%H:%M"),
-                ends.strftime("%H:%M"),
+                clock_time(starts, us),
+                clock_time(ends, us),
                 class_name,
                 instructor,
                 location,
@@ -147,6 +155,7 @@ def week_sessions(
                 cs.status,
                 cs.moved_at is not None,
                 cs.kind,
+                cs.starts_at,
             )
         )
     return cards
@@ -168,7 +177,17 @@ def week():
         location_id = request.args.get("location", type=int)
         if location_id is not None and location_id not in {loc.id for loc in locations}:
             location_id = None  # another studio's id, or a stale link: show every location
-        cards = week_sessions(s, zone, monday, location_id=location_id, instructor_id=_own_filter())
+        us = studio.date_order == "MDY"
+        cards = week_sessions(s, zone, monday, location_id=location_id, instructor_id=_own_filter(), us=us)
+        jumped = False
+        now = clock.now()
+        if not request.args.get("week") and not any(
+            c.status == "scheduled" and c.starts_at and c.starts_at > now for c in cards
+        ):  # nothing left this week: open on the week holding the next classes
+            upcoming = next_class_day(s, zone, instructor_id=_own_filter())
+            if upcoming is not None and week_of(upcoming.isoformat(), today) > monday:
+                monday, jumped = week_of(upcoming.isoformat(), today), True
+                cards = week_sessions(s, zone, monday, location_id=location_id, instructor_id=_own_filter(), us=us)
     days = [monday + timedelta(days=i) for i in range(7)]
     by_day = {d: [c for c in cards if c.day == d] for d in days}
     return render_template(
@@ -186,6 +205,8 @@ def week():
         show_location=location_id is None and len(locations) > 1,
         own_only=own_only(),
         total=len(cards),
+        jumped=jumped,
+        this_week=(today - timedelta(days=today.weekday())).isoformat(),
     )
 
 
@@ -301,8 +322,14 @@ def _roster_page(s: Session, cs: ClassSession, *, error: str | None = None, stat
     data = roster_data(s, cs)
     if form is not None:  # a refused move keeps what was typed
         data.update(move_date=form.get("date", data["move_date"]), move_time=form.get("time", data["move_time"]))
+    us = s.scalar(select(Studio.date_order).where(Studio.id == current_user.studio_id)) == "MDY"
     return render_template(
-        "admin/roster.html", error=error, can_change=can(current_user.role, "sessions"), **data
+        "admin/roster.html",
+        error=error,
+        can_change=can(current_user.role, "sessions"),
+        can_profile=can(current_user.role, "clients"),
+        hhmm=lambda at: clock_time(at, us),
+        **data,
     ), status
 
 

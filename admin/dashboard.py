@@ -18,8 +18,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from admin.onboarding import checklist
 from admin.roles import can, require
-from admin.today import today_classes
+from admin.today import next_class_day, today_classes
 from app import clock
 from app.booking.rows import row
 from app.db import get_db
@@ -70,6 +71,14 @@ class Figures:
     memberships_sold: int
     money: Decimal | None  # paid through Frontdesk in the last 30 days, refunds taken off
     currency: str
+    week_monday: date  # the week the fill figure is about: this one, or the next holding classes
+    next_day: date | None = None  # no classes left today: the next day with classes
+    next_classes: list[dict] | None = None
+
+    @property
+    def this_week(self) -> bool:
+        """The figures are about the current week (not the next one holding classes)."""
+        return self.week_monday == self.today - timedelta(days=self.today.weekday())
 
     @property
     def week_fill(self) -> int:
@@ -90,6 +99,9 @@ def figures(s: Session, studio_id: int) -> Figures:
     now = clock.now()
     today = now.astimezone(zone).date()
     monday = today - timedelta(days=today.weekday())
+    upcoming = next_class_day(s, zone)
+    if upcoming is not None and upcoming - timedelta(days=upcoming.weekday()) > monday:
+        monday = upcoming - timedelta(days=upcoming.weekday())  # none left this week: the next week's
     week_start, week_end = _midnight(monday, zone), _midnight(monday + timedelta(days=7), zone)
 
     # this week's fill by class type (cancelled classes are not capacity)
@@ -182,10 +194,13 @@ def figures(s: Session, studio_id: int) -> Figures:
     ).one()
 
     week_booked, week_capacity = sum(b.value for b in fill), sum(b.total for b in fill)
+    us = studio.date_order == "MDY"
+    classes = today_classes(s, zone, today, us=us)
+    next_day = upcoming if upcoming is not None and upcoming > today else None  # nothing left today
     return Figures(
         studio=studio,
         today=today,
-        classes=today_classes(s, zone, today),
+        classes=classes,
         fill_by_type=fill,
         week_booked=week_booked,
         week_capacity=week_capacity,
@@ -200,6 +215,9 @@ def figures(s: Session, studio_id: int) -> Figures:
         memberships_sold=int(memberships or 0),
         money=Decimal(paid[1]) if paid[0] else None,
         currency=studio.currency,
+        week_monday=monday,
+        next_day=next_day,
+        next_classes=today_classes(s, zone, next_day, us=us) if next_day else None,
     )
 
 
@@ -212,8 +230,16 @@ def money(amount: Decimal, currency: str) -> str:
 def render_dashboard():
     with get_db().studio(current_user.studio_id) as s:
         data = figures(s, current_user.studio_id)
+        steps = checklist(s, data.studio) if can(current_user.role, "catalog") else []
     # front desk runs the day; what the studio takes in is for managers and the owner
-    return render_template("admin/dashboard.html", f=data, money=money, show_money=can(current_user.role, "refunds"))
+    return render_template(
+        "admin/dashboard.html",
+        f=data,
+        money=money,
+        show_money=can(current_user.role, "refunds"),
+        steps=steps if steps and not all(step.done for step in steps) else [],
+        steps_done=sum(step.done for step in steps),
+    )
 
 
 @bp.get("/")

@@ -57,12 +57,19 @@ def board():
     with get_db().studio(current_user.studio_id) as s:
         studio = s.get(Studio, current_user.studio_id)
         columns, steps = lead_board.board(s)
-        offers = {o.id: o.name for o in s.scalars(select(IntroOffer))}
+        all_offers = list(s.scalars(select(IntroOffer).order_by(IntroOffer.name)))
+        offers = {o.id: o.name for o in all_offers}
+        pages = [
+            (o.name, url_for("intro_page.intro_offer", studio_key=studio.key, offer_key=o.key, _external=True))
+            for o in all_offers
+            if o.active
+        ]
         return render_template(
             "admin/leads.html",
-            columns=columns,
+            columns={stage: rows for stage, rows in columns.items() if rows},
             steps=steps,
             offers=offers,
+            pages=pages,
             labels=lead_board.STAGE_LABELS,
             w=_words(studio),
         )

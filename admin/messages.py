@@ -1,22 +1,32 @@
-"""Conversations and the outbox: what clients texted, what the studio sent, what failed.
+"""The staff inbox and the outbox: what clients texted, answering them, what the studio sent.
 
-Read-only pages in the signed-in staff member's studio scope. A thread reads like a
-phone's: bubbles in and out, newest first, times in the studio's timezone.
+Pages in the signed-in staff member's studio scope. The inbox lists one thread per phone,
+newest activity first, with unread and "needs a person" markers; a thread reads like a
+phone's (oldest at the top, the client's bubbles on the left, the studio's on the right,
+times in the studio's timezone and format) and staff answer from it, which takes the
+conversation over from the bot (``admin.inbox``). Instructors see only the threads of
+their own clients; the outbox is for desk staff.
 """
 
 from __future__ import annotations
 
 import math
-import re
+import secrets
+from urllib.parse import urlencode
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
-from sqlalchemy import func, or_, select
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
 
-from admin.clients import Formatter, studio_scope
-from admin.roles import require
-from app import clock
+from admin import inbox
+from admin.clients import Formatter, _deliver, studio_scope
+from admin.roles import own_only, require
+from app import audit, clock
 from app.booking.errors import NotFound
+from app.booking.policies import load_policy
 from app.clients import get_client, thread_query
+from app.conversation.engine import human_has_it
+from app.db import on_commit
 from app.messaging.transports import PERMANENT
 from app.models import Client, Conversation, Message, OutboxMessage, Staff
 
@@ -42,69 +52,83 @@ def _page_no() -> int:
         return 1
 
 
+def _instructor() -> int | None:
+    """The signed-in instructor's staff id (they see their own clients' threads), else None."""
+    return current_user.login.staff_id if own_only() else None
+
+
 @bp.get("")
-@require("messages")
+@require("inbox")
 def index():
-    """One line per phone: the latest message, who it is, on which channel, when."""
+    """The inbox: one line per phone, newest activity first, with its markers; filters and search."""
     page = _page_no()
     query = request.args.get("q", "").strip()
+    show = request.args.get("show", "all")
+    show = show if show in inbox.FILTERS else "all"
     with studio_scope() as (s, studio):
-        latest = select(func.max(Message.id).label("id")).group_by(Message.phone)
-        if query:
-            digits = re.sub(r"\D", "", query)
-            named = select(Client.phone).where(func.lower(Client.name).contains(query.lower(), autoescape=True))
-            latest = latest.where(
-                or_(
-                    Message.phone.in_(named),
-                    *([Message.phone.contains(digits, autoescape=True)] if len(digits) >= 3 else []),
-                )
-            )
-        latest = latest.subquery()
-        total = s.scalar(select(func.count()).select_from(latest)) or 0
+        mine = _instructor()
+        total = inbox.threads(s, show=show, q=query, instructor_id=mine, per_page=1)[1]
         pages = max(1, math.ceil(total / PER_PAGE))
         page = min(page, pages)
-        rows = s.execute(
-            select(Message, Client)
-            .join(latest, latest.c.id == Message.id)
-            .outerjoin(Client, Client.phone == Message.phone)
-            .order_by(Message.created_at.desc(), Message.id.desc())
-            .limit(PER_PAGE)
-            .offset((page - 1) * PER_PAGE)
-        ).all()
+        rows, total = inbox.threads(s, show=show, q=query, instructor_id=mine, page=page, per_page=PER_PAGE)
         return render_template(
-            "admin/messages.html", rows=rows, fmt=Formatter(studio), page=page, pages=pages, total=total, q=query
+            "admin/messages.html",
+            rows=rows,
+            fmt=Formatter(studio),
+            page=page,
+            pages=pages,
+            total=total,
+            q=query,
+            show=show,
+            filters=inbox.FILTERS,
+            counts=inbox.counts(s, mine),
         )
 
 
 def _thread(s, studio, *, title: str, phone: str, client: Client | None, query):
+    if not inbox.may_see(s, phone, _instructor()):
+        abort(404)
     page = _page_no()
     total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, math.ceil(total / THREAD_PAGE))
     page = min(page, pages)
-    messages = s.scalars(
-        query.order_by(Message.created_at.desc(), Message.id.desc()).limit(THREAD_PAGE).offset((page - 1) * THREAD_PAGE)
-    ).all()
-    conversations = s.scalars(
-        select(Conversation).where(
-            Conversation.phone == phone, Conversation.state != "idle", Conversation.expires_at > clock.now()
-        )
-    ).all()
+    messages = list(
+        s.scalars(
+            query.order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(THREAD_PAGE)
+            .offset((page - 1) * THREAD_PAGE)
+        ).all()
+    )
+    messages.reverse()  # a phone's order: the oldest at the top, the newest at the bottom
+    now = clock.now()
+    conversations = inbox.conversations(s, phone)
+    waiting = [c for c in conversations if c.state != "idle" and c.expires_at is not None and c.expires_at > now]
+    human = next((c for c in conversations if human_has_it(c, now)), None)
+    flagged = next((c for c in conversations if c.needs_person), None)
+    unread_since = min((c.read_at for c in conversations if c.read_at is not None), default=None)
+    inbox.mark_read(s, phone, now)
     return render_template(
         "admin/messages_thread.html",
         title=title,
         phone=phone,
         client=client,
-        messages=messages,
+        bubbles=inbox.bubbles(s, phone, messages),
         fmt=Formatter(studio),
         page=page,
         pages=pages,
         total=total,
-        conversations=conversations,
+        conversations=waiting,
+        human=human,
+        flagged=flagged,
+        unread_since=unread_since,
+        token=secrets.token_urlsafe(16),
+        draft=request.args.get("draft", ""),
+        idle=load_policy(s).human_idle_minutes or 60,
     )
 
 
 @bp.get("/client/<int:client_id>")
-@require("messages")
+@require("inbox")
 def client_thread(client_id: int):
     with studio_scope() as (s, studio):
         try:
@@ -122,7 +146,7 @@ def client_thread(client_id: int):
 
 
 @bp.get("/phone/<phone>")
-@require("messages")
+@require("inbox")
 def phone_thread(phone: str):
     """A number that is not (yet) a client: its messages, or 404 if this studio has none."""
     with studio_scope() as (s, studio):
@@ -136,13 +160,90 @@ def phone_thread(phone: str):
 
 
 @bp.get("/conversation/<int:conversation_id>")
-@require("messages")
+@require("inbox")
 def conversation(conversation_id: int):
     with studio_scope() as (s, _studio):
         found = s.get(Conversation, conversation_id)
-        if found is None:
+        if found is None or not inbox.may_see(s, found.phone, _instructor()):
             abort(404)
         return redirect(url_for(".phone_thread", phone=found.phone))
+
+
+def _known_phone(s, phone: str) -> str:
+    """The thread's page for ``phone``; 404 when this studio has no such thread or the
+    signed-in instructor may not see it."""
+    client = s.scalars(select(Client).where(Client.phone == phone)).first()
+    has_messages = s.scalar(select(func.count()).select_from(Message).where(Message.phone == phone))
+    if (client is None and not has_messages) or not inbox.may_see(s, phone, _instructor()):
+        abort(404)
+    if client is not None:
+        return url_for(".client_thread", client_id=client.id)
+    return url_for(".phone_thread", phone=phone)
+
+
+def _me() -> tuple[str, str]:
+    login = current_user.login
+    return login.name, audit.staff_actor(login)
+
+
+@bp.post("/phone/<phone>/reply")
+@require("inbox")
+def reply(phone: str):
+    """Send a staff reply through the outbox; the conversation is taken over from the bot."""
+    body = request.form.get("body", "")
+    with studio_scope() as (s, studio):
+        back = _known_phone(s, phone)
+        by, actor = _me()
+        try:
+            sent = inbox.reply(s, studio, phone, body, by=by, actor=actor, token=request.form.get("token", ""))
+        except inbox.InboxError as exc:
+            s.rollback()
+            flash(str(exc), "error")
+            return redirect(_with_draft(back, body), 303)
+        studio_id = studio.id
+        on_commit(s, lambda: _deliver(studio_id))
+        flash(sent.note or "Sent. The bot stays quiet in this conversation until you hand it back.", "success")
+    return redirect(back, 303)
+
+
+def _with_draft(back: str, body: str) -> str:
+    """Back to the thread with the text kept in the box (it was not sent)."""
+    return f"{back}?{urlencode({'draft': body[:2000]})}" if body.strip() else back
+
+
+@bp.post("/phone/<phone>/take-over")
+@require("inbox")
+def take_over(phone: str):
+    with studio_scope() as (s, studio):
+        back = _known_phone(s, phone)
+        by, actor = _me()
+        until = inbox.take_over(s, phone, by=by, actor=actor)
+        flash(
+            "You have this conversation: the bot stays quiet until you hand it back "
+            f"or until {Formatter(studio).when(until)} if nobody replies.",
+            "success",
+        )
+    return redirect(back, 303)
+
+
+@bp.post("/phone/<phone>/hand-back")
+@require("inbox")
+def hand_back(phone: str):
+    with studio_scope() as (s, _studio):
+        back = _known_phone(s, phone)
+        inbox.hand_back(s, phone, actor=_me()[1])
+        flash("Handed back: the bot answers this client again.", "success")
+    return redirect(back, 303)
+
+
+@bp.post("/phone/<phone>/done")
+@require("inbox")
+def done(phone: str):
+    with studio_scope() as (s, _studio):
+        back = _known_phone(s, phone)
+        inbox.resolve(s, phone)
+        flash("Marked as done.", "success")
+    return redirect(back, 303)
 
 
 def reason(row: OutboxMessage, fmt: Formatter) -> str:

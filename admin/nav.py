@@ -12,7 +12,7 @@ NAV: list[tuple[str, str, str]] = [
     ("Dashboard", "admin_dashboard.index", "dashboard"),
     ("Calendar", "admin_calendar.week", "calendar"),
     ("Clients", "admin_clients.index", "clients"),
-    ("Messages", "admin_messages.index", "messages"),
+    ("Messages", "admin_messages.index", "inbox"),
     ("Leads", "admin_leads.board", "leads"),
     ("Playground", "admin_playground.index", "playground"),
     ("Payments", "admin_payments.index", "refunds"),

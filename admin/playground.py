@@ -21,8 +21,10 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from admin.onboarding import example_phone
 from admin.roles import require
-from app.conversation.engine import Inbound, handle_inbound
+from app import clock
+from app.conversation.engine import Inbound, handle_inbound, human_has_it
 from app.db import get_db
 from app.models import Client, Conversation, Message, OutboxMessage, Staff, Studio
 from app.phones import InvalidPhone, studio_region, to_e164
@@ -108,6 +110,8 @@ def _page(
         "body": body,
         "expires": conv.expires_at.astimezone(zone).strftime("%a %d %b %H:%M") if conv and conv.expires_at else None,
         "number": studio.sms_number,
+        "example_phone": example_phone(studio),
+        "human": conv is not None and human_has_it(conv, clock.now()),
     }
 
 
@@ -139,7 +143,7 @@ def send():
         try:
             phone = to_e164(raw_phone, studio_region(studio))
         except InvalidPhone:
-            error = "Type the phone as an international number, e.g. +44 7700 900301."
+            error = f"Type the phone as an international number, e.g. {example_phone(studio)}."
         if error is None and not body:
             error = "Type a message for the bot."
         if error is None and len(body) > MAX_BODY:

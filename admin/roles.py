@@ -25,7 +25,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "sessions": DESK,  # cancel or move a session (texts the booked clients)
     "clients": DESK,  # search, profile, book a client, import
     "credits": MANAGERS,  # grant credits by hand
-    "messages": DESK,  # conversations and the outbox
+    "messages": DESK,  # every conversation, and the outbox
+    "inbox": ALL,  # read and answer threads; instructors only their own clients'
     "playground": DESK,
     "settings": MANAGERS,  # studio settings, policies, locations
     "catalog": MANAGERS,  # class types, schedules, packages, intro offers, prices

@@ -21,9 +21,30 @@ from app.models import (
 )
 
 
-def today_classes(s: Session, zone: ZoneInfo, day: date, *, instructor_id: int | None = None) -> list[dict]:
+def clock_time(at: datetime, us: bool = False) -> str:
+    """A time of day as the studio's texts say it: ``18:00`` (day-first studios) or ``6pm`` /
+    ``6:30pm`` (month-first, US style); ``at`` already in the timezone to show."""
+    if us:
+        return at.strftime("%I:%M%p").lstrip("0").replace(":00", "").lower()
+    return at.strftime("%H:%M")
+
+
+def next_class_day(s: Session, zone: ZoneInfo, *, instructor_id: int | None = None) -> date | None:
+    """The local date (in ``zone``) of the next scheduled class after now, or None: one query."""
+    query = select(ClassSession.starts_at).where(
+        ClassSession.status == "scheduled", ClassSession.starts_at > clock.now()
+    )
+    if instructor_id is not None:
+        query = query.where(ClassSession.instructor_id == instructor_id)
+    first = s.scalars(query.order_by(ClassSession.starts_at).limit(1)).first()
+    return first.astimezone(zone).date() if first is not None else None
+
+
+def today_classes(
+    s: Session, zone: ZoneInfo, day: date, *, instructor_id: int | None = None, us: bool = False
+) -> list[dict]:
     """The classes of ``day`` (a date in ``zone``), with booked and waiting counts: one query.
-    Times are shown in each class's location timezone."""
+    Times are shown in each class's location timezone, in the studio's format (``us``)."""
     start = datetime.combine(day, time(0), zone)
     booked, waiting = spots.booked_column(), spots.waiting_column()
     query = (
@@ -50,7 +71,7 @@ def today_classes(s: Session, zone: ZoneInfo, day: date, *, instructor_id: int |
     return [
         {
             "id": r[0],
-            "time": r[1].astimezone(ZoneInfo(r[4])).strftime("%H:%M"),
+            "time": clock_time(r[1].astimezone(ZoneInfo(r[4])), us),
             "name": r[2],
             "location": r[3],
             "instructor": r[5],
@@ -69,4 +90,9 @@ def today_view(db: Database, studio_id: int) -> dict:
         studio = row(s, Studio, studio_id)
         zone = ZoneInfo(studio.timezone)
         day = clock.now().astimezone(zone).date()
-        return {"studio": studio.name, "day": day.strftime("%A %d %B"), "classes": today_classes(s, zone, day)}
+        us = studio.date_order == "MDY"
+        return {
+            "studio": studio.name,
+            "day": day.strftime("%A %d %B"),
+            "classes": today_classes(s, zone, day, us=us),
+        }

@@ -16,7 +16,7 @@ from app.chat import run_chat
 from app.config import INSTANCE_DIR, migration_database_url
 from app.db import get_db
 from app.factory import create_app
-from app.fixtures import FixtureError, load_fixture
+from app.fixtures import FixtureError, has_schema, load_fixture
 from app.migrate import upgrade
 from app.simulate import ScriptError, parse_instant
 
@@ -35,12 +35,16 @@ def db() -> None:
 def db_upgrade() -> None:
     """Apply every migration (run as the tables' owner: MIGRATION_DATABASE_URL or DATABASE_URL)."""
 
+    _upgrade()
+    click.echo("database is up to date")
+
+
+def _upgrade() -> None:
     url = migration_database_url()
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     upgrade(url)
-    click.echo("database is up to date")
 
 
 @cli.command("load-fixture")
@@ -49,8 +53,12 @@ def db_upgrade() -> None:
 def load_fixture_command(path: Path) -> None:
     """Create or update the studios a TOML fixture describes (all or nothing)."""
 
+    database = get_db()
+    if not has_schema(database) and database.url.startswith("sqlite"):
+        click.echo("The embedded database had no tables: migrating it first (frontdesk db upgrade).")
+        _upgrade()
     try:
-        report = load_fixture(get_db(), path)
+        report = load_fixture(database, path)
     except FixtureError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -116,11 +124,15 @@ def simulate_command(fixture: Path, now: str, script) -> None:
 @click.option("--studio", "studio_key", required=True)
 @click.option("--phone", required=True)
 @click.option("--channel", type=click.Choice(["sms", "whatsapp"]), default="sms")
+@click.option("--tick", type=float, default=10.0, show_default=True, help="seconds between checks for texts due")
 @with_appcontext
-def chat_command(studio_key: str, phone: str, channel: str) -> None:
-    """Talk to the bot in the terminal as a client or staff member (embedded default)."""
+def chat_command(studio_key: str, phone: str, channel: str, tick: float) -> None:
+    """Talk to the bot in the terminal as a client or staff member (embedded default).
 
-    run_chat(get_db(), studio_key, phone, channel)
+    Prints the bot's replies and every text the studio sends this phone meanwhile (offers,
+    receipts, reminders, staff replies)."""
+
+    run_chat(get_db(), studio_key, phone, channel, tick=tick)
 
 
 @cli.group()

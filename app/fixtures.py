@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from app.booking import credits
@@ -451,7 +452,29 @@ class LoadReport:
         return out
 
 
+NO_TABLES = "the database has no tables yet: run `frontdesk db upgrade` first, then load the fixture again"
+OLD_SCHEMA = "the database schema is older than this code: run `frontdesk db upgrade`, then load the fixture again"
+
+
+def has_schema(db: Database) -> bool:
+    """True when the database has been migrated (it has the studios table)."""
+    return inspect(db.engine).has_table("studios")
+
+
 def load_fixture(db: Database, path: Path | str) -> LoadReport:
+    """Create or update the studios the TOML file at ``path`` describes, all or nothing.
+
+    Raises ``FixtureError`` with the reason: an unreadable or invalid file, a number another
+    studio owns, or a database that has not been migrated (``frontdesk db upgrade``)."""
+    if not has_schema(db):
+        raise FixtureError(NO_TABLES)
+    try:
+        return _load(db, path)
+    except (OperationalError, ProgrammingError) as exc:
+        raise FixtureError(f"{OLD_SCHEMA} ({str(exc.orig).splitlines()[0]})") from exc
+
+
+def _load(db: Database, path: Path | str) -> LoadReport:
     path = Path(path)
     fname = path.name
     try:

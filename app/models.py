@@ -158,6 +158,9 @@ class Policy(StudioScoped, Base):
     late_arrival_minutes: Mapped[int | None] = mapped_column(default=None)
     self_check_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     check_in_opens_minutes: Mapped[int] = mapped_column(default=30, server_default="30")
+    # Staff inbox (issue 16): a taken-over conversation goes back to the bot after this many
+    # minutes without a staff reply.
+    human_idle_minutes: Mapped[int] = mapped_column(default=60, server_default="60")
 
 
 class Location(StudioScoped, Base):
@@ -537,6 +540,16 @@ class Conversation(StudioScoped, Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    # The staff inbox (issue 16): a text a person should read (a hand-off, a dispute, one the
+    # bot could not read, one not in English) sets the flag and why; staff clear it.
+    needs_person: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    flag_reason: Mapped[str | None] = mapped_column(String(120))
+    flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # staff last opened the thread
+    # Human takeover: while ``human_until`` is in the future the bot only logs and flags inbound
+    # texts; each staff reply moves it on by the studio's idle time; "Hand back" clears it.
+    human_by: Mapped[str | None] = mapped_column(String(200))
+    human_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Message(StudioScoped, Base):

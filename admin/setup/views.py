@@ -72,6 +72,8 @@ def _names(view: SetupModelView, model: type, *, where: Any = None) -> list[tupl
 
 
 class LocationView(SetupModelView):
+    """Where classes happen. A new location starts in the studio's own timezone."""
+
     capability = "settings"
     entity = "location"
     column_list = ("name", "address", "timezone")
@@ -82,6 +84,12 @@ class LocationView(SetupModelView):
     form_args = {"name": {"validators": [DataRequired()]}}
     can_export = True
     in_use_message = "This location still has classes or schedules; it can't be deleted."
+
+    def create_form(self, obj: Any = None) -> Any:
+        form = super().create_form(obj)
+        if not form.timezone.raw_data:  # not posted yet: suggest the studio's timezone
+            form.timezone.data = studio_timezone(self.session).key
+        return form
 
 
 # --------------------------------------------------------------------------- catalog
@@ -347,6 +355,10 @@ class ScheduleView(SetupModelView):
     def check_change(self, model: Any, is_created: bool) -> None:
         if model.ends_on is not None and model.ends_on < model.starts_on:
             raise ValidationError("The schedule can't end before it starts.")
+
+    def get_save_return_url(self, model: Any, is_created: bool = False) -> str:
+        """After saving a schedule: the list, offering to generate its sessions at once."""
+        return url_for(f"{self.endpoint}.index_view", saved=model.id)
 
     @expose("/generate/", methods=("POST",))
     def generate_view(self):

@@ -2,6 +2,12 @@
 
 ``handle_inbound`` is what the Twilio webhook, the simulator, the terminal chat and the
 admin playground all call, so they all run the same engine.
+
+The staff inbox (issue 16) reads two things the engine writes on the conversation row:
+a flag when a person should read a text (a hand-off, a dispute, a text the bot could not
+read, one not in English), and the takeover: while ``Conversation.human_until`` is in the
+future a member of staff has the conversation and the bot answers nothing; the text is
+only logged and flagged (carrier keywords STOP/START/HELP are still honoured).
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ from app.messaging.outbox import WRITTEN, enqueue
 from app.models import Client, Conversation, InboundAddress, Message, Studio
 from app.phones import InvalidPhone, to_e164
 from bot.dialogue import State, Turn, respond
+from bot.nlu.compliance import keyword, plain_opt_out
 from bot.nlu.llm import LlmParser
-from bot.nlu.parse import LOW_CONFIDENCE, ParseContext, parse
+from bot.nlu.parse import LOW_CONFIDENCE, Parse, ParseContext, parse
 from bot.replies import Words
 
 SEPARATOR = "\x1e"  # between several replies stored in one Message.reply
@@ -116,7 +123,13 @@ def complete_deferred(db: Database, studio_id: int, sid: str, llm: LlmParser | N
         conv = session.get(Conversation, logged.conversation_id)
         assert conv is not None
         now = clock.now()
-        turn, client_id = _turn(session, studio, logged.phone, msg, conv, now, llm, defer=False)
+        if human_has_it(conv, now):  # staff took over while the model was asked: they answer
+            logged.reply = SEPARATOR
+            flag(conv, TEXTED_DURING_TAKEOVER, now)
+            return []
+        turn, client_id, reason = _turn(session, studio, logged.phone, msg, conv, now, llm, defer=False)
+        if reason:
+            flag(conv, reason, now)
         _finish(session, conv, logged, msg, turn, now, logged.phone, client_id)
         for n, reply in enumerate(turn.replies):
             enqueue(
@@ -136,6 +149,44 @@ class _Deferred(Exception):
     """The rules could not read the message and the LLM may not be called in-request."""
 
 
+TEXTED_DURING_TAKEOVER = "texted while staff have the conversation"
+ASKED_FOR_PERSON = "asked for a person"
+DISPUTE = "questions a charge"
+UNREADABLE = "the bot couldn't read it"
+QUESTION = "a question for the team"
+
+
+def human_has_it(conv: Conversation, now: datetime) -> bool:
+    """True while a member of staff has taken this conversation over (the bot stays quiet)."""
+    return conv.human_until is not None and conv.human_until > now
+
+
+def flag(conv: Conversation, reason: str, now: datetime) -> None:
+    """Mark the conversation for a person in the staff inbox, saying why."""
+    conv.needs_person = True
+    conv.flag_reason = reason[:120]
+    conv.flagged_at = now
+
+
+def _compliance(body: str) -> bool:
+    """Carrier keywords and plain opt-outs: answered by the bot even while staff have the
+    conversation (an opt-out must be recorded, and HELP answered, whoever is talking)."""
+    return keyword(body) is not None or plain_opt_out(body)
+
+
+class _FlaggingDesk(SqlDesk):
+    """The engine's Desk: notes when the dialogue handed the text to a person."""
+
+    asked_staff = False
+
+    def ask_staff(self, text: str) -> bool:
+        """True: the thread is flagged in the staff inbox whatever happens (issue 16), and the
+        desk staff with a phone are texted too; so the client is told it reached the team."""
+        self.asked_staff = True
+        super().ask_staff(text)
+        return True
+
+
 def _handle(session: Session, studio: Studio, phone: str, msg: Inbound, llm: LlmParser | None, defer: bool) -> Handled:
     """The turn, in the caller's one transaction (committed when ``handle_inbound``'s block ends).
 
@@ -153,6 +204,8 @@ def _handle(session: Session, studio: Studio, phone: str, msg: Inbound, llm: Llm
         )
     now = clock.now()
     conv = _conversation(session, phone, msg.channel)
+    if conv.id is None:  # a first text on this channel: staff may have the phone's other one
+        _inherit_takeover(session, conv, phone)
     logged = Message(
         direction="in",
         channel=msg.channel,
@@ -164,13 +217,22 @@ def _handle(session: Session, studio: Studio, phone: str, msg: Inbound, llm: Llm
         created_at=now,
     )
     _touch_client(session, phone, msg, now)
+    if human_has_it(conv, now) and not _compliance(msg.body):
+        logged.reply = SEPARATOR  # answered by nobody: a person has it; logged and flagged
+        logged.client_id = conv.client_id
+        flag(conv, TEXTED_DURING_TAKEOVER, now)
+        conv.updated_at = now
+        _save(session, conv, [logged])
+        return Handled(studio.id, [], state=conv.state)
     session.info[WRITTEN] = []
     try:
-        turn, client_id = _turn(session, studio, phone, msg, conv, now, llm, defer)
+        turn, client_id, reason = _turn(session, studio, phone, msg, conv, now, llm, defer)
     except _Deferred:
         logged.reply = ""  # a retried webhook gets an empty answer; the job replies
         _save(session, conv, [logged])
         return Handled(studio.id, [], state=conv.state, deferred=True)
+    if reason:
+        flag(conv, reason, now)
     _finish(session, conv, logged, msg, turn, now, phone, client_id)
     return Handled(studio.id, turn.replies, state=conv.state, outbox_ids=sorted(set(session.info.pop(WRITTEN))))
 
@@ -229,6 +291,15 @@ def _conversation(session: Session, phone: str, channel: str) -> Conversation:
     return conv or Conversation(phone=phone, channel=channel, state="idle", context={}, version=0)
 
 
+def _inherit_takeover(session: Session, conv: Conversation, phone: str) -> None:
+    """A new conversation of a phone staff have taken over on another channel is theirs too."""
+    other = session.scalars(
+        select(Conversation).where(Conversation.phone == phone, Conversation.human_until.is_not(None))
+    ).first()
+    if other is not None:
+        conv.human_by, conv.human_until = other.human_by, other.human_until
+
+
 def _touch_client(session: Session, phone: str, msg: Inbound, now: datetime) -> None:
     if msg.channel != "whatsapp":
         return
@@ -246,9 +317,10 @@ def _turn(
     now: datetime,
     llm: LlmParser | None = None,
     defer: bool = False,
-) -> tuple[Turn, int | None]:
-    """The dialogue's answer, and the client this phone is by the end of it (it may have registered)."""
-    desk = SqlDesk(session, studio, phone, msg.channel)
+) -> tuple[Turn, int | None, str | None]:
+    """The dialogue's answer, the client this phone is by the end of it (it may have
+    registered), and why a person should read the text (None when the bot dealt with it)."""
+    desk = _FlaggingDesk(session, studio, phone, msg.channel)
     words = Words(desk.studio, msg.channel)
     state, context = conv.state, dict(conv.context or {})
     if conv.expires_at is not None and conv.expires_at <= now:
@@ -262,7 +334,31 @@ def _turn(
     turn = respond(
         desk, words, state, context, understood, msg.body, button=msg.button_payload, profile_name=msg.profile_name
     )
-    return turn, desk.person.client_id
+    return turn, desk.person.client_id, _flag_reason(desk, words, understood, turn)
 
 
-__all__ = ["Handled", "Inbound", "InvalidPhone", "UnknownStudio", "handle_inbound", "studio_for"]
+def _flag_reason(desk: _FlaggingDesk, words: Words, understood: Parse, turn: Turn) -> str | None:
+    """Why the staff inbox should flag this text, from what the dialogue did with it."""
+    if understood.lang and (desk.asked_staff or turn.context.get("handed_off")):
+        return f"wrote in another language ({understood.lang})"
+    if desk.asked_staff:
+        if understood.intent == "dispute" or any(r == words.dispute_forwarded(True) for r in turn.replies):
+            return DISPUTE
+        if understood.intent == "human":
+            return ASKED_FOR_PERSON
+        return QUESTION
+    if words.unknown() in turn.replies:
+        return UNREADABLE
+    return None
+
+
+__all__ = [
+    "Handled",
+    "Inbound",
+    "InvalidPhone",
+    "UnknownStudio",
+    "flag",
+    "handle_inbound",
+    "human_has_it",
+    "studio_for",
+]

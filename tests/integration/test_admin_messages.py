@@ -69,15 +69,15 @@ def test_conversations_can_be_searched_by_name_or_phone_digits(db, app, studios,
     assert found("0777") == []
 
 
-def test_a_thread_reads_newest_first_in_the_studios_timezone(db, app, studios, clock):
+def test_a_thread_reads_like_a_phone_oldest_first_in_the_studios_timezone(db, app, studios, clock):
     _, harbour = studios  # New York; the clock is 09:00 UTC = 04:00 in New York
     hal = make_client(db, harbour, "+12125550100", "Hal Harbour")
     add_messages(db, harbour, "+12125550100", [("in", "first text"), ("out", "the reply")], clock)  # before linking
     add_messages(db, harbour, "+12125550100", [("in", "third text")], clock, client_id=hal)
     desk = signed_in(app, db, "harbour", "manager")
     page = desk.get(f"/admin/messages/client/{hal}").get_data(as_text=True)
-    bubbles = re.findall(r'<div class="bubble (in|out)" data-direction="\w+">([^<]+)</div>', page)
-    assert bubbles == [("in", "third text"), ("out", "the reply"), ("in", "first text")]
+    bubbles = re.findall(r'<div class="bubble (in|out)[^"]*" data-direction="\w+"[^>]*>([^<]+)</div>', page)
+    assert bubbles == [("in", "first text"), ("out", "the reply"), ("in", "third text")]  # issue 16: oldest on top
     assert "Mon 23 Nov 04:03" in page and "3 messages" in page and "America/New York" in page
     assert "The bot is waiting" not in page
     with db.studio(harbour.studio_id) as s:
@@ -233,5 +233,6 @@ def test_another_studios_threads_are_not_found_and_instructors_are_refused(db, a
     ):
         assert owner.get(path).status_code == 404, path
     teacher = signed_in(app, db, "lotus", "instructor")
-    for path in ("/admin/messages", "/admin/messages/outbox", f"/admin/messages/client/{hal}"):
-        assert teacher.get(path).status_code == 403, path
+    assert teacher.get("/admin/messages/outbox").status_code == 403
+    assert teacher.get(f"/admin/messages/client/{hal}").status_code == 404  # issue 16: own clients' threads only
+    assert "harbour secret" not in teacher.get("/admin/messages").get_data(as_text=True)
