@@ -36,7 +36,7 @@ THREAD_PAGE = 100
 
 # the filter a staff member picks -> the row statuses it shows
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {
-    "pending": ("pending", "sending"),
+    "pending": ("pending", "claimed", "sending"),
     "sent": ("sent",),
     "delivered": ("delivered",),
     "failed": ("failed", "undelivered", "unknown"),

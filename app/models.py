@@ -56,6 +56,7 @@ CHANNELS = ("sms", "whatsapp")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 ACTIVE_BOOKING = ("confirmed", "attended", "no_show")
+OPEN_LEADS = "status IN ('paid', 'preferences', 'booked', 'attended')"  # leads the tick may still act on
 OPEN_WAITLIST = ("waiting", "offered")
 
 
@@ -92,6 +93,23 @@ class Studio(Base):
     stripe_charges_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+    # the due-work tick finds the studios whose 07:00 digest falls due by their timezone (issue 15)
+    __table_args__ = (Index("ix_studios_timezone", "timezone"),)
+
+
+class DueMark(Base):
+    """How far the due-work tick has handled one kind of time-triggered work (issue 15).
+
+    Global, holds no studio data: the tick looks only at what fell due after ``done_until``
+    (a reminder's moment, a class's review closing, a pack's expiry), so a tick costs what
+    is due, not what is booked. No row (or a mark ahead of the clock) means "look at
+    everything", which is also how a first run and a run after an outage catch up once."""
+
+    __tablename__ = "due_marks"
+
+    work: Mapped[str] = mapped_column(String(40), primary_key=True)
+    done_until: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class InboundAddress(Base):
@@ -290,6 +308,25 @@ class ClassSession(StudioScoped, Base):
         UniqueConstraint("schedule_id", "occurs_on"),
         Index("ix_class_sessions_start", "studio_id", "starts_at"),
         Index("ix_class_sessions_instructor", "instructor_id", "starts_at"),
+        # the due-work tick, across studios: reminders by start, no-show reviews by end, moves
+        Index(
+            "ix_class_sessions_due_start",
+            "starts_at",
+            postgresql_where=text("status = 'scheduled'"),
+            sqlite_where=text("status = 'scheduled'"),
+        ),
+        Index(
+            "ix_class_sessions_due_end",
+            "ends_at",
+            postgresql_where=text("status = 'scheduled'"),
+            sqlite_where=text("status = 'scheduled'"),
+        ),
+        Index(
+            "ix_class_sessions_moved",
+            "moved_at",
+            postgresql_where=text("moved_at IS NOT NULL"),
+            sqlite_where=text("moved_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -337,6 +374,12 @@ class ClientPackage(StudioScoped, Base):
         same_studio("client_id", "clients"),
         same_studio("package_id", "packages"),
         same_studio("class_type_id", "class_types"),
+        Index(
+            "ix_client_packages_expires",
+            "expires_at",
+            postgresql_where=text("expires_at IS NOT NULL"),
+            sqlite_where=text("expires_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -408,6 +451,12 @@ class WaitlistEntry(StudioScoped, Base):
             postgresql_where=text("status IN ('waiting', 'offered')"),
         ),
         Index("ix_waitlist_session_status", "session_id", "status"),
+        Index(
+            "ix_waitlist_offered",
+            "offer_expires_at",
+            postgresql_where=text("status = 'offered'"),
+            sqlite_where=text("status = 'offered'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -468,6 +517,12 @@ class BookingRequest(StudioScoped, Base):
         same_studio("location_id", "locations"),
         same_studio("session_id", "class_sessions"),
         same_studio("lead_id", "leads"),
+        Index(
+            "ix_booking_requests_proposed",
+            "respond_by",
+            postgresql_where=text("status = 'proposed'"),
+            sqlite_where=text("status = 'proposed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -506,6 +561,7 @@ class Lead(StudioScoped, Base):
         same_studio("intro_offer_id", "intro_offers"),
         same_studio("client_id", "clients"),
         same_studio("staff_id", "staff"),
+        Index("ix_leads_open", "paid_at", postgresql_where=text(OPEN_LEADS), sqlite_where=text(OPEN_LEADS)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -593,6 +649,21 @@ class OutboxMessage(StudioScoped, Base):
         same_studio("client_id", "clients"),
         same_studio("staff_id", "staff"),
         Index("ix_outbox_due", "status", "send_after"),
+        # delivery claims due rows across studios, and one studio's after a turn (issue 15)
+        Index(
+            "ix_outbox_pending",
+            "send_after",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_outbox_studio_pending",
+            "studio_id",
+            "send_after",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,10 +7,10 @@ A transport sends one outbox row and returns the provider's message id, or raise
 from __future__ import annotations
 
 import importlib
-import itertools
 import json
 import logging
 import os
+import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -48,16 +48,17 @@ class Transport(Protocol):
 
 
 class ConsoleTransport:
-    """The embedded default: the text is logged (and printed when asked), never sent."""
+    """The embedded default: the text is logged (and printed when asked), never sent.
 
-    _ids = itertools.count(1)
+    Its message ids are unique across processes and restarts (a uuid), as Twilio's are: the
+    message log keeps one row per provider id."""
 
     def __init__(self, echo: bool = False) -> None:
         self.echo = echo
         self.sent: list[OutboxMessage] = []
 
     def send(self, message: OutboxMessage, status_callback: str | None = None) -> str:
-        sid = f"CONSOLE{next(self._ids):010d}"
+        sid = f"CONSOLE{uuid.uuid4().hex}"
         log.info("text %s -> %s: %s", message.from_addr, message.to_addr, message.body)
         if self.echo:
             print(f"[text to {message.to_addr}] {message.body}", flush=True)

@@ -1,0 +1,247 @@
+"""Issue 15: the due-work tick finds what is due across studios in a few indexed queries and
+visits only the studios that have something due; delivery claims batches that several
+workers share. What is sent, and when, is what it was before: only the cost changed."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.booking import booking as svc
+from app.messaging import delivery
+from app.messaging.delivery import SenderPace, deliver_due
+from app.messaging.outbox import enqueue
+from app.models import Booking, Conversation, DueMark, Message, OutboxMessage, Staff, Studio
+from jobs.due import run_due
+from jobs.reminders import queue_reminders
+from tests.factories import grant_pack, local, make_client, make_session, make_studio
+
+
+class Recording:
+    """A transport that records each row it was handed, from any number of threads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.ids: list[int] = []
+        self.provider_ids: list[str] = []
+
+    def send(self, message, status_callback=None) -> str:
+        with self.lock:
+            self.ids.append(message.id)
+            sid = f"SMrec{message.studio_id}x{message.id}x{len(self.ids)}"
+            self.provider_ids.append(sid)
+            return sid
+
+
+def _studio_with_number(db, key: str, number: str, **policy):
+    world = make_studio(db, key=key, **policy)
+    with db.system("test: the studio's number") as s:
+        s.get(Studio, world.studio_id).sms_number = number
+    return world
+
+
+def _fill_queue(db, worlds, per_studio: int) -> list[int]:
+    ids = []
+    for world in worlds:
+        with db.studio(world.studio_id) as s:
+            number = s.get(Studio, world.studio_id).sms_number
+            for k in range(per_studio):
+                row = enqueue(
+                    s,
+                    dedupe_key=f"bulk:{k}",
+                    kind="test",
+                    to_addr=f"+447700{world.studio_id:03d}{k:03d}",
+                    body="Hello from the studio",
+                    from_addr=number,
+                )
+                ids.append(row.id)
+    return ids
+
+
+def test_two_workers_drain_one_queue_without_a_double_send(db, clock):
+    worlds = [_studio_with_number(db, f"s{n}", f"+44770090{n:04d}") for n in range(4)]
+    ids = _fill_queue(db, worlds, 15)
+    transport, errors = Recording(), []
+    unpaced = SenderPace(0)
+
+    def worker() -> None:
+        try:
+            deliver_due(db, transport, batch=7, pace_=unpaced)
+        except BaseException as exc:  # the test's own threads: report, don't swallow
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert Counter(transport.ids) == Counter(ids)  # every row handed to the transport exactly once
+    assert len(set(transport.provider_ids)) == len(ids)
+    with db.system("test: what the workers recorded") as s:
+        statuses = Counter(s.scalars(select(OutboxMessage.status)))
+        logged = s.scalar(select(func.count(Message.id)).where(Message.direction == "out"))
+    assert statuses == {"sent": len(ids)} and logged == len(ids)
+
+
+def test_a_busy_sender_never_holds_up_another(db, clock):
+    """Sender A has 6 texts due before sender B's one; at 1 text/s per sender, B's text goes
+    second, not after A's queue (pacing is per sender and only waits on that sender)."""
+    a = _studio_with_number(db, "busy", "+447700900001")
+    b = _studio_with_number(db, "quiet", "+447700900002")
+    first = _fill_queue(db, [a], 6)
+    clock.advance(timedelta(seconds=1))
+    [other] = _fill_queue(db, [b], 1)
+    fake = {"t": 0.0}
+    pace = SenderPace(1, sleep=lambda s: fake.__setitem__("t", fake["t"] + s), monotonic=lambda: fake["t"])
+    transport = Recording()
+    deliver_due(db, transport, pace_=pace)
+    assert transport.ids[:2] == [first[0], other]
+    assert sorted(transport.ids) == sorted([*first, other])
+    assert fake["t"] == 5.0  # A's six texts one second apart; nothing waited on B
+
+
+def test_a_claim_left_by_a_dead_worker_goes_back_and_is_sent_once(db, clock):
+    world = _studio_with_number(db, "lotus", "+447700900100")
+    [row_id] = _fill_queue(db, [world], 1)
+    with db.system("test: a worker claims, then dies") as s:
+        claimed = delivery._claim(s, clock.now(), 10, SenderPace(0), fair=True)
+    assert claimed == [(row_id, world.studio_id)]
+    transport = Recording()
+    assert deliver_due(db, transport, pace_=SenderPace(0)) == []  # someone else's claim: not taken
+    clock.advance(timedelta(minutes=11))
+    assert deliver_due(db, transport, pace_=SenderPace(0)) == [row_id]  # never tried: safe to send
+    assert transport.ids == [row_id]
+
+
+def _book(db, world, phone, starts_at, name="Sam Lee", booked_at=None):
+    """A booking made three days before the class (before any reminder moment)."""
+    from app import clock as clock_module
+
+    now = clock_module.now()
+    clock_module.current().set(booked_at or starts_at - timedelta(days=3))
+    try:
+        client_id = make_client(db, world, phone, name)
+        grant_pack(db, world, client_id, 10, starts_at=starts_at - timedelta(days=5))
+        session_id = make_session(db, world, starts_at)
+        with db.studio(world.studio_id) as s:
+            return svc.book(s, client_id, session_id).booking.id
+    finally:
+        clock_module.current().set(now)
+
+
+def _keys(db, world) -> list[str]:
+    with db.studio(world.studio_id) as s:
+        return sorted(s.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.kind.like("reminder_%"))))
+
+
+def test_a_tick_after_an_outage_catches_up_once(db, clock):
+    t0 = clock.now()
+    world = make_studio(db, reminder_hours=[24, 2])
+    a = _book(db, world, "+447700900301", t0 + timedelta(hours=30))  # 24h reminder due at t0+6h
+    b = _book(db, world, "+447700900302", t0 + timedelta(hours=10))  # 24h one due now; class over by the end
+    c = _book(db, world, "+447700900303", t0 + timedelta(hours=25))  # both moments pass in the outage: 2h only
+    d = _book(db, world, "+447700900304", t0 + timedelta(hours=60))  # its 24h moment comes after the outage
+    transport = Recording()
+    assert run_due(db, transport).reminders == 1 and _keys(db, world) == [f"reminder:24h:booking:{b}"]
+    clock.set(t0 + timedelta(hours=24))  # the cron was down for a day
+    assert run_due(db, transport).reminders == 2
+    assert _keys(db, world) == sorted(
+        [f"reminder:24h:booking:{a}", f"reminder:24h:booking:{b}", f"reminder:2h:booking:{c}"]
+    )
+    assert again_nothing(db, transport)
+    clock.set(t0 + timedelta(hours=36, minutes=1))
+    assert run_due(db, transport).reminders == 1 and f"reminder:24h:booking:{d}" in _keys(db, world)
+    assert run_due(db, transport).reminders == 0
+    with db.studio(world.studio_id) as s:
+        rows = list(s.scalars(select(OutboxMessage).where(OutboxMessage.kind.like("reminder_%"))))
+    sent = Counter(transport.ids)
+    assert len(rows) == 4 and all(r.status == "sent" and sent[r.id] == 1 for r in rows)
+
+
+def again_nothing(db, transport) -> bool:
+    second = run_due(db, transport)
+    return second.reminders == 0 and second.sent == [] and second.studios_visited == 0
+
+
+def test_the_tick_writes_what_one_studio_sweep_writes(db, clock):
+    """The bulk path renders from the same templates: same key, body, sender, validity and
+    'reply C' conversation as ``queue_reminders`` in the studio's scope."""
+    one = _studio_with_number(db, "one", "+447700900111", reminder_hours=[24, 2])
+    two = _studio_with_number(db, "two", "+447700900222", reminder_hours=[24, 2], no_show="fee", no_show_fee=15)
+    starts = local(one, 2026, 11, 24, 9)  # tomorrow 09:00
+    b1 = _book(db, one, "+447700900301", starts)
+    b2 = _book(db, two, "+447700900301", starts)  # the same phone at another studio
+    clock.set(starts - timedelta(hours=24))
+    assert run_due(db, Recording()).reminders == 2
+    rows = {}
+    for world in (one, two):
+        with db.studio(world.studio_id) as s:
+            rows[world.studio_id] = s.scalars(select(OutboxMessage)).one()
+            conv = s.scalars(select(Conversation)).one()
+            booking_id = b1 if world is one else b2
+            assert (conv.state, conv.context, conv.expires_at) == ("reminded", {"booking_id": booking_id}, starts)
+    r1, r2 = rows[one.studio_id], rows[two.studio_id]
+    assert (r1.dedupe_key, r1.from_addr, r1.valid_until) == (f"reminder:24h:booking:{b1}", "+447700900111", starts)
+    assert r1.body == "Reminder: Vinyasa Flow tomorrow at 09:00, Main with Maya. Can't make it? Reply C to cancel."
+    assert r2.dedupe_key == f"reminder:24h:booking:{b2}" and r2.from_addr == "+447700900222"
+    assert r2.body.endswith("Reply C to cancel. No-shows: £15.")
+    # the same booking swept in its studio's scope writes nothing more: one row per key
+    with db.studio(one.studio_id) as s:
+        assert queue_reminders(s) == 0
+
+
+def test_an_idle_tick_opens_no_studio_transaction(db, clock, monkeypatch):
+    t0 = clock.now()
+    worlds = [make_studio(db, key=f"idle{n}") for n in range(3)]
+    for n, world in enumerate(worlds):
+        _book(db, world, f"+4477009003{n:02d}", t0 + timedelta(hours=20 + n))
+        with db.studio(world.studio_id) as s:
+            s.add(Staff(key="owner", name="Ana Owner", phone=f"+4477009009{n:02d}", role="owner"))
+    assert run_due(db, Recording()).reminders == 3  # everyone's 24h reminder, once
+    opened: list[int] = []
+    real = db.studio
+
+    def counting(studio_id):
+        opened.append(studio_id)
+        return real(studio_id)
+
+    monkeypatch.setattr(db, "studio", counting)
+    clock.advance(timedelta(minutes=1))
+    report = run_due(db, Recording())
+    assert (report.reminders, report.studios_visited, report.sent, opened) == (0, 0, [], [])
+    with db.system("test: marks") as s:
+        assert {m.work for m in s.scalars(select(DueMark))} == {"reminders", "no_shows", "digests", "packs", "leads"}
+
+
+def test_a_no_show_review_closing_in_an_outage_is_settled_once(db, clock):
+    t0 = clock.now()
+    world = make_studio(db, no_show_review_hours=12)
+    booking_id = _book(db, world, "+447700900301", t0 + timedelta(hours=1))
+    run_due(db, Recording())
+    clock.set(t0 + timedelta(hours=2, minutes=1))  # the class is over: under review, nothing settled
+    assert run_due(db, Recording()).no_shows == 0
+    clock.set(t0 + timedelta(hours=30))  # down from before the review closed (t0+14h) until now
+    assert run_due(db, Recording()).no_shows == 1
+    assert run_due(db, Recording()).no_shows == 0
+    with db.studio(world.studio_id) as s:
+        booking = s.get(Booking, booking_id)
+        assert booking.status == "no_show" and booking.no_show_settled_at == t0 + timedelta(hours=30)
+
+
+def test_a_moved_class_gets_its_reminder_at_the_next_tick(db, clock):
+    from app.booking import changes
+
+    t0 = clock.now()
+    world = make_studio(db, reminder_hours=[24, 2])
+    booking_id = _book(db, world, "+447700900301", t0 + timedelta(days=3), booked_at=t0 - timedelta(days=2))
+    run_due(db, Recording())
+    with db.studio(world.studio_id) as s:
+        session_id = s.get(Booking, booking_id).session_id
+    with db.studio(world.studio_id) as s:  # to tomorrow, 20 hours from now: its 24h moment has passed
+        changes.move_session(s, session_id, starts_at=t0 + timedelta(hours=20), actor="test")
+    assert run_due(db, Recording()).reminders == 1
+    assert _keys(db, world) == [f"reminder:24h:booking:{booking_id}:move:1"]
