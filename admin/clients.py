@@ -8,20 +8,35 @@ found in that scope: 404.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
+from functools import wraps
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from admin.roles import can, require
-from app import client_import, clock, phones
+from admin.roles import MANAGERS, can, require
+from app import client_import, clock, phones, privacy_page
 from app import clients as svc
+from app.booking import privacy
 from app.booking.booking import LateCancelNeedsConsent
 from app.booking.errors import (
     AlreadyBooked,
@@ -47,6 +62,7 @@ def init_app(app: Flask) -> None:
     settings = app.config["FRONTDESK"]
     app.extensions.setdefault(RUNNER, client_import.make_runner(app.extensions["frontdesk.db"], settings.redis_url))
     app.register_blueprint(bp)
+    privacy_page.init_app(app)  # the client's own export link (outside /admin)
 
 
 # ------------------------------------------------------------------- helpers
@@ -196,6 +212,8 @@ def profile(client_id: int):
             fmt=Formatter(studio),
             packages=packages,
             may_grant=can(current_user.role, "credits"),
+            may_privacy=current_user.role in MANAGERS,
+            erasure_asked=privacy.pending_erasure(s, client_id),
         )
 
 
@@ -267,6 +285,9 @@ def book(client_id: int):
     with studio_scope() as (s, studio):
         client = _client_or_404(s, client_id)
         name = client.name or client.phone
+        if client.erased_at is not None:
+            erased = "This client's data was erased: they can't be booked."
+            return _book_page(s, studio, client, error=erased, status=409)
         if session_id is None:
             return _book_page(s, studio, client, error="Please choose a class.", status=400)
         fmt = Formatter(studio)
@@ -373,6 +394,95 @@ def _terms_words(terms, fmt: Formatter, *, done: bool = False) -> str:
     if terms.consequence == "fee":
         return f"{passed}: {returned}, and a late-cancel fee of {fmt.money(terms.fee)} is owed."
     return f"{passed}, but the studio charges nothing: {returned}."
+
+
+# ------------------------------------------------------ client data (issue 17)
+
+
+def managers_only(view: Callable) -> Callable:
+    """Export and erasure: owners and managers (front desk and instructors get a 403)."""
+
+    @wraps(view)
+    @require("clients")
+    def guarded(*args, **kwargs):
+        if current_user.role not in MANAGERS:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+@bp.get("/<int:client_id>/export.json")
+@managers_only
+def export_json(client_id: int):
+    """The client's data as one JSON file (a download), written to the audit log."""
+    with studio_scope() as (s, studio):
+        _client_or_404(s, client_id)
+        data = privacy.export_data(s, client_id)
+        privacy.record_export(s, client_id, actor=actor(), source="admin", fmt="json")
+    body = json.dumps(data, indent=2, ensure_ascii=False)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{studio.key}-client-{client_id}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/<int:client_id>/export")
+@managers_only
+def export_page(client_id: int):
+    """The same data as a readable page, with the JSON file as a download inside it."""
+    with studio_scope() as (s, studio):
+        _client_or_404(s, client_id)
+        data = privacy.export_data(s, client_id)
+        privacy.record_export(s, client_id, actor=actor(), source="admin", fmt="html")
+        filename = f"{studio.key}-client-{client_id}.json"
+    page = render_template(
+        "admin/client_data.html", d=data, download=privacy_page.data_uri(data), filename=filename, staff=True
+    )
+    return page, 200, {"Cache-Control": "no-store"}
+
+
+@bp.route("/<int:client_id>/erase", methods=["GET", "POST"])
+@managers_only
+def erase(client_id: int):
+    """Erase the client's data, with a typed confirmation (their name or ERASE)."""
+    error = None
+    with studio_scope() as (s, studio):
+        client = _client_or_404(s, client_id)
+        if client.erased_at is not None:
+            flash(f"This client's data was erased {Formatter(studio).when(client.erased_at)}.")
+            return redirect(url_for(".profile", client_id=client_id))
+        if request.method == "POST":
+            try:
+                result = privacy.erase_client(
+                    s, client_id, actor=actor(), confirmation=request.form.get("confirmation", "")
+                )
+            except privacy.ConfirmationMismatch:
+                error = "That doesn't match. Type the client's name exactly as shown, or ERASE."
+            else:
+                if result.events:
+                    studio_id = current_user.studio_id
+                    on_commit(s, lambda: _deliver(studio_id))
+                n = len(result.bookings_cancelled)
+                flash(
+                    f"Erased the client's data: {n} booking{'' if n == 1 else 's'} cancelled, "
+                    f"{result.messages_scrubbed} messages replaced; the number won't be texted again."
+                )
+                return redirect(url_for(".profile", client_id=client_id))
+        data = svc.profile(s, client_id)
+        return render_template(
+            "admin/client_erase.html",
+            client=client,
+            fmt=Formatter(studio),
+            upcoming=len(data.upcoming),
+            waiting=len(data.waitlist),
+            pending=privacy.pending_erasure(s, client_id),
+            error=error,
+        ), (400 if error else 200)
 
 
 # ----------------------------------------------------------------- CSV import

@@ -10,11 +10,12 @@ from __future__ import annotations
 from app.booking import events
 from app.notify import attendance, clients, leads, offer_rules
 from app.notify.text_rules import register_rules as register_text_rules
+from app.observability import events as counted
 from app.payments.fees import FEE_LINK_RULE, fee_charged
 
 
 def bootstrap() -> None:
-    for handlers in (clients.HANDLERS, leads.HANDLERS, attendance.HANDLERS):
+    for handlers in (clients.HANDLERS, leads.HANDLERS, attendance.HANDLERS, counted.HANDLERS):
         for event_type, handler in handlers.items():
             events.subscribe(event_type, handler)
     events.subscribe(events.FeeCharged, fee_charged)

@@ -16,11 +16,13 @@ from app.bootstrap import bootstrap
 from app.config import Settings
 from app.conversation.slow import make_deferrer
 from app.db import Database, default_app_role
-from app.web import input_guard, limits
+from app.observability import logs
+from app.web import input_guard, limits, turns
 from app.web.demo_checkout import bp as pay_bp
 from app.web.health import bp as health_bp
 from app.web.intro_page import bp as intro_page_bp
 from app.web.intro_page import submits_refused
+from app.web.metrics import bp as metrics_bp
 from app.web.stripe_webhook import bp as stripe_bp
 from app.web.twilio_inbound import bp as inbound_bp
 from app.web.twilio_status import bp as status_bp
@@ -31,6 +33,7 @@ from jobs.queue import make_deliverer
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Flask:
     bootstrap()
+    logs.configure()
     settings = settings or Settings()
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(SECRET_KEY=settings.secret_key, FRONTDESK=settings)
@@ -49,7 +52,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     if not settings.redis_url and os.environ.get("FRONTDESK_EMBEDDED_JOBS") == "1":
         start(database)
 
+    turns.init_app(app)
     input_guard.init_app(app)
+    app.register_blueprint(metrics_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(inbound_bp)
     app.register_blueprint(status_bp)

@@ -179,6 +179,9 @@ class Policy(StudioScoped, Base):
     # Staff inbox (issue 16): a taken-over conversation goes back to the bot after this many
     # minutes without a staff reply.
     human_idle_minutes: Mapped[int] = mapped_column(default=60, server_default="60")
+    # Privacy (issue 17): an erasure asked for by text (and confirmed YES) is carried out by
+    # "staff" from the client's profile, or "auto" at once by the bot.
+    erasure_by_text: Mapped[str] = mapped_column(String(10), default="staff", server_default="staff")
 
 
 class Location(StudioScoped, Base):
@@ -223,6 +226,9 @@ class Client(StudioScoped, Base):
     last_whatsapp_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    # when this client's data was erased (issue 17): the row stays, anonymised, so the ledger,
+    # payments and past bookings still add up; see app.booking.privacy
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def opted_out(self, channel: str) -> bool:
         return (self.whatsapp_opted_out_at if channel == "whatsapp" else self.sms_opted_out_at) is not None
@@ -687,6 +693,8 @@ class OutboxMessage(StudioScoped, Base):
     error_message: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the turn (webhook, request, tick) that wrote the row, so its delivery logs the same id (issue 17)
+    turn_id: Mapped[str | None] = mapped_column(String(32))
     # What the text is about, re-checked just before it goes ("booking:12",
     # "waitlist_entry:5", "session:7", "payment:3"): a text no longer true is dropped.
     about: Mapped[str | None] = mapped_column(String(64))
@@ -839,6 +847,62 @@ class LeadMatch(StudioScoped, Base):
     answered_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# ------------------------------------------------------------------ privacy (issue 17)
+
+DATA_REQUEST_KINDS = ("export", "erasure")
+# pending: asked by text, waiting for staff (erasure) | done | cancelled
+DATA_REQUEST_STATUSES = ("pending", "done", "cancelled")
+
+
+class DataRequest(StudioScoped, Base):
+    """A client's request to see (export) or erase their data, and its outcome.
+
+    An export asked for by text carries a one-time link: ``token_hash`` is the SHA-256 of
+    the random token texted (the token itself is never stored), valid until ``expires_at``
+    and spent at ``used_at``. ``client_id`` is kept after an erasure (it points at the
+    anonymised row), so the request stays as evidence that it was honoured.
+    """
+
+    __tablename__ = "data_requests"
+    __table_args__ = (
+        UniqueConstraint("token_hash"),
+        same_studio("client_id", "clients"),
+        Index("ix_data_requests_client", "studio_id", "client_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    source: Mapped[str] = mapped_column(String(20))  # admin | sms | whatsapp
+    token_hash: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    actor: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SuppressedPhone(StudioScoped, Base):
+    """A number this studio must not text first: the phone of an erased client.
+
+    ``phone_hash`` is SHA-256 of ``"<studio id>:<E.164>"`` (``app.booking.privacy.phone_hash``),
+    so the list can answer "is this number suppressed?" without holding the number, and the
+    same number at two studios gives two unrelated hashes. ``lifted_at`` is set when the
+    person opts in anew (START) or opts out by STOP (then the opt-out governs).
+    """
+
+    __tablename__ = "suppressed_phones"
+    __table_args__ = (UniqueConstraint("studio_id", "phone_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(40), default="erasure")  # why it is suppressed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lifted_why: Mapped[str | None] = mapped_column(String(60))
 
 
 def _add_studio_id_keys() -> None:

@@ -196,3 +196,6 @@ class Desk(Protocol):
         self, booking_id: int, slot: SlotView, accept_late: bool = False, allow_overlap: bool = False
     ) -> Outcome: ...
     def policy_facts(self) -> dict: ...
+    # a client's data (issue 17); both are asked only after a YES from the same number
+    def request_export(self) -> Outcome: ...  # link {url, hours} | none (no client) | unavailable
+    def request_erasure(self) -> Outcome: ...  # requested {upcoming} | erased {cancelled} | none

@@ -799,6 +799,56 @@ class Words:
     def opted_in(self) -> str:
         return self.out(f"Welcome back! You'll get texts from {self.studio.name} again.")
 
+    # ---------------------------------------------------------------- a client's data (issue 17)
+    def no_data_held(self) -> str:
+        return self.out(
+            f"{self.studio.name} has no client record for this number, only these texts. "
+            "Text me again if you have a question."
+        )
+
+    def confirm_export(self, hours: int) -> str:
+        return self.out(
+            f"I can text you a private link to everything {self.studio.name} holds about you: details, "
+            f"bookings, credits, payments and messages. It opens once, within {hours} hours. Reply YES to get it."
+        )
+
+    def export_link(self, url: str, hours: int) -> str:
+        return self.out(
+            f"Here's your data from {self.studio.name}: {url} The link opens once and expires in {hours} hours."
+        )
+
+    def export_unavailable(self) -> str:
+        return self.out(
+            f"Sorry, I can't make your link right now. I've asked the {self.studio.name} team to send you your data."
+        )
+
+    def confirm_erasure(self, upcoming: int) -> str:
+        booked = (
+            f" Your {upcoming} upcoming booking{'' if upcoming == 1 else 's'} and waitlist places will be cancelled."
+            if upcoming
+            else ""
+        )
+        return self.out(
+            f"To erase your data at {self.studio.name}, reply YES. We'll delete your name, number, email and messages"
+            f" and never text you again.{booked} Payment records are kept, without your details."
+        )
+
+    def erasure_requested(self) -> str:
+        return self.out(
+            f"Thanks. Your request is with the {self.studio.name} team, who will erase your data soon. "
+            "After that we won't text you again."
+        )
+
+    def erased(self, cancelled: int) -> str:
+        gone = f" {cancelled} booking{'' if cancelled == 1 else 's'} cancelled." if cancelled else ""
+        return self.out(
+            f"Done: your data at {self.studio.name} is erased and we won't text you again.{gone} "
+            "If you text us in future, we'll treat you as a new client."
+        )
+
+    def nothing_changed(self) -> str:
+        return self.out("OK, nothing has changed.")
+
     def confirm_opt_out(self) -> str:
         return self.out(
             f"Do you want to stop all texts from {self.studio.name}? Reply YES to stop, or NO to keep them."

@@ -27,6 +27,8 @@ twice sends nothing twice.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -55,6 +57,7 @@ from app.models import (
     Studio,
     WaitlistEntry,
 )
+from app.observability import logs, metrics
 from jobs.digest import SEND_AT, STALE_AFTER, queue_digest
 from jobs.leads import run_leads
 from jobs.reminders import queue_due_reminders
@@ -62,6 +65,8 @@ from jobs.reminders import queue_due_reminders
 _default_transport: Transport = ConsoleTransport()
 
 DEFAULT_REVIEW_HOURS = 12  # a studio without a policy row (load_policy's defaults)
+
+log = logging.getLogger(__name__)
 
 
 def set_transport(transport: Transport) -> None:
@@ -96,6 +101,28 @@ class Work:
 
 
 def run_due(db: Database, transport: Transport | None = None) -> DueReport:
+    """One due-work tick, as one turn (its log lines and the rows it writes share an id),
+    timed and counted for the operator (``frontdesk_due_tick_seconds``, ``frontdesk_due_rows_total``)."""
+    started = time.perf_counter()
+    with logs.turn():
+        report = _run_due(db, transport)
+        found = {
+            "offers": report.waitlist_events,
+            "reminders": report.reminders,
+            "no_shows": report.no_shows,
+            "packs_expired": report.packs_expired,
+            "digests": report.digests,
+            "leads": report.leads,
+            "deferred": report.deferred_answered,
+            "sent": len(report.sent),
+        }
+        metrics.tick(time.perf_counter() - started, found)
+        if any(found.values()):
+            log.info("due work: %s", ", ".join(f"{k} {v}" for k, v in found.items() if v))
+    return report
+
+
+def _run_due(db: Database, transport: Transport | None = None) -> DueReport:
     report = DueReport()
     now = clock.now()
     with db.system("due work: studios with lapsed or unsent waitlist offers") as s:

@@ -11,6 +11,7 @@ from app.config import Settings
 from app.db import Database, default_app_role
 from app.messaging.delivery import deliver_studio
 from app.messaging.transports import Transport, status_callback_url, transport_from_env
+from app.observability import logs
 from jobs.due import run_due
 
 
@@ -18,6 +19,7 @@ from jobs.due import run_due
 def database() -> Database:
 
     bootstrap()  # the worker's composition root: event handlers before any use case runs
+    logs.configure()  # JSON lines with LOG_FORMAT=json, the turn id on every line
     url = Settings().database_url
     return Database(url, app_role=default_app_role(url))
 

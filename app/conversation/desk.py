@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, event, or_, select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.booking import appointments, arrivals, changes, credits, moves, spots, waitlist
+from app.booking import appointments, arrivals, changes, credits, moves, privacy, spots, waitlist
 from app.booking import booking as booking_svc
 from app.booking import errors as e
 from app.booking.attendance import fees_charged
@@ -33,6 +33,7 @@ from app.models import (
     ClassType,
     Client,
     Location,
+    Message,
     OutboxMessage,
     Package,
     Staff,
@@ -41,6 +42,8 @@ from app.models import (
 )
 from app.notify.staff import forward_to_staff, late_text_key
 from app.notify.views import Names, session_view, studio_view
+from app.payments.errors import PaymentsUnavailable
+from app.payments.settings import base_url, current
 from app.payments.texting import checkout_for_client
 from bot.desk import (
     ATTENDANCE_ACTIONS,
@@ -81,8 +84,15 @@ class SqlDesk:
             staff_id=staff.id if staff else None,
             staff_name=staff.name if staff else None,
             staff_role=staff.role if staff else None,
-            opted_out=bool(client and client.opted_out(self.channel)),
+            opted_out=bool(client and client.opted_out(self.channel) and not self._suppressed_only(client)),
         )
+
+    def _suppressed_only(self, client: Client) -> bool:
+        """A new client on the number of an erased one (issue 17): opted out of every channel so
+        that nothing is texted to them first, yet not opted out in the dialogue's eyes (they
+        texted us: replies to their own texts go). STOP lifts the suppression (the opt-out then
+        governs), START lifts it and opts them in anew. Asked only of an opted-out client."""
+        return privacy.suppression(self.db, self.phone) is not None
 
     def client(self) -> Client | None:
         return self.db.scalars(select(Client).where(Client.phone == self.phone)).first()
@@ -714,11 +724,17 @@ class SqlDesk:
         client = self.client()
         if client is None:
             client = Client(phone=self.phone, name=name)
+            self._suppress_new(client)
             self.db.add(client)
         else:
             client.name = name
         self.db.flush()
         self.person = self._who()
+
+    def _suppress_new(self, client: Client) -> None:
+        """A new client row on a suppressed number starts opted out of texts sent first."""
+        if privacy.suppression(self.db, self.phone) is not None:
+            client.sms_opted_out_at = client.whatsapp_opted_out_at = clock.now()
 
     def set_opt_out(self, opted_out: bool) -> None:
         client = self.client()
@@ -726,12 +742,56 @@ class SqlDesk:
             client = Client(phone=self.phone, name=None)
             self.db.add(client)
         stamp = clock.now() if opted_out else None
+        if privacy.lift_suppression(self.db, self.phone, "opted out (STOP)" if opted_out else "opted in anew"):
+            if not opted_out:  # START after an erasure: texts on both channels again, as a new client
+                client.sms_opted_out_at = client.whatsapp_opted_out_at = None
         if self.channel == "whatsapp":
             client.whatsapp_opted_out_at = stamp
         else:
             client.sms_opted_out_at = stamp
         self.db.flush()
         self.person = self._who()
+
+    # ------------------------------------------------------------------ a client's data (issue 17)
+    def request_export(self) -> Outcome:
+        """A one-time link to the texting client's data (they said YES from this number).
+        Kinds: ``link`` {url, hours}; ``none`` (no client row); ``unavailable`` (no public address)."""
+        if self.person.client_id is None:
+            return Outcome(False, "none")
+        try:
+            base = base_url(current())
+        except PaymentsUnavailable:
+            return Outcome(False, "unavailable")
+        try:
+            _row, token = privacy.create_export_link(
+                self.db, self.person.client_id, source=self.channel, actor=f"client:{self.phone}"
+            )
+        except (e.NotFound, privacy.AlreadyErased):
+            return Outcome(False, "none")
+        hours = int(privacy.EXPORT_LINK_TTL.total_seconds() // 3600)
+        return Outcome(True, "link", {"url": f"{base}/s/{self.studio_row.key}/my-data/{token}", "hours": hours})
+
+    def request_erasure(self) -> Outcome:
+        """The texting client asked to be erased and said YES from this number. The studio's
+        ``erasure_by_text``: ``staff`` records the request for staff (kind ``requested``
+        {upcoming}), flagged in the inbox and texted to desk staff; ``auto`` erases at once
+        (kind ``erased`` {cancelled}). ``none``: no client row (or erased already)."""
+        client_id = self.person.client_id
+        if client_id is None:
+            return Outcome(False, "none")
+        actor = f"client:{self.phone}"
+        try:
+            if load_policy(self.db).erasure_by_text != "auto":
+                upcoming = len(booking_svc.upcoming_bookings(self.db, client_id))
+                privacy.request_erasure(self.db, client_id, source=self.channel, actor=actor)
+                self.ask_staff("Asked by text to have their data erased (confirmed YES). See their client profile.")
+                return Outcome(True, "requested", {"upcoming": upcoming})
+            result = privacy.erase_by_text(self.db, client_id, actor=actor, source=self.channel)
+        except (e.NotFound, privacy.AlreadyErased):
+            return Outcome(False, "none")
+        _scrub_this_turn(self.db, self.phone, client_id)
+        self.person = self._who()  # a stranger now
+        return Outcome(True, "erased", {"cancelled": len(result.bookings_cancelled)})
 
     def leads(self):
         """The intro-lead port (``app.conversation.lead_desk``), made on first use."""
@@ -745,6 +805,23 @@ class SqlDesk:
 
     def location_address(self, name: str) -> str | None:
         return self.db.scalars(select(Location.address).where(Location.name == name)).first()
+
+
+def _scrub_this_turn(session: Session, phone: str, client_id: int) -> None:
+    """An erasure by text: the turn's own log rows (the YES and the reply, written by the
+    engine after the dialogue) get the erased client's placeholder, not the number."""
+    gone = privacy.placeholder(client_id)
+
+    def scrub(sess: Session, _context, _instances) -> None:
+        for obj in sess.new:
+            if isinstance(obj, Message) and obj.phone == phone:
+                obj.phone, obj.client_id, obj.body = gone, client_id, privacy.ERASED_TEXT
+                if obj.from_addr in (phone, f"whatsapp:{phone}"):
+                    obj.from_addr = gone
+                if obj.to_addr in (phone, f"whatsapp:{phone}"):
+                    obj.to_addr = gone
+
+    event.listen(session, "before_flush", scrub)
 
 
 def _roster_status(booking: Booking) -> str:

@@ -21,10 +21,12 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.conversation.desk import SqlDesk
 from app.conversation.locks import lock_conversation
-from app.db import Database
+from app.db import Database, on_commit
 from app.messaging.outbox import WRITTEN, enqueue
 from app.models import Client, Conversation, InboundAddress, Message, Studio
+from app.observability import metrics
 from app.phones import InvalidPhone, to_e164
+from bot.desk import Outcome
 from bot.dialogue import State, Turn, respond
 from bot.nlu.compliance import keyword, plain_opt_out
 from bot.nlu.llm import LlmParser
@@ -178,6 +180,27 @@ class _FlaggingDesk(SqlDesk):
     """The engine's Desk: notes when the dialogue handed the text to a person."""
 
     asked_staff = False
+
+    def book(self, session_id: int, allow_overlap: bool = False) -> Outcome:
+        return self._counted("book", super().book(session_id, allow_overlap))
+
+    def cancel(self, booking_id: int, accept_late: bool) -> Outcome:
+        return self._counted("cancel", super().cancel(booking_id, accept_late))
+
+    def move(self, booking_id: int, session_id: int, accept_late: bool = False) -> Outcome:
+        return self._counted("move", super().move(booking_id, session_id, accept_late))
+
+    def claim_offer(self, session_id: int | None = None) -> Outcome:
+        outcome = super().claim_offer(session_id)
+        if outcome.ok:
+            on_commit(self.db, lambda: metrics.waitlist_offer("claimed", self.studio_row.id))
+        return outcome
+
+    def _counted(self, action: str, outcome: Outcome) -> Outcome:
+        """Count what the client's action came to, once the turn has committed."""
+        result = "ok" if outcome.ok else outcome.kind
+        on_commit(self.db, lambda: metrics.client_action(action, result, self.studio_row.id))
+        return outcome
 
     def ask_staff(self, text: str) -> bool:
         """True: the thread is flagged in the staff inbox whatever happens (issue 16), and the

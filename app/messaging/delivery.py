@@ -48,7 +48,8 @@ CLAIM_LEASE = timedelta(minutes=10)  # a claim older than this belongs to a work
 BATCH = 200  # rows claimed at once across studios
 CONTENDED_RETRIES = 5  # empty claims in a row (rows taken by other workers) before a worker stops
 CANDIDATES_PER_ROW = 10  # due rows looked at per row claimed, to find enough senders that may send
-PROACTIVE_EXEMPT = ("reply", "handoff", "daily_digest", "running_late", "password_reset")  # answers and texts to staff are not held
+# answers and texts to staff (and a reset link someone just asked for) are not held
+PROACTIVE_EXEMPT = ("reply", "handoff", "daily_digest", "running_late", "password_reset")
 
 
 class SenderPace:

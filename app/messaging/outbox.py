@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.models import OutboxMessage
+from app.observability.logs import current_turn
 
 WRITTEN = "frontdesk.outbox_written"
 
@@ -55,6 +56,7 @@ def enqueue(
         content_variables=content_variables,
         about=about,
         status="pending",
+        turn_id=current_turn(),
     )
     session.add(message)
     session.flush()

@@ -9,14 +9,18 @@ logged, never a 500: the due-work tick sends the rows and answers the waiting me
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from app.conversation.engine import Inbound, InvalidPhone, UnknownStudio, handle_inbound
+from app.conversation.engine import Handled, Inbound, InvalidPhone, UnknownStudio, handle_inbound
 from app.db import get_db
+from app.observability import metrics
 from app.web.twilio_auth import signature_ok
 
 bp = Blueprint("twilio_inbound", __name__)
+log = logging.getLogger(__name__)
 
 MAX_BODY = 1600
 REQUIRED = ("From", "To", "MessageSid")
@@ -70,16 +74,38 @@ def inbound() -> Response:
     try:
         handled = handle_inbound(get_db(), message, llm=llm, defer=llm is not None)
     except UnknownStudio:
-        current_app.logger.warning("inbound to unknown address %s", form["To"])
+        current_app.logger.warning("inbound %s to an address no studio owns", channel)
+        metrics.inbound(channel, "unknown_studio")
         return twiml(["Sorry, this number isn't set up to take messages yet."])
     except InvalidPhone:
+        metrics.inbound(channel, "refused")
         return _refuse(400, "From is not a phone number")
+    outcome = _outcome(handled)
+    metrics.inbound(channel, outcome, handled.studio_id)
+    metrics.replies(channel, len(handled.replies), handled.studio_id)
+    log.info(
+        "inbound %s for studio %s: %s, %d replies, %d outbox rows",
+        channel,
+        handled.studio_id,
+        outcome,
+        len(handled.replies),
+        len(handled.outbox_ids),
+    )
     # handle_inbound's one transaction has committed: the kicks below can only follow a saved change
     if handled.deferred:
         _kick("frontdesk.defer", handled.studio_id, message.sid)
     if handled.outbox_ids:
         _kick("frontdesk.deliver", handled.studio_id)
     return twiml(handled.replies)
+
+
+def _outcome(handled: Handled) -> str:
+    """answered | deferred (the slow path answers) | duplicate (a retry) | silent (a human has it)."""
+    if handled.duplicate:
+        return "duplicate"
+    if handled.deferred:
+        return "deferred"
+    return "answered" if handled.replies else "silent"
 
 
 def _kick(name: str, *args) -> None:

@@ -44,6 +44,8 @@ class State(str, Enum):
     CHOOSING_MOVE = "choosing_move"  # context: options [booking ids], target (the words saying where to)
     AWAITING_MOVE_TARGET = "awaiting_move_target"  # context: booking_id; "where shall I move it?"
     CONFIRM_LATE_MOVE = "confirm_late_move"  # context: booking_id, session_id; YES moves it anyway
+    CONFIRM_EXPORT = "confirm_export"  # issue 17: YES texts a one-time link to the client's data
+    CONFIRM_ERASURE = "confirm_erasure"  # issue 17: YES asks for (or carries out) the erasure
 
 
 @dataclass

@@ -12,7 +12,20 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.desk import Desk
-from bot.dialogue import account, appointments, arrival, booking, buying, cancel, info, intro, moving, staff, waitlist
+from bot.dialogue import (
+    account,
+    appointments,
+    arrival,
+    booking,
+    buying,
+    cancel,
+    info,
+    intro,
+    moving,
+    privacy,
+    staff,
+    waitlist,
+)
 from bot.dialogue.base import KEPT, Ctx, State, Turn
 from bot.dialogue.finding import asked as booking_asked
 from bot.nlu.parse import Parse, ParseContext, parse
@@ -32,6 +45,8 @@ PENDING: dict[State, Callable[[Ctx], Turn | None]] = {
     State.CHOOSING_MOVE: moving.choosing,
     State.AWAITING_MOVE_TARGET: moving.awaiting_target,
     State.CONFIRM_LATE_MOVE: moving.confirm_late,
+    State.CONFIRM_EXPORT: privacy.confirm_export,
+    State.CONFIRM_ERASURE: privacy.confirm_erasure,
 }
 
 FRESH: dict[str, Callable[[Ctx], Turn]] = {
@@ -102,6 +117,8 @@ CONFIRMING = frozenset(
         State.CONFIRM_LATE_CANCEL,
         State.CONFIRM_LATE_MOVE,
         State.CONFIRM_OPT_OUT,
+        State.CONFIRM_EXPORT,
+        State.CONFIRM_ERASURE,
     }
 )
 
@@ -221,6 +238,13 @@ def _respond(
             return Turn([words.FOREIGN_THANKS.get(str(handed), words.thanks())], State.IDLE, dict(c.context))
         desk.ask_staff(raw)  # still upset, or more detail: the team sees it too
         return Turn([words.still_with_team()], State.IDLE, dict(c.context))
+
+    if current in (State.CONFIRM_EXPORT, State.CONFIRM_ERASURE):  # a client's data: YES from this number
+        turn = PENDING[current](c)
+        if turn is not None:
+            return turn
+    if parse.intent in privacy.INTENTS:  # "send me my data", "delete my data": asked before anything else
+        return privacy.start(c)
 
     if person.client_id is None and person.staff_id is None:
         return _stranger(c, current, profile_name)

@@ -41,6 +41,8 @@ INTENTS = (
     "cancel_policy",
     "ack",
     "buy",
+    "data_export",
+    "data_erasure",
 )
 
 # Intents that ask for something of their own: a text can carry two of these ("book flow fri and
@@ -439,6 +441,8 @@ def classify(text: str) -> IntentGuess:
         return IntentGuess("check_in", 0.9)
     if _OPT_IN_GATE.search(bare) and _OPT_IN.search(bare):
         return IntentGuess("opt_in", 0.85)
+    if _DATA_GATE.search(bare) and (privacy := _data_request(bare)) is not None:
+        return privacy
     if (answer := _answer(bare)) is not None:
         return answer
     if _HELP_GATE.search(bare) and _HELP.search(bare):
@@ -503,6 +507,40 @@ def classify(text: str) -> IntentGuess:
     if re.search(r"\b(thanks|thank you|cheers)\b", bare):
         return IntentGuess("thanks", 0.7)
     return IntentGuess("unknown", 0.0)
+
+
+# A client's data (issue 17): only explicit data / personal-information / account wording, so
+# "delete my booking", "cancel tomorrow", "my bookings" or "stop" are never read as these.
+_DATA_GATE = re.compile(r"data|info|forg|account|profile|record|gdpr|ccpa|personal|subject access")
+_MY = r"(my|all my|all of my|all the|the|any|your) "
+_DATA_WORDS = (
+    rf"(({_MY})?((personal|private) (data|information|info|details)|data)|(my|all my|all of my) (information|info))"
+)
+_ERASE = re.compile(
+    rf"\b(delete|erase|remove|wipe|destroy|purge|get rid of|scrub)\b( all)?( of)? "
+    rf"({_DATA_WORDS}|(my|all my) (account|profile|records?))\b"
+    r"|\bforget (about )?(me|my (data|details|number|info))\b|\bright to (be forgotten|erasure|be deleted)\b"
+    r"|\b(gdpr|ccpa) (delete|deletion|erasure|erase)\b|\b(delete|erase) me (completely|entirely|from your (system|records|database))"
+)
+_EXPORT = re.compile(
+    r"\b(send|give|email|get|show|see|want|like|need|request|download|access|export|copy of|view)\b( me)?( a copy of)? "
+    rf"{_DATA_WORDS}\b"
+    r"|\bwhat (personal )?(data|information|info|details) (do|does) (you|the studio|u) (have|hold|keep|store)\b"
+    r"|\b(gdpr|ccpa|data|subject) (access )?request\b|\bsubject access\b"
+)
+# "delete my account" is an erasure; these say the words but ask something else
+_DATA_NOT = re.compile(r"\b(update|change|edit|correct|wrong|fix|add|top up|how much|balance|password|login|log in)\b")
+
+
+def _data_request(bare: str) -> IntentGuess | None:
+    """ "send me my data" -> ``data_export``; "delete my data", "forget me" -> ``data_erasure``."""
+    if _DATA_NOT.search(bare):
+        return None
+    if _ERASE.search(bare):
+        return IntentGuess("data_erasure", 0.9)
+    if _EXPORT.search(bare):
+        return IntentGuess("data_export", 0.9)
+    return None
 
 
 def _answer(bare: str) -> IntentGuess | None:

@@ -111,6 +111,8 @@ def build(s, now, tag: str) -> dict[type, int]:
     )
     add(m.StripeEvent(event_id="evt_1", kind="checkout.session.completed", payment_id=pay.id))
     add(m.ClientImport(filename=f"{tag}.csv", rows=[{"line": 2, "name": f"{tag} Ann", "phone": "+447700900501"}]))
+    add(m.DataRequest(client_id=client.id, kind="export", source="sms", token_hash=f"{tag}-hash"))  # issue 17
+    add(m.SuppressedPhone(phone_hash=f"{tag}-phone-hash"))
     missing = set(m.SCOPED_MODELS) - set(rows)
     assert not missing, f"no tenancy builder for {sorted(c.__name__ for c in missing)}"
     s.commit()

@@ -222,6 +222,11 @@ class FakeStudio:
         self.waitlist: dict[int, FakeEntry] = {}
         self.notices: list[tuple[str, str, int]] = []  # (kind, phone, session id): texts to someone else
         self.forwarded: list[str] = []  # questions passed to the team
+        # a client's data (issue 17): links texted, erasure requests for staff, erasures done
+        self.erasure_by_text = "staff"  # staff | auto, as Policy.erasure_by_text
+        self.export_links: list[tuple[int, str]] = []  # (client id, url)
+        self.erasure_requests: list[int] = []  # client ids
+        self.erased: list[int] = []  # client ids
         self.checkouts: list[tuple[int, int]] = []  # (client id, package id)
         self.availability: list[FakeAvailability] = []  # 1:1 hours (none until a test adds some)
         self.late_told: set[int] = set()  # bookings whose instructor heard "running late" (one text each)
@@ -1248,6 +1253,41 @@ class FakeDesk:
 
     def location_address(self, name: str) -> str | None:
         return {"Shoreditch": "12 Rivington St, London EC2A 3DU", "Clapham": "4 Venn St, London SW4 0AT"}.get(name)
+
+    def request_export(self) -> Outcome:
+        self.calls.append("request_export")
+        client = self._client()
+        if client is None:
+            return Outcome(False, "none")
+        url = f"https://frontdesk.example/s/lotus/my-data/tok{len(self.world.export_links) + 1}"
+        self.world.export_links.append((client.id, url))
+        return Outcome(True, "link", {"url": url, "hours": 24})
+
+    def request_erasure(self) -> Outcome:
+        self.calls.append("request_erasure")
+        client = self._client()
+        if client is None:
+            return Outcome(False, "none")
+        if self.world.erasure_by_text != "auto":
+            upcoming = len(self.upcoming_bookings())
+            if client.id not in self.world.erasure_requests:
+                self.world.erasure_requests.append(client.id)
+            self.ask_staff("Asked by text to have their data erased (confirmed YES). See their client profile.")
+            return Outcome(True, "requested", {"upcoming": upcoming})
+        cancelled = 0
+        for b in self.world.bookings.values():
+            if (
+                b.client_id == client.id
+                and b.status == "confirmed"
+                and self.world.sessions[b.session_id].starts_at > self.world.now()
+            ):
+                b.status = "cancelled"
+                cancelled += 1
+        client.name, client.phone = "Erased client", f"erased:{client.id}"
+        client.sms_opted_out = client.whatsapp_opted_out = True
+        self.world.erased.append(client.id)
+        self.person = self._who()
+        return Outcome(True, "erased", {"cancelled": cancelled})
 
     def ask_staff(self, text: str) -> bool:
         self.calls.append("ask_staff")

@@ -1,0 +1,1 @@
+"""What an operator sees without reading the database: Prometheus metrics and structured logs."""
