@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from app import audit, clock
 from app.background import Background
+from app.booking import privacy
 from app.clients import EMAIL, normalise_phone
 from app.db import Database
 from app.models import AuditLog, Client, ClientImport
@@ -249,6 +250,7 @@ def _run_batch(
         client = Client(
             name=row["name"][:200], phone=phone, email=row["email"][:254] or None, notes=row["notes"] or None
         )
+        privacy.start_suppressed(session, client)  # an erased person in an old CSV is not texted first
         if one_by_one:
             try:
                 with session.begin_nested():

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app import audit, clock
 from app.booking import booking as booking_svc
-from app.booking import credits, spots, waitlist
+from app.booking import credits, privacy, spots, waitlist
 from app.booking.errors import InvalidRequest, NotFound
 from app.booking.policies import CancelTerms, load_policy
 from app.models import (
@@ -338,6 +338,7 @@ def add_client(
     if existing is not None:
         raise ClientError(f"{e164} is already a client: {existing.name or 'no name'}.")
     client = Client(name=name[:200], phone=e164, email=email or None, notes=notes or None)
+    privacy.start_suppressed(session, client)  # an erased person added back is not texted first
     session.add(client)
     session.flush()
     audit.record(

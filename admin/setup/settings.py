@@ -121,6 +121,7 @@ POLICY_FIELDS = (
     "self_check_in",
     "check_in_opens_minutes",
     "human_idle_minutes",
+    "erasure_by_text",
 )
 BLANK_MEANS = {
     "check_in_opens_minutes": 30,
@@ -191,6 +192,10 @@ class SettingsForm(Form):
         "WhatsApp number (Twilio)",
         [e164_phone],
         description="Your WhatsApp sender in Twilio; it may be the same as the SMS number. Blank: no WhatsApp.",
+    )
+    erasure_by_text = SelectField(
+        "When a client texts asking to delete their data (and confirms with YES)",
+        choices=[("staff", "Staff carry it out from the client's page"), ("auto", "Erase it at once")],
     )
     human_idle_minutes = IntegerField(
         "When staff take a conversation over, the bot takes it back after (minutes without a staff reply)",

@@ -138,6 +138,18 @@ def suppression(session: Session, phone: str) -> SuppressedPhone | None:
     ).first()
 
 
+def start_suppressed(session: Session, client: Client) -> bool:
+    """A new client row on a suppressed number (added by staff or an import) starts opted
+    out of both channels, so nothing is texted to it first; replies to the person's own
+    texts still go, and START lifts it. True when the number was suppressed."""
+    if suppression(session, client.phone) is None:
+        return False
+    now = clock.now()
+    client.sms_opted_out_at = client.sms_opted_out_at or now
+    client.whatsapp_opted_out_at = client.whatsapp_opted_out_at or now
+    return True
+
+
 def suppress(session: Session, phone: str, kind: str = "erasure") -> SuppressedPhone:
     """Put ``phone`` on the studio's suppression list (again, if it was lifted). Flushes."""
     digest = phone_hash(_studio_id(session), phone)

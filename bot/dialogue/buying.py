@@ -37,6 +37,13 @@ _DROP_IN = re.compile(r"\b(drop ?-?in|single class|one class)\b")
 _GENERIC = re.compile(r"\b(pack|packs|pass|passes|class|classes|package|packages|sessions?|credits?|x)\b")
 
 
+# a question comparing the packs on offer: the prices again, never a payment link
+COMPARING = re.compile(
+    r"\b(difference|differences|compare|comparison|versus|vs\.?|which (one )?is (better|cheaper|best)|worth it|"
+    r"what'?s included|what do i get|how long (is it|are they|does it last)|valid for)\b"
+)
+
+
 def wants_to_buy(text: str) -> bool:
     lowered = text.lower()
     return bool(_BUY.search(lowered)) and "how much" not in lowered
@@ -136,6 +143,8 @@ def choosing(c: Ctx) -> Turn | None:
     options = c.context.get("options") or []
     packages = {p.id: p for p in c.desk.packages()}
     offered = [packages[i] for i in options if i in packages]
+    if COMPARING.search(c.parse.text or c.raw):  # "whats the difference between the 10 pack and unlimited"
+        return c.say(c.words.prices(offered), state=State.CHOOSING_PACKAGE, options=options)
     named = match(c.parse.package or wanted(c.parse.text or c.raw), offered)
     if c.parse.number is not None and c.parse.intent in ("pick", "buy", "unknown", "book") and len(named) != 1:
         n = c.parse.number

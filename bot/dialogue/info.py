@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.desk import SessionQuery
+from bot.desk import SessionQuery, SessionView
 from bot.dialogue import buying
 from bot.dialogue.base import Ctx, State, Turn
 from bot.dialogue.finding import asked, session_query
@@ -80,6 +80,9 @@ def where_and_when(c: Ctx) -> Turn:
         return c.say(c.words.address_of(name, c.desk.location_address(name)))
     bookings = c.desk.upcoming_bookings()
     if not bookings:
+        listed = _listed_session(c)  # "where is it again?" just after a list of classes
+        if listed is not None:
+            return c.say(c.words.address_of(listed.location, c.desk.location_address(listed.location)))
         return c.say(c.words.no_bookings())
     last = c.context.get("last_booked")
     chosen = next((b for b in bookings if b.session.id == last), None)
@@ -109,6 +112,18 @@ def cancel_policy(c: Ctx) -> Turn:
     facts = c.desk.policy_facts()
     upcoming = c.desk.upcoming_bookings()
     return c.say(c.words.cancel_policy(facts, upcoming[0].session if upcoming else None))
+
+
+def _listed_session(c: Ctx) -> SessionView | None:
+    """The first class of the list just shown (or the one a YES would book), if any."""
+    listed = c.context.get("options") if c.context.get("action") == "book" else None  # a list of classes
+    ids = list(listed or []) + [c.context.get("session_id")]
+    for session_id in ids:
+        if isinstance(session_id, int):
+            session = c.desk.session(session_id)
+            if session is not None:
+                return session
+    return None
 
 
 def how_long(c: Ctx) -> Turn:

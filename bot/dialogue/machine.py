@@ -71,6 +71,8 @@ KEPT_FOR = timedelta(hours=3)  # follow-ups ("actually make it friday") lean on 
 
 # What a new number may ask before we know their name: questions, not actions (issue 13).
 ANSWER_STRANGERS = frozenset({"schedule", "prices", "cancel_policy", "help"})
+# "ok great", "perfect": agreeing with nothing asked is a nod, not a YES to an offer
+ACKNOWLEDGING = re.compile(r"^\s*(ok|okay|cool|great|perfect|lovely|nice|brill|awesome|amazing|sounds good)\b")
 # Short nudges that, with a question pending, get the question again.
 NUDGE = re.compile(r"^\s*(\?+|hello\?*|hi\?+|ok+|okay|k|hm+|um+|and\?*|so\?+|still there\?*)\s*[.!?]*\s*$", re.I)
 # "actually make it friday" / "no I meant the tuesday after" just after a booking: move it.
@@ -92,6 +94,7 @@ CHARGE_QUESTION = re.compile(
 MEANT = re.compile(r"\b(i meant|meant|sorry|oops|i mean)\b")
 WHO_TEACHES = re.compile(
     r"\bwho('?s| is)? (teaching|taking|running|leading|the instructor)|\bwho am i (training|with)\b"
+    r"|\bis (\w+ )?(teaching|taking) (it|that|the class|this)\b|^(great,? |ok,? |and )?is \w+ (teaching|taking it)\b"
 )
 HOW_LONG = re.compile(
     r"\b(how long is (it|the class|the session|that|\w+)|what time does (it|the class|that|\w+( \w+)?) (finish|end)|"
@@ -107,7 +110,8 @@ REJOIN = re.compile(r"\b(put me back on|back on (the|it|that)|re-?join|add me ba
 TOLD = re.compile(r"\b(tell|told|let (him|her|them) know|know)\b")
 WHERE_WHEN = re.compile(
     r"\b(where (is|are|r) (it|you|u|the studio|that|the class)|where do i go|address|"
-    r"what time (do|should|shall) i|when (do|should) i (need to )?(be|get|arrive)|what time is (it|my class))\b"
+    r"what time (do|should|shall) i|when (do|should) i (need to )?(be|get|arrive)|what time is (it|my class|that|the class)|"
+    r"what time (does|did) (it|that|the class|my class) (start|begin)|wh?ats? the add?ress?|adress)\b"
 )
 CONFIRMING = frozenset(
     {
@@ -232,9 +236,9 @@ def _respond(
     if lang:  # not English: a person answers, and we say so in their language
         return c.say(words.foreign(lang, desk.ask_staff(raw)), handed_off=lang)
     handed = c.context.get("handed_off")
-    asking = booking.QUESTION.search(parse.text.strip()) is not None
+    asking = booking.QUESTION.search(parse.text.strip()) is not None and not NUDGE.match(raw)  # "hello??" nudges
     if handed and parse.intent in ("thanks", "unknown", "ack") and not parse.has_slots and not asking:
-        if parse.intent == "thanks" or parse.intent == "ack":  # "gracias", "ok thanks": no need to forward
+        if (parse.intent == "thanks" or parse.intent == "ack") and not NUDGE.match(raw):  # "ok thanks": no forward
             return Turn([words.FOREIGN_THANKS.get(str(handed), words.thanks())], State.IDLE, dict(c.context))
         desk.ask_staff(raw)  # still upset, or more detail: the team sees it too
         return Turn([words.still_with_team()], State.IDLE, dict(c.context))
@@ -299,7 +303,15 @@ def _respond(
         turn = waitlist.answer_offer(c, parse.intent == "yes")
         if turn is not None:
             return turn
-        return c.say("OK!" if parse.intent == "no" else words.no_offer())
+        if parse.intent == "no":
+            return c.say("OK!")
+        if not re.search(r"[a-z]", raw.lower()) or ACKNOWLEDGING.match(raw.lower()):
+            return c.say(words.ack())  # "👍", "ok great" with nothing asked: a friendly nod back
+        return c.say(words.no_offer())
+    if parse.intent in ("thanks", "ack") and (WHERE_WHEN.search(parse.text) or WHO_TEACHES.search(parse.text)):
+        return info.where_and_when(c)  # "thx! wats the adress": the question, not just the thanks
+    if parse.intent in ("thanks", "ack") and HOW_LONG.search(parse.text):
+        return info.how_long(c)
     handler = FRESH.get(parse.intent)
     if handler is not None:
         return handler(c)
@@ -388,6 +400,11 @@ def _stranger(c: Ctx, current: State, profile_name: str | None = None) -> Turn:
         if name is None:
             if c.parse.intent in ANSWER_STRANGERS or c.parse.intent == "no":
                 return _answer_stranger(c) if c.parse.intent != "no" else c.say("OK! Text me any time.")
+            if HOW_LONG.search(c.parse.text) or WHERE_WHEN.search(c.parse.text):
+                return _stranger_question(c)  # "whats the address for dumbo" while we wait for a name
+            if booking.QUESTION.search(c.parse.text.strip()) and len(c.parse.text.split()) > 3:
+                forwarded = c.words.question_forwarded(c.desk.ask_staff(c.raw))  # "is there parking nearby?"
+                return Turn([forwarded], State.AWAITING_NAME, dict(c.context))
             return c.say(c.words.ask_name_again(), state=State.AWAITING_NAME, **_pending(c.context))
         c.desk.register(name)
         pending = c.context.get("pending")
@@ -398,6 +415,8 @@ def _stranger(c: Ctx, current: State, profile_name: str | None = None) -> Turn:
             c.context.get("pending_context") or {},
             [c.words.nice_to_meet(name)],
         )
+    if current is State.IDLE and (HOW_LONG.search(c.parse.text) or WHERE_WHEN.search(c.parse.text)):
+        return _stranger_question(c)  # "how long is reformer class?": a fact, no name needed
     if current is State.IDLE:
         turn = appointments.about(c)  # "do you guys do personal training?": answered before asking a name
         if turn is not None:
@@ -421,6 +440,15 @@ def _stranger(c: Ctx, current: State, profile_name: str | None = None) -> Turn:
 
 def _pending(context: dict) -> dict:
     return {k: context[k] for k in ("pending", "pending_state", "pending_context", "pending_action") if k in context}
+
+
+def _stranger_question(c: Ctx) -> Turn:
+    """How long a class is, where a studio is: answered for anyone; the wait for a name (if
+    any) carries on."""
+    turn = info.how_long(c) if HOW_LONG.search(c.parse.text) else info.where_and_when(c)
+    if c.context.get("pending") is not None:
+        return Turn(turn.replies, State.AWAITING_NAME, dict(c.context))
+    return turn
 
 
 def _answer_stranger(c: Ctx) -> Turn:

@@ -146,8 +146,9 @@ _GREETING = re.compile(
     r"^(hi+|hello|hey+|hiya|heya|yo|morning|good (morning|afternoon|evening)|hi there|hello there)( there)?$"
 )
 _THANKS = re.compile(
-    r"^((ok|okay|k|cool|great|lovely) )?(thanks|thank you|gracias|muchas gracias|merci|merci beaucoup|danke|danke schon|grazie|obrigad[oa]|thank you so much|thanks so much|many thanks|ta|cheers|great thanks|perfect thanks|lovely thanks|brilliant|awesome|amazing)( (a lot|so much|again))?$"
+    r"^((ok|okay|k|cool|great|lovely|perfect|brill|amazing|awesome) )?(thanks|thank you|gracias|muchas gracias|merci|merci beaucoup|danke|danke schon|grazie|obrigad[oa]|thank you so much|thanks so much|many thanks|ta|cheers|great thanks|perfect thanks|lovely thanks|brilliant|awesome|amazing)( (a lot|so much|again))?$"
 )
+_KISSES = re.compile(r"([ ,]+x{1,4})+$")
 _PICK = re.compile(r"^(?:(?:option|number|no\.?|#)\s*)?(\d{1,2})(?:st|nd|rd|th)?(?: one| please| pls)?$")
 # A prospect asking how to begin (issue 6); a question about price stays "prices".
 _INTRO = re.compile(
@@ -161,7 +162,7 @@ _NOT_INTRO = re.compile(r"\b(how much|price|prices|cost|costs)\b")
 _DISPUTE = re.compile(
     r"\bwhy (was|were|am|have|has|did|do|would|is) (i|we|you|u|my|it|this|that)( been| being| get| got)? ?(charg|bill|fin|mark|no.?show|tak|us)"
     r"|\b(charged|billed) (me )?(twice|double|two times|again|wrong|wrongly|by mistake|incorrectly|for nothing)"
-    r"|\bdouble.?(charged|billed|charge)"
+    r"|\bdouble.?(charged|billed|charge)|\b(paid|payed|been charged|got charged) (for it )?twice\b"
     r"|\b(fee|charge|fine|charges|bill|payment) (is|was|seems|looks) (wrong|incorrect|a mistake|not right|unfair|not fair)"
     r"|\b(wrong|incorrect|unfair) (fee|charge|fine|charges|no.?show)"
     r"|\b(shouldn'?t|should not|should ?n'?t) (have )?(been |be )?(charged|billed|fined|marked)"
@@ -197,6 +198,14 @@ _CANCEL_POLICY = re.compile(
     r"|(what'?s|what is|whats) the (cancel|cancellation) "
     r"|(will|would|do|does) (you|u|they|it) charge( me| us)?( a fee| anything| extra)? (if|for|when) (i |we )?(late )?cancel)"
 )
+# a question about what cancelling costs or by when, in any order: the rule is answered and
+# nothing is cancelled ("how much is a late cancel?", "what time do i need to cancel by")
+_CANCEL_QUESTION = re.compile(
+    r"\bhow much\b[^.!]*\bcancel|\bcancel\w*\b[^.!]*\bhow much\b"
+    r"|\b(cost|costs|fee|fees|charge|charges|price)\b[^.!]*\bto cancel\b"
+    r"|\bcancel\w*( \w+)? late\b[^.!]*\b(cost|fee|charge)|\b(cost|fee|charge)s?\b[^.!]*\bcancel\w* late\b"
+    r"|\b(what time|when|how late)\b[^.!]*\bcancel\w*( it)? by\b|\bcancel\w*( it)? by (when|what time)\b"
+)
 # what not turning up costs, asked ("do you charge if I no-show?", "if I can't make it and don't
 # cancel, do I lose the credit?", "what happens if i miss a class"): a question about the rules
 _MISS = (
@@ -215,6 +224,7 @@ _RULE_QUESTION = re.compile(
 _RULE_GATE = re.compile(r"\bif\b|\bwhen\b|\bfor (missing|skipping|not|no)")
 _NO_SHOW_QUESTION = re.compile(
     r"\b(what (happens|if)|and if|if) (if )?i (just |simply )?(don'?t|dont|do not|never) (show|turn up|come|go)"
+    r"|\b(what (happens|if)|and if|what about if) (if )?i (miss|skip|forget) (a|my|the) (class|session|booking)"
     r"|\bwhat'?s the no.?show (policy|rule|fee)|\bis there a no.?show (fee|charge|policy)"
 )
 _HOW_LATE = (
@@ -419,9 +429,10 @@ def classify(text: str) -> IntentGuess:
         return IntentGuess("pick", 0.9, int(m.group(1)))
     if (m := _PICK_WORD.match(bare)) is not None:
         return IntentGuess("pick", 0.85, ORDINALS[m.group(1)])
-    if _THANKS.match(bare):
+    unkissed = _KISSES.sub("", bare)  # "ok thanks x", "cool ta xx"
+    if _THANKS.match(unkissed):
         return IntentGuess("thanks", 0.95)
-    if _ACK.match(bare):
+    if _ACK.match(unkissed):
         return IntentGuess("ack", 0.9)
     if _RULE_GATE.search(bare) and _RULE_QUESTION.search(bare) and not _CHARGE_STATED.search(bare):
         return IntentGuess("cancel_policy", 0.85)  # "if I don't cancel, do I lose the credit?": not a NO
@@ -452,7 +463,7 @@ def classify(text: str) -> IntentGuess:
     # substring gates keep the common texts off the rarer patterns (parse median <= 0.15 ms)
     if _NO_SHOW_QUESTION.search(bare):  # "and if i just don't show up?": the rule, not an action
         return IntentGuess("cancel_policy", 0.85)
-    if "cancel" in bare and _CANCEL_POLICY.search(bare):
+    if "cancel" in bare and (_CANCEL_POLICY.search(bare) or _CANCEL_QUESTION.search(bare)):
         if _CHARGE_STATED.search(bare):  # "a late cancel fee on my card but I cancelled in time"
             return IntentGuess("dispute", 0.9)
         return IntentGuess("cancel_policy", 0.9)

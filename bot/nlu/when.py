@@ -340,6 +340,8 @@ def parse_when(text: str, now: datetime, tz: str, date_order: str = "DMY") -> Wh
 
     if day_span_grain == "week":
         start, end = day_from
+        if start <= now and end - now < timedelta(days=2):  # "this week" on a Sunday night: the week ahead
+            end += timedelta(days=7)
         return When(max(start, now), end, "week", span=span)
 
     explicit_day = day_from is not None

@@ -579,6 +579,7 @@ def settings_form(**overrides) -> dict:
         "no_show_review_hours": "24",
         "waitlist_cutoff_minutes": "90",
         "overlap_rule": "refuse",
+        "erasure_by_text": "auto",
         "whatsapp_template_sid": "",
         "whatsapp_fallback": "sms",
         **overrides,
@@ -598,6 +599,7 @@ def test_studio_settings_and_policies_saved_together_with_an_audit_line(db, app,
         assert (policy.waitlist_mode, policy.fill_to_forgive, policy.reminder_hours) == ("auto", True, [24, 2])
         assert (policy.quiet_start, policy.quiet_end) == (time(21, 0), time(8, 0))
         assert (policy.no_show_review_hours, policy.waitlist_cutoff_minutes, policy.overlap_rule) == (24, 90, "refuse")
+        assert policy.erasure_by_text == "auto"
     [line] = audit_lines(db, lotus, entity="studio_settings")
     assert line.before["studio"]["name"] == "Lotus Studio" and line.after["studio"]["name"] == "Lotus Yoga House"
     assert line.before["policy"]["booking_window_days"] == 14 and line.after["policy"]["booking_window_days"] == 21
@@ -619,6 +621,7 @@ def test_studio_settings_and_policies_saved_together_with_an_audit_line(db, app,
         ("whatsapp_template_sid", "hello", "start with HX"),
         ("no_show_review_hours", "-1", "between 0 and 168"),
         ("overlap_rule", "sometimes", "Not a valid choice"),
+        ("erasure_by_text", "whenever", "Not a valid choice"),
     ],
 )
 def test_bad_settings_say_why_and_change_nothing(db, app, studios, field, value, message):

@@ -421,3 +421,25 @@ def test_policy_defaults_to_staff_carrying_out_erasures(db, clock):
     lotus = make_studio(db, "lotus")
     with db.studio(lotus.studio_id) as s:
         assert s.scalars(select(Policy.erasure_by_text)).one() == "staff"
+
+
+def test_an_erased_person_added_back_by_staff_or_an_old_csv_is_never_texted_first(db, world):
+    """The suppression list holds wherever a client row is made: staff adding the number by
+    hand, or a CSV import, start it opted out of both channels (START lifts it)."""
+    from app.client_import import process, start_import
+    from app.clients import add_client
+
+    w = world
+    with db.studio(w["lotus"].studio_id) as s:
+        privacy.erase_client(s, w["sam"], actor="test", confirmation="ERASE")
+    with db.studio(w["lotus"].studio_id) as s:
+        again = add_client(s, name="Sam Lee", phone=SAM, region="GB", actor="test")
+        assert again.sms_opted_out_at is not None and again.whatsapp_opted_out_at is not None
+        s.delete(again)
+    with db.studio(w["lotus"].studio_id) as s:
+        job = start_import(s, filename="old.csv", data=f"name,phone\nSam Lee,{SAM}\n".encode(), region="GB", actor="t")
+        process(s, job.id)
+        imported = s.scalars(select(Client).where(Client.phone == SAM)).one()
+        assert imported.sms_opted_out_at is not None and imported.whatsapp_opted_out_at is not None
+    with db.studio(w["harbour"].studio_id) as s:  # the other studio's Sam is another data subject
+        assert s.scalars(select(Client).where(Client.phone == SAM)).one().sms_opted_out_at is None

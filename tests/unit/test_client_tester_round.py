@@ -1,0 +1,118 @@
+"""What a fresh client-tester found in 48 conversations (2026-11-30), one test per kind of
+failure: each asserts the reply a real client expected."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.dialogue import State
+
+from .fake_desk import SAM, STRANGER, FakeStudio, Phone, local
+
+WED_YOGA = local(2026, 11, 25, 18)
+
+
+@pytest.fixture
+def studio() -> FakeStudio:
+    return FakeStudio()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how much is a late cancel?",
+        "and remind me how much it costs to cancel late?",
+        "what time do i need to cancel by if i cant go",
+        "how much does it cost to cancel",
+    ],
+)
+def test_a_question_about_cancelling_is_answered_and_cancels_nothing(studio, question):
+    sam = Phone(studio, SAM)
+    assert sam.says("book yoga wed 6pm").startswith("Booked: Vinyasa Flow")
+    reply = sam.says(question)
+    assert not reply.startswith("Cancelled") and "Reply YES to cancel" not in reply
+    assert "cancel" in reply.lower()
+    assert studio.bookings_of(SAM) == [("Vinyasa Flow", "Wed 18:00", "confirmed")]
+
+
+@pytest.mark.parametrize("text", ["ok thanks x", "cool ta x", "thanks xx"])
+def test_thanks_with_a_kiss_is_thanks(studio, text):
+    assert Phone(studio, SAM).says(text) == "You're welcome!"
+
+
+@pytest.mark.parametrize("text", ["👍", "ok great"])
+def test_a_nod_with_nothing_asked_gets_a_nod_back(studio, text):
+    reply = Phone(studio, SAM).says(text)
+    assert "nothing waiting for a yes" not in reply and reply.startswith("Great!")
+
+
+def test_a_nudge_after_a_hand_off_is_told_the_team_has_it(studio):
+    sam = Phone(studio, SAM)
+    assert "passed it to the team" in sam.says("why was i charged $15?? i cancelled ages ago")
+    for nudge in ("hello??", "?"):
+        reply = sam.says(nudge)
+        assert "team" in reply and "Hi, I'm here" not in reply
+
+
+def test_paying_twice_is_a_question_for_a_person(studio):
+    reply = Phone(studio, SAM).says("it's about my drop in, i paid twice i think")
+    assert "passed it to the team" in reply and "Reply BUY" not in reply
+
+
+def test_comparing_packs_at_the_menu_shows_prices_not_a_payment_link(studio):
+    sam = Phone(studio, SAM)
+    assert "Which would you like to buy?" in sam.says("buy a pack")
+    reply = sam.says("hmm whats the difference between the 10 pack and unlimited")
+    assert "Pay securely" not in reply and "Prices:" in reply
+    assert sam.state == State.CHOOSING_PACKAGE.value
+
+
+def test_a_new_number_asking_how_long_a_class_is_gets_the_answer(studio):
+    reply = Phone(studio, STRANGER).says("hey how long is reformer class?")
+    assert "min" in reply and "first name" not in reply
+
+
+def test_a_new_number_asking_about_intro_deals_gives_its_name_then_questions_are_answered(studio):
+    """The intro needs a name (it becomes a lead), so that is asked first; questions asked
+    while we wait are answered, not met with the name question again."""
+    new = Phone(studio, STRANGER)
+    assert "first name" in new.says("Hi! first time here, do you do any intro deals?")
+    reply = new.says("whats the address for shoreditch")
+    assert "Rivington" in reply or "Shoreditch" in reply
+    assert reply != "Sorry, what's your first name?"
+
+
+def test_a_question_while_we_wait_for_a_name_is_not_met_with_the_name_question(studio):
+    new = Phone(studio, STRANGER)
+    new.says("book yoga wed 6pm")
+    reply = new.says("is there parking nearby at the studio?")
+    assert reply != "Sorry, what's your first name?" and "team" in reply
+    assert new.says("Lee").startswith("Nice to meet you, Lee!")
+
+
+def test_where_is_it_after_a_list_of_classes_gives_the_address(studio):
+    sam = Phone(studio, SAM)
+    listed = sam.says("what's on wednesday")
+    assert "Reply a number to book." in listed
+    reply = sam.says("also where is it again?")
+    assert "no upcoming bookings" not in reply.lower()
+
+
+def test_missing_a_class_is_a_question_about_the_rule(studio):
+    reply = Phone(studio, SAM).says("and if i miss a class?")
+    assert "team" not in reply and ("no-show" in reply.lower() or "credit" in reply.lower())
+
+
+@pytest.mark.parametrize("question", ["what time does it start again", "what time is that", "thx! wats the adress"])
+def test_a_question_about_the_class_just_booked_is_answered_from_it(studio, question):
+    sam = Phone(studio, SAM)
+    assert sam.says("book yoga wed 6pm").startswith("Booked: Vinyasa Flow")
+    reply = sam.says(question)
+    assert "Vinyasa Flow" in reply and "Wed 25 Nov 18:00" in reply and "team" not in reply
+
+
+def test_is_the_instructor_teaching_is_answered_from_the_booking(studio):
+    sam = Phone(studio, SAM)
+    sam.says("book yoga wed 6pm")
+    reply = sam.says("great, is maya teaching?")
+    assert "Maya" in reply and "Reply a number to book" not in reply
