@@ -472,7 +472,12 @@ class Words:
                 state = f"full - {s.waiting} on the waitlist" if s.waiting else "full"
             at = self.short_when(s.starts_at) if several_days else self.time(s.starts_at)
             lines.append(f"{at} {s.class_name}, {s.location}: {state}")
-        return self.numbered(f"{title[0].upper()}{title[1:]}:", lines, "Reply a number to book.")
+        if all(not s.spots for s in sessions):  # every class listed is full: the number joins its waitlist
+            one = len(sessions) == 1
+            how = "Reply the number to join its waitlist." if one else "Reply a number to join a waitlist."
+        else:
+            how = "Reply a number to book."
+        return self.numbered(f"{title[0].upper()}{title[1:]}:", lines, how)
 
     def title_for(self, start: datetime | None, grain: str | None) -> str:
         if start is None:

@@ -171,6 +171,9 @@ def choosing(c: Ctx) -> Turn | None:
     if not options or p.intent in NEW_REQUEST or p.also:
         return None
     plain = not QUESTION.search(p.text.strip())
+    wants_list = p.intent == "join_waitlist" or re.search(r"\bwait ?-?list|waiting list\b", p.text) is not None
+    if wants_list and len(options) == 1 and not p.has_slots and p.number is None:
+        return waitlist.join(c, options[0])  # "yes add me to waitlist" under a list of one full class
     if p.intent in ("yes", "book") and len(options) == 1 and not p.has_slots and p.number is None and plain:
         return _act(c, options[0])  # "yes" / "book it" to a list of one
     found = narrow(options, p, lambda s: s.starts_at, lambda s: s.class_type_id, lambda s: s.instructor)
@@ -228,7 +231,11 @@ def search_asked(c: Ctx, asked_before: dict) -> Turn:
         turn = _past_or_not_open(c, c.parse)
         if turn is not None:
             return turn
-        return c.say(c.words.no_match(said(c.parse, c.words), []), last_query=asked_before)
+        what = said(c.parse, c.words)
+        if not c.parse.class_match:  # "friday instead?": name the class first asked about
+            names = [e.name for e in c.desk.catalog().classes if e.id in asked_before.get("classes", ())]
+            what = f"{names[0]} {what}" if len(names) == 1 else what
+        return c.say(c.words.no_match(what, []), last_query=asked_before)
     return c.say(
         c.words.choose_session(found[:5]),
         state=State.CHOOSING_SESSION,

@@ -110,7 +110,8 @@ REJOIN = re.compile(r"\b(put me back on|back on (the|it|that)|re-?join|add me ba
 TOLD = re.compile(r"\b(tell|told|let (him|her|them) know|know)\b")
 WHERE_WHEN = re.compile(
     r"\b(where (is|are|r) (it|you|u|the studio|that|the class)|where do i go|address|"
-    r"what time (do|should|shall) i|when (do|should) i (need to )?(be|get|arrive)|what time is (it|my class|that|the class)|"
+    r"what time (do|should|shall) i|when (do|should) i (need to )?(be|get|arrive)|"
+    r"what time is (it|my class|that|the class)|"
     r"what time (does|did) (it|that|the class|my class) (start|begin)|wh?ats? the add?ress?|adress)\b"
 )
 CONFIRMING = frozenset(
@@ -349,6 +350,11 @@ def _follow_up(c: Ctx) -> Turn | None:
         live = any(b.session.id == c.context["last_booked"] for b in c.desk.upcoming_bookings())
         if p.has_slots and live:
             return moving.start(c, target=p, source=None)
+    instead = INSTEAD.search(text) or re.search(r"\bthe \w+ one\b", text)
+    if c.context.get("last_cancelled") and instead and p.when is not None and not p.class_match:
+        cancelled = c.desk.session(int(c.context["last_cancelled"]))  # "can i do thursday instead?"
+        if cancelled is not None and p.intent in ("book", "unknown", "schedule"):
+            return booking.search_asked(c, {"classes": [cancelled.class_type_id]})
     if c.context.get("last_cancelled") and REBOOK.search(text) and not p.has_slots:
         session = c.desk.session(int(c.context["last_cancelled"]))
         if session is not None:

@@ -116,3 +116,21 @@ def test_is_the_instructor_teaching_is_answered_from_the_booking(studio):
     sam.says("book yoga wed 6pm")
     reply = sam.says("great, is maya teaching?")
     assert "Maya" in reply and "Reply a number to book" not in reply
+
+
+def test_instead_after_a_cancel_finds_the_same_class_on_the_new_day(studio):
+    sam = Phone(studio, SAM)
+    assert sam.says("book yoga wed 6pm").startswith("Booked: Vinyasa Flow")
+    assert sam.says("cancel wed yoga").startswith("Cancelled")
+    reply = sam.says("can i do friday instead?")  # no Friday flow in this timetable: it says so, by name
+    assert reply.startswith("I couldn't find Vinyasa Flow on Fri 27 Nov") and "HIIT" not in reply
+
+
+def test_a_list_of_one_full_class_says_how_to_wait_and_a_waitlist_reply_joins_it(studio):
+    hiit = studio.session_at("HIIT 45", local(2026, 11, 25, 6, 30))
+    studio.fill(hiit.id)
+    sam = Phone(studio, SAM)
+    listed = sam.says("hiit wed?")
+    assert "full" in listed and "Reply a number to book." not in listed
+    reply = sam.says("yes add me to the waitlist")
+    assert reply.startswith("You're on the waitlist for HIIT 45")
