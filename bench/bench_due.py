@@ -10,9 +10,14 @@ clients with packs, eight classes in the next 48 h with five bookings each and e
 last 48 h checked in), the tick's marks a minute old, nothing due: the median of five ticks,
 a minute apart. reminders: 1,000 studios x 100 bookings in the next 48 h, every reminder
 moment passed; the time to queue all due reminders, then a second tick a minute later.
-delivery: the queued reminders sent by 1 and by W worker processes on the same queue with
-the transport stubbed and the pace at its default; provider ids counted for double sends,
-and rows past their valid_until (5% of them) must never reach the transport.
+delivery: 1,000 studios, each with its own SMS number (one sender per studio), 60,000
+reminders queued (60 per studio, as a real morning); for each run a random sample of --rows
+of them is made due, so a run of 3,000 has about 3 texts per sender and one of 20,000 about
+20 (the mix is printed as sender_mix): far more senders than one worker needs at the
+default pace (10/s per sender, bursts of 10), as in a morning across 1,000 studios. Sent
+by 1 and by W worker processes on the same queue with the transport stubbed; provider ids
+counted for double sends, and rows past their valid_until (5% of them) must never reach
+the transport. BENCH_PROFILE=/tmp/p writes each worker's cProfile stats to /tmp/p.<pid>.
 Writes bench/results/due_<what>.json.
 """
 
@@ -259,13 +264,24 @@ def _worker(url: str, log: str, started, result) -> None:
     clock.install(FrozenClock(NOW))
     db = Database(url, app_role="frontdesk_app")
     transport = StubTransport(Path(log))
+    profile = os.environ.get("BENCH_PROFILE")  # a path: this worker's cProfile stats go there
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
     started.wait()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
     sent = deliver_due(db, transport)
-    elapsed = time.perf_counter() - t0
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(f"{profile}.{os.getpid()}")
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     transport.log.close()
     db.dispose()
-    result.put({"sent": len(sent), "seconds": elapsed, "late": transport.late})
+    result.put({"sent": len(sent), "seconds": elapsed, "cpu_seconds": cpu, "late": transport.late})
 
 
 def delivery(rows: int, workers: list[int]) -> dict:
@@ -296,6 +312,12 @@ def delivery(rows: int, workers: list[int]) -> dict:
                     ),
                     {"n": rows, "past": NAIVE - timedelta(minutes=1)},
                 )
+                mix = c.execute(
+                    text(
+                        "select count(*), max(k), round(avg(k), 1) from (select count(*) k from outbox "
+                        "where status = 'pending' group by from_addr) m"
+                    )
+                ).one()
             log = Path(f"/tmp/bench_due_{name}_{n}.log")
             log.write_text("")
             started, result = ctx.Event(), ctx.Queue()
@@ -313,9 +335,7 @@ def delivery(rows: int, workers: list[int]) -> dict:
             with owner.begin() as c:
                 stats = dict(
                     c.execute(
-                        text(
-                            "select status, count(*) from outbox where status not in ('held') group by status"
-                        )
+                        text("select status, count(*) from outbox where status not in ('held') group by status")
                     ).all()
                 )
                 providers = c.execute(
@@ -330,7 +350,12 @@ def delivery(rows: int, workers: list[int]) -> dict:
                 "sent": len(sent_ids),
                 "wall_seconds": round(wall, 2),
                 "texts_per_second": round(len(sent_ids) / wall, 1),
-                "per_worker": [{"sent": g["sent"], "seconds": round(g["seconds"], 2)} for g in got],
+                "per_worker": [
+                    {"sent": g["sent"], "seconds": round(g["seconds"], 2), "cpu_seconds": round(g["cpu_seconds"], 2)}
+                    for g in got
+                ],
+                "worker_cpu_ms_per_text": round(1000 * sum(g["cpu_seconds"] for g in got) / max(len(sent_ids), 1), 3),
+                "sender_mix": {"senders": mix[0], "most_rows_one_sender": mix[1], "mean_rows_per_sender": float(mix[2])},
                 "double_sends": len(sent_ids) - len(set(sent_ids)),
                 "provider_ids": {"logged": providers[0], "distinct": providers[1]},
                 "past_valid_until_sent": late + sum(g["late"] for g in got),

@@ -270,7 +270,7 @@ class Words:
         )
         return self.out(f"Cancelled late: {s.class_name}, {self.when(s.starts_at)}.{cost}{forgive}")
 
-    def cancel_policy(self, facts: dict, next_class: SessionView | None) -> str:
+    def cancel_policy(self, facts: dict, next_class: SessionView | None, now: datetime | None = None) -> str:
         """The late-cancel rule in one or two sentences; ``facts`` from ``Desk.policy_facts``."""
         hours = facts.get("cancel_window_hours") or 0
         consequence = facts.get("late_cancel") or "none"
@@ -289,7 +289,10 @@ class Words:
             text += " Missing a class without cancelling uses the credit."
         if next_class is not None:
             deadline = next_class.starts_at - timedelta(hours=hours)
-            text += f" For {self._short(next_class)}: by {self.when(deadline)}."
+            if now is not None and deadline <= now:  # the client is already inside the window: say so
+                text += f" For {self._short(next_class)} that time has passed, so cancelling now means {cost}."
+            else:
+                text += f" For {self._short(next_class)}: by {self.when(deadline)}."
         return self.out(text)
 
     def class_over(self, what: str, following: SessionView | None) -> str:

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random
 
 from app import clock
 from app.conversation.desk import SqlDesk
@@ -101,9 +103,24 @@ def handle_inbound(
     """
     studio = studio_for(db, msg.channel, msg.to_addr) if studio_id is None else studio_by_id(db, studio_id)
     phone = to_e164(msg.from_addr)
-    with db.studio(studio.id) as session:
-        lock_conversation(session, studio.id, phone, msg.channel)
-        return _handle(session, studio, phone, msg, llm, defer)
+    for attempt in Retrying(
+        retry=retry_if_exception(lost_to_another_transaction),
+        stop=stop_after_attempt(3),
+        wait=wait_random(0.01, 0.1),
+        reraise=True,
+    ):
+        with attempt, db.studio(studio.id) as session:
+            lock_conversation(session, studio.id, phone, msg.channel)
+            return _handle(session, studio, phone, msg, llm, defer)
+    raise AssertionError("unreachable: tenacity returns or re-raises")
+
+
+def lost_to_another_transaction(exc: BaseException) -> bool:
+    """PostgreSQL chose this turn's transaction to break a deadlock (or a serialization
+    conflict, SQLSTATE 40P01 / 40001): it was rolled back whole, so running the turn again
+    is safe (the message is logged only by a turn that commits)."""
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(exc, OperationalError) and code in ("40P01", "40001")
 
 
 def complete_deferred(db: Database, studio_id: int, sid: str, llm: LlmParser | None) -> list[str]:

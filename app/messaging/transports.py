@@ -48,7 +48,7 @@ class Transport(Protocol):
 
 
 class ConsoleTransport:
-    """The embedded default: the text is logged (and printed when asked), never sent.
+    """The embedded default: the text is logged at DEBUG (and printed when asked), never sent.
 
     Its message ids are unique across processes and restarts (a uuid), as Twilio's are: the
     message log keeps one row per provider id."""
@@ -59,7 +59,9 @@ class ConsoleTransport:
 
     def send(self, message: OutboxMessage, status_callback: str | None = None) -> str:
         sid = f"CONSOLE{uuid.uuid4().hex}"
-        log.info("text %s -> %s: %s", message.from_addr, message.to_addr, message.body)
+        log.debug(
+            "text %s -> %s: %s", message.from_addr, message.to_addr, message.body
+        )  # INFO carries no phone or body
         if self.echo:
             print(f"[text to {message.to_addr}] {message.body}", flush=True)
         self.sent.append(message)

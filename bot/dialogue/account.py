@@ -6,7 +6,12 @@ import re
 
 from bot.dialogue.base import Ctx, State, Turn
 
-_NAME_PREFIX = re.compile(r"^(hi|hello|hey)?[ ,!]*(it'?s|i'?m|i am|this is|my name is|name'?s|call me)\s+", re.I)
+_NAME_PREFIX = re.compile(
+    r"^((hi|hello|hey|oh|ah|oops|sorry|so sorry|um+|er+|ha|lol)[ ,!.]*)*(it'?s|its|i'?m|im|i am|this is|my name is|"
+    r"name'?s|call me)\s+",
+    re.I,
+)
+_TRAILING = re.compile(r"[^A-Za-z\u00C0-\u017F'\-]+$")  # "Priya 😊", "Jo!!": what follows a name
 _NOT_A_NAME = re.compile(
     r"\d|\b(book|cancel|yoga|class|tomorrow|today|what|when|stop|help|yes|yeah|yep|no|nope|nah|thanks|thank|"
     r"thx|ok|okay|sure|please|pls|hi|hello|hey|start|unsubscribe|later|sorry|why|who|how|maybe|lol|idk|dunno|"
@@ -17,7 +22,7 @@ _NOT_A_NAME = re.compile(
 
 def extract_name(raw: str) -> str | None:
     """ "I'm jane doe" -> "Jane Doe"; None when the reply does not look like a name."""
-    text = _NAME_PREFIX.sub("", raw.strip()).strip(" .!,")
+    text = _TRAILING.sub("", _NAME_PREFIX.sub("", raw.strip())).strip(" .!,")
     if not text or _NOT_A_NAME.search(text) or len(text) > 40:
         return None
     words = [w for w in re.split(r"\s+", text) if w]

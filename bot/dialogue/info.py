@@ -111,7 +111,7 @@ def cancel_policy(c: Ctx) -> Turn:
     booking the exact deadline."""
     facts = c.desk.policy_facts()
     upcoming = c.desk.upcoming_bookings()
-    return c.say(c.words.cancel_policy(facts, upcoming[0].session if upcoming else None))
+    return c.say(c.words.cancel_policy(facts, upcoming[0].session if upcoming else None, c.desk.now()))
 
 
 def _listed_session(c: Ctx) -> SessionView | None:

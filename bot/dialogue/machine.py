@@ -77,7 +77,8 @@ ACKNOWLEDGING = re.compile(r"^\s*(ok|okay|cool|great|perfect|lovely|nice|brill|a
 NUDGE = re.compile(r"^\s*(\?+|hello\?*|hi\?+|ok+|okay|k|hm+|um+|and\?*|so\?+|still there\?*)\s*[.!?]*\s*$", re.I)
 # "actually make it friday" / "no I meant the tuesday after" just after a booking: move it.
 INSTEAD = re.compile(
-    r"\b(actually|instead|make it|change (it|that) to|switch (it|that) to|move (it|that) to|i meant|meant|after all|"
+    r"\b(actually|instead|make it|make (the|my) \w+( \w+)? (on )?(mon|tue|wed|thu|fri|sat|sun)|change (it|that) to|"
+    r"switch (it|that) to|move (it|that) to|i meant|meant|after all|"
     r"rather|prefer)\b"
 )
 REBOOK = re.compile(r"\b(re-?book|book (it|that) (again|back)|undo( that)?|put it back|changed my mind)\b")
@@ -238,7 +239,9 @@ def _respond(
         return c.say(words.foreign(lang, desk.ask_staff(raw)), handed_off=lang)
     handed = c.context.get("handed_off")
     asking = booking.QUESTION.search(parse.text.strip()) is not None and not NUDGE.match(raw)  # "hello??" nudges
-    if handed and parse.intent in ("thanks", "unknown", "ack") and not parse.has_slots and not asking:
+    waiting_for_name = current is State.AWAITING_NAME  # "Carmen" after a hand-off: a name, not more for the team
+    chat = parse.intent in ("thanks", "unknown", "ack") and not parse.has_slots and not asking
+    if handed and chat and not waiting_for_name:
         if (parse.intent == "thanks" or parse.intent == "ack") and not NUDGE.match(raw):  # "ok thanks": no forward
             return Turn([words.FOREIGN_THANKS.get(str(handed), words.thanks())], State.IDLE, dict(c.context))
         desk.ask_staff(raw)  # still upset, or more detail: the team sees it too
@@ -350,6 +353,12 @@ def _follow_up(c: Ctx) -> Turn | None:
         live = any(b.session.id == c.context["last_booked"] for b in c.desk.upcoming_bookings())
         if p.has_slots and live:
             return moving.start(c, target=p, source=None)
+    if INSTEAD.search(text) and p.class_match and p.when and p.intent in ("book", "unknown", "schedule"):
+        ids = p.class_match.class_type_ids  # "actually make the bootcamp saturday": move the one booked
+        mine = [b for b in c.desk.upcoming_bookings() if b.session.class_type_id in ids]
+        end = p.when.end or p.when.start + timedelta(days=1)
+        if len(mine) == 1 and not (p.when.start <= mine[0].session.starts_at < end):
+            return moving.start(c, target=p, source=replace(p, when=None, intent="reschedule"))
     instead = INSTEAD.search(text) or re.search(r"\bthe \w+ one\b", text)
     if c.context.get("last_cancelled") and instead and p.when is not None and not p.class_match:
         cancelled = c.desk.session(int(c.context["last_cancelled"]))  # "can i do thursday instead?"

@@ -168,6 +168,7 @@ _DISPUTE = re.compile(
     r"|\b(shouldn'?t|should not|should ?n'?t) (have )?(been |be )?(charged|billed|fined|marked)"
     r"|\bi (was|did) (there|come|attend|turn up|show up)|\bi (attended|came|turned up|showed up)\b(?! late)"
     r"|\bi (was|wasn'?t) (a )?no.?show|\bnot a no.?show"
+    r"|\b(i want|i'?d like|give me|can i (have|get)) (my|the) (credit|credits|money|fee) back\b"
     r"|\b(dispute|contest|appeal)\b"
     r"|\b(refund|money back|my money)\b"
     r"|\b(took|taken|charged|used) my (credit|money|class)\b"
@@ -318,7 +319,7 @@ _SIGN_UP_PACKAGE = re.compile(
 _PRICE_WORDS = re.compile(r"\b(how much|price|prices|pricing|cost|costs|rates)\b")
 _BUY = re.compile(r"\b(buy|purchase|top ?up|pay for)\b")
 _TAKE = re.compile(
-    r"\b((i'?ll|i will|ill) (take|get|have|go for)|get (me )?|sign me up for|i'?d like|i want|can i (get|have))( the| a| an)?$"
+    r"\b((i'?ll|i will|ill) (take|get|have|go for)|(give|get) (me )?|sign me up for|i'?d like|i want|can i (get|have)) ?(the|a|an)?$"
 )
 _PRICE_QUESTION = re.compile(
     r"\b(how much|price|prices|pricing|cost|costs|rates|what (packages|packs|memberships)|do you (have|do|offer))\b|\?$"

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import timedelta
+from datetime import time, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.booking import booking as svc
 from app.messaging import delivery
 from app.messaging.delivery import SenderPace, deliver_due
 from app.messaging.outbox import enqueue
-from app.models import Booking, Conversation, DueMark, Message, OutboxMessage, Staff, Studio
+from app.models import Booking, Client, Conversation, DueMark, Message, OutboxMessage, Policy, Staff, Studio
 from jobs.due import run_due
 from jobs.reminders import queue_reminders
 from tests.factories import grant_pack, local, make_client, make_session, make_studio
@@ -115,6 +116,117 @@ def test_a_claim_left_by_a_dead_worker_goes_back_and_is_sent_once(db, clock):
     clock.advance(timedelta(minutes=11))
     assert deliver_due(db, transport, pace_=SenderPace(0)) == [row_id]  # never tried: safe to send
     assert transport.ids == [row_id]
+
+
+class Crash(BaseException):
+    """Stands for the worker process dying (SIGKILL, power loss): nothing after it runs."""
+
+
+def _statuses(db) -> Counter:
+    with db.system("test: the outbox's statuses") as s:
+        return Counter(s.scalars(select(OutboxMessage.status)))
+
+
+def test_a_crash_between_marking_a_batch_and_recording_it_sends_nothing_twice(db, clock, monkeypatch):
+    """A worker marks a batch 'sending', hands every row to the transport, and dies before
+    it records the outcomes: on restart those rows are never handed over again (after ten
+    minutes they are flagged for staff), and everything else in the queue goes once."""
+    worlds = [_studio_with_number(db, f"c{n}", f"+44770091{n:04d}") for n in range(3)]
+    ids = _fill_queue(db, worlds, 4)
+    transport = Recording()
+
+    def dies(*_args, **_kwargs):
+        raise Crash()
+
+    monkeypatch.setattr(delivery, "_record", dies)
+    with pytest.raises(Crash):
+        deliver_due(db, transport, batch=5, pace_=SenderPace(0))
+    first = list(transport.ids)
+    assert len(first) == 5 and _statuses(db) == {"sending": 5, "pending": 7}
+    monkeypatch.undo()
+    assert sorted(deliver_due(db, transport, pace_=SenderPace(0))) == sorted(set(ids) - set(first))
+    clock.advance(timedelta(minutes=11))
+    assert deliver_due(db, transport, pace_=SenderPace(0)) == []
+    assert Counter(transport.ids) == Counter(ids)  # each row handed to the transport exactly once
+    assert _statuses(db) == {"sent": 7, "unknown": 5}
+    with db.system("test: what the restart recorded") as s:
+        unknown = s.scalars(select(OutboxMessage).where(OutboxMessage.status == "unknown")).all()
+        logged = s.scalar(select(func.count(Message.id)).where(Message.direction == "out"))
+    assert {r.id for r in unknown} == set(first) and logged == 7
+    assert all("check before resending" in (r.error_message or "") for r in unknown)
+
+
+def test_a_transport_error_mid_batch_still_records_what_went(db, clock):
+    """An exception (not a hard crash) after some rows of a batch went: those are recorded
+    as sent, only the row in flight stays 'sending'."""
+    world = _studio_with_number(db, "lotus", "+447700900100")
+    ids = _fill_queue(db, [world], 4)
+
+    class DiesOnThird(Recording):
+        def send(self, message, status_callback=None) -> str:
+            if len(self.ids) == 2:
+                raise Crash()
+            return super().send(message, status_callback)
+
+    transport = DiesOnThird()
+    with pytest.raises(Crash):
+        deliver_due(db, transport, pace_=SenderPace(0))
+    assert transport.ids == ids[:2]
+    with db.studio(world.studio_id) as s:
+        status = dict(s.execute(select(OutboxMessage.id, OutboxMessage.status)).all())
+    assert [status[i] for i in ids] == ["sent", "sent", "sending", "sending"]
+
+
+def test_one_batch_of_mixed_rows_sends_only_the_ones_that_may_go(db, clock):
+    """One claimed batch across two studios: a plain text, one past its valid_until, one to
+    an opted-out client, a reminder whose booking was cancelled, and a text of a studio in
+    its quiet hours. Only the plain text and the reminder whose booking stands go; the quiet
+    studio's text waits for the morning."""
+    clock.set(local("Europe/London", 2026, 11, 23, 22, 15))
+    open_ = _studio_with_number(db, "open", "+447700900201")
+    quiet = _studio_with_number(db, "quiet", "+447700900202")
+    with db.studio(quiet.studio_id) as s:
+        policy = s.scalars(select(Policy)).one()
+        policy.quiet_start, policy.quiet_end = time(21), time(8)
+    kept = _book(db, open_, "+447700900301", clock.now() + timedelta(hours=24))
+    cancelled = _book(db, open_, "+447700900302", clock.now() + timedelta(hours=25))
+    out_client = make_client(db, open_, "+447700900303", "Opted Out")
+    with db.studio(open_.studio_id) as s:
+        s.get(Client, out_client).sms_opted_out_at = clock.now()
+        s.get(Booking, cancelled).status = "cancelled"
+        starts = {b.id: b.session.starts_at for b in s.scalars(select(Booking))}
+        client_of = {b.id: b.client_id for b in s.scalars(select(Booking))}
+
+        def text(key: str, **fields) -> int:
+            fields.setdefault("to_addr", "+447700900399")
+            return enqueue(s, dedupe_key=key, kind=fields.pop("kind", "test"), body="Hello", **fields).id
+
+        plain = text("plain", from_addr="+447700900201")
+        late = text("late", valid_until=clock.now() - timedelta(minutes=1))
+        opted = text("opted", client_id=out_client, to_addr="+447700900303")
+        reminders = {
+            b: text(
+                f"reminder:24h:booking:{b}",
+                kind="reminder_24h",
+                about=f"booking:{b}",
+                client_id=client_of[b],
+                valid_until=starts[b],
+            )
+            for b in (kept, cancelled)
+        }
+    with db.studio(quiet.studio_id) as s:
+        hushed = enqueue(s, dedupe_key="hushed", kind="test", to_addr="+447700900398", body="Hello").id
+    transport = Recording()
+    sent = deliver_due(db, transport, pace_=SenderPace(0))
+    assert sorted(sent) == sorted([plain, reminders[kept]]) and sorted(transport.ids) == sorted(sent)
+    with db.system("test: what the batch recorded") as s:
+        rows = {r.id: r for r in s.scalars(select(OutboxMessage))}
+    assert rows[late].status == "expired"
+    assert rows[opted].status == "skipped" and "opted out" in rows[opted].error_message
+    assert rows[reminders[cancelled]].status == "skipped" and "cancelled" in rows[reminders[cancelled]].error_message
+    assert rows[hushed].status == "pending" and rows[hushed].send_after == local(quiet, 2026, 11, 24, 8)
+    clock.set(local(quiet, 2026, 11, 24, 8))
+    assert deliver_due(db, transport, pace_=SenderPace(0)) == [hushed]
 
 
 def _book(db, world, phone, starts_at, name="Sam Lee", booked_at=None):

@@ -134,3 +134,59 @@ def test_a_list_of_one_full_class_says_how_to_wait_and_a_waitlist_reply_joins_it
     assert "full" in listed and "Reply a number to book." not in listed
     reply = sam.says("yes add me to the waitlist")
     assert reply.startswith("You're on the waitlist for HIIT 45")
+
+
+def test_asking_when_to_cancel_by_inside_the_window_says_the_time_has_passed(studio):
+    sam = Phone(studio, SAM)
+    assert sam.says("book barre today 6pm").startswith("Booked: Barre")  # 9 hours away, 12h window
+    reply = sam.says("what time do i need to cancel by if i cant go")
+    assert "has passed" in reply and "by Mon" not in reply
+    assert studio.bookings_of(SAM) == [("Barre", "Mon 18:00", "confirmed")]
+
+
+# ------------------------------------------------------------------ round 2 (48 new conversations)
+
+
+@pytest.mark.parametrize(("answer", "name"), [("oh sorry its Hannah", "Hannah"), ("Priya 😊", "Priya")])
+def test_a_name_with_an_apology_or_an_emoji_is_still_the_name(studio, answer, name):
+    new = Phone(studio, STRANGER)
+    new.says("book yoga wed 6pm")
+    assert new.says(answer).startswith(f"Nice to meet you, {name}!")
+    assert studio.client(STRANGER).name == name
+
+
+def test_a_name_after_a_hand_off_is_a_name_not_more_for_the_team(studio):
+    new = Phone(studio, STRANGER)
+    new.says("can i talk to a real person please")
+    new.says("book yoga wed 6pm")
+    reply = new.says("Carmen")
+    assert reply.startswith("Nice to meet you, Carmen!") and "team has your message" not in reply
+
+
+def test_wanting_a_credit_back_is_a_question_for_a_person_not_a_balance(studio):
+    reply = Phone(studio, SAM).says("what?? i was at yoga yesterday, i want my credit back")
+    assert "team" in reply and "credits" not in reply.split(".")[0]
+
+
+def test_give_me_the_pack_buys_it(studio):
+    sam = Phone(studio, SAM)
+    sam.says("how much are your packs")
+    reply = sam.says("ok give me the unlimited")
+    assert "Pay securely here" in reply and "Unlimited" in reply
+
+
+def test_make_the_class_another_day_right_after_booking_moves_it(studio):
+    sam = Phone(studio, SAM)
+    assert sam.says("book yoga wed 6pm").startswith("Booked: Vinyasa Flow")
+    reply = sam.says("actually make the yoga tuesday")
+    assert reply.startswith("Moved:")  # never a second booking beside the first
+    assert [b for b in studio.bookings_of(SAM) if b[2] == "confirmed"] == [("Yin Yoga", "Tue 19:30", "confirmed")]
+
+
+def test_make_the_class_another_day_moves_the_one_booked_even_after_other_requests(studio):
+    sam = Phone(studio, SAM)
+    assert sam.says("book yoga wed 6pm").startswith("Booked: Vinyasa Flow")
+    sam.says("my bookings")  # the conversation moved on
+    reply = sam.says("actually make the yoga tuesday")
+    assert reply.startswith("Moved:")
+    assert [b for b in studio.bookings_of(SAM) if b[2] == "confirmed"] == [("Yin Yoga", "Tue 19:30", "confirmed")]

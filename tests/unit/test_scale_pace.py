@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from app.messaging.delivery import SenderPace
+from app.messaging.delivery import ChunkSize, SenderPace
 from app.messaging.transports import ConsoleTransport
 from app.models import OutboxMessage
 from jobs.due import digest_zones
@@ -48,3 +48,18 @@ def test_the_digest_falls_due_once_in_each_zone_at_seven():
     after_outage = datetime(2026, 11, 24, 11, 30, tzinfo=UTC)  # down since 05:00: caught up before noon
     assert digest_zones(datetime(2026, 11, 24, 5, 0, tzinfo=UTC), after_outage, [london]) == ["Europe/London"]
     assert digest_zones(None, datetime(2026, 11, 24, 12, 0, tzinfo=UTC), [london]) == []  # stale after noon
+
+
+def test_a_chunk_is_about_a_second_of_sending_and_never_more_than_the_batch():
+    chunk = ChunkSize(200, seconds=1.0, first=20)
+    assert chunk.size == 20  # the transport's speed is not known yet
+    chunk.took(20, 0.002)  # a fast transport (a stub): grows, at most 4x a chunk
+    assert chunk.size == 80
+    chunk.took(80, 0.008)
+    assert chunk.size == 200  # capped by the batch
+    chunk.took(200, 40.0)  # Twilio at 200 ms a text: a second's worth
+    assert chunk.size == 5
+    chunk.took(5, 30.0)  # a transport hanging for seconds: one row at a time
+    assert chunk.size == 1
+    chunk.took(0, 0.0)  # nothing sent: nothing learnt
+    assert chunk.size == 1
