@@ -1076,6 +1076,21 @@ class Words:
     def fee_link(self, what: str, amount: Decimal, url: str) -> str:
         return self.out(f"A {self.money(amount)} {what} is due. Pay here: {url}")
 
+    def checkout_validity(self, checkout: dict) -> str:
+        """ "do the credits expire?" just after a payment link: the pack's own terms."""
+        what = "The membership" if checkout.get("credits") is None else f"The {checkout['name']} credits"
+        days = checkout.get("valid_days")
+        if not days:
+            return self.out(f"{what} don't expire.")
+        return self.out(f"{what} last {days} days from when you pay. The payment link above is ready.")
+
+    def late_move_why(self, facts: dict) -> str:
+        """Why a move inside the cancel window costs what a late cancel does, then the question again."""
+        return self.out(
+            f"Moving a class less than {facts.get('cancel_window_hours') or 0}h before it starts counts as a late "
+            "cancel, because the spot may not be filled. Still move it? Reply YES or NO."
+        )
+
     def checkout_price(self, checkout: dict) -> str:
         return self.out(
             f"{checkout['name']} is {self.money(Decimal(checkout['price']))}. The payment link above is ready."

@@ -165,7 +165,12 @@ def checkout(c: Ctx, package: PackageView) -> Turn:
     if outcome.ok:
         then_book = c.context.get("then_book")
         extra: dict = {"then_book": then_book} if then_book else {}
-        extra["last_checkout"] = {"name": outcome.data["name"], "price": str(outcome.data["price"])}
+        extra["last_checkout"] = {
+            "name": outcome.data["name"],
+            "price": str(outcome.data["price"]),
+            "valid_days": package.valid_days,
+            "credits": package.credits,
+        }
         return c.say(c.words.checkout_link(outcome.data["name"], outcome.data["price"], outcome.data["url"]), **extra)
     if outcome.kind == "unknown":
         return _choose(c, c.desk.packages())

@@ -71,6 +71,7 @@ KEPT_FOR = timedelta(hours=3)  # follow-ups ("actually make it friday") lean on 
 
 # What a new number may ask before we know their name: questions, not actions (issue 13).
 ANSWER_STRANGERS = frozenset({"schedule", "prices", "cancel_policy", "help"})
+CAN_I = re.compile(r"\b(can|could|may) (i|we)\b")
 # "ok great", "perfect": agreeing with nothing asked is a nod, not a YES to an offer
 ACKNOWLEDGING = re.compile(r"^\s*(ok|okay|cool|great|perfect|lovely|nice|brill|awesome|amazing|sounds good)\b")
 # Short nudges that, with a question pending, get the question again.
@@ -309,7 +310,10 @@ def _respond(
             return turn
         if parse.intent == "no":
             return c.say("OK!")
-        if not re.search(r"[a-z]", raw.lower()) or ACKNOWLEDGING.match(raw.lower()):
+        asked_something = booking.QUESTION.search(parse.text.strip()) or CAN_I.search(raw.lower())
+        if len(raw.split()) > 3 and asked_something:
+            return c.say(words.question_forwarded(desk.ask_staff(raw)), handed_off="en")  # "ok and can i share it?"
+        if not re.search(r"[a-z]", raw.lower()) or (ACKNOWLEDGING.match(raw.lower()) and len(raw.split()) <= 3):
             return c.say(words.ack())  # "👍", "ok great" with nothing asked: a friendly nod back
         return c.say(words.no_offer())
     if parse.intent in ("thanks", "ack") and (WHERE_WHEN.search(parse.text) or WHO_TEACHES.search(parse.text)):
@@ -374,6 +378,9 @@ def _follow_up(c: Ctx) -> Turn | None:
             return waitlist.join(c, session)
     if (c.context.get("last_waitlisted") or c.context.get("last_left")) and WAITLIST_FOLLOW_UP.search(text):
         return waitlist.status(c)
+    pack_terms = re.search(r"\b(expire|expiry|valid|last for|how long (is it|are they))", text)
+    if c.context.get("last_checkout") and pack_terms:
+        return c.say(c.words.checkout_validity(c.context["last_checkout"]), last_checkout=c.context["last_checkout"])
     if c.context.get("last_checkout") and p.intent == "prices" and re.search(r"\b(that|it)\b", text):
         return c.say(c.words.checkout_price(c.context["last_checkout"]), last_checkout=c.context["last_checkout"])
     if c.context.get("late_told") and TOLD.search(text) and not (p.class_match or p.when):

@@ -222,4 +222,7 @@ def confirm_late(c: Ctx) -> Turn | None:
         return move_to(c, int(c.context["booking_id"]), session, accept_late=True)
     if c.parse.intent == "no":
         return c.say(c.words.kept())
+    if re.search(r"\bwhy\b|\bhow come\b", c.parse.text):  # "why is there a fee for moving??"
+        keep = {k: c.context[k] for k in ("session_id", "booking_id") if k in c.context}
+        return c.say(c.words.late_move_why(c.desk.policy_facts()), state=State.CONFIRM_LATE_MOVE, **keep)
     return None

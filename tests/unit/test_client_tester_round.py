@@ -190,3 +190,27 @@ def test_make_the_class_another_day_moves_the_one_booked_even_after_other_reques
     reply = sam.says("actually make the yoga tuesday")
     assert reply.startswith("Moved:")
     assert [b for b in studio.bookings_of(SAM) if b[2] == "confirmed"] == [("Yin Yoga", "Tue 19:30", "confirmed")]
+
+
+def test_do_the_credits_expire_just_after_buying_gives_the_packs_own_terms(studio):
+    sam = Phone(studio, SAM)
+    assert "Pay securely here" in sam.says("buy 10 pack")
+    reply = sam.says("do the credits expire?")
+    assert "days from when you pay" in reply and "You have" not in reply
+
+
+def test_why_a_late_move_costs_is_explained_and_the_question_kept(studio):
+    sam = Phone(studio, SAM)
+    assert sam.says("book barre today 6pm").startswith("Booked: Barre")  # inside the 12h window
+    first = sam.says("can i move today's barre to wednesday yoga instead")
+    assert "Reply YES or NO" in first
+    why = sam.says("why is there a fee for moving??")
+    assert why != first and "counts as a late cancel" in why and why.endswith("Reply YES or NO.")
+    assert sam.says("no").startswith("OK")
+
+
+def test_a_question_that_starts_with_ok_is_a_question_not_a_nod(studio):
+    sam = Phone(studio, SAM)
+    sam.says("buy 10 pack")
+    reply = sam.says("ok and can i share it with my bf")
+    assert "passed it to the team" in reply and not reply.startswith("Great!")
