@@ -412,20 +412,26 @@ def managers_only(view: Callable) -> Callable:
     return guarded
 
 
+def _exported(client_id: int, fmt: str) -> tuple[dict, str]:
+    """The client's export and its file name, the export written to the audit log (one unit)."""
+    with studio_scope() as (s, studio):
+        _client_or_404(s, client_id)
+        data = privacy.export_data(s, client_id)
+        privacy.record_export(s, client_id, actor=actor(), source="admin", fmt=fmt)
+        return data, f"{studio.key}-client-{client_id}.json"
+
+
 @bp.get("/<int:client_id>/export.json")
 @managers_only
 def export_json(client_id: int):
     """The client's data as one JSON file (a download), written to the audit log."""
-    with studio_scope() as (s, studio):
-        _client_or_404(s, client_id)
-        data = privacy.export_data(s, client_id)
-        privacy.record_export(s, client_id, actor=actor(), source="admin", fmt="json")
+    data, filename = _exported(client_id, "json")
     body = json.dumps(data, indent=2, ensure_ascii=False)
     return Response(
         body,
         mimetype="application/json",
         headers={
-            "Content-Disposition": f'attachment; filename="{studio.key}-client-{client_id}.json"',
+            "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
         },
     )
@@ -435,11 +441,7 @@ def export_json(client_id: int):
 @managers_only
 def export_page(client_id: int):
     """The same data as a readable page, with the JSON file as a download inside it."""
-    with studio_scope() as (s, studio):
-        _client_or_404(s, client_id)
-        data = privacy.export_data(s, client_id)
-        privacy.record_export(s, client_id, actor=actor(), source="admin", fmt="html")
-        filename = f"{studio.key}-client-{client_id}.json"
+    data, filename = _exported(client_id, "html")
     page = render_template(
         "admin/client_data.html", d=data, download=privacy_page.data_uri(data), filename=filename, staff=True
     )

@@ -14,12 +14,12 @@ from __future__ import annotations
 import base64
 import json
 
-from flask import Blueprint, Flask, abort, render_template
-from sqlalchemy import select
+from flask import Blueprint, Flask, render_template
 
 from app.booking import privacy
 from app.db import get_db
 from app.models import Studio
+from app.web.public import studio_or_404
 
 bp = Blueprint("privacy_page", __name__)
 WORDS = {
@@ -32,15 +32,6 @@ WORDS = {
 def init_app(app: Flask) -> None:
     if "privacy_page" not in app.blueprints:
         app.register_blueprint(bp)
-
-
-def _studio(key: str) -> Studio:
-    with get_db().unscoped() as s:
-        studio = s.scalars(select(Studio).where(Studio.key == key, Studio.active.is_(True))).first()
-        if studio is None:
-            abort(404)
-        s.expunge(studio)
-        return studio
 
 
 def _refused(studio: Studio, reason: str):
@@ -56,7 +47,7 @@ def data_uri(data: dict) -> str:
 
 @bp.get("/s/<studio_key>/my-data/<token>")
 def open_link(studio_key: str, token: str):
-    studio = _studio(studio_key)
+    studio = studio_or_404(studio_key)
     with get_db().studio(studio.id) as s:
         try:
             privacy.check_export_link(s, token)
@@ -67,7 +58,7 @@ def open_link(studio_key: str, token: str):
 
 @bp.post("/s/<studio_key>/my-data/<token>")
 def show_data(studio_key: str, token: str):
-    studio = _studio(studio_key)
+    studio = studio_or_404(studio_key)
     with get_db().studio(studio.id) as s:
         try:
             client_id = privacy.redeem_export_link(s, token)

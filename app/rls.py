@@ -44,28 +44,7 @@ def ensure_system_role(op) -> None:
     """Create the system role (no login, no BYPASSRLS: its policies say what it may do), give
     it the app role's data rights, and make the migrating user a member so that the
     connection it lends the app can ``SET LOCAL ROLE`` to it. The app role never is."""
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    role = system_role()
-    op.execute(
-        f"""
-        DO $$
-        BEGIN
-          IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
-            CREATE ROLE "{role}" NOLOGIN NOSUPERUSER NOBYPASSRLS;
-          END IF;
-          IF NOT pg_has_role(current_user, '{role}', 'MEMBER') THEN
-            EXECUTE format('GRANT %I TO %I', '{role}', current_user);
-          END IF;
-        END $$;
-        """
-    )
-    op.execute(f'GRANT USAGE ON SCHEMA public TO "{role}"')
-    op.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"')
-    op.execute(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"')
-    op.execute(f'REVOKE ALL ON TABLE alembic_version FROM "{role}"')
-    op.execute(f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "{role}"')
-    op.execute(f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO "{role}"')
+    _ensure_role(op, system_role())
 
 
 def wall_studio_table(op, table: str) -> None:
@@ -108,9 +87,14 @@ def unwall_global_table(op, table: str) -> None:
 
 def ensure_app_role(op) -> None:
     """Create the app role if missing and give it data rights, never ownership."""
+    _ensure_role(op, app_role())
+
+
+def _ensure_role(op, role: str) -> None:
+    """``role`` exists (NOLOGIN, no BYPASSRLS), the migrating user is a member of it, and it
+    may read and write every table but ``alembic_version`` (now and later), owning none."""
     if op.get_bind().dialect.name != "postgresql":
         return
-    role = app_role()
     op.execute(
         f"""
         DO $$

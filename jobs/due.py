@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.booking import attendance, credits, waitlist
-from app.booking.leads import OPEN_FOR_MATCHING
+from app.booking.leads import OPEN_FOR_MATCHING, first_session_attended
 from app.booking.working_hours import DAY_STAGE, day_of, escalation_points, escalation_stages, match_hours_of
 from app.conversation.slow import answer_deferred
 from app.db import Database
@@ -279,21 +279,7 @@ def _lead_studios(session: Session, since_: datetime | None, now: datetime) -> s
             due = any(since_ < point <= now for point in escalation_points(paid_at, tz, day, hours))
         if due:
             found.add(studio_id)
-    found |= set(
-        session.scalars(
-            select(Lead.studio_id)
-            .join(BookingRequest, BookingRequest.lead_id == Lead.id)
-            .join(ClassSession, ClassSession.id == BookingRequest.session_id)
-            .join(Booking, (Booking.session_id == ClassSession.id) & (Booking.client_id == Lead.client_id))
-            .where(
-                Lead.status == "booked",
-                BookingRequest.status == "booked",
-                Booking.status == "attended",
-                ClassSession.ends_at <= now,
-            )
-            .distinct()
-        )
-    )
+    found |= set(session.scalars(first_session_attended(select(Lead.studio_id), now).distinct()))
     bought = [
         ClientPackage.client_id == Lead.client_id,
         ClientPackage.studio_id == Lead.studio_id,

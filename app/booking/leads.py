@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -513,14 +513,12 @@ def escalations_due(session: Session) -> list[tuple[Lead, str]]:
     ]
 
 
-@use_case
-def offer_next_sessions(session: Session) -> int:
-    """After the first session is attended (checked in) and over: offer to book the next
-    with the same instructor (``NextSessionOffered``). Returns offers made."""
-    now = clock.now()
-    rows = session.execute(
-        select(Lead, ClassSession)
-        .join(BookingRequest, BookingRequest.lead_id == Lead.id)
+def first_session_attended(query: Select, now: datetime) -> Select:
+    """``query`` (of ``Lead`` columns) narrowed to leads whose first session was attended
+    and is over, so the next one is due to be offered; the due-work tick asks it across
+    studios (``jobs.due``), ``offer_next_sessions`` in one studio's scope."""
+    return (
+        query.join(BookingRequest, BookingRequest.lead_id == Lead.id)
         .join(ClassSession, ClassSession.id == BookingRequest.session_id)
         .join(Booking, (Booking.session_id == ClassSession.id) & (Booking.client_id == Lead.client_id))
         .where(
@@ -529,8 +527,15 @@ def offer_next_sessions(session: Session) -> int:
             Booking.status == "attended",
             ClassSession.ends_at <= now,
         )
-    ).all()
-    for lead, _ in rows:
+    )
+
+
+@use_case
+def offer_next_sessions(session: Session) -> int:
+    """After the first session is attended (checked in) and over: offer to book the next
+    with the same instructor (``NextSessionOffered``). Returns offers made."""
+    rows = session.scalars(first_session_attended(select(Lead), clock.now())).all()
+    for lead in rows:
         lead.status = "attended"
         record(session, [NextSessionOffered(lead.id)])
     return len(rows)

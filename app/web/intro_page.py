@@ -20,20 +20,12 @@ from app.notify.leads import words_for
 from app.payments.checkout import start_checkout
 from app.payments.errors import PaymentError
 from app.phones import InvalidPhone, studio_region, to_e164
+from app.web.public import studio_or_404
 
 bp = Blueprint("intro_page", __name__)
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LIMITS = {"name": 100, "email": 254, "goals": 1000}
-
-
-def _studio(key: str) -> Studio:
-    with get_db().unscoped() as s:
-        studio = s.scalars(select(Studio).where(Studio.key == key, Studio.active.is_(True))).first()
-        if studio is None:
-            abort(404)
-        s.expunge(studio)
-        return studio
 
 
 def _offer(s, key: str) -> IntroOffer:
@@ -70,7 +62,7 @@ def check(form, region: str | None) -> tuple[leads.LeadForm | None, dict[str, st
 def submits_refused(_limit) -> Response:
     """The offer page again with a 429 once this address has spent its submits (app.web.limits)."""
     args = request.view_args or {}
-    studio = _studio(str(args.get("studio_key", "")))
+    studio = studio_or_404(str(args.get("studio_key", "")))
     with get_db().studio(studio.id) as s:
         page = _page(s, studio, str(args.get("offer_key", "")))
     page.update(values=request.form, problem="Too many tries from here. Please wait a few minutes, or text the studio.")
@@ -82,7 +74,7 @@ def intro_offer(studio_key: str, offer_key: str):
     """The page is worked out inside one unit of work and rendered after it has ended: the
     template may open a session of its own (flask-login's user, for a signed-in admin),
     which on SQLite would wait on this one's write lock."""
-    studio = _studio(studio_key)
+    studio = studio_or_404(studio_key)
     with get_db().studio(studio.id) as s:
         outcome = _intro(s, studio, offer_key)
     if isinstance(outcome, str):
